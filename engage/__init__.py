@@ -1,0 +1,205 @@
+"""Engage: the case-tracker behind a statistics office's Customer Service and Engagement
+Statement."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, g, render_template, request, session
+from flask_login import current_user, logout_user
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+from engage.config import ROOT, load_config
+from engage.extensions import csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        static_url_path="/assets",
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.update(load_config(config))
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(ROOT / "templates")),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    from engage import models  # noqa: F401  (every table registered before migrate)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Sign in to continue"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    _register_blueprints(app)
+    _register_template_helpers(app)
+    _register_security(app)
+    _register_errors(app)
+    _register_cli(app)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from engage.admin.views import bp as admin_bp
+    from engage.auth.views import bp as auth_bp
+    from engage.cases.views import bp as cases_bp
+    from engage.consultations.views import bp as consultations_bp
+    from engage.mail.views import bp as mail_bp
+    from engage.outputs.views import bp as outputs_bp
+    from engage.public.views import bp as public_bp
+    from engage.reports.views import bp as reports_bp
+    from engage.staff import bp as staff_bp
+
+    for bp in (
+        public_bp,
+        auth_bp,
+        staff_bp,
+        outputs_bp,
+        cases_bp,
+        consultations_bp,
+        reports_bp,
+        admin_bp,
+        mail_bp,
+    ):
+        app.register_blueprint(bp)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from govuk_frontend_wtf.main import WTFormsHelpers
+
+    from engage import filters
+    from engage.auth.permissions import has_permission
+    from engage.forms import error_summary
+
+    WTFormsHelpers(app)
+    filters.register(app)
+
+    @app.context_processor
+    def inject() -> dict[str, Any]:
+        return {
+            "service_name": app.config["SERVICE_NAME"],
+            "office_name": app.config["OFFICE_NAME"],
+            "can": lambda permission: has_permission(current_user, permission),
+            "error_summary": error_summary,
+            "cspNonce": g.get("csp_nonce", ""),
+        }
+
+
+def _register_security(app: Flask) -> None:
+    from engage.auth.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        try:
+            raw_id, raw_version = user_id.split(":", 1)
+            user = db.session.get(User, int(raw_id))
+        except (ValueError, TypeError):
+            return None
+        # A sign-out or deactivation bumps session_version and so ends every session server-side.
+        if user is None or str(user.session_version) != raw_version or not user.active:
+            return None
+        return user
+
+    @app.before_request
+    def before() -> None:
+        g.csp_nonce = secrets.token_urlsafe(16)
+        if current_user.is_authenticated:
+            started = session.get("signed_in_at")
+            limit = app.config["SESSION_ABSOLUTE_HOURS"] * 3600
+            now = datetime.now(UTC).timestamp()
+            if started is None or now - float(started) > limit:
+                logout_user()
+                session.clear()
+
+    @app.after_request
+    def headers(response):  # type: ignore[no-untyped-def]
+        nonce = g.get("csp_nonce", "")
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'self'; "
+            f"script-src 'self' 'nonce-{nonce}'; "
+            "style-src 'self'; img-src 'self' data:; font-src 'self'; "
+            "connect-src 'self'; object-src 'none'; base-uri 'self'; "
+            "form-action 'self'; frame-ancestors 'none'"
+        )
+        response.headers["Strict-Transport-Security"] = (
+            f"max-age={app.config['HSTS_SECONDS']}; includeSubDomains"
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        if request.path.startswith("/staff"):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+def _register_errors(app: Flask) -> None:
+    from flask_wtf.csrf import CSRFError
+
+    def page(template: str, code: int):  # type: ignore[no-untyped-def]
+        try:
+            return render_template(template), code
+        except Exception:  # the error page must never fail itself
+            app.logger.exception("error page failed")
+            return f"Error {code}", code
+
+    @app.errorhandler(400)
+    def bad_request(e):  # type: ignore[no-untyped-def]
+        return page("errors/400.html", 400)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(e):  # type: ignore[no-untyped-def]
+        return page("errors/csrf.html", 400)
+
+    @app.errorhandler(403)
+    def forbidden(e):  # type: ignore[no-untyped-def]
+        return page("errors/403.html", 403)
+
+    @app.errorhandler(404)
+    def not_found(e):  # type: ignore[no-untyped-def]
+        return page("errors/404.html", 404)
+
+    @app.errorhandler(405)
+    def not_allowed(e):  # type: ignore[no-untyped-def]
+        return page("errors/405.html", 405)
+
+    @app.errorhandler(413)
+    def too_large(e):  # type: ignore[no-untyped-def]
+        return page("errors/413.html", 413)
+
+    @app.errorhandler(429)
+    def too_many(e):  # type: ignore[no-untyped-def]
+        return page("errors/429.html", 429)
+
+    @app.errorhandler(500)
+    def server_error(e):  # type: ignore[no-untyped-def]
+        db.session.rollback()
+        return page("errors/500.html", 500)
+
+
+def _register_cli(app: Flask) -> None:
+    from engage.cli import register
+
+    register(app)

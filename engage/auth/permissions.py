@@ -1,0 +1,91 @@
+"""Who may do what. Views name the permission they need with `@requires("...")`; record-level
+rules (whose output, which complaint) live in each area's domain functions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort, redirect, request, url_for
+from flask_login import current_user
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+STAFF = {"admin", "chief_statistician", "cso", "producer"}
+CSO_OFFICE = {"chief_statistician", "cso"}
+
+# permission -> roles that hold it. The Chief Statistician holds everything the CSO does.
+PERMISSIONS: dict[str, set[str]] = {
+    "view_dashboard": STAFF,
+    "view_outputs": STAFF,
+    "manage_outputs": {"admin"},
+    "edit_user_logs": {"producer", "cso", "chief_statistician", "admin"},
+    "view_all_user_logs": {"cso", "chief_statistician", "admin"},
+    "view_feedback": STAFF,
+    "manage_success_stories": {"producer", "cso", "chief_statistician"},
+    "view_cases": {"producer", "cso", "chief_statistician"},
+    "triage_cases": CSO_OFFICE,
+    "work_cases": {"producer", "cso", "chief_statistician"},
+    "use_deadline_calculator": STAFF,
+    "draft_consultations": {"producer", "cso", "chief_statistician"},
+    "decide_consultations": {"chief_statistician"},
+    "view_reports": CSO_OFFICE,
+    "prepare_reports": CSO_OFFICE,
+    "sign_off_reports": {"chief_statistician"},
+    "manage_recommendations": CSO_OFFICE,
+    "manage_users": {"admin"},
+    "manage_calendar": {"admin"},
+    "manage_settings": {"admin"},
+    "view_outbox": {"admin"},
+    "subject_access": {"admin"},
+    "manage_own_account": STAFF,
+}
+
+
+def has_permission(user: Any, permission: str) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return bool(user.roles & PERMISSIONS[permission])
+
+
+def requires(permission: str) -> Callable[[F], F]:
+    """Require sign-in and a named permission. The permission is kept on the view so a test
+    can walk the URL map and check that every staff route names one."""
+    if permission not in PERMISSIONS:
+        raise ValueError(f"unknown permission {permission!r}")
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+            if not has_permission(current_user, permission):
+                deny(f"permission:{permission}")
+            return view(*args, **kwargs)
+
+        wrapped.engage_permission = permission  # type: ignore[attr-defined]
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def deny(reason: str) -> None:
+    """Record a refused access in the audit log, then answer 403."""
+    from engage import audit
+    from engage.extensions import db
+
+    audit.record(
+        "access.denied",
+        object_type="url",
+        object_id=request.path[:64],
+        detail={"reason": reason, "method": request.method},
+    )
+    db.session.commit()
+    abort(403)
+
+
+def public(view: F) -> F:
+    """Marks a view as deliberately open to everyone (the URL-map test checks for a marker)."""
+    view.engage_public = True  # type: ignore[attr-defined]
+    return view

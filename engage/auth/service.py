@@ -1,0 +1,158 @@
+"""Sign-in rules and staff account changes, as domain functions tested without HTTP."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from engage import audit
+from engage.auth.models import ROLES, User
+from engage.auth.passwords import hash_password, password_problem, verify_password
+from engage.db_types import utcnow
+from engage.extensions import db
+
+MAX_FAILED_SIGN_INS = 10
+# Verifying against a real hash for unknown emails keeps timing from revealing which exist.
+_DUMMY_HASH_PASSWORD = "not-a-real-password-for-timing"  # noqa: S105  # nosec B105
+
+
+class AccountError(ValueError):
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass
+class SignInResult:
+    user: User | None
+    ok: bool
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user(email: str) -> User | None:
+    return db.session.execute(
+        db.select(User).where(User.email == normalise_email(email))
+    ).scalar_one_or_none()
+
+
+def check_sign_in(email: str, password: str) -> SignInResult:
+    """Check credentials, counting failures and locking after MAX_FAILED_SIGN_INS.
+
+    Always answers the same way to the caller on failure: the view shows one generic message
+    whether the email is unknown, the password wrong, or the account locked or deactivated.
+    """
+    user = find_user(email)
+    if user is None:
+        verify_password(hash_password(_DUMMY_HASH_PASSWORD), password)
+        audit.record("sign_in.failed", detail={"reason": "unknown"})
+        db.session.commit()
+        return SignInResult(None, False)
+    if user.locked_at is not None or not user.active:
+        audit.record(
+            "sign_in.refused",
+            object_type="user",
+            object_id=user.id,
+            detail={"reason": "locked" if user.locked_at else "deactivated"},
+        )
+        db.session.commit()
+        return SignInResult(user, False)
+    if not verify_password(user.password_hash, password):
+        user.failed_sign_ins += 1
+        detail = {"reason": "password", "failures": user.failed_sign_ins}
+        if user.failed_sign_ins >= MAX_FAILED_SIGN_INS:
+            user.locked_at = utcnow()
+            detail["locked"] = True
+        audit.record("sign_in.failed", object_type="user", object_id=user.id, detail=detail)
+        db.session.commit()
+        return SignInResult(user, False)
+    return SignInResult(user, True)
+
+
+def complete_sign_in(user: User) -> None:
+    user.failed_sign_ins = 0
+    user.last_sign_in_at = utcnow()
+    audit.record("sign_in.succeeded", actor=user, object_type="user", object_id=user.id)
+    db.session.commit()
+
+
+def sign_out(user: User) -> None:
+    """End every session of this user server-side."""
+    user.session_version += 1
+    audit.record("sign_out", actor=user, object_type="user", object_id=user.id)
+    db.session.commit()
+
+
+def create_user(
+    *, email: str, name: str, password: str, roles: list[str] | set[str], actor: User | None = None
+) -> User:
+    email = normalise_email(email)
+    if not email or "@" not in email:
+        raise AccountError("email", "Enter an email address in the correct format")
+    if find_user(email) is not None:
+        raise AccountError("email", "A staff account with this email address already exists")
+    if not name.strip():
+        raise AccountError("name", "Enter a name")
+    problem = password_problem(password, email)
+    if problem:
+        raise AccountError("password", problem)
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise AccountError("roles", f"Unknown role: {', '.join(sorted(unknown))}")
+    if not roles:
+        raise AccountError("roles", "Select at least one role")
+    user = User(email=email, name=name.strip(), password_hash=hash_password(password))
+    user.set_roles(roles)
+    db.session.add(user)
+    db.session.flush()
+    audit.record(
+        "user.created",
+        actor=actor,
+        object_type="user",
+        object_id=user.id,
+        detail={"roles": sorted(roles)},
+    )
+    db.session.commit()
+    return user
+
+
+def update_user(user: User, *, name: str, roles: set[str], active: bool, actor: User) -> None:
+    if not roles:
+        raise AccountError("roles", "Select at least one role")
+    if user.id == actor.id and "admin" not in roles:
+        raise AccountError("roles", "You cannot remove your own administrator role")
+    if user.id == actor.id and not active:
+        raise AccountError("active", "You cannot deactivate your own account")
+    before = {"roles": sorted(user.roles), "active": user.active}
+    user.name = name.strip()
+    user.set_roles(roles)
+    if user.active and not active:
+        user.session_version += 1  # deactivation ends their sessions at once
+    user.active = active
+    audit.record(
+        "user.updated",
+        actor=actor,
+        object_type="user",
+        object_id=user.id,
+        detail={"before": before, "after": {"roles": sorted(roles), "active": active}},
+    )
+    db.session.commit()
+
+
+def unlock_user(user: User, actor: User) -> None:
+    user.locked_at = None
+    user.failed_sign_ins = 0
+    audit.record("user.unlocked", actor=actor, object_type="user", object_id=user.id)
+    db.session.commit()
+
+
+def set_password(user: User, password: str, actor: User | None = None) -> None:
+    problem = password_problem(password, user.email)
+    if problem:
+        raise AccountError("password", problem)
+    user.password_hash = hash_password(password)
+    user.session_version += 1
+    audit.record("user.password_set", actor=actor, object_type="user", object_id=user.id)
+    db.session.commit()

@@ -1,0 +1,130 @@
+"""Enquiries and complaints, their append-only history, and the calendar's office closures."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engage.auth.models import User
+from engage.db_types import UTCDateTime, utcnow
+from engage.extensions import Model
+from engage.outputs.models import Output
+from engage.vocab import COMPLAINT_KINDS
+
+
+class Case(Model):
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_state_respond_by", "state", "respond_by"),
+        Index("ix_cases_state_acknowledge_by", "state", "acknowledge_by"),
+        Index("ix_cases_kind_received_on", "kind", "received_on"),
+        Index("ix_cases_assigned_state", "assigned_to_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    channel: Mapped[str] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(String(30), default="received")
+    requester_name: Mapped[str] = mapped_column(String(200))
+    requester_email: Mapped[str | None] = mapped_column(String(254), index=True)
+    requester_address: Mapped[str | None] = mapped_column(Text)
+    requester_phone: Mapped[str | None] = mapped_column(String(40))
+    output_id: Mapped[int | None] = mapped_column(ForeignKey("outputs.id"), index=True)
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    message: Mapped[str] = mapped_column(Text)
+
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    received_on: Mapped[date] = mapped_column(index=True)  # Europe/London date, day 0
+    # Deadlines are stored so lists and reports can query them; originals never move.
+    acknowledge_by: Mapped[date] = mapped_column()
+    respond_by: Mapped[date] = mapped_column()
+    original_acknowledge_by: Mapped[date] = mapped_column()
+    original_respond_by: Mapped[date] = mapped_column()
+
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    triaged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_on: Mapped[date | None] = mapped_column()
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    responded_on: Mapped[date | None] = mapped_column()
+    response_text: Mapped[str | None] = mapped_column(Text)
+    response_method: Mapped[str | None] = mapped_column(String(20))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+
+    # Clarification (or charge consent) pause: the response clock stops meanwhile.
+    paused_on: Mapped[date | None] = mapped_column()
+    paused_working_days: Mapped[int] = mapped_column(default=0)
+    clarification_request: Mapped[str | None] = mapped_column(Text)
+
+    delay_notice_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    delay_notice_on: Mapped[date | None] = mapped_column()
+    delay_reason: Mapped[str | None] = mapped_column(Text)
+    revised_target_on: Mapped[date | None] = mapped_column()
+
+    charge_amount: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    charge_accepted: Mapped[bool | None] = mapped_column()
+
+    transferred_to: Mapped[str | None] = mapped_column(String(30))
+    transfer_reference: Mapped[str | None] = mapped_column(String(100))
+    transferred_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    transferred_on: Mapped[date | None] = mapped_column()
+
+    uksa_referred_on: Mapped[date | None] = mapped_column()
+    uksa_outcome: Mapped[str | None] = mapped_column(Text)
+    uksa_outcome_on: Mapped[date | None] = mapped_column()
+
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    output: Mapped[Output | None] = relationship()
+    assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])
+    history: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_complaint(self) -> bool:
+        return self.kind in COMPLAINT_KINDS
+
+
+class CaseEvent(Model):
+    """Append-only history of a case: when, who, what, note."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(60))
+    from_state: Mapped[str | None] = mapped_column(String(30))
+    to_state: Mapped[str | None] = mapped_column(String(30))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    case: Mapped[Case] = relationship(back_populates="history")
+    actor: Mapped[User | None] = relationship()
+
+
+class OfficeClosure(Model):
+    __tablename__ = "office_closures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    closed_on: Mapped[date] = mapped_column(unique=True)
+    reason: Mapped[str] = mapped_column(String(200))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Setting(Model):
+    """Administrator-editable settings (for example the calendar region)."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

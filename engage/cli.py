@@ -1,0 +1,58 @@
+"""Operator commands. Each area adds its own group through `register_<area>_cli`."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+from engage.extensions import db
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("seed-demo")
+    def seed_demo_command() -> None:
+        """Load the demo data (once) and print the demo staff accounts."""
+        from engage.seed import seed_demo
+
+        rows = seed_demo()
+        click.echo("")
+        click.echo("Demo staff accounts (local demo only):")
+        click.echo(f"  {'Role':<22} {'Email':<30} Password")
+        for role, email, password, _name in rows:
+            click.echo(f"  {role:<22} {email:<30} {password}")
+        click.echo("")
+
+    users = click.Group("users", help="Staff accounts.")
+
+    @users.command("create")
+    @click.option("--email", required=True)
+    @click.option("--name", required=True)
+    @click.option(
+        "--role",
+        "roles",
+        multiple=True,
+        required=True,
+        type=click.Choice(["admin", "chief_statistician", "cso", "producer"]),
+    )
+    @click.password_option("--password", prompt=True)
+    def create_user_command(email: str, name: str, roles: tuple[str, ...], password: str) -> None:
+        """Create a staff account."""
+        from engage.auth.service import AccountError, create_user
+
+        try:
+            user = create_user(email=email, name=name, password=password, roles=set(roles))
+        except AccountError as error:
+            db.session.rollback()
+            raise click.ClickException(error.message) from error
+        click.echo(f"Created {user.email} with roles {', '.join(sorted(user.roles))}")
+
+    app.cli.add_command(users)
+
+    for module in ("engage.cases.cli", "engage.scheduler.cli", "engage.reports.cli"):
+        try:
+            mod = __import__(module, fromlist=["register"])
+        except ModuleNotFoundError as error:
+            if error.name != module:
+                raise
+            continue
+        mod.register(app)

@@ -1,0 +1,107 @@
+"""Settings from environment variables, with safe local defaults.
+
+`ENGAGE_ENV=production` refuses to start without a real SECRET_KEY and turns on secure cookies.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105  # nosec B105 - refused in production
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        INSTANCE.mkdir(exist_ok=True)
+        return f"sqlite:///{INSTANCE / 'engage.sqlite'}"
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://") :]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def load_config(overrides: dict | None = None) -> dict:
+    """Build the Flask config dict from the environment, then apply overrides (tests)."""
+    env = os.environ.get("ENGAGE_ENV", "development")
+    production = env == "production"
+    config: dict = {
+        "ENGAGE_ENV": env,
+        "SECRET_KEY": os.environ.get("SECRET_KEY", DEV_SECRET_KEY),
+        "SQLALCHEMY_DATABASE_URI": _database_url(),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "DEBUG": False,
+        "TESTING": False,
+        "SERVICE_NAME": os.environ.get("SERVICE_NAME", "Engage"),
+        "OFFICE_NAME": os.environ.get("OFFICE_NAME", "Ministry of Justice statistics"),
+        "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
+        # Sessions: idle expiry via PERMANENT_SESSION_LIFETIME, absolute cap checked per request.
+        "PERMANENT_SESSION_LIFETIME": timedelta(
+            minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
+        ),
+        "SESSION_ABSOLUTE_HOURS": int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12")),
+        "SESSION_REFRESH_EACH_REQUEST": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", production),
+        "SESSION_COOKIE_NAME": "engage_session",
+        "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
+        "WTF_CSRF_ENABLED": True,
+        "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(12 * 1024 * 1024))),
+        "HSTS_SECONDS": int(os.environ.get("HSTS_SECONDS", "31536000")),
+        # Email
+        "MAIL_TRANSPORT": os.environ.get("MAIL_TRANSPORT", "console"),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "engage@statistics.example.gov.uk"),
+        "SMTP_HOST": os.environ.get("SMTP_HOST", "127.0.0.1"),
+        "SMTP_PORT": int(os.environ.get("SMTP_PORT", "25")),
+        "SMTP_USERNAME": os.environ.get("SMTP_USERNAME", ""),
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": _bool("SMTP_STARTTLS", False),
+        "SMTP_TIMEOUT": float(os.environ.get("SMTP_TIMEOUT", "10")),
+        "CSO_EMAIL": os.environ.get("CSO_EMAIL", "cso@statistics.example.gov.uk"),
+        "PRESS_OFFICE_EMAIL": os.environ.get(
+            "PRESS_OFFICE_EMAIL", "press@statistics.example.gov.uk"
+        ),
+        # Rate limits (Flask-Limiter): memory by default, Redis when REDIS_URL is set.
+        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL", "memory://"),
+        "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "PUBLIC_FORM_RATE_LIMIT": os.environ.get("PUBLIC_FORM_RATE_LIMIT", "20 per 10 minutes"),
+        "SIGN_IN_RATE_LIMIT": os.environ.get("SIGN_IN_RATE_LIMIT", "30 per 10 minutes"),
+        # Data protection
+        "RETENTION_YEARS": int(os.environ.get("RETENTION_YEARS", "6")),
+        "SENT_EMAIL_BODY_RETENTION_DAYS": int(
+            os.environ.get("SENT_EMAIL_BODY_RETENTION_DAYS", "90")
+        ),
+        "SCHEDULER_MISFIRE_GRACE_SECONDS": int(
+            os.environ.get("SCHEDULER_MISFIRE_GRACE_SECONDS", str(6 * 3600))
+        ),
+        "REQUIRE_SECOND_FACTOR": _bool("REQUIRE_SECOND_FACTOR", production),
+    }
+    if overrides:
+        config.update(overrides)
+    if config["ENGAGE_ENV"] == "production":
+        key = config["SECRET_KEY"]
+        if not key or key == DEV_SECRET_KEY or len(key) < 32:
+            raise ConfigError(
+                "ENGAGE_ENV=production needs SECRET_KEY set to a random value of 32+ characters"
+            )
+        config["DEBUG"] = False
+    return config

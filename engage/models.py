@@ -1,0 +1,23 @@
+"""Imports every area's models so metadata (and Alembic) sees all tables."""
+
+from engage.audit import AuditEvent  # noqa: F401
+from engage.auth.models import RecoveryCode, User, UserRole  # noqa: F401
+from engage.cases.models import Case, CaseEvent, OfficeClosure, Setting  # noqa: F401
+from engage.consultations.models import (  # noqa: F401
+    Consultation,
+    ConsultationAnswer,
+    ConsultationQuestion,
+    ConsultationResponse,
+)
+from engage.mail.models import OutboxEmail  # noqa: F401
+from engage.outputs.models import (  # noqa: F401
+    Contact,
+    Feedback,
+    LogEntry,
+    Output,
+    OutputReview,
+    Stakeholder,
+    SuccessStory,
+)
+from engage.reports.models import AnnualReport, RecommendationNote, UksaRecommendation  # noqa: F401
+from engage.scheduler.models import JobLease, JobRun  # noqa: F401

@@ -1,0 +1,111 @@
+"""The outputs catalogue: domain functions for creating and editing outputs."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from engage import audit
+from engage.auth.models import User
+from engage.extensions import db
+from engage.outputs.models import Output
+
+OUTPUT_FIELDS = (
+    "title",
+    "summary",
+    "producing_body",
+    "area",
+    "frequency",
+    "lead_statistician",
+    "lead_contact",
+    "page_url",
+    "status",
+    "review_interval_months",
+)
+
+
+class CatalogueError(ValueError):
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def slugify(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:100] or "output"
+
+
+def unique_slug(title: str, *, exclude_id: int | None = None) -> str:
+    base = slugify(title)
+    slug, n = base, 2
+    while True:
+        query = db.select(Output.id).where(Output.slug == slug)
+        if exclude_id is not None:
+            query = query.where(Output.id != exclude_id)
+        if db.session.execute(query).first() is None:
+            return slug
+        slug, n = f"{base}-{n}", n + 1
+
+
+def output_by_slug(slug: str) -> Output | None:
+    return db.session.execute(db.select(Output).where(Output.slug == slug)).scalar_one_or_none()
+
+
+def producer_choices() -> list[User]:
+    from engage.auth.models import UserRole
+
+    return list(
+        db.session.execute(
+            db.select(User)
+            .join(UserRole)
+            .where(UserRole.role == "producer", User.active.is_(True))
+            .order_by(User.name)
+        ).scalars()
+    )
+
+
+def _apply(output: Output, data: dict, producer_ids: list[int]) -> None:
+    for name in OUTPUT_FIELDS:
+        if name in data:
+            setattr(output, name, data[name])
+    if output.review_interval_months < 1 or output.review_interval_months > 60:
+        raise CatalogueError("review_interval_months", "Review interval must be 1 to 60 months")
+    producers = [db.session.get(User, pid) for pid in producer_ids]
+    if any(p is None or "producer" not in p.roles for p in producers):
+        raise CatalogueError("producer_ids", "Choose producers from the list")
+    output.producers = producers  # type: ignore[assignment]
+
+
+def create_output(data: dict, producer_ids: list[int], actor: User | None) -> Output:
+    output = Output(slug=unique_slug(data["title"]), next_review_due=None)
+    _apply(output, data, producer_ids)
+    if output.next_review_due is None:
+        output.next_review_due = add_months(date.today(), output.review_interval_months)
+    db.session.add(output)
+    db.session.flush()
+    audit.record("output.created", actor=actor, object_type="output", object_id=output.id)
+    db.session.commit()
+    return output
+
+
+def update_output(output: Output, data: dict, producer_ids: list[int], actor: User) -> None:
+    before = {"producers": sorted(p.id for p in output.producers), "status": output.status}
+    _apply(output, data, producer_ids)
+    audit.record(
+        "output.updated",
+        actor=actor,
+        object_type="output",
+        object_id=output.id,
+        detail={"before": before, "producers": producer_ids, "status": output.status},
+    )
+    db.session.commit()
+
+
+def add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    import calendar as std_calendar
+
+    last = std_calendar.monthrange(year, month)[1]
+    return date(year, month, min(day.day, last))

@@ -1,0 +1,166 @@
+"""Outputs catalogue, user logs (stakeholders, log entries, contacts), reviews, feedback,
+success stories."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engage.auth.models import User
+from engage.db_types import UTCDateTime, utcnow
+from engage.extensions import Model, db
+
+output_producers = Table(
+    "output_producers",
+    db.metadata,
+    Column("output_id", ForeignKey("outputs.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+success_story_outputs = Table(
+    "success_story_outputs",
+    db.metadata,
+    Column("story_id", ForeignKey("success_stories.id", ondelete="CASCADE"), primary_key=True),
+    Column("output_id", ForeignKey("outputs.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Output(Model):
+    __tablename__ = "outputs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    producing_body: Mapped[str] = mapped_column(String(200))
+    area: Mapped[str] = mapped_column(String(200))
+    frequency: Mapped[str] = mapped_column(String(100))
+    lead_statistician: Mapped[str] = mapped_column(String(200))
+    lead_contact: Mapped[str] = mapped_column(String(254))
+    page_url: Mapped[str] = mapped_column(String(500), default="")
+    status: Mapped[str] = mapped_column(String(20), default="active", index=True)
+    review_interval_months: Mapped[int] = mapped_column(default=12)
+    # Stored so lists and the dashboard can query overdue reviews in SQL.
+    next_review_due: Mapped[date | None] = mapped_column(index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    producers: Mapped[list[User]] = relationship(secondary=output_producers, lazy="selectin")
+
+    def is_owned_by(self, user) -> bool:
+        return any(p.id == user.id for p in self.producers)
+
+
+class Stakeholder(Model):
+    """A user of statistics. The same email address is the same stakeholder."""
+
+    __tablename__ = "stakeholders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(40))
+    category: Mapped[str] = mapped_column(String(20), index=True)
+    consent_to_contact: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class LogEntry(Model):
+    """A stakeholder in an output's user log."""
+
+    __tablename__ = "log_entries"
+    __table_args__ = (
+        UniqueConstraint("output_id", "stakeholder_id"),
+        Index("ix_log_entries_output_level_category", "output_id", "engagement_level"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    output_id: Mapped[int] = mapped_column(ForeignKey("outputs.id", ondelete="CASCADE"))
+    stakeholder_id: Mapped[int] = mapped_column(
+        ForeignKey("stakeholders.id", ondelete="CASCADE"), index=True
+    )
+    engagement_level: Mapped[str] = mapped_column(String(20))
+    uses: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(30))
+    first_contact_on: Mapped[date | None] = mapped_column()
+    latest_contact_on: Mapped[date | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    output: Mapped[Output] = relationship()
+    stakeholder: Mapped[Stakeholder] = relationship()
+
+
+class Contact(Model):
+    """A dated interaction with a stakeholder about an output."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (Index("ix_contacts_output_stakeholder", "output_id", "stakeholder_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    output_id: Mapped[int] = mapped_column(ForeignKey("outputs.id", ondelete="CASCADE"))
+    stakeholder_id: Mapped[int] = mapped_column(
+        ForeignKey("stakeholders.id", ondelete="CASCADE"), index=True
+    )
+    contacted_on: Mapped[date] = mapped_column(index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    summary: Mapped[str] = mapped_column(Text)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    output: Mapped[Output] = relationship()
+    stakeholder: Mapped[Stakeholder] = relationship()
+    recorded_by: Mapped[User | None] = relationship()
+
+
+class OutputReview(Model):
+    __tablename__ = "output_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    output_id: Mapped[int] = mapped_column(ForeignKey("outputs.id", ondelete="CASCADE"), index=True)
+    reviewed_on: Mapped[date] = mapped_column(index=True)
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    findings: Mapped[str] = mapped_column(Text)
+    actions: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    output: Mapped[Output] = relationship()
+    reviewer: Mapped[User | None] = relationship()
+
+
+class Feedback(Model):
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    output_id: Mapped[int | None] = mapped_column(ForeignKey("outputs.id"), index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    useful: Mapped[str | None] = mapped_column(String(20))
+    uses: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str | None] = mapped_column(String(20))
+    comments: Mapped[str] = mapped_column(Text, default="")
+    email: Mapped[str | None] = mapped_column(String(254))
+    consent_to_log: Mapped[bool] = mapped_column(default=False)
+    log_level: Mapped[str | None] = mapped_column(String(20))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    output: Mapped[Output | None] = relationship()
+
+
+class SuccessStory(Model):
+    __tablename__ = "success_stories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text)
+    happened_on: Mapped[date] = mapped_column(index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    outputs: Mapped[list[Output]] = relationship(secondary=success_story_outputs, lazy="selectin")

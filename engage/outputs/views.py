@@ -1,0 +1,110 @@
+"""Outputs catalogue for staff. (User logs, reviews and feedback views join this blueprint.)"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from engage.auth.permissions import public, requires
+from engage.extensions import db
+from engage.outputs import catalogue
+from engage.outputs.forms import OutputForm
+from engage.outputs.models import Output, output_producers
+from engage.pagination import paginate
+
+bp = Blueprint("outputs", __name__)
+
+
+@bp.route("/staff/outputs")
+@requires("view_outputs")
+def output_list():
+    query = db.select(Output).order_by(Output.title)
+    mine = None
+    if current_user.has_role("producer"):
+        mine = set(
+            db.session.execute(
+                db.select(output_producers.c.output_id).where(
+                    output_producers.c.user_id == current_user.id
+                )
+            ).scalars()
+        )
+    page = paginate(query, per_page=50)
+    return render_template("outputs/output-list.html", page=page, mine=mine)
+
+
+def _output_or_404(slug: str) -> Output:
+    output = catalogue.output_by_slug(slug)
+    if output is None:
+        abort(404)
+    return output
+
+
+@bp.route("/staff/outputs/<slug>")
+@requires("view_outputs")
+def output_detail(slug: str):
+    output = _output_or_404(slug)
+    return render_template("outputs/output-detail.html", output=output)
+
+
+def _form_data(form: OutputForm) -> dict:
+    return {name: getattr(form, name).data for name in catalogue.OUTPUT_FIELDS}
+
+
+def _producer_choices(form: OutputForm) -> None:
+    form.producer_ids.choices = [
+        (u.id, f"{u.name} ({u.email})") for u in catalogue.producer_choices()
+    ]
+
+
+@bp.route("/staff/outputs/new", methods=["GET", "POST"])
+@requires("manage_outputs")
+def output_new():
+    form = OutputForm()
+    _producer_choices(form)
+    if form.validate_on_submit():
+        try:
+            output = catalogue.create_output(
+                _form_data(form), form.producer_ids.data or [], current_user
+            )
+        except catalogue.CatalogueError as error:
+            db.session.rollback()
+            getattr(form, error.field).errors = [error.message]
+        else:
+            flash(f"Output ‘{output.title}’ created", "success")
+            return redirect(url_for("outputs.output_detail", slug=output.slug))
+    return render_template("outputs/output-form.html", form=form, output=None)
+
+
+@bp.route("/staff/outputs/<slug>/edit", methods=["GET", "POST"])
+@requires("manage_outputs")
+def output_edit(slug: str):
+    output = _output_or_404(slug)
+    form = OutputForm(obj=output)
+    _producer_choices(form)
+    if not form.is_submitted():
+        form.producer_ids.data = [p.id for p in output.producers]
+    if form.validate_on_submit():
+        try:
+            catalogue.update_output(
+                output, _form_data(form), form.producer_ids.data or [], current_user
+            )
+        except catalogue.CatalogueError as error:
+            db.session.rollback()
+            getattr(form, error.field).errors = [error.message]
+        else:
+            flash("Output saved", "success")
+            return redirect(url_for("outputs.output_detail", slug=output.slug))
+    return render_template("outputs/output-form.html", form=form, output=output)
+
+
+@bp.route("/feedback")
+@public
+def general_feedback():
+    return render_template("placeholder.html", title="Give feedback")
+
+
+@bp.route("/statistics/<slug>/feedback")
+@public
+def output_feedback(slug: str):
+    output = _output_or_404(slug)
+    return render_template("placeholder.html", title=f"Give feedback on {output.title}")
