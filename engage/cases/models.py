@@ -78,6 +78,8 @@ class Case(Model):
     uksa_outcome_on: Mapped[date | None] = mapped_column()
 
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # London date of withdrawal: the clock stops then, and SLA filters compare it in SQL.
+    withdrawn_on: Mapped[date | None] = mapped_column()
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
