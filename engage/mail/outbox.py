@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, render_template
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 
+from engage.db_types import utcnow
 from engage.extensions import db
 from engage.mail.models import OutboxEmail
 
@@ -38,3 +41,73 @@ def queue_email(
     )
     db.session.add(row)
     return row
+
+
+def queue_email_once(to: str, template: str, dedup_key: str, **context: Any) -> bool:
+    """Queue an email unless one with the same dedup_key exists; True when it queued one.
+
+    The UNIQUE constraint on dedup_key is the real guarantee: even two processes racing each
+    other cannot both insert. A duplicate never breaks the caller's transaction: the insert is
+    `INSERT ... ON CONFLICT DO NOTHING` (PostgreSQL, SQLite) or, on other databases, runs in a
+    SAVEPOINT that is rolled back on IntegrityError.
+    """
+    exists = db.session.execute(
+        db.select(OutboxEmail.id).where(OutboxEmail.dedup_key == dedup_key)
+    ).first()
+    if exists is not None:
+        return False
+    subject, body_text, body_html = render_email(template, **context)
+    values = {
+        "to_address": to,
+        "subject": subject,
+        "body_text": body_text,
+        "body_html": body_html,
+        "template": template,
+        "dedup_key": dedup_key,
+        "status": "queued",
+        "attempts": 0,
+        "created_at": utcnow(),
+        "next_attempt_at": utcnow(),
+    }
+    dialect = db.session.get_bind().dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = (
+            insert(OutboxEmail)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["dedup_key"])
+            .returning(OutboxEmail.id)
+        )
+        return db.session.execute(statement).scalar_one_or_none() is not None
+    try:
+        with db.session.begin_nested():
+            db.session.add(OutboxEmail(**values))
+    except IntegrityError:
+        return False
+    return True
+
+
+class RetryRefused(Exception):
+    pass
+
+
+def retry_failed_email(row: OutboxEmail, actor: Any) -> None:
+    """An administrator sends a failed email again: back to the queue, due now. Commits."""
+    from engage import audit
+
+    if row.status != "failed":
+        raise RetryRefused("Only a failed email can be sent again")
+    if row.body_text is None:
+        raise RetryRefused("This email's text has been removed, so it cannot be sent again")
+    row.status = "queued"
+    row.failed_at = None
+    row.next_attempt_at = utcnow()
+    row.attempts = 0
+    audit.record(
+        "email.retry",
+        actor=actor,
+        object_type="outbox_email",
+        object_id=row.id,
+        detail={"last_error": (row.last_error or "")[:200]},
+    )
+    db.session.commit()

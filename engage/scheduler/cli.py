@@ -5,16 +5,64 @@ from __future__ import annotations
 import contextlib
 
 import click
-from flask import Flask
+from flask import Flask, current_app
+
+from engage.filters import govuk_datetime
 
 
 def register(app: Flask) -> None:
     @app.cli.command("scheduler")
     def scheduler_command() -> None:
-        """Run the scheduler (exactly one per deployment)."""
-        from apscheduler.schedulers.blocking import BlockingScheduler
+        """Run the scheduler: exactly one per deployment, never inside web workers."""
+        from engage.scheduler.runner import build_scheduler
 
-        scheduler = BlockingScheduler(timezone="Europe/London")
-        click.echo("Scheduler started with no jobs yet")
+        scheduler = build_scheduler(current_app._get_current_object())  # type: ignore[attr-defined]
+        click.echo(f"Scheduler started with {len(scheduler.get_jobs())} jobs (Europe/London)")
         with contextlib.suppress(KeyboardInterrupt, SystemExit):
             scheduler.start()
+
+    jobs = click.Group("jobs", help="Timed jobs: list them, or run one now.")
+
+    @jobs.command("list")
+    def list_command() -> None:
+        """Show every job with its schedule, last run and next run."""
+        from engage.db_types import utcnow
+        from engage.jobs import JOBS
+        from engage.scheduler.runner import last_runs, next_fire_time
+
+        runs = last_runs()
+        now = utcnow()
+        click.echo(f"{'Job':<33} {'Schedule':<55} {'Last run':<40} Next run")
+        for job in JOBS.values():
+            run = runs.get(job.name)
+            if run is None:
+                last = "never"
+            else:
+                outcome = {True: "ok", False: "failed", None: "running"}[run.ok]
+                last = f"{govuk_datetime(run.started_at)} ({outcome})"
+            upcoming = next_fire_time(job, now)
+            click.echo(
+                f"{job.name:<33} {job.schedule:<55} {last:<40} "
+                f"{govuk_datetime(upcoming) if upcoming else 'none'}"
+            )
+
+    @jobs.command("run")
+    @click.argument("name")
+    def run_command(name: str) -> None:
+        """Run one job now, under the same lock as the scheduler."""
+        from engage.jobs import JOBS
+        from engage.scheduler.runner import run_job
+
+        if name not in JOBS:
+            raise click.BadParameter(
+                f"no job called {name!r}; choose from {', '.join(JOBS)}", param_hint="NAME"
+            )
+        run = run_job(name)
+        if run is None:
+            click.echo(f"Skipped {name}: another process is running it")
+            return
+        if not run.ok:
+            raise click.ClickException(f"{name} failed: {run.result}")
+        click.echo(f"{name}: {run.result}")
+
+    app.cli.add_command(jobs)
