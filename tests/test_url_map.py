@@ -9,7 +9,7 @@ import pytest
 
 from engage.extensions import csrf
 
-SEGMENT = re.compile(r"^([a-z0-9]+(-[a-z0-9]+)*|<[^>]+>|[a-z0-9]+(-[a-z0-9]+)*\.atom)$")
+SEGMENT = re.compile(r"^([a-z0-9]+(-[a-z0-9]+)*|<[^>]+>|[a-z0-9]+(-[a-z0-9]+)*\.(atom|csv|xlsx))$")
 
 
 def _rules(app):

@@ -1,21 +1,282 @@
-"""Enquiries and complaints: public intake and staff workflow."""
+"""Enquiries and complaints: public intake and staff pages. Thin: rules live in intake.py,
+workflow.py, clock.py and access.py."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from datetime import UTC, date, datetime, time
 
-from engage.auth.permissions import public, requires
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user
+
+from engage.auth.permissions import deny, public, requires
+from engage.calendar import LONDON, london_date
+from engage.cases import clock
+from engage.cases.access import can_view, record_view
+from engage.cases.forms import ContactForm, DeadlineCalculatorForm, StaffIntakeForm
+from engage.cases.intake import create_case
+from engage.cases.listing import SORTS, CaseFilters, export_csv
+from engage.cases.models import Case
+from engage.cases.workflow import CaseError, allowed_actions
+from engage.db_types import utcnow
+from engage.extensions import db
+from engage.outputs.models import Output
+from engage.public.abuse import public_form_limit
 
 bp = Blueprint("cases", __name__)
 
 
-@bp.route("/contact")
+def today_london() -> date:
+    return london_date(utcnow())
+
+
+def output_choices(active_only: bool = True) -> list[tuple[str, str]]:
+    query = db.select(Output.id, Output.title).order_by(Output.title)
+    if active_only:
+        query = query.where(Output.status == "active")
+    return [("", "Not about a particular output")] + [
+        (str(i), title) for i, title in db.session.execute(query)
+    ]
+
+
+def _output(raw: str | None) -> Output | None:
+    try:
+        return db.session.get(Output, int(raw)) if raw else None
+    except ValueError:
+        return None
+
+
+def _apply_case_error(form, error: CaseError) -> None:  # type: ignore[no-untyped-def]
+    field = getattr(form, error.field or "", None)
+    if field is None:
+        field = next(f for f in form if f.name not in ("csrf_token", "website"))
+    field.errors = [*list(field.errors), error.message]
+
+
+# --- public -----------------------------------------------------------------------------------
+
+
+@bp.route("/contact", methods=["GET", "POST"])
 @public
+@public_form_limit
 def contact():
-    return render_template("placeholder.html", title="Contact us")
+    form = ContactForm()
+    form.output_id.choices = output_choices()
+    if form.validate_on_submit():
+        if form.is_bot():
+            return render_template("cases/contact-confirmation.html", reference=None)
+        try:
+            case = create_case(
+                kind=form.kind.data,
+                channel="web",
+                requester_name=form.requester_name.data,
+                requester_email=form.requester_email.data,
+                requester_address=form.requester_address.data,
+                output=_output(form.output_id.data),
+                subject=None,
+                message=form.message.data,
+                received_at=utcnow(),
+                actor=None,
+            )
+        except CaseError as error:
+            db.session.rollback()
+            _apply_case_error(form, error)
+        else:
+            session["contact_reference"] = case.reference
+            session["contact_acknowledged"] = case.state == "acknowledged"
+            return redirect(url_for("cases.contact_confirmation"))
+    return render_template("cases/contact.html", form=form)
+
+
+@bp.route("/contact/confirmation")
+@public
+def contact_confirmation():
+    reference = session.get("contact_reference")
+    if not reference:
+        return redirect(url_for("cases.contact"))
+    return render_template(
+        "cases/contact-confirmation.html",
+        reference=reference,
+        emailed=session.get("contact_acknowledged", False),
+    )
+
+
+# --- staff: list, export, intake --------------------------------------------------------------
+
+
+def _assignees() -> list:
+    from engage.auth.models import User, UserRole
+
+    return list(
+        db.session.execute(
+            db.select(User)
+            .join(UserRole)
+            .where(UserRole.role.in_(["producer", "cso", "chief_statistician"]), User.active)
+            .distinct()
+            .order_by(User.name)
+        ).scalars()
+    )
 
 
 @bp.route("/staff/cases")
 @requires("view_cases")
 def case_list():
-    return render_template("placeholder.html", title="Cases")
+    from engage.pagination import paginate
+
+    user = current_user._get_current_object()
+    filters = CaseFilters.from_args(request.args)
+    today = today_london()
+    cal = clock.current_calendar()
+    page = paginate(filters.query(user, today, cal), per_page=25)
+    rows = [
+        (case, clock.sla_status(case, today, cal), clock.next_deadline(case)) for case in page.items
+    ]
+    return render_template(
+        "cases/case-list.html",
+        page=page,
+        rows=rows,
+        filters=filters,
+        sorts=SORTS,
+        outputs=output_choices(active_only=False)[1:],
+        assignees=_assignees(),
+        export_url=url_for("cases.case_export", **filters.to_args()),
+        today=today,
+    )
+
+
+@bp.route("/staff/cases/export.csv")
+@requires("view_cases")
+def case_export():
+    user = current_user._get_current_object()
+    filters = CaseFilters.from_args(request.args)
+    today = today_london()
+    cal = clock.current_calendar()
+    cases = list(db.session.execute(filters.query(user, today, cal)).scalars())
+    for case in cases:
+        record_view(user, case, how="export")
+    db.session.commit()
+    body = export_csv(cases, today, cal)
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="cases-{today.isoformat()}.csv"'},
+    )
+
+
+@bp.route("/staff/cases/new", methods=["GET", "POST"])
+@requires("triage_cases")
+def case_new():
+    form = StaffIntakeForm()
+    form.today = today_london()  # type: ignore[attr-defined]
+    form.output_id.choices = output_choices()
+    form.requester_name.label.text = "Requester's full name"
+    form.message.label.text = "Message"
+    if form.validate_on_submit():
+        received_on: date = form.received_on.data
+        now = utcnow()
+        received_at = (
+            now
+            if received_on == london_date(now)
+            else datetime.combine(received_on, time(12), tzinfo=LONDON).astimezone(UTC)
+        )
+        try:
+            case = create_case(
+                kind=form.kind.data,
+                channel=form.channel.data,
+                requester_name=form.requester_name.data,
+                requester_email=form.requester_email.data,
+                requester_address=form.requester_address.data,
+                requester_phone=form.requester_phone.data,
+                output=_output(form.output_id.data),
+                subject=form.subject.data,
+                message=form.message.data,
+                received_at=received_at,
+                actor=current_user,
+                now=now,
+            )
+        except CaseError as error:
+            db.session.rollback()
+            _apply_case_error(form, error)
+        else:
+            return redirect(url_for("cases.case_page", reference=case.reference, created=1))
+    return render_template("cases/case-new.html", form=form)
+
+
+# --- staff: one case --------------------------------------------------------------------------
+
+
+def load_case(reference: str) -> Case:
+    case = db.session.execute(
+        db.select(Case).where(Case.reference == reference)
+    ).scalar_one_or_none()
+    if case is None:
+        abort(404)
+    if not can_view(current_user, case):
+        deny("case:not-visible")
+    return case
+
+
+@bp.route("/staff/cases/<reference>")
+@requires("view_cases")
+def case_page(reference: str):
+    from engage.cases.action_views import ACTIONS, SLUG_FOR
+
+    user = current_user._get_current_object()
+    case = load_case(reference)
+    record_view(user, case)
+    db.session.commit()
+    today = today_london()
+    cal = clock.current_calendar()
+    return render_template(
+        "cases/case.html",
+        case=case,
+        today=today,
+        overall=clock.sla_status(case, today, cal),
+        ack_status=clock.acknowledge_status(case, today, cal),
+        respond_status=clock.respond_status(case, today, cal),
+        ack_remaining=None
+        if clock.acknowledge_stopped_on(case)
+        else cal.working_days_remaining(today, case.acknowledge_by),
+        respond_remaining=None
+        if clock.respond_stopped_on(case) or case.paused_on
+        else cal.working_days_remaining(today, case.respond_by),
+        actions=allowed_actions(case, user),
+        action_slugs=SLUG_FOR,
+        action_titles={spec.name: spec.title for spec in ACTIONS.values()},
+        created=request.args.get("created") == "1",
+    )
+
+
+@bp.route("/staff/deadline-calculator")
+@requires("use_deadline_calculator")
+def deadline_calculator():
+    form = DeadlineCalculatorForm(request.args)
+    result = None
+    if any(request.args.getlist("received_on")) and form.validate():
+        try:
+            due = clock.deadlines_for(form.received_on.data)
+        except ValueError:
+            form.received_on.errors = ["Date received must be between 1990 and 2080"]
+        else:
+            cal = clock.current_calendar()
+            result = {
+                "received": form.received_on.data,
+                "acknowledge_by": due.acknowledge_by,
+                "respond_by": due.respond_by,
+                "working_day": cal.is_working_day(form.received_on.data),
+                "region": clock.calendar_region(),
+            }
+    elif request.args.get("received_on") is not None:
+        form.validate()
+    return render_template("cases/deadline-calculator.html", form=form, result=result)
+
+
+from engage.cases import action_views, admin_views  # noqa: E402,F401  (routes on this blueprint)

@@ -1,0 +1,54 @@
+"""Who may see which case ("treat it in confidence").
+
+- The CSO office (CSO officers and the Chief Statistician) see every case.
+- Anyone else sees only the cases assigned to them: a producer sees the enquiries assigned to
+  them, and a complaint only while it is assigned to them.
+- Every view of a complaint is recorded in the audit log (`record_view`).
+
+`visible_cases(user)` is the same rule as a SQL where-clause, so lists, counts and exports
+never load a case the user may not see.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import false, true
+from sqlalchemy.sql.elements import ColumnElement
+
+from engage import audit
+from engage.auth.permissions import has_permission
+from engage.cases.models import Case
+
+
+def is_office(user: Any) -> bool:
+    """CSO officers and the Chief Statistician: triage and see every case."""
+    return has_permission(user, "triage_cases")
+
+
+def can_view(user: Any, case: Case) -> bool:
+    if not has_permission(user, "view_cases"):
+        return False
+    if is_office(user):
+        return True
+    return case.assigned_to_id is not None and case.assigned_to_id == user.id
+
+
+def visible_cases(user: Any) -> ColumnElement[bool]:
+    if not has_permission(user, "view_cases"):
+        return false()
+    if is_office(user):
+        return true()
+    return Case.assigned_to_id == user.id
+
+
+def record_view(user: Any, case: Case, *, how: str = "page") -> None:
+    """Record that `user` saw a complaint (the caller commits)."""
+    if case.is_complaint:
+        audit.record(
+            "case.viewed",
+            actor=user,
+            object_type="case",
+            object_id=case.reference,
+            detail={"kind": case.kind, "how": how},
+        )

@@ -1,0 +1,435 @@
+"""Forms of the cases area: public contact form, staff intake, workflow actions, calendar."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCharacterCount,
+    GovDateInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import Field, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import (
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
+
+from engage.calendar import REGIONS
+from engage.cases.intake import MESSAGE_MAX
+from engage.forms import clean_text, strip_filter
+from engage.public.abuse import HoneypotForm
+from engage.vocab import CASE_KINDS
+
+# The six kinds in plain English, as the public sees them.
+PUBLIC_KINDS: dict[str, str] = {
+    "enquiry": "Ask a question about statistics we have published",
+    "unpublished_statistics": "Ask for statistics we have not published",
+    "different_format": "Ask for statistics in a different format, for example a spreadsheet "
+    "or large print",
+    "media": "Ask a question as a journalist or for the media",
+    "service_complaint": "Complain about our service",
+    "foi_complaint": "Complain about information we gave you under the Freedom of Information Act",
+}
+STAFF_CHANNELS = {"email": "Email", "letter": "Letter", "phone": "Phone call"}
+EMAIL_MESSAGE = "Enter an email address in the correct format, like name@example.com"
+
+
+class GovDateField(Field):
+    """A day/month/year date with the GOV.UK Design System's error messages.
+
+    `what` names the date in messages ("Date received must include a month").
+    """
+
+    widget = GovDateInput()
+
+    def __init__(self, label: str = "", validators: Any = None, *, what: str = "", **kw: Any):
+        super().__init__(label, validators, **kw)
+        self.what = what or label
+        self._problem: str | None = None
+
+    def _value(self) -> str:
+        return self.data.strftime("%d %m %Y") if self.data else ""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        parts = [(v or "").strip() for v in valuelist][:3]
+        parts += [""] * (3 - len(parts))
+        self.raw_data = parts
+        self.data = None
+        self._problem = None
+        day, month, year = parts
+        if not any(parts):
+            return
+        missing = [n for n, v in zip(("day", "month", "year"), parts, strict=True) if not v]
+        if missing:
+            self._problem = f"{self.what} must include a {' and a '.join(missing)}"
+            return
+        if not (day.isdigit() and month.isdigit() and year.isdigit()):
+            self._problem = f"{self.what} must be a real date"
+            return
+        if len(year) != 4:
+            self._problem = "Year must include 4 numbers"
+            return
+        try:
+            self.data = date(int(year), int(month), int(day))
+        except ValueError:
+            self._problem = f"{self.what} must be a real date"
+
+    def pre_validate(self, form: Any) -> None:
+        if self._problem:
+            raise ValidationError(self._problem)
+
+    def process(self, formdata: Any, data: Any = None, extra_filters: Any = None) -> None:
+        super().process(formdata, data, extra_filters)
+        if self.raw_data is not None and len(self.raw_data) != 3:  # field absent from the POST
+            self.raw_data = ["", "", ""]
+
+
+class DateRequired:
+    """'Enter the date ...' when all three boxes are empty (partial dates get their own message)."""
+
+    field_flags = {"required": True}
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def __call__(self, form: Any, field: GovDateField) -> None:
+        if not any(field.raw_data or []):
+            raise StopValidation(self.message)
+
+
+class NotFuture:
+    def __call__(self, form: Any, field: GovDateField) -> None:
+        today = getattr(form, "today", None) or date.today()
+        if field.data and field.data > today:
+            raise ValidationError(f"{field.what} must be today or in the past")
+
+
+def _required(message: str) -> InputRequired:
+    return InputRequired(message=message)
+
+
+class _RequesterFields:
+    requester_name = StringField(
+        "Full name",
+        widget=GovTextInput(),
+        filters=[strip_filter],
+        validators=[
+            _required("Enter your full name"),
+            Length(max=200, message="Full name must be 200 characters or fewer"),
+        ],
+    )
+    requester_email = StringField(
+        "Email address",
+        widget=GovTextInput(),
+        filters=[strip_filter],
+        validators=[
+            Optional(),
+            Email(message=EMAIL_MESSAGE),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+        ],
+    )
+    requester_address = TextAreaField(
+        "Postal address",
+        widget=GovTextArea(),
+        filters=[clean_text],
+        validators=[
+            Optional(),
+            Length(max=500, message="Postal address must be 500 characters or fewer"),
+        ],
+    )
+    output_id = SelectField(
+        "Which statistics is it about? (optional)", widget=GovSelect(), choices=[]
+    )
+    message = TextAreaField(
+        "Your message",
+        widget=GovCharacterCount(),
+        filters=[clean_text],
+        validators=[
+            _required("Enter your message"),
+            Length(
+                max=MESSAGE_MAX, message=f"Your message must be {MESSAGE_MAX:,} characters or fewer"
+            ),
+        ],
+    )
+
+    def validate_requester_email(self, field: Any) -> None:
+        if not field.data and not (self.requester_address.data or "").strip():  # type: ignore[attr-defined]
+            raise ValidationError("Enter an email address or a postal address")
+
+
+class ContactForm(_RequesterFields, HoneypotForm):
+    kind = RadioField(
+        "What would you like to do?",
+        widget=GovRadioInput(),
+        choices=list(PUBLIC_KINDS.items()),
+        validators=[_required("Select what you would like to do")],
+    )
+    submit = SubmitField("Send", widget=GovSubmitInput())
+
+
+class StaffIntakeForm(_RequesterFields, FlaskForm):
+    kind = RadioField(
+        "Kind of case",
+        widget=GovRadioInput(),
+        choices=list(CASE_KINDS.items()),
+        validators=[_required("Select the kind of case")],
+    )
+    channel = RadioField(
+        "How it arrived",
+        widget=GovRadioInput(),
+        choices=list(STAFF_CHANNELS.items()),
+        validators=[_required("Select how it arrived")],
+    )
+    received_on = GovDateField(
+        "Date received",
+        what="Date received",
+        validators=[DateRequired("Enter the date it was received"), NotFuture()],
+        description="The date on the letter's postmark or stamp, the email or the call. "
+        "For example, 27 3 2026",
+    )
+    requester_phone = StringField(
+        "Phone number (optional)",
+        widget=GovTextInput(),
+        filters=[strip_filter],
+        validators=[
+            Optional(),
+            Length(max=40, message="Phone number must be 40 characters or fewer"),
+        ],
+    )
+    subject = StringField(
+        "Subject (optional)",
+        widget=GovTextInput(),
+        filters=[strip_filter],
+        validators=[Optional(), Length(max=300, message="Subject must be 300 characters or fewer")],
+    )
+    submit = SubmitField("Save case", widget=GovSubmitInput())
+
+
+def _note(label: str = "Note (optional)") -> TextAreaField:
+    return TextAreaField(
+        label,
+        widget=GovTextArea(),
+        filters=[clean_text],
+        validators=[
+            Optional(),
+            Length(max=2000, message="The note must be 2,000 characters or fewer"),
+        ],
+    )
+
+
+def _long_text(label: str, missing: str, limit: int = 20000) -> TextAreaField:
+    return TextAreaField(
+        label,
+        widget=GovTextArea(),
+        filters=[clean_text],
+        validators=[
+            _required(missing),
+            Length(max=limit, message=f"{label} must be {limit:,} characters or fewer"),
+        ],
+    )
+
+
+class NoteForm(FlaskForm):
+    note = _note()
+    submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+
+class TriageForm(FlaskForm):
+    kind = RadioField(
+        "Kind of case",
+        widget=GovRadioInput(),
+        choices=list(CASE_KINDS.items()),
+        validators=[_required("Select the kind of case")],
+    )
+    note = _note()
+    submit = SubmitField("Save kind", widget=GovSubmitInput())
+
+
+class AssignForm(FlaskForm):
+    assignee = SelectField(
+        "Assign to",
+        widget=GovSelect(),
+        choices=[],
+        validators=[_required("Select who to assign the case to")],
+    )
+    note = _note("Note for the assignee (optional)")
+    submit = SubmitField("Assign", widget=GovSubmitInput())
+
+
+class ClarificationForm(FlaskForm):
+    question = _long_text(
+        "What do you need clarified?", "Enter what you need the requester to clarify", 5000
+    )
+    submit = SubmitField("Send request", widget=GovSubmitInput())
+
+
+class ReplyForm(FlaskForm):
+    replied_on = GovDateField(
+        "Date the reply was received",
+        what="Date the reply was received",
+        validators=[DateRequired("Enter the date the reply was received"), NotFuture()],
+    )
+    note = _note("Summary of the reply (optional)")
+    submit = SubmitField("Restart the clock", widget=GovSubmitInput())
+
+
+class ChargeForm(FlaskForm):
+    amount = StringField(
+        "Charge in pounds",
+        widget=GovTextInput(),
+        filters=[strip_filter],
+        validators=[_required("Enter the charge")],
+    )
+    explanation = _long_text("What the charge is for", "Enter what the charge is for", 5000)
+    submit = SubmitField("Send quote", widget=GovSubmitInput())
+
+    def validate_amount(self, field: Any) -> None:
+        try:
+            value = Decimal(field.data.replace("£", "").replace(",", ""))
+        except InvalidOperation:
+            raise ValidationError("Charge must be an amount of money, like 25 or 25.50") from None
+        if not value.is_finite() or value <= 0:
+            raise ValidationError("Charge must be more than £0")
+        if value >= 100000:
+            raise ValidationError("Charge must be less than £100,000")
+        self.amount_value = value
+
+
+class ChargeAnswerForm(FlaskForm):
+    accepted = RadioField(
+        "Did the requester agree to pay?",
+        widget=GovRadioInput(),
+        choices=[("yes", "Yes, they agreed to pay"), ("no", "No, they refused")],
+        validators=[_required("Select whether the requester agreed to pay")],
+    )
+    replied_on = GovDateField(
+        "Date of their answer",
+        what="Date of their answer",
+        validators=[DateRequired("Enter the date of their answer"), NotFuture()],
+    )
+    note = _note()
+    submit = SubmitField("Save answer", widget=GovSubmitInput())
+
+
+class DelayForm(FlaskForm):
+    reason = _long_text("Reason for the delay", "Enter the reason for the delay", 5000)
+    revised_target_on = GovDateField(
+        "Revised target date",
+        what="Revised target date",
+        validators=[DateRequired("Enter the revised target date")],
+    )
+    submit = SubmitField("Send delay notice", widget=GovSubmitInput())
+
+
+class RespondForm(FlaskForm):
+    text = _long_text("Full response", "Enter the response")
+    method = RadioField(
+        "How is it sent?",
+        widget=GovRadioInput(),
+        choices=[("email", "By email"), ("post", "By post")],
+        validators=[_required("Select how the response is sent")],
+    )
+    submit = SubmitField("Record response", widget=GovSubmitInput())
+
+
+class ReopenForm(FlaskForm):
+    reason = _long_text(
+        "Why is the case being reopened?", "Enter why the case is being reopened", 2000
+    )
+    submit = SubmitField("Reopen case", widget=GovSubmitInput())
+
+
+class TransferForm(FlaskForm):
+    to = RadioField(
+        "Transfer to",
+        widget=GovRadioInput(),
+        choices=[
+            ("foi", "Freedom of Information team"),
+            ("internal_review", "FoI internal review"),
+            ("press_office", "Press office"),
+        ],
+        validators=[_required("Select where to transfer the case")],
+    )
+    reference = StringField(
+        "Reference (needed for FoI)",
+        widget=GovTextInput(),
+        filters=[strip_filter],
+        validators=[
+            Optional(),
+            Length(max=100, message="Reference must be 100 characters or fewer"),
+        ],
+    )
+    note = _note()
+    submit = SubmitField("Transfer", widget=GovSubmitInput())
+
+
+class ReferralForm(FlaskForm):
+    referred_on = GovDateField(
+        "Date of referral",
+        what="Date of referral",
+        validators=[DateRequired("Enter the date of referral"), NotFuture()],
+    )
+    note = _note()
+    submit = SubmitField("Record referral", widget=GovSubmitInput())
+
+
+class UksaOutcomeForm(FlaskForm):
+    outcome = _long_text("The Authority's outcome", "Enter the Authority's outcome", 5000)
+    outcome_on = GovDateField(
+        "Date of the outcome",
+        what="Date of the outcome",
+        validators=[DateRequired("Enter the date of the outcome"), NotFuture()],
+    )
+    submit = SubmitField("Record outcome", widget=GovSubmitInput())
+
+
+class DeadlineCalculatorForm(FlaskForm):
+    class Meta:
+        csrf = False  # a read-only GET form
+
+    received_on = GovDateField(
+        "Date received",
+        what="Date received",
+        validators=[DateRequired("Enter the date received")],
+        description="For example, 24 12 2026",
+    )
+
+
+class ClosureForm(FlaskForm):
+    closed_on = GovDateField(
+        "Date the office is closed",
+        what="Date the office is closed",
+        validators=[DateRequired("Enter the date the office is closed")],
+    )
+    reason = StringField(
+        "Reason",
+        widget=GovTextInput(),
+        filters=[strip_filter],
+        validators=[
+            _required("Enter the reason the office is closed"),
+            Length(max=200, message="Reason must be 200 characters or fewer"),
+        ],
+    )
+    add_closure = SubmitField("Add closure day", widget=GovSubmitInput())
+
+
+class RegionForm(FlaskForm):
+    region = RadioField(
+        "Calendar region",
+        widget=GovRadioInput(),
+        choices=list(REGIONS.items()),
+        validators=[_required("Select the calendar region")],
+    )
+    save_region = SubmitField("Save region", widget=GovSubmitInput())

@@ -1,0 +1,584 @@
+"""Case workflow: one function per state change.
+
+Each function checks who may do it (`RULES`: the CSO office, or the case's assignee for the
+day-to-day work) and in which state, changes the case, writes one `CaseEvent` (the append-only
+history), queues any email to the requester in the same transaction and commits once. A refused
+change raises `CaseForbidden` (the actor may not; views answer with `deny()`) or `CaseError`
+(not in this state, or invalid input; views show it as a form error) and changes nothing.
+
+States: received -> acknowledged -> responded -> closed, with awaiting_clarification (the
+respond clock paused), transferred (FoI, internal review, press office: the clock stops),
+withdrawn and referred_to_uksa. Dates are Europe/London; `now` may be passed for tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from engage.auth.models import User
+from engage.auth.permissions import has_permission
+from engage.calendar import WorkingCalendar, london_date
+from engage.cases import clock
+from engage.cases.access import can_view, is_office
+from engage.cases.models import Case, CaseEvent
+from engage.db_types import utcnow
+from engage.extensions import db
+from engage.mail.outbox import queue_email
+from engage.vocab import CASE_KINDS, CASE_STATES, COMPLAINT_KINDS
+
+OPEN_STATES = frozenset({"received", "acknowledged", "awaiting_clarification"})
+TRANSFER_TARGETS: dict[str, str] = {
+    "foi": "the Freedom of Information team",
+    "internal_review": "the FoI internal review process",
+    "press_office": "the press office",
+}
+# Which kind of case goes where (DOMAIN.md "Kinds and routes").
+TRANSFER_FOR_KIND: dict[str, str] = {
+    "unpublished_statistics": "foi",
+    "foi_complaint": "internal_review",
+    "media": "press_office",
+}
+RESPONSE_METHODS = {"email": "By email", "post": "By post"}
+
+
+class CaseError(Exception):
+    """A rule refused the change; `field` names the form field to show it on, if any."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class CaseForbidden(Exception):
+    """The actor may not do this to this case."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _charge_pending(case: Case) -> bool:
+    return case.state == "awaiting_clarification" and (
+        case.charge_amount is not None and case.charge_accepted is None
+    )
+
+
+@dataclass(frozen=True)
+class Rule:
+    states: frozenset[str]
+    who: str  # "office" (CSO office) or "worker" (CSO office or the case's assignee)
+    when: Callable[[Case], bool] = lambda case: True
+    why_not: str = ""
+
+
+RULES: dict[str, Rule] = {
+    "triage": Rule(OPEN_STATES, "office"),
+    "assign": Rule(OPEN_STATES, "office"),
+    "acknowledge": Rule(frozenset({"received"}), "worker"),
+    "request_clarification": Rule(frozenset({"received", "acknowledged"}), "worker"),
+    "clarification_received": Rule(
+        frozenset({"awaiting_clarification"}),
+        "worker",
+        lambda c: not _charge_pending(c),
+        "The case is waiting for an answer to a charge, not for clarification",
+    ),
+    "quote_charge": Rule(
+        frozenset({"received", "acknowledged"}),
+        "worker",
+        lambda c: c.kind == "different_format",
+        "Only a request for a different format can carry a charge",
+    ),
+    "record_charge_answer": Rule(
+        frozenset({"awaiting_clarification"}),
+        "worker",
+        _charge_pending,
+        "No charge is waiting for the requester's answer",
+    ),
+    "send_delay_notice": Rule(OPEN_STATES, "worker"),
+    "respond": Rule(frozenset({"received", "acknowledged"}), "worker"),
+    "close": Rule(frozenset({"responded", "referred_to_uksa"}), "office"),
+    "withdraw": Rule(OPEN_STATES, "office"),
+    "reopen": Rule(frozenset({"closed", "withdrawn"}), "office"),
+    "transfer": Rule(
+        OPEN_STATES,
+        "office",
+        lambda c: c.kind in TRANSFER_FOR_KIND,
+        "Only requests for unpublished statistics, complaints about FoI information and media "
+        "enquiries are transferred",
+    ),
+    "refer_to_uksa": Rule(
+        frozenset({"responded", "closed"}),
+        "office",
+        lambda c: c.kind in COMPLAINT_KINDS and c.responded_on is not None,
+        "Only a complaint that has had a full response can be referred",
+    ),
+    "record_uksa_outcome": Rule(
+        frozenset({"referred_to_uksa"}),
+        "office",
+        lambda c: c.uksa_outcome is None,
+        "The Authority's outcome is already recorded",
+    ),
+}
+
+
+def _may_act(actor: Any, case: Case, who: str) -> bool:
+    if is_office(actor):
+        return True
+    return (
+        who == "worker"
+        and has_permission(actor, "work_cases")
+        and case.assigned_to_id is not None
+        and case.assigned_to_id == actor.id
+    )
+
+
+def check(case: Case, actor: Any, action: str) -> None:
+    """Raise CaseForbidden or CaseError unless `actor` may do `action` to `case` now."""
+    rule = RULES[action]
+    if not can_view(actor, case):
+        raise CaseForbidden(f"case:{action}:not-visible")
+    if not _may_act(actor, case, rule.who):
+        raise CaseForbidden(f"case:{action}:role")
+    if case.state not in rule.states:
+        state = CASE_STATES.get(case.state, case.state).lower()
+        raise CaseError(f"You cannot do this while the case is {state}")
+    if not rule.when(case):
+        raise CaseError(rule.why_not)
+
+
+def allowed_actions(case: Case, actor: Any) -> list[str]:
+    allowed = []
+    for action in RULES:
+        try:
+            check(case, actor, action)
+        except (CaseError, CaseForbidden):
+            continue
+        allowed.append(action)
+    return allowed
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or utcnow()
+
+
+def _event(
+    case: Case, actor: Any, action: str, note: str | None, *, from_state: str, at: datetime
+) -> CaseEvent:
+    event = CaseEvent(
+        case=case,
+        at=at,
+        actor_id=getattr(actor, "id", None),
+        action=action,
+        from_state=from_state,
+        to_state=case.state,
+        note=note or None,
+    )
+    db.session.add(event)
+    return event
+
+
+def _email_requester(case: Case, template: str, **context: Any) -> None:
+    if case.requester_email:
+        queue_email(case.requester_email, template, case=case, **context)
+
+
+def _not_future(value: date, today: date, field: str, what: str) -> None:
+    if value > today:
+        raise CaseError(f"{what} must be today or in the past", field)
+
+
+def _finish(case: Case) -> Case:
+    db.session.commit()
+    return case
+
+
+# --- triage and assignment --------------------------------------------------------------------
+
+
+def triage(case: Case, actor: User, *, kind: str, note: str = "", now: datetime | None = None):
+    """Set the kind of case (the route it takes). CSO office only."""
+    check(case, actor, "triage")
+    if kind not in CASE_KINDS:
+        raise CaseError("Select what kind of case this is", "kind")
+    if kind in COMPLAINT_KINDS and case.assigned_to is not None:
+        _check_independent(case, case.assigned_to, kind=kind)
+    at = _now(now)
+    before = case.kind
+    case.kind = kind
+    case.triaged_at = at
+    text = (
+        f"Kind: {CASE_KINDS[before]} → {CASE_KINDS[kind]}" if before != kind else CASE_KINDS[kind]
+    )
+    _event(
+        case, actor, "triaged", "\n".join(filter(None, [text, note])), from_state=case.state, at=at
+    )
+    return _finish(case)
+
+
+def _check_independent(case: Case, assignee: User, *, kind: str | None = None) -> None:
+    """A complaint about an output may not go to a producer of that output."""
+    complaint = (kind or case.kind) in COMPLAINT_KINDS
+    if complaint and case.output is not None and case.output.is_owned_by(assignee):
+        raise CaseError(
+            f"{assignee.name} produces {case.output.title}: a complaint about an output must "
+            "be handled by someone independent of it",
+            "assignee",
+        )
+
+
+def assign(case: Case, actor: User, *, assignee: User, note: str = "", now=None) -> Case:
+    """Assign the case to a member of staff who works cases; they are emailed."""
+    check(case, actor, "assign")
+    if not assignee.active or not has_permission(assignee, "work_cases"):
+        raise CaseError("Select someone who works on cases", "assignee")
+    _check_independent(case, assignee)
+    at = _now(now)
+    previous = case.assigned_to
+    case.assigned_to = assignee
+    case.assigned_to_id = assignee.id
+    what = f"Assigned to {assignee.name}" + (f" (was {previous.name})" if previous else "")
+    _event(
+        case, actor, "assigned", "\n".join(filter(None, [what, note])), from_state=case.state, at=at
+    )
+    queue_email(assignee.email, "case_assigned", case=case, assignee=assignee, note=note)
+    return _finish(case)
+
+
+# --- acknowledgement, clarification and charges -----------------------------------------------
+
+
+def _acknowledge_fields(case: Case, at: datetime) -> None:
+    case.acknowledged_at = at
+    case.acknowledged_on = london_date(at)
+
+
+def acknowledge(case: Case, actor: User, *, note: str = "", now=None) -> Case:
+    """Acknowledge receipt: the requester is emailed when we have their email address."""
+    check(case, actor, "acknowledge")
+    at = _now(now)
+    before = case.state
+    _acknowledge_fields(case, at)
+    case.state = "acknowledged"
+    how = "by email" if case.requester_email else "by post or phone"
+    _event(case, actor, "acknowledged", note or f"Acknowledged {how}", from_state=before, at=at)
+    _email_requester(case, "case_acknowledged")
+    return _finish(case)
+
+
+def _pause(case: Case, at: datetime) -> None:
+    case.paused_on = london_date(at)
+    case.state = "awaiting_clarification"
+
+
+def _resume(case: Case, replied_on: date, cal: WorkingCalendar) -> int:
+    """End the pause: respond-by moves later by the working days paused. Returns that number.
+
+    The days paused are the working days after the pause began up to and including the day of
+    the reply (the clock restarts the working day after the reply).
+    """
+    assert case.paused_on is not None  # nosec B101 - guarded by the rules
+    if replied_on < case.paused_on:
+        raise CaseError("The reply cannot be before the request was sent", "replied_on")
+    paused = max(0, cal.working_days_between(case.paused_on, replied_on))
+    case.paused_working_days += paused
+    if paused:
+        case.respond_by = cal.add_working_days(case.respond_by, paused)
+    case.paused_on = None
+    case.state = "acknowledged" if case.acknowledged_on else "received"
+    return paused
+
+
+def request_clarification(case: Case, actor: User, *, question: str, now=None) -> Case:
+    """Ask the requester for clarification; the response clock pauses until they reply."""
+    check(case, actor, "request_clarification")
+    if not question.strip():
+        raise CaseError("Enter what you need the requester to clarify", "question")
+    at = _now(now)
+    before = case.state
+    case.clarification_request = question.strip()
+    _pause(case, at)
+    _event(case, actor, "clarification_requested", question, from_state=before, at=at)
+    _email_requester(case, "case_clarification", question=question.strip())
+    return _finish(case)
+
+
+def clarification_received(
+    case: Case, actor: User, *, replied_on: date, note: str = "", now=None
+) -> Case:
+    """Record the requester's reply; respond-by moves later by the working days paused."""
+    check(case, actor, "clarification_received")
+    at = _now(now)
+    _not_future(replied_on, london_date(at), "replied_on", "The date of the reply")
+    before = case.state
+    old = case.respond_by
+    paused = _resume(case, replied_on, clock.current_calendar())
+    text = f"Clock paused for {paused} working day{'s' if paused != 1 else ''}; respond by moved "
+    text += f"from {old:%d %B %Y} to {case.respond_by:%d %B %Y}"
+    _event(
+        case,
+        actor,
+        "clarification_received",
+        "\n".join(filter(None, [text, note])),
+        from_state=before,
+        at=at,
+    )
+    return _finish(case)
+
+
+def quote_charge(case: Case, actor: User, *, amount: Decimal, explanation: str, now=None) -> Case:
+    """Tell the requester the charge for a different format; the clock pauses for their answer."""
+    check(case, actor, "quote_charge")
+    if amount is None or amount <= 0:
+        raise CaseError("Enter a charge more than £0", "amount")
+    if amount >= Decimal("100000"):
+        raise CaseError("Enter a charge less than £100,000", "amount")
+    if not explanation.strip():
+        raise CaseError("Enter what the charge is for", "explanation")
+    at = _now(now)
+    before = case.state
+    case.charge_amount = amount.quantize(Decimal("0.01"))
+    case.charge_accepted = None
+    case.clarification_request = explanation.strip()
+    _pause(case, at)
+    _event(
+        case,
+        actor,
+        "charge_quoted",
+        f"£{case.charge_amount:,.2f}: {explanation.strip()}",
+        from_state=before,
+        at=at,
+    )
+    _email_requester(case, "case_charge_quote", explanation=explanation.strip())
+    return _finish(case)
+
+
+def record_charge_answer(
+    case: Case, actor: User, *, accepted: bool, replied_on: date, note: str = "", now=None
+) -> Case:
+    """Record whether the requester agreed to pay; the clock restarts either way."""
+    check(case, actor, "record_charge_answer")
+    at = _now(now)
+    _not_future(replied_on, london_date(at), "replied_on", "The date of the answer")
+    before = case.state
+    paused = _resume(case, replied_on, clock.current_calendar())
+    case.charge_accepted = accepted
+    answer = "agreed to pay the charge" if accepted else "refused the charge"
+    text = f"Requester {answer}; clock paused for {paused} working day{'s' if paused != 1 else ''}"
+    _event(
+        case,
+        actor,
+        "charge_accepted" if accepted else "charge_refused",
+        "\n".join(filter(None, [text, note])),
+        from_state=before,
+        at=at,
+    )
+    return _finish(case)
+
+
+# --- delay, response, closing -----------------------------------------------------------------
+
+
+def send_delay_notice(
+    case: Case, actor: User, *, reason: str, revised_target_on: date, now=None
+) -> Case:
+    """Tell the requester, before respond-by, why we are late and when to expect a response."""
+    check(case, actor, "send_delay_notice")
+    at = _now(now)
+    today = london_date(at)
+    if today > case.respond_by:
+        raise CaseError(
+            f"A delay notice must be sent by the respond-by date, {case.respond_by:%d %B %Y}"
+        )
+    if not reason.strip():
+        raise CaseError("Enter the reason for the delay", "reason")
+    if revised_target_on <= case.respond_by:
+        raise CaseError(
+            f"The revised date must be after the respond-by date, {case.respond_by:%d %B %Y}",
+            "revised_target_on",
+        )
+    before = case.state
+    case.delay_notice_sent_at = at
+    case.delay_notice_on = today
+    case.delay_reason = reason.strip()
+    case.revised_target_on = revised_target_on
+    _event(
+        case,
+        actor,
+        "delay_notice_sent",
+        f"Revised target {revised_target_on:%d %B %Y}: {reason.strip()}",
+        from_state=before,
+        at=at,
+    )
+    _email_requester(case, "case_delay")
+    return _finish(case)
+
+
+def respond(case: Case, actor: User, *, text: str, method: str, now=None) -> Case:
+    """Record the full response (its text is kept); emailed, or recorded as sent by post."""
+    check(case, actor, "respond")
+    if not text.strip():
+        raise CaseError("Enter the response", "text")
+    if method not in RESPONSE_METHODS:
+        raise CaseError("Select how the response is sent", "method")
+    if method == "email" and not case.requester_email:
+        raise CaseError("There is no email address for this requester: send it by post", "method")
+    if method == "post" and not case.requester_address:
+        raise CaseError("There is no postal address for this requester: send it by email", "method")
+    at = _now(now)
+    before = case.state
+    if case.acknowledged_on is None:  # a full response is also the acknowledgement
+        _acknowledge_fields(case, at)
+    case.responded_at = at
+    case.responded_on = london_date(at)
+    case.response_text = text.strip()
+    case.response_method = method
+    case.state = "responded"
+    _event(
+        case,
+        actor,
+        "responded",
+        f"Full response sent {RESPONSE_METHODS[method].lower()}",
+        from_state=before,
+        at=at,
+    )
+    if method == "email":
+        _email_requester(case, "case_response")
+    return _finish(case)
+
+
+def close(case: Case, actor: User, *, note: str = "", now=None) -> Case:
+    check(case, actor, "close")
+    at = _now(now)
+    before = case.state
+    case.state = "closed"
+    case.closed_at = at
+    _event(case, actor, "closed", note, from_state=before, at=at)
+    return _finish(case)
+
+
+def withdraw(case: Case, actor: User, *, note: str = "", now=None) -> Case:
+    """The requester withdrew: the clocks stop."""
+    check(case, actor, "withdraw")
+    at = _now(now)
+    before = case.state
+    case.state = "withdrawn"
+    case.withdrawn_at = at
+    case.withdrawn_on = london_date(at)
+    case.paused_on = None
+    _event(case, actor, "withdrawn", note, from_state=before, at=at)
+    return _finish(case)
+
+
+def reopen(case: Case, actor: User, *, reason: str, now=None) -> Case:
+    """Return a closed or withdrawn case to the state it was in before."""
+    check(case, actor, "reopen")
+    if not reason.strip():
+        raise CaseError("Enter why the case is being reopened", "reason")
+    at = _now(now)
+    before = case.state
+    previous = next(
+        (e.from_state for e in reversed(case.history) if e.to_state == before and e.from_state),
+        None,
+    )
+    if before == "withdrawn":
+        case.withdrawn_at = None
+        case.withdrawn_on = None
+        if previous == "awaiting_clarification":  # the pause ended when it was withdrawn
+            previous = None
+        target = previous or ("acknowledged" if case.acknowledged_on else "received")
+    else:
+        case.closed_at = None
+        target = previous if previous in ("responded", "referred_to_uksa") else "responded"
+    case.state = target
+    _event(case, actor, "reopened", reason.strip(), from_state=before, at=at)
+    return _finish(case)
+
+
+# --- routes out: transfers and the UK Statistics Authority ------------------------------------
+
+
+def transfer(case: Case, actor: User, *, to: str, reference: str = "", note: str = "", now=None):
+    """Transfer to FoI (with its reference), the FoI internal review, or the press office.
+
+    The clock here stops at transfer. A media enquiry redirected to the press office is
+    recorded and closed as redirected.
+    """
+    check(case, actor, "transfer")
+    expected = TRANSFER_FOR_KIND[case.kind]
+    if to != expected:
+        raise CaseError(
+            f"A {CASE_KINDS[case.kind].lower()} goes to {TRANSFER_TARGETS[expected]}", "to"
+        )
+    reference = reference.strip()
+    if to == "foi" and not reference:
+        raise CaseError("Enter the FoI reference", "reference")
+    at = _now(now)
+    before = case.state
+    case.state = "transferred"
+    case.transferred_to = to
+    case.transfer_reference = reference or None
+    case.transferred_at = at
+    case.transferred_on = london_date(at)
+    case.paused_on = None
+    text = f"Transferred to {TRANSFER_TARGETS[to]}" + (
+        f" (reference {reference})" if reference else ""
+    )
+    if to == "press_office":
+        case.closed_at = at
+        text += "; closed as redirected"
+    _event(
+        case, actor, "transferred", "\n".join(filter(None, [text, note])), from_state=before, at=at
+    )
+    _email_requester(case, "case_transferred", target=TRANSFER_TARGETS[to])
+    return _finish(case)
+
+
+def refer_to_uksa(case: Case, actor: User, *, referred_on: date, note: str = "", now=None) -> Case:
+    """The complainant referred the complaint to the UK Statistics Authority."""
+    check(case, actor, "refer_to_uksa")
+    at = _now(now)
+    _not_future(referred_on, london_date(at), "referred_on", "The referral date")
+    assert case.responded_on is not None  # nosec B101 - guarded by the rule
+    if referred_on < case.responded_on:
+        raise CaseError(
+            "The referral date must be on or after the date of our full response", "referred_on"
+        )
+    before = case.state
+    case.uksa_referred_on = referred_on
+    case.state = "referred_to_uksa"
+    case.closed_at = None
+    _event(
+        case,
+        actor,
+        "referred_to_uksa",
+        "\n".join(
+            filter(
+                None, [f"Referred to the UK Statistics Authority on {referred_on:%d %B %Y}", note]
+            )
+        ),
+        from_state=before,
+        at=at,
+    )
+    return _finish(case)
+
+
+def record_uksa_outcome(
+    case: Case, actor: User, *, outcome: str, outcome_on: date, now=None
+) -> Case:
+    check(case, actor, "record_uksa_outcome")
+    at = _now(now)
+    if not outcome.strip():
+        raise CaseError("Enter the Authority's outcome", "outcome")
+    _not_future(outcome_on, london_date(at), "outcome_on", "The date of the outcome")
+    assert case.uksa_referred_on is not None  # nosec B101 - state implies it
+    if outcome_on < case.uksa_referred_on:
+        raise CaseError("The outcome date must be on or after the referral date", "outcome_on")
+    case.uksa_outcome = outcome.strip()
+    case.uksa_outcome_on = outcome_on
+    _event(case, actor, "uksa_outcome_recorded", outcome.strip(), from_state=case.state, at=at)
+    return _finish(case)
