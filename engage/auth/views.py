@@ -72,3 +72,6 @@ def sign_out():
 @public
 def signed_out():
     return render_template("auth/signed-out.html")
+
+
+from engage.auth import second_factor_views  # noqa: E402,F401  (second-factor pages)
