@@ -1,21 +1,351 @@
-"""Consultations: staff drafting and decisions, public pages and responses."""
+"""Consultations for staff: drafting, questions, decisions, extension and withdrawal.
+
+Public pages are in public_views.py and the analysis of responses in analysis_views.py; both
+join this blueprint.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from typing import Any
 
-from engage.auth.permissions import public, requires
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from engage.auth.permissions import deny, requires
+from engage.calendar import london_date
+from engage.consultations import rules, service
+from engage.consultations.forms import ConsultationForm, ExtendForm, QuestionForm, ReasonForm
+from engage.consultations.models import Consultation, ConsultationQuestion
+from engage.consultations.rules import ConsultationError
+from engage.db_types import utcnow
+from engage.extensions import db
+from engage.pagination import paginate
 
 bp = Blueprint("consultations", __name__)
 
 
-@bp.route("/consultations")
-@public
-def public_list():
-    return render_template("placeholder.html", title="Consultations")
+def _me() -> Any:
+    return current_user._get_current_object()
+
+
+def managed_or_404(slug: str) -> Consultation:
+    """The consultation, if it exists and the signed-in person may manage it."""
+    consultation = service.consultation_by_slug(slug)
+    if consultation is None:
+        abort(404)
+    if not service.can_manage(_me(), consultation):
+        deny("consultation:not-yours")
+    return consultation
+
+
+def _field_error(form: Any, error: ConsultationError, fallback: str) -> None:
+    db.session.rollback()
+    field = getattr(form, error.field, None) or getattr(form, fallback)
+    field.errors = [*list(field.errors or []), error.message]
 
 
 @bp.route("/staff/consultations")
 @requires("draft_consultations")
 def staff_list():
-    return render_template("placeholder.html", title="Consultations")
+    page = paginate(service.manageable(_me()), per_page=25)
+    return render_template(
+        "consultations/staff-list.html", page=page, today=london_date(utcnow())
+    )
+
+
+def _output_choices(form: ConsultationForm) -> None:
+    form.output_ids.choices = [(o.id, o.title) for o in service.output_choices(_me())]
+
+
+@bp.route("/staff/consultations/new", methods=["GET", "POST"])
+@requires("draft_consultations")
+def staff_new():
+    form = ConsultationForm()
+    _output_choices(form)
+    if form.validate_on_submit():
+        try:
+            consultation = service.create_consultation(
+                form.data_for_domain(), form.output_ids.data or [], _me(), london_date(utcnow())
+            )
+        except ConsultationError as error:
+            _field_error(form, error, "title")
+        else:
+            flash("Consultation drafted. Add its questions next.", "success")
+            return redirect(url_for("consultations.staff_detail", slug=consultation.slug))
+    return render_template("consultations/consultation-form.html", form=form, consultation=None)
+
+
+@bp.route("/staff/consultations/<slug>")
+@requires("draft_consultations")
+def staff_detail(slug: str):
+    consultation = managed_or_404(slug)
+    return _detail_page(consultation)
+
+
+def _detail_page(consultation: Consultation, action_error: str | None = None, status: int = 200):
+    from engage.consultations.responses import response_count
+
+    from engage.auth.models import User
+
+    today = london_date(utcnow())
+    events = service.history(consultation)
+    actor_ids = {e.actor_id for e in events if e.actor_id is not None}
+    actors = (
+        dict(db.session.execute(db.select(User.id, User.name).where(User.id.in_(actor_ids))).all())
+        if actor_ids
+        else {}
+    )
+    due_on = (
+        rules.response_due_on(consultation.closes_on)
+        if consultation.state in {"closed", "response_published"}
+        else None
+    )
+    return (
+        render_template(
+            "consultations/staff-detail.html",
+            consultation=consultation,
+            history=events,
+            actors=actors,
+            editable=consultation.state in service.EDITABLE_STATES,
+            can_decide=current_user.has_role("chief_statistician"),
+            responses=response_count(consultation),
+            response_due_on=due_on,
+            response_status=(
+                rules.response_status(consultation.closes_on, today)
+                if consultation.state == "closed"
+                else None
+            ),
+            length_days=rules.length_in_days(consultation.opens_on, consultation.closes_on),
+            action_error=action_error,
+            withdrawable=consultation.state in service.WITHDRAWABLE_STATES,
+        ),
+        status,
+    )
+
+
+@bp.route("/staff/consultations/<slug>/edit", methods=["GET", "POST"])
+@requires("draft_consultations")
+def staff_edit(slug: str):
+    consultation = managed_or_404(slug)
+    if consultation.state not in service.EDITABLE_STATES:
+        flash("This consultation can no longer be changed.")
+        return redirect(url_for("consultations.staff_detail", slug=slug))
+    form = ConsultationForm(obj=consultation)
+    _output_choices(form)
+    if request.method == "GET":
+        form.scope.data = "ad_hoc" if consultation.ad_hoc else "outputs"
+        form.output_ids.data = [o.id for o in consultation.outputs]
+        # A producer editing a consultation on someone else's output still sees it listed.
+        known = {value for value, _ in form.output_ids.choices}
+        form.output_ids.choices += [
+            (o.id, o.title) for o in consultation.outputs if o.id not in known
+        ]
+    if form.validate_on_submit():
+        try:
+            service.update_consultation(
+                consultation,
+                form.data_for_domain(),
+                form.output_ids.data or [],
+                _me(),
+                london_date(utcnow()),
+            )
+        except ConsultationError as error:
+            _field_error(form, error, "title")
+        except service.NotAllowed as refused:
+            deny(str(refused))
+        else:
+            flash("Consultation saved", "success")
+            return redirect(url_for("consultations.staff_detail", slug=slug))
+    return render_template(
+        "consultations/consultation-form.html", form=form, consultation=consultation
+    )
+
+
+# Questions -----------------------------------------------------------------------------------
+
+
+def _question_or_404(consultation: Consultation, question_id: int) -> ConsultationQuestion:
+    question = db.session.get(ConsultationQuestion, question_id)
+    if question is None or question.consultation_id != consultation.id:
+        abort(404)
+    return question
+
+
+def _question_data(form: QuestionForm) -> dict[str, Any]:
+    return {
+        "text": form.text.data,
+        "kind": form.kind.data,
+        "options": form.options.data,
+        "required": form.required.data,
+    }
+
+
+def _question_page(consultation: Consultation, question: ConsultationQuestion | None):
+    if consultation.state not in service.EDITABLE_STATES:
+        flash("Questions cannot be changed once a consultation opens.")
+        return redirect(url_for("consultations.staff_detail", slug=consultation.slug))
+    form = QuestionForm(obj=question)
+    if request.method == "GET" and question is not None:
+        form.options.data = "\n".join(question.options)
+    if form.validate_on_submit():
+        try:
+            if question is None:
+                service.add_question(consultation, _question_data(form), _me())
+            else:
+                service.update_question(question, _question_data(form), _me())
+        except ConsultationError as error:
+            _field_error(form, error, "text")
+        except service.NotAllowed as refused:
+            deny(str(refused))
+        else:
+            flash("Question saved", "success")
+            return redirect(url_for("consultations.staff_detail", slug=consultation.slug))
+    return render_template(
+        "consultations/question-form.html",
+        form=form,
+        consultation=consultation,
+        question=question,
+    )
+
+
+@bp.route("/staff/consultations/<slug>/questions/new", methods=["GET", "POST"])
+@requires("draft_consultations")
+def question_new(slug: str):
+    return _question_page(managed_or_404(slug), None)
+
+
+@bp.route("/staff/consultations/<slug>/questions/<int:question_id>", methods=["GET", "POST"])
+@requires("draft_consultations")
+def question_edit(slug: str, question_id: int):
+    consultation = managed_or_404(slug)
+    return _question_page(consultation, _question_or_404(consultation, question_id))
+
+
+@bp.route("/staff/consultations/<slug>/questions/<int:question_id>/remove", methods=["POST"])
+@requires("draft_consultations")
+def question_remove(slug: str, question_id: int):
+    consultation = managed_or_404(slug)
+    question = _question_or_404(consultation, question_id)
+    try:
+        service.remove_question(question, _me())
+    except ConsultationError as error:
+        db.session.rollback()
+        return _detail_page(consultation, error.message, 409)
+    flash("Question removed", "success")
+    return redirect(url_for("consultations.staff_detail", slug=slug))
+
+
+@bp.route("/staff/consultations/<slug>/questions/<int:question_id>/move", methods=["POST"])
+@requires("draft_consultations")
+def question_move(slug: str, question_id: int):
+    consultation = managed_or_404(slug)
+    question = _question_or_404(consultation, question_id)
+    direction = "up" if request.form.get("direction") == "up" else "down"
+    try:
+        service.move_question(question, direction, _me())
+    except ConsultationError as error:
+        db.session.rollback()
+        return _detail_page(consultation, error.message, 409)
+    return redirect(url_for("consultations.staff_detail", slug=slug) + "#questions")
+
+
+# Decisions -----------------------------------------------------------------------------------
+
+
+@bp.route("/staff/consultations/<slug>/submit", methods=["POST"])
+@requires("draft_consultations")
+def staff_submit(slug: str):
+    consultation = managed_or_404(slug)
+    try:
+        service.submit_for_approval(consultation, _me(), utcnow())
+    except ConsultationError as error:
+        db.session.rollback()
+        return _detail_page(consultation, error.message, 409)
+    flash("Sent to the Chief Statistician for approval", "success")
+    return redirect(url_for("consultations.staff_detail", slug=slug))
+
+
+@bp.route("/staff/consultations/<slug>/approve", methods=["POST"])
+@requires("decide_consultations")
+def staff_approve(slug: str):
+    consultation = managed_or_404(slug)
+    try:
+        service.approve(consultation, _me(), utcnow())
+    except service.NotAllowed as refused:
+        deny(str(refused))
+    except ConsultationError as error:
+        db.session.rollback()
+        return _detail_page(consultation, error.message, 409)
+    message = "Consultation approved" + (
+        ": it is open now" if consultation.state == "open" else ""
+    )
+    flash(message, "success")
+    return redirect(url_for("consultations.staff_detail", slug=slug))
+
+
+def _reason_page(slug: str, action: str):
+    consultation = managed_or_404(slug)
+    form = ReasonForm()
+    form.reason.label.text = (
+        "Why are you rejecting this consultation?"
+        if action == "reject"
+        else "Why are you withdrawing this consultation?"
+    )
+    form.submit.label.text = (
+        "Reject consultation" if action == "reject" else "Withdraw consultation"
+    )
+    if form.validate_on_submit():
+        try:
+            if action == "reject":
+                service.reject(consultation, _me(), form.reason.data, utcnow())
+            else:
+                service.withdraw(consultation, _me(), form.reason.data, utcnow())
+        except service.NotAllowed as refused:
+            deny(str(refused))
+        except ConsultationError as error:
+            _field_error(form, error, "reason")
+        else:
+            flash(
+                "Consultation rejected" if action == "reject" else "Consultation withdrawn",
+                "success",
+            )
+            return redirect(url_for("consultations.staff_detail", slug=slug))
+    return render_template(
+        "consultations/reason-form.html", form=form, consultation=consultation, action=action
+    )
+
+
+@bp.route("/staff/consultations/<slug>/reject", methods=["GET", "POST"])
+@requires("decide_consultations")
+def staff_reject(slug: str):
+    return _reason_page(slug, "reject")
+
+
+@bp.route("/staff/consultations/<slug>/withdraw", methods=["GET", "POST"])
+@requires("draft_consultations")
+def staff_withdraw(slug: str):
+    return _reason_page(slug, "withdraw")
+
+
+@bp.route("/staff/consultations/<slug>/extend", methods=["GET", "POST"])
+@requires("draft_consultations")
+def staff_extend(slug: str):
+    consultation = managed_or_404(slug)
+    form = ExtendForm()
+    earliest, latest = rules.allowed_closing_dates(consultation.opens_on)
+    if form.validate_on_submit():
+        try:
+            service.extend(consultation, form.closes_on.data, _me(), utcnow())
+        except service.NotAllowed as refused:
+            deny(str(refused))
+        except ConsultationError as error:
+            _field_error(form, error, "closes_on")
+        else:
+            flash("Closing date changed", "success")
+            return redirect(url_for("consultations.staff_detail", slug=slug))
+    return render_template(
+        "consultations/extend-form.html", form=form, consultation=consultation, latest=latest
+    )
+
+
+from engage.consultations import analysis_views, public_views  # noqa: E402,F401

@@ -1,0 +1,108 @@
+"""Staff analysis of responses, exports, and the published response."""
+
+from __future__ import annotations
+
+from flask import Response, flash, redirect, render_template, request, url_for
+
+from engage.auth.permissions import deny, requires
+from engage.consultations import responses, service
+from engage.consultations.forms import CategoryFilterForm, PublishedResponseForm
+from engage.consultations.models import ConsultationResponse
+from engage.consultations.rules import ConsultationError
+from engage.consultations.views import _me, bp, managed_or_404
+from engage.db_types import utcnow
+from engage.extensions import db
+from engage.pagination import paginate
+from engage.vocab import USER_CATEGORIES
+
+
+@bp.route("/staff/consultations/<slug>/responses")
+@requires("draft_consultations")
+def staff_responses(slug: str):
+    consultation = managed_or_404(slug)
+    filter_form = CategoryFilterForm(request.args)
+    category = request.args.get("category", "")
+    query = (
+        db.select(ConsultationResponse)
+        .where(ConsultationResponse.consultation_id == consultation.id)
+        .order_by(ConsultationResponse.submitted_at.desc(), ConsultationResponse.id.desc())
+    )
+    if category in USER_CATEGORIES:
+        query = query.where(ConsultationResponse.category == category)
+    else:
+        category = ""
+    return render_template(
+        "consultations/staff-responses.html",
+        consultation=consultation,
+        page=paginate(query, per_page=20),
+        filter_form=filter_form,
+        category=category,
+        by_category=responses.counts_by_category(consultation),
+        tallies=responses.question_tallies(consultation),
+        total=responses.response_count(consultation),
+        questions={q.id: q for q in consultation.questions},
+    )
+
+
+@bp.route("/staff/consultations/<slug>/responses.csv")
+@requires("draft_consultations")
+def staff_responses_csv(slug: str):
+    consultation = managed_or_404(slug)
+    return Response(
+        responses.export_csv(consultation),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{consultation.slug}-responses.csv"'
+        },
+    )
+
+
+@bp.route("/staff/consultations/<slug>/responses.xlsx")
+@requires("draft_consultations")
+def staff_responses_xlsx(slug: str):
+    consultation = managed_or_404(slug)
+    return Response(
+        responses.export_xlsx(consultation),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={
+            "Content-Disposition": f'attachment; filename="{consultation.slug}-responses.xlsx"'
+        },
+    )
+
+
+@bp.route("/staff/consultations/<slug>/published-response", methods=["GET", "POST"])
+@requires("draft_consultations")
+def staff_published_response(slug: str):
+    consultation = managed_or_404(slug)
+    if consultation.state != "closed":
+        flash("A response can be written once the consultation has closed, until it is published.")
+        return redirect(url_for("consultations.staff_detail", slug=slug))
+    form = PublishedResponseForm(obj=consultation)
+    if request.method == "GET" and not consultation.response_summary:
+        form.response_summary.data = responses.summary_starting_text(consultation)
+    if form.validate_on_submit():
+        parts = {name: getattr(form, name).data for name in service.RESPONSE_PARTS}
+        try:
+            if form.publish.data:
+                service.publish_response(consultation, parts, _me(), utcnow())
+                flash("Response published", "success")
+            else:
+                service.save_response(consultation, parts, _me())
+                flash("Response saved. It is not published yet.", "success")
+        except service.ResponseIncomplete as incomplete:
+            db.session.rollback()
+            for name, message in incomplete.errors.items():
+                getattr(form, name).errors = [message]
+        except service.NotAllowed as refused:
+            deny(str(refused))
+        except ConsultationError as error:
+            db.session.rollback()
+            form.response_summary.errors = [error.message]
+        else:
+            return redirect(url_for("consultations.staff_detail", slug=slug))
+    return render_template(
+        "consultations/published-response-form.html",
+        form=form,
+        consultation=consultation,
+        total=responses.response_count(consultation),
+    )

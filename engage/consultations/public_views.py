@@ -1,0 +1,290 @@
+"""Public consultation pages: lists, the consultation, responding, and the Atom feed."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    session,
+    url_for,
+)
+
+from engage.auth.permissions import public
+from engage.consultations import responses, rules, service
+from engage.consultations.forms import (
+    ConfirmForm,
+    RespondentForm,
+    question_field_name,
+    response_form_class,
+)
+from engage.consultations.models import Consultation
+from engage.consultations.views import bp
+from engage.db_types import utcnow
+from engage.extensions import db
+from engage.pagination import paginate
+from engage.public.abuse import public_form_limit
+
+FIXED_FIELDS = ("category", "name", "organisation", "email", "publish_name", "join_log")
+# Browsers drop cookies over 4,096 bytes: answers that would not fit are refused with a message
+# rather than silently lost between the form and the check-your-answers page.
+SESSION_COOKIE_BUDGET = 3800
+
+
+def _public_or_404(slug: str) -> Consultation:
+    consultation = service.consultation_by_slug(slug)
+    if consultation is None:
+        abort(404)
+    visible = consultation.state in service.PUBLIC_STATES or (
+        consultation.state == "withdrawn" and consultation.opened_at is not None
+    )
+    if not visible:
+        abort(404)
+    return consultation
+
+
+def _listed(*states: str, newest_first: bool = False):
+    order = (
+        (Consultation.closes_on.desc(),) if newest_first else (Consultation.closes_on.asc(),)
+    )
+    return db.select(Consultation).where(Consultation.state.in_(states)).order_by(*order)
+
+
+@bp.route("/consultations")
+@public
+def public_list():
+    def items(query):  # type: ignore[no-untyped-def]
+        return list(db.session.execute(query).scalars())
+
+    return render_template(
+        "consultations/public-list.html",
+        open_consultations=items(_listed("open")),
+        forthcoming=items(
+            db.select(Consultation)
+            .where(Consultation.state == "approved")
+            .order_by(Consultation.opens_on)
+        ),
+        closed=items(_listed("closed", newest_first=True)),
+        published=paginate(
+            db.select(Consultation)
+            .where(Consultation.state == "response_published")
+            .order_by(Consultation.response_published_at.desc()),
+            per_page=20,
+        ),
+    )
+
+
+@bp.route("/consultations/<slug>")
+@public
+def public_detail(slug: str):
+    consultation = _public_or_404(slug)
+    now = utcnow()
+    return render_template(
+        "consultations/public-detail.html",
+        consultation=consultation,
+        accepting=responses.is_accepting_responses(consultation, now),
+        total=(
+            responses.response_count(consultation)
+            if consultation.state == "response_published"
+            else None
+        ),
+        by_category=(
+            responses.counts_by_category(consultation)
+            if consultation.state == "response_published"
+            else None
+        ),
+        length_days=rules.length_in_days(consultation.opens_on, consultation.closes_on),
+    )
+
+
+def _session_key(consultation: Consultation) -> str:
+    return f"consultation-response-{consultation.id}"
+
+
+def _closed_page(consultation: Consultation):
+    session.pop(_session_key(consultation), None)
+    return render_template("consultations/closed.html", consultation=consultation), 200
+
+
+def _form_values(form: RespondentForm, consultation: Consultation) -> dict[str, Any]:
+    values: dict[str, Any] = {name: getattr(form, name).data for name in FIXED_FIELDS}
+    for question in consultation.questions:
+        values[question_field_name(question.id)] = getattr(
+            form, question_field_name(question.id)
+        ).data
+    return values
+
+
+def _fits_in_cookie(values: dict[str, Any]) -> bool:
+    serializer = current_app.session_interface.get_signing_serializer(current_app)  # type: ignore[attr-defined]
+    if serializer is None:
+        return True
+    return len(serializer.dumps({**dict(session), "_probe": values})) <= SESSION_COOKIE_BUDGET
+
+
+@bp.route("/consultations/<slug>/respond", methods=["GET", "POST"])
+@public
+@public_form_limit
+def respond(slug: str):
+    consultation = _public_or_404(slug)
+    if not responses.is_accepting_responses(consultation, utcnow()):
+        return _closed_page(consultation)
+    form_class = response_form_class(list(consultation.questions))
+    stored = session.get(_session_key(consultation))
+    form = form_class(data=stored) if stored else form_class()
+    if form.validate_on_submit():
+        if form.is_bot():
+            return _confirmation(consultation, "CR-" + secrets.token_hex(4).upper())
+        values = _form_values(form, consultation)
+        if not _fits_in_cookie(values):
+            longest = max(
+                (q for q in consultation.questions if q.kind == "free_text"),
+                key=lambda q: len(values.get(question_field_name(q.id)) or ""),
+                default=None,
+            )
+            field = getattr(form, question_field_name(longest.id)) if longest else form.name
+            field.errors = ["Your answers are too long to send together. Shorten this answer"]
+        else:
+            session[_session_key(consultation)] = values
+            return redirect(url_for("consultations.check_answers", slug=slug))
+    return render_template("consultations/respond.html", form=form, consultation=consultation)
+
+
+def _answers_for_display(consultation: Consultation, values: dict[str, Any]) -> list[tuple]:
+    rows = []
+    for question in consultation.questions:
+        value = values.get(question_field_name(question.id))
+        if isinstance(value, list):
+            shown = ", ".join(value)
+        else:
+            shown = value or ""
+        rows.append((question, shown))
+    return rows
+
+
+@bp.route("/consultations/<slug>/respond/check-your-answers", methods=["GET", "POST"])
+@public
+@public_form_limit
+def check_answers(slug: str):
+    consultation = _public_or_404(slug)
+    if not responses.is_accepting_responses(consultation, utcnow()):
+        return _closed_page(consultation)
+    values = session.get(_session_key(consultation))
+    if not values:
+        return redirect(url_for("consultations.respond", slug=slug))
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        if form.is_bot():
+            session.pop(_session_key(consultation), None)
+            return _confirmation(consultation, "CR-" + secrets.token_hex(4).upper())
+        answers = {
+            q.id: values.get(question_field_name(q.id)) for q in consultation.questions
+        }
+        try:
+            response = responses.submit_response(
+                consultation,
+                responses.ResponseData(
+                    category=values.get("category") or "",
+                    answers=answers,
+                    name=values.get("name") or "",
+                    organisation=values.get("organisation") or "",
+                    email=values.get("email") or "",
+                    publish_name=bool(values.get("publish_name")),
+                    join_log=bool(values.get("join_log")),
+                ),
+                utcnow(),
+            )
+        except responses.ConsultationClosed:
+            db.session.rollback()
+            return _closed_page(consultation)
+        except ValueError:
+            db.session.rollback()
+            return redirect(url_for("consultations.respond", slug=slug))
+        session.pop(_session_key(consultation), None)
+        session["consultation-response-reference"] = response.reference
+        return redirect(url_for("consultations.response_confirmation", slug=slug))
+    return render_template(
+        "consultations/check-answers.html",
+        form=form,
+        consultation=consultation,
+        answers=_answers_for_display(consultation, values),
+        values=values,
+    )
+
+
+def _confirmation(consultation: Consultation, reference: str):
+    return render_template(
+        "consultations/confirmation.html", consultation=consultation, reference=reference
+    )
+
+
+@bp.route("/consultations/<slug>/respond/confirmation")
+@public
+def response_confirmation(slug: str):
+    consultation = _public_or_404(slug)
+    reference = session.get("consultation-response-reference")
+    if not reference:
+        return redirect(url_for("consultations.public_detail", slug=slug))
+    return _confirmation(consultation, reference)
+
+
+# Atom feed -----------------------------------------------------------------------------------
+
+ATOM = "http://www.w3.org/2005/Atom"
+
+
+@bp.route("/consultations.atom")
+@public
+def atom_feed():
+    base = current_app.config["BASE_URL"].rstrip("/")
+    items = list(
+        db.session.execute(
+            db.select(Consultation)
+            .where(Consultation.state.in_(("open", "response_published")))
+            .order_by(Consultation.id.desc())
+            .limit(100)
+        ).scalars()
+    )
+    ET.register_namespace("", ATOM)
+    feed = ET.Element(f"{{{ATOM}}}feed")
+    office = current_app.config["OFFICE_NAME"]
+    ET.SubElement(feed, f"{{{ATOM}}}title").text = f"Consultations – {office}"
+    ET.SubElement(feed, f"{{{ATOM}}}id").text = f"{base}/consultations"
+    ET.SubElement(feed, f"{{{ATOM}}}link", href=f"{base}/consultations.atom", rel="self")
+    ET.SubElement(feed, f"{{{ATOM}}}link", href=f"{base}/consultations", rel="alternate")
+    author = ET.SubElement(feed, f"{{{ATOM}}}author")
+    ET.SubElement(author, f"{{{ATOM}}}name").text = office
+
+    def stamp(consultation: Consultation) -> str:
+        moment = (
+            consultation.response_published_at
+            if consultation.state == "response_published"
+            else consultation.opened_at
+        ) or rules.opens_at(consultation.opens_on)
+        return moment.isoformat().replace("+00:00", "Z")
+
+    entries = sorted(items, key=stamp, reverse=True)
+    ET.SubElement(feed, f"{{{ATOM}}}updated").text = (
+        stamp(entries[0]) if entries else utcnow().isoformat().replace("+00:00", "Z")
+    )
+    for consultation in entries:
+        url = f"{base}/consultations/{consultation.slug}"
+        entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
+        published = consultation.state == "response_published"
+        prefix = "Response published: " if published else "Open consultation: "
+        ET.SubElement(entry, f"{{{ATOM}}}title").text = prefix + consultation.title
+        ET.SubElement(entry, f"{{{ATOM}}}id").text = f"{url}#{consultation.state}"
+        ET.SubElement(entry, f"{{{ATOM}}}link", href=url, rel="alternate")
+        ET.SubElement(entry, f"{{{ATOM}}}updated").text = stamp(consultation)
+        ET.SubElement(entry, f"{{{ATOM}}}summary").text = consultation.summary
+    body = ET.tostring(feed, encoding="unicode", xml_declaration=False)
+    return Response(
+        '<?xml version="1.0" encoding="utf-8"?>\n' + body,
+        content_type="application/atom+xml; charset=utf-8",
+    )

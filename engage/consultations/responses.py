@@ -1,0 +1,297 @@
+"""Public responses to a consultation, and the counts staff analyse them by.
+
+A response is only stored while the consultation is open (checked against the clock, not only
+the state, so a response arriving after the closing date has ended is refused even before the
+scheduler has closed the consultation).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from openpyxl import Workbook
+from sqlalchemy import func, text
+
+from engage import audit
+from engage.calendar import london_date
+from engage.consultations import rules
+from engage.consultations.models import (
+    Consultation,
+    ConsultationAnswer,
+    ConsultationQuestion,
+    ConsultationResponse,
+)
+from engage.extensions import db
+from engage.filters import govuk_datetime
+from engage.outputs.userlog import join_log
+from engage.vocab import USER_CATEGORIES
+
+REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+class ConsultationClosed(Exception):
+    """The consultation is not open for responses: nothing was stored."""
+
+
+def is_accepting_responses(consultation: Consultation, now: datetime) -> bool:
+    return (
+        consultation.state == "open"
+        and rules.opens_at(consultation.opens_on) <= now < rules.closes_at(consultation.closes_on)
+    )
+
+
+def new_reference() -> str:
+    while True:
+        ref = "CR-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+        taken = db.session.execute(
+            db.select(ConsultationResponse.id).where(ConsultationResponse.reference == ref)
+        ).first()
+        if taken is None:
+            return ref
+
+
+@dataclass
+class ResponseData:
+    category: str
+    answers: dict[int, Any]  # question id -> text (free text) or list of chosen options
+    name: str = ""
+    organisation: str = ""
+    email: str = ""
+    publish_name: bool = False
+    join_log: bool = False
+
+
+def submit_response(
+    consultation: Consultation, data: ResponseData, now: datetime
+) -> ConsultationResponse:
+    """Store a public response. Respondents who consent (and give an email address) join the
+    affected outputs' logs at level consulted."""
+    if not is_accepting_responses(consultation, now):
+        raise ConsultationClosed(consultation.slug)
+    if data.category not in USER_CATEGORIES:
+        raise ValueError("unknown respondent category")
+    email = data.email.strip().lower() or None
+    response = ConsultationResponse(
+        consultation_id=consultation.id,
+        reference=new_reference(),
+        submitted_at=now,
+        category=data.category,
+        name=data.name.strip() or None,
+        organisation=data.organisation.strip() or None,
+        email=email,
+        publish_name=bool(data.publish_name and data.name.strip()),
+        join_log=bool(data.join_log and email),
+    )
+    for question in consultation.questions:
+        value = data.answers.get(question.id)
+        if question.kind == "free_text":
+            if value and str(value).strip():
+                response.answers.append(
+                    ConsultationAnswer(question_id=question.id, text=str(value).strip())
+                )
+        else:
+            chosen = [value] if isinstance(value, str) else list(value or [])
+            chosen = [c for c in chosen if c in question.options]
+            if chosen:
+                response.answers.append(ConsultationAnswer(question_id=question.id, choices=chosen))
+    db.session.add(response)
+    db.session.flush()
+    if response.join_log:
+        for output in consultation.outputs:
+            join_log(
+                output=output,
+                email=email,
+                name=data.name,
+                organisation=data.organisation,
+                category=data.category,
+                level="consulted",
+                source="consultation_response",
+                on=london_date(now),
+                consent_to_contact=True,
+                uses=f"Responded to the consultation ‘{consultation.title}’"[:500],
+            )
+    audit.record(
+        "consultation.response_received",
+        object_type="consultation",
+        object_id=consultation.id,
+        detail={"reference": response.reference, "joined_log": response.join_log},
+    )
+    db.session.commit()
+    return response
+
+
+# Analysis ------------------------------------------------------------------------------------
+
+
+def response_count(consultation: Consultation) -> int:
+    return db.session.execute(
+        db.select(func.count(ConsultationResponse.id)).where(
+            ConsultationResponse.consultation_id == consultation.id
+        )
+    ).scalar_one()
+
+
+def counts_by_category(consultation: Consultation) -> dict[str, int]:
+    """Responses per respondent category, every category present (zero when none)."""
+    rows = db.session.execute(
+        db.select(ConsultationResponse.category, func.count(ConsultationResponse.id))
+        .where(ConsultationResponse.consultation_id == consultation.id)
+        .group_by(ConsultationResponse.category)
+    ).all()
+    found = {category: count for category, count in rows}
+    return {key: found.get(key, 0) for key in USER_CATEGORIES}
+
+
+_CHOICE_COUNTS = {
+    "sqlite": """
+        SELECT a.question_id, j.value AS choice, COUNT(*) AS n
+        FROM consultation_answers a
+        JOIN consultation_responses r ON r.id = a.response_id,
+             json_each(a.choices) j
+        WHERE r.consultation_id = :cid AND a.choices IS NOT NULL
+        GROUP BY a.question_id, j.value
+    """,
+    "postgresql": """
+        SELECT a.question_id, j.value AS choice, COUNT(*) AS n
+        FROM consultation_answers a
+        JOIN consultation_responses r ON r.id = a.response_id
+        CROSS JOIN LATERAL json_array_elements_text(a.choices) AS j(value)
+        WHERE r.consultation_id = :cid AND a.choices IS NOT NULL
+        GROUP BY a.question_id, j.value
+    """,
+}
+
+
+@dataclass
+class QuestionTally:
+    question: ConsultationQuestion
+    answered: int
+    options: list[tuple[str, int]]  # for choice questions, every option in order
+
+
+def question_tallies(consultation: Consultation) -> list[QuestionTally]:
+    """Per question: how many answered it, and for choice questions the count of each option,
+    computed by the database."""
+    answered = dict(
+        db.session.execute(
+            db.select(ConsultationAnswer.question_id, func.count(ConsultationAnswer.id))
+            .join(ConsultationResponse)
+            .where(ConsultationResponse.consultation_id == consultation.id)
+            .group_by(ConsultationAnswer.question_id)
+        ).all()
+    )
+    sql = _CHOICE_COUNTS[db.session.get_bind().dialect.name]
+    choice_counts: dict[tuple[int, str], int] = {
+        (qid, choice): n
+        for qid, choice, n in db.session.execute(text(sql), {"cid": consultation.id}).all()
+    }
+    tallies = []
+    for question in consultation.questions:
+        options = [(opt, choice_counts.get((question.id, opt), 0)) for opt in question.options]
+        tallies.append(QuestionTally(question, answered.get(question.id, 0), options))
+    return tallies
+
+
+def summary_starting_text(consultation: Consultation) -> str:
+    """A first draft of the summary of responses, from the computed counts."""
+    total = response_count(consultation)
+    lines = [f"We received {total} response{'s' if total != 1 else ''}."]
+    by_category = counts_by_category(consultation)
+    if total:
+        lines.append("")
+        lines.append("Responses by category:")
+        lines += [f"- {USER_CATEGORIES[key]}: {n}" for key, n in by_category.items() if n]
+    for tally in question_tallies(consultation):
+        lines.append("")
+        lines.append(f"{tally.question.text} ({tally.answered} answered)")
+        lines += [f"- {option}: {n}" for option, n in tally.options]
+    return "\n".join(lines)
+
+
+# Exports -------------------------------------------------------------------------------------
+
+
+def _safe_cell(value: Any) -> Any:
+    """Stop spreadsheet programs treating text from the public as a formula."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def export_rows(consultation: Consultation) -> tuple[list[str], list[list[Any]]]:
+    questions = list(consultation.questions)
+    header = [
+        "Reference",
+        "Received",
+        "Category",
+        "Name",
+        "Organisation",
+        "Email",
+        "Consents to publish name",
+        "Joined user log",
+    ] + [f"Q{q.position}. {q.text}" for q in questions]
+    responses = db.session.execute(
+        db.select(ConsultationResponse)
+        .where(ConsultationResponse.consultation_id == consultation.id)
+        .order_by(ConsultationResponse.submitted_at, ConsultationResponse.id)
+    ).scalars()
+    rows = []
+    for response in responses:
+        by_question = {a.question_id: a for a in response.answers}
+        row: list[Any] = [
+            response.reference,
+            govuk_datetime(response.submitted_at),
+            USER_CATEGORIES.get(response.category, response.category),
+            response.name or "",
+            response.organisation or "",
+            response.email or "",
+            "Yes" if response.publish_name else "No",
+            "Yes" if response.join_log else "No",
+        ]
+        for q in questions:
+            answer = by_question.get(q.id)
+            if answer is None:
+                row.append("")
+            elif answer.choices is not None:
+                row.append("; ".join(answer.choices))
+            else:
+                row.append(answer.text or "")
+        rows.append([_safe_cell(v) for v in row])
+    return header, rows
+
+
+def export_csv(consultation: Consultation) -> str:
+    header, rows = export_rows(consultation)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def export_xlsx(consultation: Consultation) -> bytes:
+    header, rows = export_rows(consultation)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Responses"
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    counts = book.create_sheet("By category")
+    counts.append(["Category", "Responses"])
+    for key, n in counts_by_category(consultation).items():
+        counts.append([USER_CATEGORIES[key], n])
+    tallies = book.create_sheet("By question")
+    tallies.append(["Question", "Option", "Count"])
+    for tally in question_tallies(consultation):
+        tallies.append([_safe_cell(tally.question.text), "(answered)", tally.answered])
+        for option, n in tally.options:
+            tallies.append([_safe_cell(tally.question.text), _safe_cell(option), n])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -1,0 +1,78 @@
+"""The consultation length rule (6 to 13 weeks) and the consultation clock.
+
+A consultation opens at the start of its opening date and closes at the end of its closing date,
+both in Europe/London. Its length is counted in calendar days from the opening date to the closing
+date, so a clock change (a 23- or 25-hour day) never makes a consultation longer or shorter.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from engage.filters import govuk_date
+
+LONDON = ZoneInfo("Europe/London")
+
+MIN_DAYS = 42  # 6 weeks
+MAX_DAYS = 91  # 13 weeks
+RESPONSE_DUE_DAYS = 84  # the published response is due 12 weeks after closing
+DUE_SOON_DAYS = 14
+
+
+class ConsultationError(Exception):
+    """A rule refused a change. `field` names the form field the message belongs to."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def length_in_days(opens_on: date, closes_on: date) -> int:
+    return (closes_on - opens_on).days
+
+
+def allowed_closing_dates(opens_on: date) -> tuple[date, date]:
+    return opens_on + timedelta(days=MIN_DAYS), opens_on + timedelta(days=MAX_DAYS)
+
+
+def length_error(opens_on: date, closes_on: date) -> str | None:
+    """The GOV.UK error message when the length breaks the rule, or None when it is allowed."""
+    earliest, latest = allowed_closing_dates(opens_on)
+    if earliest <= closes_on <= latest:
+        return None
+    return (
+        f"The closing date must be between {govuk_date(earliest)} and {govuk_date(latest)} "
+        "(6 to 13 weeks after the opening date)"
+    )
+
+
+def check_length(opens_on: date, closes_on: date) -> None:
+    message = length_error(opens_on, closes_on)
+    if message is not None:
+        raise ConsultationError("closes_on", message)
+
+
+def opens_at(opens_on: date) -> datetime:
+    """The moment (UTC) a consultation opens: the start of its opening date in London."""
+    return datetime.combine(opens_on, time(0), tzinfo=LONDON).astimezone(UTC)
+
+
+def closes_at(closes_on: date) -> datetime:
+    """The moment (UTC) a consultation closes: the end of its closing date in London."""
+    return datetime.combine(closes_on + timedelta(days=1), time(0), tzinfo=LONDON).astimezone(UTC)
+
+
+def response_due_on(closes_on: date) -> date:
+    return closes_on + timedelta(days=RESPONSE_DUE_DAYS)
+
+
+def response_status(closes_on: date, today: date) -> str:
+    """'in_time', 'due_soon' (due within 2 weeks) or 'overdue' for an unpublished response."""
+    due = response_due_on(closes_on)
+    if today > due:
+        return "overdue"
+    if (due - today).days <= DUE_SOON_DAYS:
+        return "due_soon"
+    return "in_time"
