@@ -89,3 +89,6 @@ def user_unlock(user_id: int):
     service.unlock_user(user, current_user)
     flash(f"Account for {user.name} unlocked", "success")
     return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+from engage.admin import subject_access  # noqa: E402,F401  (subject access pages)
