@@ -1,0 +1,192 @@
+"""The public performance page: our commitments against what happened, by quarter.
+
+Quarters are financial-year quarters (April to June, July to September, October to December,
+January to March). The page shows the **8 complete quarters** before today's quarter, so every
+figure covers a whole quarter; the quarter in progress is left out because its figures would
+change daily and look worse than they are (its cases are mostly not yet due).
+
+Cases are counted in the quarter they were received, with the same definitions as the annual
+report (``engage.reports.figures``). Consultations are counted in the quarter they closed, and a
+response is "published within 12 weeks" when it was published no later than 84 days after the
+closing date. Small counts are suppressed with ``engage.reports.suppression``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, case, select
+
+from engage.cases.models import Case
+from engage.consultations.models import Consultation
+from engage.consultations.rules import RESPONSE_DUE_DAYS
+from engage.extensions import db
+from engage.reports.figures import HELD_STATES, case_counts, fill_shares, make_table
+from engage.reports.suppression import suppress_table
+from engage.vocab import COMPLAINT_KINDS
+
+LONDON = ZoneInfo("Europe/London")
+QUARTERS_SHOWN = 8
+QUARTER_NAMES = {
+    4: "April to June",
+    7: "July to September",
+    10: "October to December",
+    1: "January to March",
+}
+
+
+@dataclass(frozen=True)
+class Quarter:
+    start: date
+    end: date
+
+    @property
+    def label(self) -> str:
+        return f"{QUARTER_NAMES[self.start.month]} {self.start.year}"
+
+
+def quarter_starting(day: date) -> Quarter:
+    end_month = day.month + 2
+    next_start = date(day.year + 1, 1, 1) if end_month == 12 else date(day.year, end_month + 1, 1)
+    return Quarter(day, next_start - timedelta(days=1))
+
+
+def quarter_of(day: date) -> Quarter:
+    month = ((day.month - 1) // 3) * 3 + 1
+    return quarter_starting(date(day.year, month, 1))
+
+
+def complete_quarters(today: date, n: int = QUARTERS_SHOWN) -> list[Quarter]:
+    """The `n` complete quarters before the quarter containing `today`, oldest first."""
+    quarters = []
+    q = quarter_of(today)
+    for _ in range(n):
+        q = quarter_of(q.start - timedelta(days=1))
+        quarters.append(q)
+    return list(reversed(quarters))
+
+
+def _quarter_index(column: Any, quarters: list[Quarter]) -> Any:
+    return case(
+        *[(and_(column >= q.start, column <= q.end), i) for i, q in enumerate(quarters)],
+        else_=-1,
+    )
+
+
+def _cases_table(key: str, title: str, quarters: list[Quarter], today: date, complaints: bool):  # type: ignore[no-untyped-def]
+    kind_filter = (
+        Case.kind.in_(COMPLAINT_KINDS) if complaints else Case.kind.not_in(COMPLAINT_KINDS)
+    )
+    counts = case_counts(
+        quarters[0].start,
+        quarters[-1].end,
+        today,
+        _quarter_index(Case.received_on, quarters),
+        kind_filter,
+    )
+    rows = []
+    for i, q in enumerate(quarters):
+        c = counts.get(i, {})
+        ack_measured = c.get("ack_met", 0) + c.get("ack_not_met", 0)
+        resp_measured = c.get("resp_met", 0) + c.get("resp_late", 0) + c.get("resp_overdue", 0)
+        rows.append(
+            [
+                q.label,
+                c.get("received", 0),
+                ack_measured,
+                c.get("ack_met", 0),
+                "",
+                resp_measured,
+                c.get("resp_met", 0),
+                "",
+                c.get("delay_notices", 0),
+            ]
+        )
+    shares = [
+        {"column": 4, "in_time": 3, "total": 2},
+        {"column": 7, "in_time": 6, "total": 5},
+    ]
+    fill_shares(rows, shares)
+    return make_table(
+        key,
+        "performance",
+        title,
+        [
+            "Quarter",
+            "Received",
+            "Due an acknowledgement",
+            "Acknowledged within 5 working days",
+            "Share acknowledged within 5 working days",
+            "Due a full response",
+            "Answered within 20 working days",
+            "Share answered within 20 working days",
+            "Delay notices sent",
+        ],
+        rows,
+        count_columns=[1, 2, 3, 5, 6, 8],
+        shares=shares,
+    )
+
+
+def _consultations_table(quarters: list[Quarter], today: date) -> dict[str, Any]:
+    rows_by_quarter: dict[int, list[int]] = {}
+    for idx, closes_on, published_at in db.session.execute(
+        select(
+            _quarter_index(Consultation.closes_on, quarters),
+            Consultation.closes_on,
+            Consultation.response_published_at,
+        ).where(
+            Consultation.state.in_(HELD_STATES),
+            Consultation.closes_on >= quarters[0].start,
+            Consultation.closes_on <= quarters[-1].end,
+        )
+    ):
+        # One row per consultation (a handful a quarter), fetched in a single query: the
+        # 84-day rule is applied in Python on London dates.
+        counts = rows_by_quarter.setdefault(idx, [0, 0, 0, 0])
+        counts[0] += 1
+        due_on = closes_on + timedelta(days=RESPONSE_DUE_DAYS)
+        if published_at is not None:
+            published = published_at.astimezone(LONDON).date()
+            counts[1 if published <= due_on else 2] += 1
+        elif today > due_on:
+            counts[2] += 1
+        else:
+            counts[3] += 1
+    rows = [[q.label, *rows_by_quarter.get(i, [0, 0, 0, 0])] for i, q in enumerate(quarters)]
+    return make_table(
+        "performance_consultations",
+        "performance",
+        "Consultations",
+        [
+            "Quarter",
+            "Consultations closed",
+            "Response published within 12 weeks",
+            "Response published late or overdue",
+            "Response not yet due",
+        ],
+        rows,
+        count_columns=[1, 2, 3, 4],
+    )
+
+
+def performance_figures(today: date) -> dict[str, Any]:
+    """The performance page's tables (suppressed for publication) for the quarters shown."""
+    quarters = complete_quarters(today)
+    tables = [
+        _cases_table("performance_complaints", "Complaints", quarters, today, complaints=True),
+        _cases_table(
+            "performance_enquiries", "Enquiries and requests", quarters, today, complaints=False
+        ),
+        _consultations_table(quarters, today),
+    ]
+    return {
+        "first": quarters[0],
+        "last": quarters[-1],
+        "as_of": today,
+        "raw": tables,
+        "tables": [suppress_table(t) for t in tables],
+    }
