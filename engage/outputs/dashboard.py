@@ -1,8 +1,46 @@
-"""The outputs panel of the staff dashboard."""
+"""The outputs panel of the staff dashboard: overdue output reviews and feedback to review."""
 
 from __future__ import annotations
 
+from sqlalchemy import func
+
+from engage.auth.permissions import has_permission
+from engage.calendar import london_date
+from engage.db_types import utcnow
+from engage.extensions import db
+from engage.outputs.access import sees_all_logs
+from engage.outputs.feedback import unreviewed_count
+from engage.outputs.models import output_producers
+from engage.outputs.reviews import overdue_query
+
+SHOWN = 10
+
 
 def dashboard_panel(user) -> tuple[str, dict] | None:  # type: ignore[no-untyped-def]
-    """Return (template, context) for the dashboard, or None when this user has no panel."""
-    return None
+    """Return (template, context) for the dashboard, or None when this user has no panel.
+    Producers see their own outputs; the CSO office and administrators see every output."""
+    if not (sees_all_logs(user) or user.has_role("producer")):
+        return None
+    if not has_permission(user, "view_outputs"):
+        return None
+    query = overdue_query(london_date(utcnow()), user)
+    total = db.session.execute(
+        db.select(func.count()).select_from(query.order_by(None).subquery())
+    ).scalar_one()
+    overdue = list(db.session.execute(query.limit(SHOWN)).scalars())
+    if sees_all_logs(user):
+        owned = None
+    else:
+        owned = set(
+            db.session.execute(
+                db.select(output_producers.c.output_id).where(output_producers.c.user_id == user.id)
+            ).scalars()
+        )
+    return (
+        "outputs/_dashboard-panel.html",
+        {
+            "overdue_reviews": overdue,
+            "overdue_total": total,
+            "unreviewed_feedback": unreviewed_count(owned),
+        },
+    )

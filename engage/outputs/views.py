@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from engage.auth.permissions import public, requires
+from engage.auth.permissions import requires
 from engage.extensions import db
 from engage.outputs import catalogue
 from engage.outputs.forms import OutputForm
@@ -97,14 +97,10 @@ def output_edit(slug: str):
     return render_template("outputs/output-form.html", form=form, output=output)
 
 
-@bp.route("/feedback")
-@public
-def general_feedback():
-    return render_template("placeholder.html", title="Give feedback")
-
-
-@bp.route("/statistics/<slug>/feedback")
-@public
-def output_feedback(slug: str):
-    output = _output_or_404(slug)
-    return render_template("placeholder.html", title=f"Give feedback on {output.title}")
+# The user-log, review, feedback and success-story views join this blueprint.
+from engage.outputs import (  # noqa: E402, F401
+    feedback_views,
+    review_views,
+    story_views,
+    userlog_views,
+)

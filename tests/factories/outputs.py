@@ -4,7 +4,7 @@ from datetime import date
 
 import factory
 
-from engage.outputs.models import Output
+from engage.outputs.models import Feedback, LogEntry, Output, Stakeholder
 from tests.factories.base import Factory
 
 
@@ -33,3 +33,41 @@ class OutputFactory(Factory):
                 from engage.extensions import db
 
                 db.session.commit()
+
+
+class StakeholderFactory(Factory):
+    class Meta:
+        model = Stakeholder
+
+    name = factory.Sequence(lambda n: f"Stakeholder {n}")
+    organisation = "University of Leeds"
+    email = factory.Sequence(lambda n: f"user{n}@example.org")
+    category = "academic"
+    consent_to_contact = True
+
+
+class LogEntryFactory(Factory):
+    class Meta:
+        model = LogEntry
+
+    output = factory.SubFactory(OutputFactory)
+    stakeholder = factory.SubFactory(StakeholderFactory)
+    engagement_level = "informed"
+    uses = "Research on reoffending"
+    source = "user_request"
+    first_contact_on = date(2025, 1, 10)
+    latest_contact_on = date(2025, 6, 1)
+
+
+class FeedbackFactory(Factory):
+    class Meta:
+        model = Feedback
+
+    reference = factory.Sequence(lambda n: f"FB-T{n:05d}")
+    output = factory.SubFactory(OutputFactory)
+    useful = "yes"
+    uses = "Teaching"
+    category = "academic"
+    comments = "Very helpful tables."
+    email = None
+    consent_to_log = False

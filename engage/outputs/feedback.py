@@ -1,0 +1,148 @@
+"""Public feedback on outputs (and general feedback): storing it, joining the output's user log
+with consent only, marking it reviewed, and turning it into an enquiry or complaint."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from sqlalchemy import func
+
+from engage import audit
+from engage.calendar import london_date
+from engage.db_types import utcnow
+from engage.extensions import db
+from engage.outputs.models import Feedback, Output
+from engage.outputs.userlog import join_log, normalise_email
+
+USEFUL_ANSWERS = {"yes": "Yes", "partly": "Partly", "no": "No"}
+LOG_LEVEL_CHOICES = ("informed", "consulted")
+_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: references are read aloud
+
+
+class FeedbackError(ValueError):
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def new_reference() -> str:
+    while True:
+        reference = "FB-" + "".join(secrets.choice(_ALPHABET) for _ in range(6))
+        taken = db.session.execute(
+            db.select(Feedback.id).where(Feedback.reference == reference)
+        ).first()
+        if taken is None:
+            return reference
+
+
+def submit_feedback(
+    *,
+    output: Output | None,
+    useful: str | None,
+    uses: str,
+    category: str | None,
+    comments: str,
+    email: str | None,
+    join_level: str | None,
+) -> Feedback:
+    """Store feedback. With an email address and a chosen level (the person's consent), the
+    person joins the output's user log at that level; without consent, never."""
+    email = normalise_email(email)
+    consent = join_level in LOG_LEVEL_CHOICES
+    if consent and output is None:
+        raise FeedbackError("join_level", "General feedback cannot join a user log")
+    if consent and email is None:
+        raise FeedbackError("email", "Enter your email address so we can add you to the list")
+    if consent and category is None:
+        raise FeedbackError("category", "Select the description that fits you best")
+    feedback = Feedback(
+        reference=new_reference(),
+        output_id=output.id if output else None,
+        useful=useful or None,
+        uses=uses.strip(),
+        category=category or None,
+        comments=comments.strip(),
+        email=email,
+        consent_to_log=consent,
+        log_level=join_level if consent else None,
+    )
+    db.session.add(feedback)
+    db.session.flush()
+    if consent and output is not None:
+        join_log(
+            output=output,
+            email=email,
+            name="",
+            category=category,  # type: ignore[arg-type]
+            level=join_level,  # type: ignore[arg-type]
+            source="feedback_form",
+            on=london_date(feedback.received_at or utcnow()),
+            uses=uses.strip(),
+            consent_to_contact=True,
+        )
+    audit.record(
+        "feedback.received",
+        object_type="feedback",
+        object_id=feedback.id,
+        detail={"output": output.slug if output else None, "joined_log": consent},
+    )
+    db.session.commit()
+    return feedback
+
+
+def mark_reviewed(feedback: Feedback, actor: Any) -> None:
+    if feedback.reviewed_at is not None:
+        return
+    feedback.reviewed_at = utcnow()
+    feedback.reviewed_by_id = actor.id
+    audit.record("feedback.reviewed", actor=actor, object_type="feedback", object_id=feedback.id)
+    db.session.commit()
+
+
+def feedback_to_case(
+    feedback: Feedback, *, kind: str, subject: str, requester_name: str, actor: Any
+) -> Any:
+    """Open an enquiry or complaint from feedback. The SLA clock runs from the day the feedback
+    was received, not the day staff noticed it."""
+    from engage.cases.intake import create_case
+
+    if feedback.case_id is not None:
+        raise FeedbackError("kind", "This feedback has already been made into a case")
+    message_parts = [feedback.comments]
+    if feedback.uses:
+        message_parts.append(f"What they use the statistics for: {feedback.uses}")
+    case = create_case(
+        kind=kind,
+        channel="feedback",
+        requester_name=requester_name,
+        requester_email=feedback.email,
+        requester_address="",
+        output=feedback.output,
+        subject=subject,
+        message="\n\n".join(p for p in message_parts if p) or "(no comments)",
+        received_at=feedback.received_at,
+        actor=actor,
+    )
+    feedback.case_id = case.id
+    if feedback.reviewed_at is None:
+        feedback.reviewed_at = utcnow()
+        feedback.reviewed_by_id = actor.id
+    audit.record(
+        "feedback.made_case",
+        actor=actor,
+        object_type="feedback",
+        object_id=feedback.id,
+        detail={"case": case.id, "kind": kind},
+    )
+    db.session.commit()
+    return case
+
+
+def unreviewed_count(output_ids: set[int] | None) -> int:
+    """Feedback not yet reviewed; output_ids None means all feedback (general included)."""
+    query = db.select(func.count()).select_from(Feedback).where(Feedback.reviewed_at.is_(None))
+    if output_ids is not None:
+        query = query.where(Feedback.output_id.in_(output_ids or {-1}))
+    return db.session.execute(query).scalar_one()

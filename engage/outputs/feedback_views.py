@@ -1,0 +1,205 @@
+"""Public feedback forms, and the staff views of feedback."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from engage.auth.permissions import deny, has_permission, public, requires
+from engage.extensions import db
+from engage.outputs import access
+from engage.outputs import feedback as feedback_domain
+from engage.outputs.feedback_forms import FeedbackForm, GeneralFeedbackForm
+from engage.outputs.log_forms import ConfirmForm, FeedbackCaseForm
+from engage.outputs.models import Feedback, output_producers
+from engage.outputs.userlog_views import _readable_output
+from engage.outputs.views import _output_or_404, bp
+from engage.pagination import paginate
+from engage.public.abuse import public_form_limit
+from engage.vocab import CASE_KINDS
+
+THANKS_KEY = "feedback_reference"
+
+
+def _thank(reference: str):  # type: ignore[no-untyped-def]
+    session[THANKS_KEY] = reference
+    return redirect(url_for("outputs.feedback_thanks"))
+
+
+def _bot_reference() -> str:
+    # Looks like a real reference; nothing is stored for a bot.
+    return "FB-" + "".join(secrets.choice(feedback_domain._ALPHABET) for _ in range(6))
+
+
+@bp.route("/statistics/<slug>/feedback", methods=["GET", "POST"])
+@public
+@public_form_limit
+def output_feedback(slug: str):
+    output = _output_or_404(slug)
+    form = FeedbackForm()
+    if form.validate_on_submit():
+        if form.is_bot():
+            return _thank(_bot_reference())
+        try:
+            item = feedback_domain.submit_feedback(
+                output=output,
+                useful=form.useful.data,
+                uses=form.uses.data or "",
+                category=form.category.data,
+                comments=form.comments.data or "",
+                email=form.email.data or None,
+                join_level=form.join_level.data,
+            )
+        except feedback_domain.FeedbackError as error:
+            db.session.rollback()
+            getattr(form, error.field).errors = [error.message]
+        else:
+            return _thank(item.reference)
+    return render_template("outputs/feedback-form.html", form=form, output=output)
+
+
+@bp.route("/feedback", methods=["GET", "POST"])
+@public
+@public_form_limit
+def general_feedback():
+    form = GeneralFeedbackForm()
+    if form.validate_on_submit():
+        if form.is_bot():
+            return _thank(_bot_reference())
+        item = feedback_domain.submit_feedback(
+            output=None,
+            useful=None,
+            uses="",
+            category=form.category.data or None,
+            comments=form.comments.data or "",
+            email=form.email.data or None,
+            join_level=None,
+        )
+        return _thank(item.reference)
+    return render_template("outputs/feedback-general-form.html", form=form)
+
+
+@bp.route("/feedback/thank-you")
+@public
+def feedback_thanks():
+    reference = session.get(THANKS_KEY)
+    if not reference:
+        return redirect(url_for("outputs.general_feedback"))
+    return render_template("outputs/feedback-thanks.html", reference=reference)
+
+
+# --- staff -------------------------------------------------------------------------------------
+
+
+def _visible_feedback_query(user):  # type: ignore[no-untyped-def]
+    query = db.select(Feedback).options(selectinload(Feedback.output))
+    if not access.sees_all_logs(user):
+        owned = db.select(output_producers.c.output_id).where(output_producers.c.user_id == user.id)
+        query = query.where(Feedback.output_id.in_(owned))
+    return query
+
+
+@bp.route("/staff/feedback")
+@requires("view_feedback")
+def feedback_list():
+    user = current_user._get_current_object()
+    show = request.args.get("show", "not-reviewed")
+    query = _visible_feedback_query(user)
+    if show == "not-reviewed":
+        query = query.where(Feedback.reviewed_at.is_(None))
+    elif show == "general":
+        query = query.where(Feedback.output_id.is_(None))
+    page = paginate(query.order_by(Feedback.received_at.desc(), Feedback.id.desc()), per_page=25)
+    return render_template("outputs/feedback-list.html", page=page, show=show, output=None)
+
+
+@bp.route("/staff/outputs/<slug>/feedback")
+@requires("view_feedback")
+def output_feedback_list(slug: str):
+    output = _readable_output(slug)
+    show = request.args.get("show", "all")
+    query = db.select(Feedback).where(Feedback.output_id == output.id)
+    if show == "not-reviewed":
+        query = query.where(Feedback.reviewed_at.is_(None))
+    page = paginate(query.order_by(Feedback.received_at.desc(), Feedback.id.desc()), per_page=25)
+    return render_template("outputs/feedback-list.html", page=page, show=show, output=output)
+
+
+def _feedback_or_deny(feedback_id: int) -> Feedback:
+    item = db.session.get(Feedback, feedback_id)
+    if item is None:
+        abort(404)
+    if not access.can_view_feedback(current_user, item):
+        deny("feedback:not_visible")
+    return item
+
+
+@bp.route("/staff/feedback/<int:feedback_id>")
+@requires("view_feedback")
+def feedback_detail(feedback_id: int):
+    item = _feedback_or_deny(feedback_id)
+    case = None
+    if item.case_id is not None:
+        from engage.cases.models import Case
+
+        case = db.session.get(Case, item.case_id)
+    return render_template(
+        "outputs/feedback-detail.html",
+        item=item,
+        case=case,
+        form=ConfirmForm(),
+        can_make_case=has_permission(current_user, "triage_cases"),
+    )
+
+
+@bp.route("/staff/feedback/<int:feedback_id>/reviewed", methods=["POST"])
+@requires("view_feedback")
+def feedback_mark_reviewed(feedback_id: int):
+    item = _feedback_or_deny(feedback_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    feedback_domain.mark_reviewed(item, current_user._get_current_object())
+    flash(f"Feedback {item.reference} marked as reviewed", "success")
+    return redirect(url_for("outputs.feedback_detail", feedback_id=item.id))
+
+
+@bp.route("/staff/feedback/<int:feedback_id>/case", methods=["GET", "POST"])
+@requires("triage_cases")
+def feedback_make_case(feedback_id: int):
+    item = _feedback_or_deny(feedback_id)
+    if item.case_id is not None:
+        flash("This feedback has already been made into a case", "info")
+        return redirect(url_for("outputs.feedback_detail", feedback_id=item.id))
+    form = FeedbackCaseForm()
+    form.kind.choices = list(CASE_KINDS.items())
+    if not form.is_submitted():
+        form.requester_name.data = "Feedback sender"
+        first_line = (item.comments or "").strip().splitlines()
+        form.subject.data = (first_line[0][:120] if first_line else "") or (
+            f"Feedback on {item.output.title}" if item.output else "General feedback"
+        )
+    if form.validate_on_submit():
+        from engage.cases.workflow import CaseError
+
+        try:
+            case = feedback_domain.feedback_to_case(
+                item,
+                kind=form.kind.data,  # type: ignore[arg-type]
+                subject=form.subject.data or "",
+                requester_name=form.requester_name.data or "",
+                actor=current_user._get_current_object(),
+            )
+        except CaseError as error:
+            db.session.rollback()
+            field = getattr(form, error.field or "kind", None) or form.kind
+            field.errors = [str(error)]
+        except feedback_domain.FeedbackError as error:
+            db.session.rollback()
+            form.kind.errors = [error.message]
+        else:
+            flash(f"Case {case.reference} created from feedback {item.reference}", "success")
+            return redirect(url_for("outputs.feedback_detail", feedback_id=item.id))
+    return render_template("outputs/feedback-case-form.html", form=form, item=item)

@@ -1,0 +1,431 @@
+"""Import a user log from CSV or XLSX: read, plan (a row-by-row report), then apply on
+confirmation. Nothing is written to the database until `apply_import`.
+
+Between preview and confirmation the rows read from the file are kept server-side in
+instance/user-log-imports/<token>.json; the token lives only in the uploader's session.
+
+Speed: the plan uses batched queries (stakeholders by email in chunks, the whole log once), never
+one SELECT per row; applying inserts in bulk. See docs/user-logs.md for measurements.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from sqlalchemy import func
+
+from engage import audit
+from engage.extensions import db
+from engage.outputs import spreadsheet as sheet
+from engage.outputs.models import LogEntry, Output, Stakeholder
+from engage.outputs.userlog import normalise_email
+
+MAX_ROWS = 20_000
+CHUNK = 500
+_PHONE = re.compile(r"^[0-9+()\-. ]{3,40}$")
+_TOKEN = re.compile(r"^[A-Za-z0-9_\-]{20,64}$")
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read."""
+
+
+@dataclass
+class PlannedRow:
+    number: int  # the row number in the spreadsheet (the header is row 1)
+    action: str  # add, update, unchanged, refuse
+    name: str = ""
+    email: str | None = None
+    reasons: list[str] = field(default_factory=list)
+    changes: list[str] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ImportPlan:
+    rows: list[PlannedRow]
+
+    def count(self, action: str) -> int:
+        return sum(1 for r in self.rows if r.action == action)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {a: self.count(a) for a in ("add", "update", "unchanged", "refuse")}
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def read_rows(filename: str, content: bytes) -> list[dict[str, str]]:
+    """Rows of the file as {column key: text, '_row': number}. Raises ImportFileError."""
+    lower = filename.lower()
+    table: list[Any]
+    if lower.endswith(".csv"):
+        table = _csv_table(content)
+    elif lower.endswith(".xlsx"):
+        table = _xlsx_table(content)
+    else:
+        raise ImportFileError("The selected file must be a CSV or XLSX file")
+    rows = iter(table)
+    header = next(rows, None)
+    if header is None:
+        raise ImportFileError("The selected file is empty")
+    keys = sheet.header_keys([sheet.cell_text(h) for h in header])
+    missing = [h for k, h, req, _ in sheet.COLUMNS if req and k not in keys]
+    if missing:
+        raise ImportFileError(
+            "The selected file must have a header row with the columns " + ", ".join(missing)
+        )
+    out: list[dict[str, str]] = []
+    for number, values in enumerate(rows, start=2):
+        texts = [sheet.cell_text(v) for v in values]
+        if not any(texts):
+            continue
+        record: dict[str, Any] = {"_row": number}
+        for key, text in zip(keys, texts, strict=False):
+            if key is not None and key not in record:
+                record[key] = text
+        out.append(record)
+        if len(out) > MAX_ROWS:
+            raise ImportFileError(f"The selected file must have {MAX_ROWS:,} rows or fewer")
+    if not out:
+        raise ImportFileError("The selected file has no rows under the header")
+    return out
+
+
+def _csv_table(content: bytes) -> list[list[str]]:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = content.decode("cp1252", errors="replace")
+    try:
+        return list(csv.reader(io.StringIO(text)))
+    except csv.Error as error:
+        raise ImportFileError("The selected file could not be read as CSV") from error
+
+
+def _xlsx_table(content: bytes) -> list[tuple[Any, ...]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a broken file
+        raise ImportFileError("The selected file could not be read as XLSX") from error
+    try:
+        worksheet = workbook.worksheets[0]
+        table = []
+        for values in worksheet.iter_rows(values_only=True):
+            table.append(values)
+            if len(table) > MAX_ROWS + 2:
+                break
+        return table
+    finally:
+        workbook.close()
+
+
+# --- planning ---------------------------------------------------------------------------------
+
+
+def _clean(raw: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
+    reasons: list[str] = []
+    data: dict[str, Any] = {}
+    name = raw.get("name", "").strip()
+    if not name:
+        reasons.append("Name is missing")
+    elif len(name) > 200:
+        reasons.append("Name must be 200 characters or fewer")
+    data["name"] = name
+    data["organisation"] = raw.get("organisation", "").strip()
+    if len(data["organisation"]) > 200:
+        reasons.append("Organisation must be 200 characters or fewer")
+    email = normalise_email(raw.get("email"))
+    if email is not None:
+        try:
+            validate_email(email, check_deliverability=False)
+        except EmailNotValidError:
+            reasons.append(f"Email ‘{email}’ is not a valid email address")
+        if len(email) > 254:
+            reasons.append("Email must be 254 characters or fewer")
+    data["email"] = email
+    phone = raw.get("phone", "").strip()
+    if phone and not _PHONE.match(phone):
+        reasons.append(f"Phone ‘{phone[:40]}’ is not a phone number")
+    data["phone"] = phone or None
+    category = sheet.category_key(raw.get("category", ""))
+    if category is None:
+        given = raw.get("category", "").strip()
+        reasons.append(
+            f"Category ‘{given[:60]}’ is not one of the seven user categories"
+            if given
+            else "Category is missing"
+        )
+    data["category"] = category
+    level = sheet.level_key(raw.get("engagement_level", ""))
+    if level is None:
+        given = raw.get("engagement_level", "").strip()
+        reasons.append(
+            f"Engagement level ‘{given[:40]}’ must be Access, Informed, Consulted or Involved"
+            if given
+            else "Engagement level is missing"
+        )
+    data["engagement_level"] = level
+    data["uses"] = raw.get("uses", "").strip()
+    if len(data["uses"]) > 2000:
+        reasons.append("Uses must be 2,000 characters or fewer")
+    source = sheet.source_key(raw.get("source", ""))
+    if source is None:
+        reasons.append(f"Source ‘{raw.get('source', '')[:40]}’ is not a known source")
+    data["source"] = source
+    for key, label in (("first_contact_on", "First contact"), ("latest_contact_on", "Latest")):
+        try:
+            data[key] = sheet.parse_date(raw.get(key, ""))
+        except ValueError:
+            reasons.append(f"{label} ‘{raw.get(key, '')[:20]}’ is not a real date")
+            data[key] = None
+    first, latest = data["first_contact_on"], data["latest_contact_on"]
+    if first and latest and latest < first:
+        reasons.append("Latest contact is before first contact")
+    consent = sheet.consent_value(raw.get("consent_to_contact", ""))
+    if consent is None:
+        reasons.append("Consent to contact must be Yes or No")
+    data["consent_to_contact"] = bool(consent)
+    data["consent_given"] = "consent_to_contact" in raw
+    return data, reasons
+
+
+def _chunks(items: list[str]):  # type: ignore[no-untyped-def]
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+def _name_key(name: str, organisation: str) -> tuple[str, str]:
+    return (name.strip().lower(), organisation.strip().lower())
+
+
+def plan_import(output: Output, raw_rows: list[dict[str, Any]]) -> ImportPlan:
+    """Decide, row by row, what an import would do. Reads the database, writes nothing."""
+    cleaned = [(raw, *_clean(raw)) for raw in raw_rows]
+    emails = sorted({d["email"] for _, d, r in cleaned if d["email"] and not r})
+    by_email: dict[str, Stakeholder] = {}
+    for chunk in _chunks(emails):
+        for s in db.session.execute(
+            db.select(Stakeholder).where(Stakeholder.email.in_(chunk))
+        ).scalars():
+            by_email[s.email] = s  # type: ignore[index]
+    entries: dict[int, LogEntry] = {}
+    by_name: dict[tuple[str, str], Stakeholder] = {}
+    for entry, stakeholder in db.session.execute(
+        db.select(LogEntry, Stakeholder)
+        .join(Stakeholder, Stakeholder.id == LogEntry.stakeholder_id)
+        .where(LogEntry.output_id == output.id)
+    ).tuples():
+        entries[stakeholder.id] = entry
+        if stakeholder.email is None:
+            by_name.setdefault(_name_key(stakeholder.name, stakeholder.organisation), stakeholder)
+
+    seen: dict[object, int] = {}
+    rows: list[PlannedRow] = []
+    for raw, data, reasons in cleaned:
+        row = PlannedRow(
+            number=raw["_row"], action="refuse", name=data["name"], email=data["email"]
+        )
+        row.data = data
+        key: object = data["email"] or _name_key(data["name"], data["organisation"])
+        if key in seen:
+            what = "email address" if data["email"] else "name and organisation"
+            reasons = [*reasons, f"Same {what} as row {seen[key]} of this file"]
+        else:
+            seen[key] = row.number
+        if reasons:
+            row.reasons = reasons
+            rows.append(row)
+            continue
+        stakeholder = (
+            by_email.get(data["email"])
+            if data["email"]
+            else by_name.get(_name_key(data["name"], data["organisation"]))
+        )
+        entry = entries.get(stakeholder.id) if stakeholder is not None else None
+        row.changes = _differences(stakeholder, entry, data)
+        if entry is None:
+            row.action = "add"
+        else:
+            row.action = "update" if row.changes else "unchanged"
+        row.data["_stakeholder_id"] = stakeholder.id if stakeholder is not None else None
+        rows.append(row)
+    return ImportPlan(rows)
+
+
+_LABELS = {
+    "name": "name",
+    "organisation": "organisation",
+    "phone": "phone",
+    "category": "category",
+    "consent_to_contact": "consent",
+    "engagement_level": "engagement level",
+    "uses": "uses",
+    "source": "source",
+    "first_contact_on": "first contact",
+    "latest_contact_on": "latest contact",
+}
+
+
+def _stakeholder_values(stakeholder: Stakeholder, data: dict[str, Any]) -> dict[str, Any]:
+    values = {"name": data["name"], "category": data["category"]}
+    if data["organisation"]:
+        values["organisation"] = data["organisation"]
+    if data["phone"]:
+        values["phone"] = data["phone"]
+    if data["consent_given"]:
+        values["consent_to_contact"] = data["consent_to_contact"]
+    return {k: v for k, v in values.items() if getattr(stakeholder, k) != v}
+
+
+def _entry_values(entry: LogEntry, data: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {"engagement_level": data["engagement_level"]}
+    if data["uses"]:
+        values["uses"] = data["uses"]
+    if data["source"] != "other" or entry.source == "other":
+        values["source"] = data["source"]
+    first, latest = data["first_contact_on"], data["latest_contact_on"] or data["first_contact_on"]
+    if first and (entry.first_contact_on is None or first < entry.first_contact_on):
+        values["first_contact_on"] = first
+    if latest and (entry.latest_contact_on is None or latest > entry.latest_contact_on):
+        values["latest_contact_on"] = latest
+    return {k: v for k, v in values.items() if getattr(entry, k) != v}
+
+
+def _differences(
+    stakeholder: Stakeholder | None, entry: LogEntry | None, data: dict[str, Any]
+) -> list[str]:
+    changed: list[str] = []
+    if stakeholder is not None:
+        changed += list(_stakeholder_values(stakeholder, data))
+    if entry is not None:
+        changed += list(_entry_values(entry, data))
+    return [_LABELS[c] for c in changed]
+
+
+# --- applying ---------------------------------------------------------------------------------
+
+
+def apply_import(output: Output, raw_rows: list[dict[str, Any]], actor: Any) -> ImportPlan:
+    """Plan again against the database as it is now, then write every add and update in bulk
+    and commit once. Refused rows are skipped."""
+    plan = plan_import(output, raw_rows)
+    wanted = [r for r in plan.rows if r.action in ("add", "update")]
+    ids = sorted({r.data["_stakeholder_id"] for r in wanted if r.data["_stakeholder_id"]})
+    stakeholders: dict[int, Stakeholder] = {}
+    for chunk in _chunks(ids):  # type: ignore[arg-type]
+        for s in db.session.execute(
+            db.select(Stakeholder).where(Stakeholder.id.in_(chunk))
+        ).scalars():
+            stakeholders[s.id] = s
+    entries = {
+        e.stakeholder_id: e
+        for e in db.session.execute(
+            db.select(LogEntry).where(LogEntry.output_id == output.id)
+        ).scalars()
+    }
+    new_people: list[tuple[PlannedRow, Stakeholder]] = []
+    for row in wanted:
+        data = row.data
+        stakeholder = stakeholders.get(data["_stakeholder_id"] or 0)
+        if stakeholder is None:
+            stakeholder = Stakeholder(
+                name=data["name"],
+                organisation=data["organisation"],
+                email=data["email"],
+                phone=data["phone"],
+                category=data["category"],
+                consent_to_contact=data["consent_to_contact"],
+            )
+            new_people.append((row, stakeholder))
+        else:
+            for key, value in _stakeholder_values(stakeholder, data).items():
+                setattr(stakeholder, key, value)
+            entry = entries.get(stakeholder.id)
+            if entry is not None:
+                for key, value in _entry_values(entry, data).items():
+                    setattr(entry, key, value)
+                continue
+        data["_new_entry_for"] = stakeholder
+    db.session.add_all([s for _, s in new_people])
+    db.session.flush()
+    new_entries = []
+    for row in wanted:
+        stakeholder = row.data.get("_new_entry_for")
+        if stakeholder is None:
+            continue
+        first = row.data["first_contact_on"]
+        new_entries.append(
+            {
+                "output_id": output.id,
+                "stakeholder_id": stakeholder.id,
+                "engagement_level": row.data["engagement_level"],
+                "uses": row.data["uses"],
+                "source": row.data["source"],
+                "first_contact_on": first,
+                "latest_contact_on": row.data["latest_contact_on"] or first,
+            }
+        )
+    if new_entries:
+        db.session.execute(db.insert(LogEntry), new_entries)
+    audit.record(
+        "user_log.imported",
+        actor=actor,
+        object_type="output",
+        object_id=output.id,
+        detail={"output": output.slug, **plan.counts, "rows": len(plan.rows)},
+    )
+    db.session.commit()
+    return plan
+
+
+# --- keeping the upload between preview and confirmation --------------------------------------
+
+
+def _store() -> Path:
+    path = Path(current_app.instance_path) / "user-log-imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def save_upload(rows: list[dict[str, Any]], *, output_id: int, user_id: int, filename: str) -> str:
+    token = secrets.token_urlsafe(24)
+    payload = {"output_id": output_id, "user_id": user_id, "filename": filename, "rows": rows}
+    (_store() / f"{token}.json").write_text(json.dumps(payload), encoding="utf-8")
+    return token
+
+
+def load_upload(token: str, *, output_id: int, user_id: int) -> dict[str, Any] | None:
+    """The stored upload, only for the same output and the same person who uploaded it."""
+    if not _TOKEN.match(token or ""):
+        return None
+    path = _store() / f"{token}.json"
+    if not path.exists():
+        return None
+    payload = json.loads(path.read_text(encoding="utf-8"))
+    if payload.get("output_id") != output_id or payload.get("user_id") != user_id:
+        return None
+    return payload  # type: ignore[no-any-return]
+
+
+def discard_upload(token: str) -> None:
+    if _TOKEN.match(token or ""):
+        (_store() / f"{token}.json").unlink(missing_ok=True)
+
+
+def log_size(output_id: int) -> int:
+    return db.session.execute(
+        db.select(func.count()).select_from(LogEntry).where(LogEntry.output_id == output_id)
+    ).scalar_one()

@@ -1,0 +1,270 @@
+"""Keeping a user log: add, edit and remove stakeholders, record contacts, count the log.
+
+Each function checks the rule, writes history through engage.audit and commits once. Who may call
+them is decided by engage.outputs.access (views check it; the functions trust their caller to
+have done so, as the actor is recorded).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, func
+
+from engage import audit
+from engage.calendar import london_date
+from engage.db_types import utcnow
+from engage.extensions import db
+from engage.outputs.models import Contact, LogEntry, Output, Stakeholder
+from engage.outputs.userlog import find_stakeholder_by_email, normalise_email
+from engage.vocab import (
+    CONTACT_CHANNELS,
+    ENGAGEMENT_LEVELS,
+    LEVEL_ORDER,
+    LOG_SOURCES,
+    USER_CATEGORIES,
+)
+
+STAKEHOLDER_FIELDS = ("name", "organisation", "email", "phone", "category", "consent_to_contact")
+ENTRY_FIELDS = ("engagement_level", "uses", "source", "first_contact_on")
+
+
+class LogError(ValueError):
+    """A rule refused the change; `field` names the form field to show it against."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass
+class LogCounts:
+    """Counts by category x engagement level of one log."""
+
+    cells: dict[tuple[str, str], int]
+
+    def cell(self, category: str, level: str) -> int:
+        return self.cells.get((category, level), 0)
+
+    def category_total(self, category: str) -> int:
+        return sum(n for (c, _), n in self.cells.items() if c == category)
+
+    def level_total(self, level: str) -> int:
+        return sum(n for (_, lv), n in self.cells.items() if lv == level)
+
+    @property
+    def total(self) -> int:
+        return sum(self.cells.values())
+
+
+def log_counts(output_id: int) -> LogCounts:
+    """One grouped query, whatever the size of the log."""
+    rows = db.session.execute(
+        db.select(Stakeholder.category, LogEntry.engagement_level, func.count())
+        .join(Stakeholder, Stakeholder.id == LogEntry.stakeholder_id)
+        .where(LogEntry.output_id == output_id)
+        .group_by(Stakeholder.category, LogEntry.engagement_level)
+    ).all()
+    return LogCounts({(c, lv): n for c, lv, n in rows})
+
+
+def log_query(output_id: int, *, category: str | None = None, level: str | None = None) -> Select:
+    """Entries of a log with their stakeholder, in name order, for one page query."""
+    query = (
+        db.select(LogEntry, Stakeholder)
+        .join(Stakeholder, Stakeholder.id == LogEntry.stakeholder_id)
+        .where(LogEntry.output_id == output_id)
+        .order_by(func.lower(Stakeholder.name), LogEntry.id)
+    )
+    if category in USER_CATEGORIES:
+        query = query.where(Stakeholder.category == category)
+    if level in ENGAGEMENT_LEVELS:
+        query = query.where(LogEntry.engagement_level == level)
+    return query
+
+
+def entry_for(output: Output, stakeholder_id: int) -> LogEntry | None:
+    return db.session.execute(
+        db.select(LogEntry).where(
+            LogEntry.output_id == output.id, LogEntry.stakeholder_id == stakeholder_id
+        )
+    ).scalar_one_or_none()
+
+
+def _check_vocab(data: dict[str, Any]) -> None:
+    if data.get("category") not in USER_CATEGORIES:
+        raise LogError("category", "Select the category that describes this user")
+    if data.get("engagement_level") not in LEVEL_ORDER:
+        raise LogError("engagement_level", "Select an engagement level")
+    if data.get("source") not in LOG_SOURCES:
+        raise LogError("source", "Select how this user came to us")
+
+
+def _check_email_free(email: str | None, stakeholder_id: int | None) -> None:
+    if email is None:
+        return
+    other = find_stakeholder_by_email(email)
+    if other is not None and other.id != stakeholder_id:
+        raise LogError("email", "Another stakeholder already has this email address")
+
+
+def add_entry(output: Output, data: dict[str, Any], actor: Any) -> LogEntry:
+    """Add a stakeholder to the log. The same email address is the same stakeholder: an existing
+    stakeholder is reused (their details are kept), and cannot be in one log twice."""
+    _check_vocab(data)
+    email = normalise_email(data.get("email"))
+    stakeholder = find_stakeholder_by_email(email)
+    if stakeholder is None:
+        stakeholder = Stakeholder(
+            name=data["name"],
+            organisation=data.get("organisation") or "",
+            email=email,
+            phone=data.get("phone") or None,
+            category=data["category"],
+            consent_to_contact=bool(data.get("consent_to_contact")),
+        )
+        db.session.add(stakeholder)
+        db.session.flush()
+    elif entry_for(output, stakeholder.id) is not None:
+        raise LogError("email", f"{stakeholder.name} is already in this user log")
+    first = data.get("first_contact_on") or london_date(utcnow())
+    entry = LogEntry(
+        output_id=output.id,
+        stakeholder_id=stakeholder.id,
+        engagement_level=data["engagement_level"],
+        uses=data.get("uses") or "",
+        source=data["source"],
+        first_contact_on=first,
+        latest_contact_on=first,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    audit.record(
+        "log_entry.added",
+        actor=actor,
+        object_type="log_entry",
+        object_id=entry.id,
+        detail={"output": output.slug, "stakeholder": stakeholder.id, "source": entry.source},
+    )
+    db.session.commit()
+    return entry
+
+
+def update_entry(entry: LogEntry, data: dict[str, Any], actor: Any) -> list[str]:
+    """Change a log entry and its stakeholder. Returns the names of the changed fields (kept in
+    the history; the values themselves are not, as they may be personal data)."""
+    _check_vocab(data)
+    stakeholder = entry.stakeholder
+    data = {**data, "email": normalise_email(data.get("email")), "phone": data.get("phone") or None}
+    _check_email_free(data["email"], stakeholder.id)
+    changed: list[str] = []
+    for name in STAKEHOLDER_FIELDS:
+        if name in data and getattr(stakeholder, name) != data[name]:
+            setattr(stakeholder, name, data[name])
+            changed.append(name)
+    for name in ENTRY_FIELDS:
+        if name in data and data[name] is not None and getattr(entry, name) != data[name]:
+            setattr(entry, name, data[name])
+            changed.append(name)
+    if entry.first_contact_on and (
+        entry.latest_contact_on is None or entry.latest_contact_on < entry.first_contact_on
+    ):
+        entry.latest_contact_on = entry.first_contact_on
+    if changed:
+        audit.record(
+            "log_entry.updated",
+            actor=actor,
+            object_type="log_entry",
+            object_id=entry.id,
+            detail={"output": entry.output.slug, "stakeholder": stakeholder.id, "fields": changed},
+        )
+    db.session.commit()
+    return changed
+
+
+def remove_entry(entry: LogEntry, actor: Any) -> None:
+    """Take a stakeholder out of one log. Their contacts stay as history on the stakeholder."""
+    audit.record(
+        "log_entry.removed",
+        actor=actor,
+        object_type="log_entry",
+        object_id=entry.id,
+        detail={
+            "output": entry.output.slug,
+            "stakeholder": entry.stakeholder_id,
+            "level": entry.engagement_level,
+        },
+    )
+    db.session.delete(entry)
+    db.session.commit()
+
+
+def record_contact(
+    output: Output,
+    stakeholder: Stakeholder,
+    *,
+    contacted_on: date,
+    channel: str,
+    summary: str,
+    actor: Any,
+    today: date | None = None,
+) -> Contact:
+    """Record a dated contact; the log entry's first and latest contact dates follow it."""
+    entry = entry_for(output, stakeholder.id)
+    if entry is None:
+        raise LogError("summary", f"{stakeholder.name} is not in the user log of {output.title}")
+    if channel not in CONTACT_CHANNELS:
+        raise LogError("channel", "Select how you were in contact")
+    if contacted_on > (today or london_date(utcnow())):
+        raise LogError("contacted_on", "Date of the contact must be today or in the past")
+    if not summary.strip():
+        raise LogError("summary", "Enter a summary of the contact")
+    contact = Contact(
+        output_id=output.id,
+        stakeholder_id=stakeholder.id,
+        contacted_on=contacted_on,
+        channel=channel,
+        summary=summary.strip(),
+        recorded_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(contact)
+    if entry.latest_contact_on is None or contacted_on > entry.latest_contact_on:
+        entry.latest_contact_on = contacted_on
+    if entry.first_contact_on is None or contacted_on < entry.first_contact_on:
+        entry.first_contact_on = contacted_on
+    db.session.flush()
+    audit.record(
+        "contact.recorded",
+        actor=actor,
+        object_type="contact",
+        object_id=contact.id,
+        detail={"output": output.slug, "stakeholder": stakeholder.id, "channel": channel},
+    )
+    db.session.commit()
+    return contact
+
+
+def stakeholder_entries(stakeholder_id: int) -> list[tuple[LogEntry, Output]]:
+    return list(
+        db.session.execute(
+            db.select(LogEntry, Output)
+            .join(Output, Output.id == LogEntry.output_id)
+            .where(LogEntry.stakeholder_id == stakeholder_id)
+            .order_by(Output.title)
+        ).tuples()
+    )
+
+
+def stakeholder_contacts(stakeholder_id: int, output_ids: set[int]) -> list[Contact]:
+    if not output_ids:
+        return []
+    return list(
+        db.session.execute(
+            db.select(Contact)
+            .where(Contact.stakeholder_id == stakeholder_id, Contact.output_id.in_(output_ids))
+            .order_by(Contact.contacted_on.desc(), Contact.id.desc())
+        ).scalars()
+    )

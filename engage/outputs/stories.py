@@ -1,0 +1,89 @@
+"""Success stories: "share success stories of innovative and successful user engagement" — a
+short internal register, read by the annual report."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from engage import audit
+from engage.extensions import db
+from engage.outputs.models import Output, SuccessStory
+
+
+class StoryError(ValueError):
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def _apply(
+    story: SuccessStory,
+    title: str,
+    description: str,
+    happened_on: date,
+    output_ids: list[int],
+    today: date,
+) -> None:
+    if happened_on > today:
+        raise StoryError("happened_on", "Date must be today or in the past")
+    outputs = (
+        list(db.session.execute(db.select(Output).where(Output.id.in_(output_ids))).scalars())
+        if output_ids
+        else []
+    )
+    if len(outputs) != len(set(output_ids)):
+        raise StoryError("output_ids", "Select outputs from the list")
+    story.title = title.strip()
+    story.description = description.strip()
+    story.happened_on = happened_on
+    story.outputs = outputs
+
+
+def create_story(
+    *,
+    title: str,
+    description: str,
+    happened_on: date,
+    output_ids: list[int],
+    actor: Any,
+    today: date,
+) -> SuccessStory:
+    story = SuccessStory(created_by_id=getattr(actor, "id", None))
+    _apply(story, title, description, happened_on, output_ids, today)
+    db.session.add(story)
+    db.session.flush()
+    audit.record(
+        "success_story.created", actor=actor, object_type="success_story", object_id=story.id
+    )
+    db.session.commit()
+    return story
+
+
+def update_story(
+    story: SuccessStory,
+    *,
+    title: str,
+    description: str,
+    happened_on: date,
+    output_ids: list[int],
+    actor: Any,
+    today: date,
+) -> None:
+    _apply(story, title, description, happened_on, output_ids, today)
+    audit.record(
+        "success_story.updated", actor=actor, object_type="success_story", object_id=story.id
+    )
+    db.session.commit()
+
+
+def stories_between(start: date, end: date) -> list[SuccessStory]:
+    """Stories that happened in [start, end] — for the annual report."""
+    return list(
+        db.session.execute(
+            db.select(SuccessStory)
+            .where(SuccessStory.happened_on >= start, SuccessStory.happened_on <= end)
+            .order_by(SuccessStory.happened_on)
+        ).scalars()
+    )

@@ -1,0 +1,353 @@
+"""Staff views of user logs: the log, entries, contacts, stakeholders, import and export."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from sqlalchemy.orm import joinedload
+
+from engage.auth.permissions import deny, requires
+from engage.calendar import london_date
+from engage.db_types import utcnow
+from engage.extensions import db
+from engage.outputs import access, exporting, importing, logs
+from engage.outputs.catalogue import output_by_slug
+from engage.outputs.log_forms import ConfirmForm, ContactForm, ImportForm, LogEntryForm
+from engage.outputs.models import Contact, LogEntry, Output, Stakeholder
+from engage.outputs.spreadsheet import COLUMNS
+from engage.outputs.views import bp
+from engage.pagination import paginate
+from engage.vocab import ENGAGEMENT_LEVELS, USER_CATEGORIES
+
+IMPORT_SESSION_KEY = "user_log_imports"
+
+
+@bp.app_context_processor
+def _log_helpers() -> dict[str, Any]:
+    return {
+        "can_view_log": lambda output: access.can_view_log(current_user, output),
+        "can_edit_log": lambda output: access.can_edit_log(current_user, output),
+    }
+
+
+def _user():  # type: ignore[no-untyped-def]
+    return current_user._get_current_object()
+
+
+def _readable_output(slug: str) -> Output:
+    output = output_by_slug(slug)
+    if output is None:
+        abort(404)
+    if not access.can_view_log(_user(), output):
+        deny("user_log:not_owner")
+    return output
+
+
+def _editable_output(slug: str) -> Output:
+    output = output_by_slug(slug)
+    if output is None:
+        abort(404)
+    if not access.can_edit_log(_user(), output):
+        deny("user_log:not_owner")
+    return output
+
+
+def _entry_or_404(output: Output, entry_id: int) -> LogEntry:
+    entry = db.session.get(LogEntry, entry_id)
+    if entry is None or entry.output_id != output.id:
+        abort(404)
+    return entry
+
+
+@bp.route("/staff/outputs/<slug>/user-log")
+@requires("view_outputs")
+def user_log(slug: str):
+    output = _readable_output(slug)
+    category = request.args.get("category") or None
+    level = request.args.get("level") or None
+    category = category if category in USER_CATEGORIES else None
+    level = level if level in ENGAGEMENT_LEVELS else None
+    page = paginate(
+        logs.log_query(output.id, category=category, level=level), per_page=50, scalars=False
+    )
+    return render_template(
+        "outputs/user-log.html",
+        output=output,
+        page=page,
+        counts=logs.log_counts(output.id),
+        category=category,
+        level=level,
+        editable=access.can_edit_log(_user(), output),
+    )
+
+
+def _entry_data(form: LogEntryForm) -> dict[str, Any]:
+    return {
+        "name": form.name.data,
+        "organisation": form.organisation.data or "",
+        "email": form.email.data or None,
+        "phone": form.phone.data or None,
+        "category": form.category.data,
+        "consent_to_contact": bool(form.consent_to_contact.data),
+        "engagement_level": form.engagement_level.data,
+        "uses": form.uses.data or "",
+        "source": form.source.data,
+        "first_contact_on": form.first_contact_on.data,
+    }
+
+
+@bp.route("/staff/outputs/<slug>/user-log/add", methods=["GET", "POST"])
+@requires("edit_user_logs")
+def log_entry_add(slug: str):
+    output = _editable_output(slug)
+    form = LogEntryForm()
+    if form.validate_on_submit():
+        try:
+            entry = logs.add_entry(output, _entry_data(form), _user())
+        except logs.LogError as error:
+            db.session.rollback()
+            getattr(form, error.field).errors = [error.message]
+        else:
+            flash(f"{entry.stakeholder.name} added to the user log", "success")
+            return redirect(url_for("outputs.user_log", slug=output.slug))
+    return render_template("outputs/log-entry-form.html", form=form, output=output, entry=None)
+
+
+@bp.route("/staff/outputs/<slug>/user-log/<int:entry_id>/edit", methods=["GET", "POST"])
+@requires("edit_user_logs")
+def log_entry_edit(slug: str, entry_id: int):
+    output = _editable_output(slug)
+    entry = _entry_or_404(output, entry_id)
+    form = LogEntryForm()
+    if not form.is_submitted():
+        person = entry.stakeholder
+        form.process(
+            data={
+                "name": person.name,
+                "organisation": person.organisation,
+                "email": person.email,
+                "phone": person.phone,
+                "category": person.category,
+                "consent_to_contact": person.consent_to_contact,
+                "engagement_level": entry.engagement_level,
+                "uses": entry.uses,
+                "source": entry.source,
+                "first_contact_on": entry.first_contact_on,
+            }
+        )
+    if form.validate_on_submit():
+        try:
+            logs.update_entry(entry, _entry_data(form), _user())
+        except logs.LogError as error:
+            db.session.rollback()
+            getattr(form, error.field).errors = [error.message]
+        else:
+            flash("Changes saved", "success")
+            return redirect(url_for("outputs.user_log", slug=output.slug))
+    return render_template("outputs/log-entry-form.html", form=form, output=output, entry=entry)
+
+
+@bp.route("/staff/outputs/<slug>/user-log/<int:entry_id>/remove", methods=["GET", "POST"])
+@requires("edit_user_logs")
+def log_entry_remove(slug: str, entry_id: int):
+    output = _editable_output(slug)
+    entry = _entry_or_404(output, entry_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        name = entry.stakeholder.name
+        logs.remove_entry(entry, _user())
+        flash(f"{name} removed from the user log", "success")
+        return redirect(url_for("outputs.user_log", slug=output.slug))
+    return render_template("outputs/log-entry-remove.html", form=form, output=output, entry=entry)
+
+
+@bp.route("/staff/outputs/<slug>/user-log/<int:entry_id>/contacts/new", methods=["GET", "POST"])
+@requires("edit_user_logs")
+def contact_new(slug: str, entry_id: int):
+    output = _editable_output(slug)
+    entry = _entry_or_404(output, entry_id)
+    form = ContactForm()
+    if not form.is_submitted():
+        form.contacted_on.data = london_date(utcnow())
+    if form.validate_on_submit():
+        try:
+            logs.record_contact(
+                output,
+                entry.stakeholder,
+                contacted_on=form.contacted_on.data,  # type: ignore[arg-type]
+                channel=form.channel.data,  # type: ignore[arg-type]
+                summary=form.summary.data or "",
+                actor=_user(),
+            )
+        except logs.LogError as error:
+            db.session.rollback()
+            getattr(form, error.field).errors = [error.message]
+        else:
+            flash("Contact recorded", "success")
+            return redirect(
+                url_for("outputs.stakeholder_detail", stakeholder_id=entry.stakeholder_id)
+            )
+    return render_template("outputs/contact-form.html", form=form, output=output, entry=entry)
+
+
+@bp.route("/staff/stakeholders/<int:stakeholder_id>")
+@requires("view_outputs")
+def stakeholder_detail(stakeholder_id: int):
+    person = db.session.get(Stakeholder, stakeholder_id)
+    if person is None:
+        abort(404)
+    user = _user()
+    entries = [
+        (entry, output)
+        for entry, output in logs.stakeholder_entries(person.id)
+        if access.can_view_log(user, output)
+    ]
+    if not entries and not access.sees_all_logs(user):
+        deny("stakeholder:no_visible_log")
+    visible = {output.id for _, output in entries}
+    editable = {output.id for _, output in entries if access.can_edit_log(user, output)}
+    contacts = list(
+        db.session.execute(
+            db.select(Contact)
+            .options(joinedload(Contact.output), joinedload(Contact.recorded_by))
+            .where(Contact.stakeholder_id == person.id, Contact.output_id.in_(visible or {-1}))
+            .order_by(Contact.contacted_on.desc(), Contact.id.desc())
+        ).scalars()
+    )
+    personal = bool(editable) or access.sees_all_logs(user) and access.has_edit_permission(user)
+    return render_template(
+        "outputs/stakeholder.html",
+        person=person,
+        entries=entries,
+        contacts=contacts,
+        editable=editable,
+        personal=personal,
+    )
+
+
+# --- export -------------------------------------------------------------------------------------
+
+
+def _download(body: str | bytes, filename: str, mimetype: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.route("/staff/outputs/<slug>/user-log.csv")
+@requires("edit_user_logs")
+def user_log_csv(slug: str):
+    output = _editable_output(slug)
+    return _download(
+        exporting.log_csv(output.id), f"user-log-{output.slug}.csv", "text/csv; charset=utf-8"
+    )
+
+
+@bp.route("/staff/outputs/<slug>/user-log.xlsx")
+@requires("edit_user_logs")
+def user_log_xlsx(slug: str):
+    output = _editable_output(slug)
+    return _download(
+        exporting.log_xlsx(output.id, output.title),
+        f"user-log-{output.slug}.xlsx",
+        exporting.XLSX_TYPE,
+    )
+
+
+@bp.route("/staff/user-logs.xlsx")
+@requires("view_all_user_logs")
+def all_user_logs_xlsx():
+    if not access.has_edit_permission(_user()):
+        deny("user_log:personal_data")
+    return _download(exporting.all_logs_xlsx(), "user-logs.xlsx", exporting.XLSX_TYPE)
+
+
+@bp.route("/staff/user-log-template.csv")
+@requires("edit_user_logs")
+def user_log_template_csv():
+    return _download(exporting.log_csv(None), "user-log-template.csv", "text/csv; charset=utf-8")
+
+
+@bp.route("/staff/user-log-template.xlsx")
+@requires("edit_user_logs")
+def user_log_template_xlsx():
+    return _download(exporting.log_xlsx(None), "user-log-template.xlsx", exporting.XLSX_TYPE)
+
+
+# --- import -------------------------------------------------------------------------------------
+
+
+@bp.route("/staff/outputs/<slug>/user-log/import", methods=["GET", "POST"])
+@requires("edit_user_logs")
+def user_log_import(slug: str):
+    output = _editable_output(slug)
+    form = ImportForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            rows = importing.read_rows(upload.filename or "", upload.read())
+        except importing.ImportFileError as error:
+            form.file.errors = [str(error)]
+        else:
+            token = importing.save_upload(
+                rows, output_id=output.id, user_id=current_user.id, filename=upload.filename or ""
+            )
+            tokens = [t for t in session.get(IMPORT_SESSION_KEY, []) if t != token][-4:]
+            session[IMPORT_SESSION_KEY] = [*tokens, token]
+            return redirect(url_for("outputs.user_log_import_preview", slug=slug, token=token))
+    return render_template(
+        "outputs/user-log-import.html", form=form, output=output, columns=COLUMNS
+    )
+
+
+def _upload_or_404(output: Output, token: str) -> dict[str, Any]:
+    if token not in session.get(IMPORT_SESSION_KEY, []):
+        abort(404)
+    payload = importing.load_upload(token, output_id=output.id, user_id=current_user.id)
+    if payload is None:
+        abort(404)
+    return payload
+
+
+@bp.route("/staff/outputs/<slug>/user-log/import/<token>")
+@requires("edit_user_logs")
+def user_log_import_preview(slug: str, token: str):
+    output = _editable_output(slug)
+    payload = _upload_or_404(output, token)
+    plan = importing.plan_import(output, payload["rows"])
+    db.session.rollback()  # planning never writes; make sure nothing lingers
+    show = request.args.get("show") or "all"
+    rows = plan.rows if show == "all" else [r for r in plan.rows if r.action == show]
+    return render_template(
+        "outputs/user-log-import-preview.html",
+        output=output,
+        plan=plan,
+        rows=rows[:1000],
+        shown_all=len(rows) <= 1000,
+        show=show,
+        token=token,
+        filename=payload.get("filename", ""),
+        form=ConfirmForm(),
+    )
+
+
+@bp.route("/staff/outputs/<slug>/user-log/import/<token>/confirm", methods=["POST"])
+@requires("edit_user_logs")
+def user_log_import_confirm(slug: str, token: str):
+    output = _editable_output(slug)
+    payload = _upload_or_404(output, token)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    plan = importing.apply_import(output, payload["rows"], _user())
+    importing.discard_upload(token)
+    session[IMPORT_SESSION_KEY] = [t for t in session.get(IMPORT_SESSION_KEY, []) if t != token]
+    counts = plan.counts
+    flash(
+        f"Import complete: {counts['add']} added, {counts['update']} updated, "
+        f"{counts['unchanged']} unchanged, {counts['refuse']} refused",
+        "success",
+    )
+    return redirect(url_for("outputs.user_log", slug=output.slug))
