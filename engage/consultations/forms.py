@@ -42,7 +42,10 @@ class GovDateField(DateField):
 
     def process_formdata(self, valuelist: list[str]) -> None:
         if not valuelist:
-            return
+            # Submitted without the field: show three empty boxes, not a crash.
+            self.raw_data = ["", "", ""]
+            self.data = None
+            raise ValueError(f"Enter the {self.what}")
         parts = [v.strip() for v in valuelist]
         if not any(parts):
             self.data = None
