@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 
 from engage import create_app
 from engage.extensions import db
+from tests.browser.report import pytest_terminal_summary  # noqa: F401  (screenshots folder)
 from tests.pagecheck import check_page
 
 ROOT = Path(__file__).resolve().parent.parent
