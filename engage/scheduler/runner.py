@@ -31,7 +31,7 @@ def run_job(name: str, *, holder: str | None = None) -> JobRun | None:
     holder = holder or this_holder()
     with job_lock(name, holder) as acquired:
         if not acquired:
-            log.info("job %s skipped: another process holds its lock", name)
+            log.warning("job %s skipped: another process holds its lock", name)
             return None
         run = JobRun(job_name=name, started_at=utcnow(), holder=holder)
         db.session.add(run)
