@@ -145,7 +145,7 @@ def test_user_engagement_figures(app):
         ["Public", 10, 10],
         ["Total", 12, 13],
     ]
-    contacts = dict((r[0], r[1]) for r in rows(figures, "contacts"))
+    contacts = {r[0]: r[1] for r in rows(figures, "contacts")}
     assert contacts["Email"] == 3 and contacts["Meeting"] == 1 and contacts["Phone"] == 0
     assert contacts["Total"] == 4
     assert rows(figures, "reviews") == [
@@ -204,7 +204,9 @@ def test_recommendations_and_success_stories(app):
     ]
     assert rows(figures, "recommendation_status")[:2] == [["Not started", 0], ["In progress", 1]]
     stories = rows(figures, "success_stories")
-    assert stories == [["2025-11-20", "User event in Leeds", "We ran a user event.", "Alpha statistics"]]
+    assert stories == [
+        ["2025-11-20", "User event in Leeds", "We ran a user event.", "Alpha statistics"]
+    ]
 
 
 def test_an_empty_year_has_zeros_and_empty_lists(app):
