@@ -24,6 +24,7 @@ from flask import current_app
 from sqlalchemy import func
 
 from engage import audit
+from engage.db_types import utcnow
 from engage.extensions import db
 from engage.outputs import spreadsheet as sheet
 from engage.outputs.models import LogEntry, Output, Stakeholder
@@ -336,6 +337,7 @@ def apply_import(output: Output, raw_rows: list[dict[str, Any]], actor: Any) -> 
             db.select(LogEntry).where(LogEntry.output_id == output.id)
         ).scalars()
     }
+    now = utcnow()
     new_people: list[tuple[PlannedRow, Stakeholder]] = []
     for row in wanted:
         data = row.data
@@ -359,8 +361,7 @@ def apply_import(output: Output, raw_rows: list[dict[str, Any]], actor: Any) -> 
                     setattr(entry, key, value)
                 continue
         data["_new_entry_for"] = stakeholder
-    db.session.add_all([s for _, s in new_people])
-    db.session.flush()
+    _insert_stakeholders([s for _, s in new_people])
     new_entries = []
     for row in wanted:
         stakeholder = row.data.get("_new_entry_for")
@@ -376,6 +377,8 @@ def apply_import(output: Output, raw_rows: list[dict[str, Any]], actor: Any) -> 
                 "source": row.data["source"],
                 "first_contact_on": first,
                 "latest_contact_on": row.data["latest_contact_on"] or first,
+                "created_at": now,
+                "updated_at": now,
             }
         )
     if new_entries:
@@ -389,6 +392,43 @@ def apply_import(output: Output, raw_rows: list[dict[str, Any]], actor: Any) -> 
     )
     db.session.commit()
     return plan
+
+
+def _insert_stakeholders(people: list[Stakeholder]) -> None:
+    """Insert new stakeholders in bulk and give each object its id. Those with an email address
+    go in one executemany and their ids are read back by email (emails are unique); the few
+    without an email go through the ORM."""
+    with_email = [p for p in people if p.email]
+    without = [p for p in people if not p.email]
+    if with_email:
+        now = utcnow()
+        db.session.execute(
+            db.insert(Stakeholder),
+            [
+                {
+                    "name": p.name,
+                    "organisation": p.organisation,
+                    "email": p.email,
+                    "phone": p.phone,
+                    "category": p.category,
+                    "consent_to_contact": p.consent_to_contact,
+                    "created_at": now,
+                }
+                for p in with_email
+            ],
+        )
+        ids: dict[str, int] = {}
+        emails = [p.email for p in with_email]
+        for chunk in _chunks(emails):  # type: ignore[arg-type]
+            for email, sid in db.session.execute(
+                db.select(Stakeholder.email, Stakeholder.id).where(Stakeholder.email.in_(chunk))
+            ).tuples():
+                ids[email] = sid  # type: ignore[index]
+        for p in with_email:
+            p.id = ids[p.email]  # type: ignore[index]
+    if without:
+        db.session.add_all(without)
+        db.session.flush()
 
 
 # --- keeping the upload between preview and confirmation --------------------------------------

@@ -23,13 +23,25 @@ def setup(app):
     theirs = OutputFactory(title="Court Statistics", slug="court-statistics", producers=[other])
     entry = LogEntryFactory(
         output=mine,
-        stakeholder=StakeholderFactory(name="Dr Ada Lovelace", email="ada@uni.example", phone="0113 000"),
+        stakeholder=StakeholderFactory(
+            name="Dr Ada Lovelace", email="ada@uni.example", phone="0113 000"
+        ),
         engagement_level="consulted",
     )
-    LogEntryFactory(output=mine, stakeholder=StakeholderFactory(category="media"), engagement_level="access")
-    their_entry = LogEntryFactory(output=theirs, stakeholder=StakeholderFactory(name="Secret Person"))
-    return {"owner": owner, "other": other, "mine": mine, "theirs": theirs, "entry": entry,
-            "their_entry": their_entry}
+    LogEntryFactory(
+        output=mine, stakeholder=StakeholderFactory(category="media"), engagement_level="access"
+    )
+    their_entry = LogEntryFactory(
+        output=theirs, stakeholder=StakeholderFactory(name="Secret Person")
+    )
+    return {
+        "owner": owner,
+        "other": other,
+        "mine": mine,
+        "theirs": theirs,
+        "entry": entry,
+        "their_entry": their_entry,
+    }
 
 
 def test_access_rules_without_http(setup):
@@ -47,7 +59,7 @@ def test_owner_sees_log_with_counts_and_personal_data(setup, login):
     html = client.get("/staff/outputs/prison-population/user-log").get_data(as_text=True)
     assert "Dr Ada Lovelace" in html and "ada@uni.example" in html
     assert "Secret Person" not in html
-    assert 'data-total>2<' in html
+    assert "data-total>2<" in html
     filtered = client.get("/staff/outputs/prison-population/user-log?category=media").get_data(
         as_text=True
     )
@@ -86,13 +98,24 @@ def test_another_producer_cannot_read_or_change_the_log(setup, login):
     ):
         assert client.get(url).status_code == 403, url
     posts = {
-        f"{base}/user-log/add": {"name": "Intruder", "category": "public",
-                                 "engagement_level": "access", "source": "other"},
-        f"{base}/user-log/{entry.id}/edit": {"name": "Changed", "category": "public",
-                                             "engagement_level": "access", "source": "other"},
+        f"{base}/user-log/add": {
+            "name": "Intruder",
+            "category": "public",
+            "engagement_level": "access",
+            "source": "other",
+        },
+        f"{base}/user-log/{entry.id}/edit": {
+            "name": "Changed",
+            "category": "public",
+            "engagement_level": "access",
+            "source": "other",
+        },
         f"{base}/user-log/{entry.id}/remove": {},
         f"{base}/user-log/{entry.id}/contacts/new": {
-            "contacted_on": ["1", "2", "2025"], "channel": "email", "summary": "Hello"},
+            "contacted_on": ["1", "2", "2025"],
+            "channel": "email",
+            "summary": "Hello",
+        },
         f"{base}/user-log/import/{'x' * 32}/confirm": {},
     }
     for url, data in posts.items():
@@ -137,26 +160,45 @@ def test_add_edit_remove_with_history(setup, login):
     assert "Enter the person" in html and "Enter an email address in the correct format" in html
     response = client.post(
         f"{base}/add",
-        data={"name": "Grace Hopper", "email": "GRACE@navy.example", "category": "government",
-              "engagement_level": "involved", "source": "event", "uses": "Policy",
-              "first_contact_on": ["3", "2", "2025"], "consent_to_contact": "y"},
+        data={
+            "name": "Grace Hopper",
+            "email": "GRACE@navy.example",
+            "category": "government",
+            "engagement_level": "involved",
+            "source": "event",
+            "uses": "Policy",
+            "first_contact_on": ["3", "2", "2025"],
+            "consent_to_contact": "y",
+        },
     )
     assert response.status_code == 302
-    person = db.session.scalar(db.select(Stakeholder).where(Stakeholder.email == "grace@navy.example"))
+    person = db.session.scalar(
+        db.select(Stakeholder).where(Stakeholder.email == "grace@navy.example")
+    )
     entry = db.session.scalar(db.select(LogEntry).where(LogEntry.stakeholder_id == person.id))
     assert entry.first_contact_on == date(2025, 2, 3) and person.consent_to_contact
     # The same email again is the same person, already in this log.
     again = client.post(
         f"{base}/add",
-        data={"name": "G Hopper", "email": "grace@navy.example", "category": "government",
-              "engagement_level": "access", "source": "event"},
+        data={
+            "name": "G Hopper",
+            "email": "grace@navy.example",
+            "category": "government",
+            "engagement_level": "access",
+            "source": "event",
+        },
     )
     assert "already in this user log" in again.get_data(as_text=True)
     assert client.get(f"{base}/{entry.id}/edit").status_code == 200
     client.post(
         f"{base}/{entry.id}/edit",
-        data={"name": "Rear Admiral Grace Hopper", "email": "grace@navy.example",
-              "category": "government", "engagement_level": "consulted", "source": "event"},
+        data={
+            "name": "Rear Admiral Grace Hopper",
+            "email": "grace@navy.example",
+            "category": "government",
+            "engagement_level": "consulted",
+            "source": "event",
+        },
     )
     db.session.expire_all()
     assert db.session.get(LogEntry, entry.id).engagement_level == "consulted"
@@ -176,13 +218,21 @@ def test_contact_moves_latest_and_first_contact(setup, login):
     assert client.get(url).status_code == 200
     missing = client.post(url, data={"contacted_on": ["", "", ""], "channel": "email"})
     assert "Enter the date of the contact" in missing.get_data(as_text=True)
-    unreal = client.post(url, data={"contacted_on": ["31", "2", "2025"], "channel": "email",
-                                    "summary": "x"})
+    unreal = client.post(
+        url, data={"contacted_on": ["31", "2", "2025"], "channel": "email", "summary": "x"}
+    )
     assert "Date of the contact must be a real date" in unreal.get_data(as_text=True)
-    client.post(url, data={"contacted_on": ["1", "9", "2025"], "channel": "meeting",
-                           "summary": "Discussed the new tables"})
-    client.post(url, data={"contacted_on": ["5", "12", "2024"], "channel": "phone",
-                           "summary": "First call"})
+    client.post(
+        url,
+        data={
+            "contacted_on": ["1", "9", "2025"],
+            "channel": "meeting",
+            "summary": "Discussed the new tables",
+        },
+    )
+    client.post(
+        url, data={"contacted_on": ["5", "12", "2024"], "channel": "phone", "summary": "First call"}
+    )
     db.session.expire_all()
     entry = db.session.get(LogEntry, entry.id)
     assert entry.latest_contact_on == date(2025, 9, 1)
@@ -193,15 +243,26 @@ def test_contact_moves_latest_and_first_contact(setup, login):
 
 def test_contact_in_the_future_is_refused(setup):
     with pytest.raises(logs.LogError):
-        logs.record_contact(setup["mine"], setup["entry"].stakeholder, contacted_on=date(2030, 1, 1),
-                            channel="email", summary="x", actor=setup["owner"], today=date(2026, 1, 1))
+        logs.record_contact(
+            setup["mine"],
+            setup["entry"].stakeholder,
+            contacted_on=date(2030, 1, 1),
+            channel="email",
+            summary="x",
+            actor=setup["owner"],
+            today=date(2026, 1, 1),
+        )
 
 
 def test_stakeholder_page_shows_only_visible_logs_and_hides_personal_data(setup, login):
-    shared = StakeholderFactory(name="Shared User", email="shared@example.org", phone="07700 900000")
+    shared = StakeholderFactory(
+        name="Shared User", email="shared@example.org", phone="07700 900000"
+    )
     LogEntryFactory(output=setup["mine"], stakeholder=shared)
     LogEntryFactory(output=setup["theirs"], stakeholder=shared)
-    owner_view = login(setup["owner"]).get(f"/staff/stakeholders/{shared.id}").get_data(as_text=True)
+    owner_view = (
+        login(setup["owner"]).get(f"/staff/stakeholders/{shared.id}").get_data(as_text=True)
+    )
     assert "Prison Population" in owner_view and "Court Statistics" not in owner_view
     assert "shared@example.org" in owner_view
     cso_view = login(cso()).get(f"/staff/stakeholders/{shared.id}").get_data(as_text=True)
