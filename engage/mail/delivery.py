@@ -14,6 +14,7 @@ is a configuration problem, not a problem with the email, so it is treated as te
 
 from __future__ import annotations
 
+import email.policy
 import logging
 import random
 import smtplib
@@ -68,8 +69,13 @@ def message_id(row: OutboxEmail) -> str:
     return f"<outbox-{row.id}@{domain}>"
 
 
+# Long subjects stay on one line (RFC 5322 allows 998 characters); the default 78 folds them
+# so that some clients show a stray leading space.
+POLICY = email.policy.default.clone(max_line_length=998)
+
+
 def build_message(row: OutboxEmail) -> EmailMessage:
-    message = EmailMessage()
+    message = EmailMessage(policy=POLICY)
     message["Subject"] = row.subject
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = row.to_address

@@ -45,7 +45,9 @@ def test_unacknowledged_case_from_6_working_days_ago_emails_the_assignee_and_cso
 
     assert sorted(smtp_sink.recipients()) == sorted(["officer@example.gov.uk", cso_address])
     for message in smtp_sink.messages:
-        assert case.reference in message["Subject"]
+        assert message["Subject"] == (
+            f"Deadline missed: acknowledgement for case {case.reference} was due 9 March 2026"
+        )
         assert "acknowledgement" in message["Subject"]
         text = message.get_body(("plain",)).get_content()
         assert f"/staff/cases/{case.reference}" in text
