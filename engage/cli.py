@@ -20,6 +20,21 @@ def register(app: Flask) -> None:
         click.echo(f"  {'Role':<22} {'Email':<30} Password")
         for role, email, password, _name in rows:
             click.echo(f"  {role:<22} {email:<30} {password}")
+        from engage.auth.models import User
+
+        keys = [
+            (u.email, u.totp_secret)
+            for u in db.session.execute(
+                db.select(User).where(User.email.in_([r[1] for r in rows]), User.totp_enabled)
+            ).scalars()
+        ]
+        if keys:
+            click.echo("")
+            click.echo("These accounts also need a code (REQUIRE_SECOND_FACTOR is on). Add each")
+            click.echo("key to an authenticator app, or print a code with:")
+            click.echo("  .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('KEY').now())\"")
+            for email, secret in keys:
+                click.echo(f"  {email:<30} {secret}")
         click.echo("")
 
     users = click.Group("users", help="Staff accounts.")

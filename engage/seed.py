@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from engage.auth import second_factor
 from engage.auth import service as accounts
 from engage.auth.models import User
 from engage.extensions import db
@@ -86,6 +87,8 @@ def seed_demo(today: date | None = None) -> list[tuple[str, str, str, str]]:
             ctx.users[email] = accounts.create_user(
                 email=email, name=name, password=password, roles=roles
             )
+            if second_factor.is_required(ctx.users[email]):
+                second_factor.enable_for_demo(ctx.users[email])
         seed_outputs(ctx)
         from engage.cases.demo import seed as seed_cases
         from engage.consultations.demo import seed as seed_consultations

@@ -318,3 +318,12 @@ def record_failure_in_session(p: Pending) -> bool:
 
 def drop_pending() -> None:
     session.pop(PENDING_KEY, None)
+
+
+def enable_for_demo(user: User) -> str:
+    """Local demo only (`flask seed-demo`): give an account an authenticator secret, printed
+    so a tester can add it to an app. Never used for real accounts."""
+    user.totp_secret = new_secret()
+    user.totp_enabled = True
+    db.session.commit()
+    return user.totp_secret
