@@ -10,7 +10,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import RadioField, StringField, SubmitField, TextAreaField
-from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import Email, InputRequired, Length, Optional
 
 from engage.forms import clean_text, strip_filter
 from engage.public.abuse import HoneypotForm
@@ -86,9 +86,16 @@ class FeedbackForm(HoneypotForm):
     )
     submit = SubmitField("Send feedback", widget=GovSubmitInput())
 
-    def validate_email(self, field):  # type: ignore[no-untyped-def]
-        if self.join_level.data in ("informed", "consulted") and not field.data:
-            raise ValidationError("Enter your email address so we can keep in touch")
+    def validate(self, extra_validators=None):  # type: ignore[no-untyped-def]
+        valid = super().validate(extra_validators)
+        # The email is optional, unless the person asked us to keep in touch.
+        if self.join_level.data in ("informed", "consulted") and not self.email.data:
+            self.email.errors = [
+                *self.email.errors,
+                "Enter your email address so we can keep in touch",
+            ]
+            return False
+        return valid
 
 
 class GeneralFeedbackForm(HoneypotForm):

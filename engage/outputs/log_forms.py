@@ -25,7 +25,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import Email, InputRequired, Length, Optional, Regexp
+from wtforms.validators import Email, InputRequired, Length, Optional, Regexp, StopValidation
 
 from engage.forms import clean_text, strip_filter
 from engage.vocab import CONTACT_CHANNELS, ENGAGEMENT_LEVELS, LOG_SOURCES, USER_CATEGORIES
@@ -66,7 +66,8 @@ class GovDateField(DateField):
             raise ValueError(f"{subject} must be a real date") from None
 
     def pre_validate(self, form):  # type: ignore[no-untyped-def]
-        return None
+        if self.required and self.data is None and not self.process_errors:
+            raise StopValidation(f"Enter {self.what}")
 
 
 def _choices(vocab: dict[str, str]) -> list[tuple[str, str]]:
