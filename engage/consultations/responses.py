@@ -39,10 +39,9 @@ class ConsultationClosed(Exception):
 
 
 def is_accepting_responses(consultation: Consultation, now: datetime) -> bool:
-    return (
-        consultation.state == "open"
-        and rules.opens_at(consultation.opens_on) <= now < rules.closes_at(consultation.closes_on)
-    )
+    return consultation.state == "open" and rules.opens_at(
+        consultation.opens_on
+    ) <= now < rules.closes_at(consultation.closes_on)
 
 
 def new_reference() -> str:
@@ -143,7 +142,7 @@ def counts_by_category(consultation: Consultation) -> dict[str, int]:
         .where(ConsultationResponse.consultation_id == consultation.id)
         .group_by(ConsultationResponse.category)
     ).all()
-    found = {category: count for category, count in rows}
+    found: dict[str, int] = {str(category): int(count) for category, count in rows}
     return {key: found.get(key, 0) for key in USER_CATEGORIES}
 
 
@@ -177,14 +176,15 @@ class QuestionTally:
 def question_tallies(consultation: Consultation) -> list[QuestionTally]:
     """Per question: how many answered it, and for choice questions the count of each option,
     computed by the database."""
-    answered = dict(
-        db.session.execute(
+    answered: dict[int, int] = {
+        int(question_id): int(count)
+        for question_id, count in db.session.execute(
             db.select(ConsultationAnswer.question_id, func.count(ConsultationAnswer.id))
             .join(ConsultationResponse)
             .where(ConsultationResponse.consultation_id == consultation.id)
             .group_by(ConsultationAnswer.question_id)
-        ).all()
-    )
+        ).tuples()
+    }
     sql = _CHOICE_COUNTS[db.session.get_bind().dialect.name]
     choice_counts: dict[tuple[int, str], int] = {
         (qid, choice): n

@@ -106,9 +106,7 @@ def _slugify(text: str) -> str:
 def unique_slug(title: str) -> str:
     base = _slugify(title)
     slug, n = base, 2
-    while db.session.execute(
-        db.select(Consultation.id).where(Consultation.slug == slug)
-    ).first():
+    while db.session.execute(db.select(Consultation.id).where(Consultation.slug == slug)).first():
         slug, n = f"{base}-{n}", n + 1
     return slug
 

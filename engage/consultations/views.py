@@ -48,9 +48,7 @@ def _field_error(form: Any, error: ConsultationError, fallback: str) -> None:
 @requires("draft_consultations")
 def staff_list():
     page = paginate(service.manageable(_me()), per_page=25)
-    return render_template(
-        "consultations/staff-list.html", page=page, today=london_date(utcnow())
-    )
+    return render_template("consultations/staff-list.html", page=page, today=london_date(utcnow()))
 
 
 def _output_choices(form: ConsultationForm) -> None:
@@ -83,18 +81,18 @@ def staff_detail(slug: str):
 
 
 def _detail_page(consultation: Consultation, action_error: str | None = None, status: int = 200):
-    from engage.consultations.responses import response_count
-
     from engage.auth.models import User
+    from engage.consultations.responses import response_count
 
     today = london_date(utcnow())
     events = service.history(consultation)
     actor_ids = {e.actor_id for e in events if e.actor_id is not None}
-    actors = (
-        dict(db.session.execute(db.select(User.id, User.name).where(User.id.in_(actor_ids))).all())
-        if actor_ids
-        else {}
-    )
+    actors: dict[int, str] = {
+        int(user_id): str(name)
+        for user_id, name in db.session.execute(
+            db.select(User.id, User.name).where(User.id.in_(actor_ids or {0}))
+        ).tuples()
+    }
     due_on = (
         rules.response_due_on(consultation.closes_on)
         if consultation.state in {"closed", "response_published"}
@@ -276,9 +274,7 @@ def staff_approve(slug: str):
     except ConsultationError as error:
         db.session.rollback()
         return _detail_page(consultation, error.message, 409)
-    message = "Consultation approved" + (
-        ": it is open now" if consultation.state == "open" else ""
-    )
+    message = "Consultation approved" + (": it is open now" if consultation.state == "open" else "")
     flash(message, "success")
     return redirect(url_for("consultations.staff_detail", slug=slug))
 
@@ -335,6 +331,7 @@ def staff_extend(slug: str):
     earliest, latest = rules.allowed_closing_dates(consultation.opens_on)
     if form.validate_on_submit():
         try:
+            assert form.closes_on.data is not None  # nosec B101 - the form validated it
             service.extend(consultation, form.closes_on.data, _me(), utcnow())
         except service.NotAllowed as refused:
             deny(str(refused))

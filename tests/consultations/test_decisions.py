@@ -142,9 +142,12 @@ def test_the_chief_statisticians_decision_is_kept(app):
         db.select(AuditEvent).where(AuditEvent.action == "consultation.approved")
     ).scalar_one()
     assert event.actor_id == the_chief.id
-    assert db.session.execute(
-        db.select(OutboxEmail).where(OutboxEmail.to_address == author.email)
-    ).scalar_one().template == "consultation_decision"
+    assert (
+        db.session.execute(db.select(OutboxEmail).where(OutboxEmail.to_address == author.email))
+        .scalar_one()
+        .template
+        == "consultation_decision"
+    )
 
 
 def test_rejecting_needs_a_reason(app):

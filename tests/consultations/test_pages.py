@@ -74,9 +74,7 @@ def test_drafting_adding_questions_and_submitting(app, login):
         )
     consultation = db.session.execute(db.select(Consultation)).scalar_one()
     second = consultation.questions[1]
-    client.post(
-        f"/staff/consultations/{slug}/questions/{second.id}/move", data={"direction": "up"}
-    )
+    client.post(f"/staff/consultations/{slug}/questions/{second.id}/move", data={"direction": "up"})
     db.session.refresh(consultation)
     assert [q.text for q in consultation.questions] == ["Why?", "Do you agree?"]
     assert client.get(f"/staff/consultations/{slug}/questions/{second.id}").status_code == 200
@@ -87,9 +85,12 @@ def test_drafting_adding_questions_and_submitting(app, login):
     page = client.get(f"/staff/consultations/{slug}")
     assert "Waiting for the Chief Statistician" in page.text
     assert "Submitted" in page.text  # history shown
-    assert db.session.execute(
-        db.select(OutboxEmail.template).where(OutboxEmail.template.like("consultation_%"))
-    ).scalar_one() == "consultation_awaiting_approval"
+    assert (
+        db.session.execute(
+            db.select(OutboxEmail.template).where(OutboxEmail.template.like("consultation_%"))
+        ).scalar_one()
+        == "consultation_awaiting_approval"
+    )
 
 
 def test_the_form_shows_the_length_rule_as_a_govuk_error(app, login):
@@ -173,9 +174,7 @@ def test_withdraw_and_extend_pages(app, login):
     assert client.get(f"{url}/extend").status_code == 200
     too_long = client.post(f"{url}/extend", data=_dates("closes_on", date(2027, 4, 27)))
     assert "between 8 March 2027 and 26 April 2027" in too_long.text
-    client.post(
-        f"{url}/extend", data=_dates("closes_on", date(2027, 4, 26)), follow_redirects=True
-    )
+    client.post(f"{url}/extend", data=_dates("closes_on", date(2027, 4, 26)), follow_redirects=True)
     db.session.refresh(consultation)
     assert consultation.closes_on == date(2027, 4, 26)
     assert client.get(f"{url}/withdraw").status_code == 200
@@ -365,7 +364,7 @@ def test_responding_needs_the_csrf_token(csrf_app):
 
 def test_the_atom_feed_is_valid_and_escaped(app, client):
     consultation_with_questions(
-        ad_hoc=True, state="open", title="Prisons & probation <draft> \"review\""
+        ad_hoc=True, state="open", title='Prisons & probation <draft> "review"'
     )
     consultation_with_questions(ad_hoc=True, state="draft", title="Secret draft")
     published = consultation_with_questions(ad_hoc=True, state="response_published")
@@ -373,10 +372,10 @@ def test_the_atom_feed_is_valid_and_escaped(app, client):
     db.session.commit()
     response = client.get("/consultations.atom")
     assert response.headers["Content-Type"].startswith("application/atom+xml")
-    root = ET.fromstring(response.data)  # nosec B314 - our own output
+    root = ET.fromstring(response.data)  # noqa: S314  # nosec B314 - our own output
     ns = {"a": "http://www.w3.org/2005/Atom"}
     titles = [e.find("a:title", ns).text for e in root.findall("a:entry", ns)]
-    assert "Open consultation: Prisons & probation <draft> \"review\"" in titles
+    assert 'Open consultation: Prisons & probation <draft> "review"' in titles
     assert f"Response published: {published.title}" in titles
     assert not any("Secret draft" in t for t in titles)
     assert b"&lt;draft&gt;" in response.data
@@ -385,7 +384,10 @@ def test_the_atom_feed_is_valid_and_escaped(app, client):
 def test_dashboard_panel_flags_responses_due(app, login):
     officer = cso()
     consultation_with_questions(
-        ad_hoc=True, state="closed", opens_on=date(2026, 9, 1), closes_on=date(2026, 11, 1),
+        ad_hoc=True,
+        state="closed",
+        opens_on=date(2026, 9, 1),
+        closes_on=date(2026, 11, 1),
         title="Overdue one",
     )
     page = login(officer).get("/staff")

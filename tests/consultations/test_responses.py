@@ -28,7 +28,7 @@ def _answer(consultation, category="academic", **kw):  # type: ignore[no-untyped
     q1, q2, q3 = consultation.questions
     data = responses.ResponseData(
         category=category,
-        answers={q1.id: "Yes", q2.id: ["CSV", "PDF"], q3.id: "=HYPERLINK(\"x\")"},
+        answers={q1.id: "Yes", q2.id: ["CSV", "PDF"], q3.id: '=HYPERLINK("x")'},
         **kw,
     )
     return data
@@ -82,7 +82,9 @@ def test_respondents_who_consent_join_the_affected_logs_at_consulted(app):
         at(2027, 3, 10),
     )
     # One stakeholder per email, in both outputs' logs; joining never lowers a level.
-    assert db.session.execute(db.select(Stakeholder.email).order_by(Stakeholder.email)).scalars().all() == [
+    assert db.session.execute(
+        db.select(Stakeholder.email).order_by(Stakeholder.email)
+    ).scalars().all() == [
         "known@example.com",
         "new@example.com",
     ]
@@ -142,7 +144,7 @@ def test_exports_hold_every_response_and_defuse_formulas(app):
     assert rows[0][:3] == ["Reference", "Received", "Category"]
     assert rows[1][3] == "Ann"
     assert rows[1][-2] == "CSV; PDF"
-    assert rows[1][-1] == "'=HYPERLINK(\"x\")"
+    assert rows[1][-1] == '\'=HYPERLINK("x")'
     book = load_workbook(io.BytesIO(responses.export_xlsx(consultation)))
     assert book.sheetnames == ["Responses", "By category", "By question"]
     assert book["Responses"].max_row == 2
