@@ -16,7 +16,10 @@ from engage.outputs.models import LogEntry, Stakeholder
 from tests.factories.auth import producer
 from tests.factories.outputs import LogEntryFactory, OutputFactory, StakeholderFactory
 
-HEADER = "Name,Organisation,Email,Phone,Category,Engagement level,Uses,Source,First contact,Latest contact,Consent to contact\n"
+HEADER = (
+    "Name,Organisation,Email,Phone,Category,Engagement level,Uses,Source,"
+    "First contact,Latest contact,Consent to contact\n"
+)
 
 
 def _count(model) -> int:
@@ -43,7 +46,8 @@ def _upload(client, content: bytes, name: str = "log.csv"):
 
 GOOD_AND_BAD = (
     HEADER
-    + "Ada Lovelace,Uni of Leeds,ada@uni.example,,Academics and researchers,Consulted,Research,,2024-01-02,2024-05-06,Yes\n"
+    + "Ada Lovelace,Uni of Leeds,ada@uni.example,,Academics and researchers,Consulted,"
+    + "Research,,2024-01-02,2024-05-06,Yes\n"
     + "Bad Category,,bad@uni.example,,Aliens,Access,,,,,No\n"
     + "Bad Email,,not-an-email,,7,Access,,,,,No\n"
     + ",No Name Org,noname@uni.example,,7,Access,,,,,No\n"
@@ -296,5 +300,6 @@ def test_a_10000_row_file_imports_quickly_without_a_query_per_row(app, owner, ou
     assert len(applied) < 400, len(applied)  # batched: not one statement per row
     assert elapsed < 60, elapsed
     print(
-        f"10,000-row import: {elapsed:.1f}s, {len(planned)} planning and {len(applied)} writing statements"
+        f"10,000-row import: {elapsed:.1f}s, {len(planned)} planning "
+        f"and {len(applied)} writing statements"
     )
