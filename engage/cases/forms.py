@@ -18,8 +18,8 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import Field, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import (
+    DataRequired,
     Email,
-    InputRequired,
     Length,
     Optional,
     StopValidation,
@@ -116,8 +116,19 @@ class NotFuture:
             raise ValidationError(f"{field.what} must be today or in the past")
 
 
-def _required(message: str) -> InputRequired:
-    return InputRequired(message=message)
+def _required(message: str) -> DataRequired:
+    # DataRequired checks the value after filters, so "   " counts as missing.
+    return DataRequired(message=message)
+
+
+# Made before the requester fields so the error summary lists it first, as on the page
+# (WTForms orders fields by when they were created).
+_PUBLIC_KIND = RadioField(
+    "What would you like to do?",
+    widget=GovRadioInput(),
+    choices=list(PUBLIC_KINDS.items()),
+    validators=[_required("Select what you would like to do")],
+)
 
 
 class _RequesterFields:
@@ -164,18 +175,19 @@ class _RequesterFields:
         ],
     )
 
-    def validate_requester_email(self, field: Any) -> None:
-        if not field.data and not (self.requester_address.data or "").strip():  # type: ignore[attr-defined]
-            raise ValidationError("Enter an email address or a postal address")
+    def validate(self, extra_validators: Any = None) -> bool:
+        # Not a validate_requester_email method: Optional() stops the chain on an empty email,
+        # so that check never ran and this error only came back on a second submission.
+        valid = super().validate(extra_validators)  # type: ignore[misc]
+        email, address = self.requester_email, self.requester_address  # type: ignore[attr-defined]
+        if not email.data and not (address.data or "").strip():
+            email.errors = [*email.errors, "Enter an email address or a postal address"]
+            return False
+        return bool(valid)
 
 
 class ContactForm(_RequesterFields, HoneypotForm):
-    kind = RadioField(
-        "What would you like to do?",
-        widget=GovRadioInput(),
-        choices=list(PUBLIC_KINDS.items()),
-        validators=[_required("Select what you would like to do")],
-    )
+    kind = _PUBLIC_KIND
     submit = SubmitField("Send", widget=GovSubmitInput())
 
 
