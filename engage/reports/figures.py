@@ -34,7 +34,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 
 from engage.auth.models import User
 from engage.cases.models import Case
@@ -192,6 +192,18 @@ def iso(value: date | datetime | None) -> str:
 # --- user engagement -------------------------------------------------------------------------
 
 
+def log_entry_joined_before(day: date) -> Any:
+    """SQL: the log entry's user was in the log before `day` (a London date).
+
+    The date a user joined a log is their first contact date when recorded (logs imported from
+    spreadsheets keep their history that way), otherwise the day the entry was added. Never
+    NULL, so it can be negated safely."""
+    return or_(
+        and_(LogEntry.first_contact_on.is_not(None), LogEntry.first_contact_on < day),
+        and_(LogEntry.first_contact_on.is_(None), LogEntry.created_at < london_start(day)),
+    )
+
+
 def user_engagement_tables(start: date, end: date) -> list[dict[str, Any]]:
     start_at, end_at = london_start(start), london_start(end + timedelta(days=1))
     section = "user_engagement"
@@ -201,7 +213,7 @@ def user_engagement_tables(start: date, end: date) -> list[dict[str, Any]]:
     for category, level, n in db.session.execute(
         select(Stakeholder.category, LogEntry.engagement_level, func.count(LogEntry.id))
         .join(Stakeholder, Stakeholder.id == LogEntry.stakeholder_id)
-        .where(LogEntry.created_at < end_at)
+        .where(log_entry_joined_before(end + timedelta(days=1)))
         .group_by(Stakeholder.category, LogEntry.engagement_level)
     ):
         counts[(category, level)] += n
@@ -218,7 +230,8 @@ def user_engagement_tables(start: date, end: date) -> list[dict[str, Any]]:
             ["User category", "Access", "Informed", "Consulted", "Involved", "Total"],
             with_total_row(rows, cols),
             definition="Entries in the user logs of all our outputs on the last day of the "
-            "year. A person who uses several outputs is in several logs and counted once in "
+            "year (users whose first contact about the output was on or before that day). "
+            "A person who uses several outputs is in several logs and counted once in "
             "each. Engagement levels run from access (quick and easy access to the latest "
             "statistics) to involved (helps steer the work programme); each entry is shown at "
             "its current level.",
@@ -236,7 +249,7 @@ def user_engagement_tables(start: date, end: date) -> list[dict[str, Any]]:
     new_entries = grouped(
         select(Stakeholder.category, func.count(LogEntry.id))
         .join(Stakeholder, Stakeholder.id == LogEntry.stakeholder_id)
-        .where(LogEntry.created_at >= start_at, LogEntry.created_at < end_at)
+        .where(log_entry_joined_before(end + timedelta(days=1)), ~log_entry_joined_before(start))
         .group_by(Stakeholder.category)
     )
     rows = [
@@ -251,8 +264,9 @@ def user_engagement_tables(start: date, end: date) -> list[dict[str, Any]]:
             ["User category", "New users", "New user log entries"],
             with_total_row(rows, [1, 2]),
             definition="New users: people added to our records of users during the year. New "
-            "user log entries: people added to the user log of an output during the year "
-            "(including existing users who started using another output).",
+            "user log entries: people who joined the user log of an output during the year "
+            "(their first contact with us about it), including existing users who started "
+            "using another output.",
             count_columns=[1, 2],
             total_row=True,
         )

@@ -215,3 +215,21 @@ def test_an_empty_year_has_zeros_and_empty_lists(app):
     assert rows(figures, "acknowledged")[-1] == ["Total", 0, 0, 0, "–", 0]
     assert rows(figures, "consultations") == []
     assert rows(figures, "success_stories") == []
+
+
+def test_imported_log_entries_count_from_their_first_contact_date(app):
+    from tests.factories.outputs import OutputFactory
+    from tests.factories.reports import add_to_log, make_stakeholder
+
+    output = OutputFactory()
+    imported = date(2026, 5, 1)  # added to Engage after the year, from a spreadsheet
+    old = add_to_log(output, make_stakeholder("expert", imported), "informed", imported)
+    old.first_contact_on = date(2024, 1, 10)
+    new = add_to_log(output, make_stakeholder("expert", imported), "consulted", imported)
+    new.first_contact_on = date(2025, 10, 1)
+    later = add_to_log(output, make_stakeholder("expert", imported), "access", imported)
+    later.first_contact_on = date(2026, 4, 1)
+    db.session.commit()
+    figures = compute_figures(2025, AS_OF)
+    assert rows(figures, "log_sizes")[4] == ["Expert organisations", 0, 1, 1, 0, 2]
+    assert rows(figures, "new_users")[4] == ["Expert organisations", 0, 1]
