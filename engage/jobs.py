@@ -87,7 +87,7 @@ JOBS: dict[str, Job] = {
         Job(
             "sla_digest",
             "Daily summary of missed case deadlines, on working days",
-            "08:00 Monday to Friday (skips bank holidays and closures)",
+            "08:00 on working days (Monday to Friday)",
             _cron(day_of_week="mon-fri", hour=8, minute=0),
             ("engage.cases.alerts:queue_sla_digests",),
         ),
