@@ -91,7 +91,7 @@ def test_review_reminders_are_queued_once_per_producer_and_due_date(app):
     assert reviews.queue_review_reminders(date(2025, 4, 2)) == 0
     emails = db.session.scalars(db.select(OutboxEmail)).all()
     assert sorted(e.to_address for e in emails) == sorted([first.email, second.email])
-    assert all("Review due: Overdue Output" == e.subject for e in emails)
+    assert all(e.subject == "Review due: Overdue Output" for e in emails)
     # A new due date (after a review) is a new reminder.
     reviews.record_review(
         overdue,
