@@ -48,7 +48,7 @@ from engage.calendar import (
     WorkingCalendar,
     get_calendar,
 )
-from engage.cases.models import Case, OfficeClosure, Setting
+from engage.cases.models import NEXT_DEADLINE, RESPONSE_RUNNING, Case, OfficeClosure, Setting
 from engage.extensions import db
 
 REGION_SETTING = "calendar_region"
@@ -149,12 +149,12 @@ def _sql_parts(today: date, boundary: date) -> dict[str, ColumnElement[bool]]:
     ack_due_soon = and_(
         not_(ack_stopped), Case.acknowledge_by >= today, Case.acknowledge_by <= boundary
     )
-    overdue = and_(not_(resp_stopped), or_(resp_overdue, ack_overdue))
+    overdue = and_(RESPONSE_RUNNING, or_(resp_overdue, ack_overdue))
     due_soon = and_(
-        not_(resp_stopped), not_(or_(resp_overdue, ack_overdue)), or_(resp_due_soon, ack_due_soon)
+        RESPONSE_RUNNING, not_(or_(resp_overdue, ack_overdue)), or_(resp_due_soon, ack_due_soon)
     )
     in_time = and_(
-        not_(resp_stopped),
+        RESPONSE_RUNNING,
         not_(or_(resp_overdue, ack_overdue)),
         not_(or_(resp_due_soon, ack_due_soon)),
     )
@@ -184,18 +184,10 @@ def sla_status_expr(today: date, cal: WorkingCalendar | None = None) -> Any:
 
 
 def next_deadline_expr() -> Any:
-    """The deadline that matters next: acknowledge-by until acknowledged, then respond-by."""
-    return case(
-        (
-            and_(
-                Case.acknowledged_on.is_(None),
-                Case.transferred_on.is_(None),
-                Case.withdrawn_on.is_(None),
-            ),
-            Case.acknowledge_by,
-        ),
-        else_=Case.respond_by,
-    )
+    """The deadline that matters next: acknowledge-by until acknowledged, then respond-by.
+
+    The very expression of the index ix_cases_next_deadline (see engage.cases.models)."""
+    return NEXT_DEADLINE
 
 
 def next_deadline(case_: Case) -> tuple[str, date] | None:
