@@ -162,18 +162,22 @@ class Loader:
         return n
 
     def fix_sequences(self) -> None:
+        """PostgreSQL: move each id sequence past the explicit ids, then ANALYZE."""
         if self.engine.dialect.name != "postgresql":
             return
         with self.engine.begin() as conn:
             for name in self.counts:
+                if not any(c["name"] == "id" for c in sa.inspect(conn).get_columns(name)):
+                    continue  # association tables have no id sequence
                 seq = conn.execute(
                     sa.text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": name}
                 ).scalar()
                 if seq:
                     conn.execute(
                         sa.text(
-                            f"SELECT setval('{seq}', COALESCE((SELECT max(id) FROM \"{name}\"), 1))"
-                        )  # noqa: S608  # nosec B608
+                            f"SELECT setval('{seq}', "  # noqa: S608  # nosec B608 - our table names
+                            f'COALESCE((SELECT max(id) FROM "{name}"), 1))'
+                        )
                     )
             conn.execute(sa.text("ANALYZE"))
 
