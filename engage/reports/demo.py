@@ -1,6 +1,6 @@
 """Demo data for the reports area (called by `flask seed-demo`): UKSA recommendations in every
-status with progress notes, and a signed-off annual report for the last complete financial
-year (built last, from the other areas' demo data)."""
+status with progress notes, a signed-off annual report for the last complete financial year
+(built last, from the other areas' demo data) and a draft for the year in progress."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from engage.extensions import db
 from engage.reports import annual
-from engage.reports.figures import last_complete_year_start
+from engage.reports.figures import current_year_start, last_complete_year_start
 from engage.reports.models import AnnualReport, RecommendationNote, UksaRecommendation
 
 RECOMMENDATIONS = [
@@ -106,3 +106,5 @@ def seed(ctx) -> None:  # type: ignore[no-untyped-def]
     from engage.reports.render import render_report_body
 
     annual.sign_off(report, chief, render_report_body)
+    # And a draft for the year in progress, whose live figures show the other areas' demo data.
+    annual.start_draft(current_year_start(ctx.today), owner)
