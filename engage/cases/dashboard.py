@@ -17,10 +17,17 @@ OPEN_STATES = ("received", "acknowledged", "awaiting_clarification")
 
 
 def sla_counts(user, today) -> dict[str, int]:  # type: ignore[no-untyped-def]
-    """{sla_status: count} over the cases `user` may see, in one query."""
-    status = clock.sla_status_expr(today, clock.current_calendar()).label("status")
+    """{sla_status: count} over the cases `user` may see, in one query.
+
+    Grouped over a subquery so PostgreSQL sees one grouping column, not two copies of the
+    CASE expression with their own bound dates."""
+    statuses = (
+        db.select(clock.sla_status_expr(today, clock.current_calendar()).label("status"))
+        .where(visible_cases(user))
+        .subquery()
+    )
     rows = db.session.execute(
-        db.select(status, func.count()).where(visible_cases(user)).group_by(status)
+        db.select(statuses.c.status, func.count()).group_by(statuses.c.status)
     )
     return {str(name): int(count) for name, count in rows.tuples()}
 
