@@ -16,6 +16,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from sqlalchemy import func, text
+from sqlalchemy.orm import joinedload
 
 from engage import audit
 from engage.calendar import london_date
@@ -235,11 +236,17 @@ def export_rows(consultation: Consultation) -> tuple[list[str], list[list[Any]]]
         "Consents to publish name",
         "Joined user log",
     ] + [f"Q{q.position}. {q.text}" for q in questions]
-    responses = db.session.execute(
-        db.select(ConsultationResponse)
-        .where(ConsultationResponse.consultation_id == consultation.id)
-        .order_by(ConsultationResponse.submitted_at, ConsultationResponse.id)
-    ).scalars()
+    # Answers joined in the same query: no query per response (issue 10).
+    responses = (
+        db.session.execute(
+            db.select(ConsultationResponse)
+            .options(joinedload(ConsultationResponse.answers))
+            .where(ConsultationResponse.consultation_id == consultation.id)
+            .order_by(ConsultationResponse.submitted_at, ConsultationResponse.id)
+        )
+        .unique()
+        .scalars()
+    )
     rows = []
     for response in responses:
         by_question = {a.question_id: a for a in response.answers}

@@ -136,7 +136,8 @@ def _apply(
     if data["reason"] not in CONSULTATION_REASONS:
         raise ConsultationError("reason", "Select the reason for consulting")
     ad_hoc = bool(data["ad_hoc"])
-    allowed = {o.id for o in output_choices(actor)}
+    # Outputs already named (perhaps by the CSO) may stay; new ones must be the actor's own.
+    allowed = {o.id for o in output_choices(actor)} | {o.id for o in consultation.outputs}
     chosen = sorted(set(output_ids))
     if not ad_hoc and not chosen:
         raise ConsultationError(

@@ -130,14 +130,12 @@ def staff_edit(slug: str):
         return redirect(url_for("consultations.staff_detail", slug=slug))
     form = ConsultationForm(obj=consultation)
     _output_choices(form)
+    # A producer editing a consultation that also names someone else's output still sees it.
+    known = {value for value, _ in form.output_ids.choices}
+    form.output_ids.choices += [(o.id, o.title) for o in consultation.outputs if o.id not in known]
     if request.method == "GET":
         form.scope.data = "ad_hoc" if consultation.ad_hoc else "outputs"
         form.output_ids.data = [o.id for o in consultation.outputs]
-        # A producer editing a consultation on someone else's output still sees it listed.
-        known = {value for value, _ in form.output_ids.choices}
-        form.output_ids.choices += [
-            (o.id, o.title) for o in consultation.outputs if o.id not in known
-        ]
     if form.validate_on_submit():
         try:
             service.update_consultation(

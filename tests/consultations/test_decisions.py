@@ -284,3 +284,16 @@ def test_publishing_the_response_needs_all_three_parts(app):
     )
     assert consultation.state == "response_published"
     assert consultation.response_published_by_id == officer.id
+
+
+def test_a_producer_may_keep_an_output_the_cso_added(app):
+    author = producer()
+    mine, theirs = OutputFactory(producers=[author]), OutputFactory(producers=[producer()])
+    consultation = service.create_consultation(_data(), [mine.id, theirs.id], cso(), TODAY)
+    consultation.created_by_id = author.id
+    db.session.commit()
+    service.update_consultation(
+        consultation, _data(title="Renamed"), [mine.id, theirs.id], author, TODAY
+    )
+    assert consultation.title == "Renamed"
+    assert {o.id for o in consultation.outputs} == {mine.id, theirs.id}
