@@ -329,7 +329,8 @@ def staff_extend(slug: str):
     earliest, latest = rules.allowed_closing_dates(consultation.opens_on)
     if form.validate_on_submit():
         try:
-            assert form.closes_on.data is not None  # nosec B101 - the form validated it
+            # The form has validated the date; this only narrows the type.
+            assert form.closes_on.data is not None  # nosec B101
             service.extend(consultation, form.closes_on.data, _me(), utcnow())
         except service.NotAllowed as refused:
             deny(str(refused))
