@@ -13,6 +13,7 @@ from engage.cases.models import OfficeClosure
 from engage.cases.views import _apply_case_error, bp, today_london
 from engage.cases.workflow import CaseError, CaseForbidden
 from engage.extensions import db
+from engage.filters import govuk_date as long_date
 from engage.pagination import paginate
 
 
@@ -64,7 +65,7 @@ def closure_add():
             _apply_case_error(form, error)
         else:
             flash(
-                f"Office closure added for {form.closed_on.data:%d %B %Y}. {_moved(moved)}.",
+                f"Office closure added for {long_date(form.closed_on.data)}. {_moved(moved)}.",
                 "success",
             )
             return redirect(url_for("cases.calendar_admin_page"))
@@ -79,7 +80,7 @@ def closure_remove(closure_id: int):
         abort(404)
     day = closure.closed_on
     moved = calendar_admin.remove_closure(closure, actor=current_user)
-    flash(f"Office closure on {day:%d %B %Y} removed. {_moved(moved)}.", "success")
+    flash(f"Office closure on {long_date(day)} removed. {_moved(moved)}.", "success")
     return redirect(url_for("cases.calendar_admin_page"))
 
 

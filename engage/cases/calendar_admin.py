@@ -28,6 +28,7 @@ from engage.cases.models import Case, CaseEvent, OfficeClosure, Setting
 from engage.cases.workflow import CaseError, CaseForbidden
 from engage.db_types import utcnow
 from engage.extensions import db
+from engage.filters import govuk_date as long_date
 
 
 def _require(actor: Any, permission: str) -> None:
@@ -57,9 +58,9 @@ def recompute_open_deadlines(
         )
         moves = []
         if ack != case.acknowledge_by:
-            moves.append(f"acknowledge by {case.acknowledge_by:%d %B %Y} → {ack:%d %B %Y}")
+            moves.append(f"acknowledge by {long_date(case.acknowledge_by)} → {long_date(ack)}")
         if respond != case.respond_by:
-            moves.append(f"respond by {case.respond_by:%d %B %Y} → {respond:%d %B %Y}")
+            moves.append(f"respond by {long_date(case.respond_by)} → {long_date(respond)}")
         if not moves:
             continue
         case.acknowledge_by, case.respond_by = ack, respond
@@ -109,7 +110,7 @@ def add_closure(day: date, reason: str, *, actor: Any, now: datetime | None = No
     changed = recompute_open_deadlines(
         clock.current_calendar(),
         actor=actor,
-        why=f"Office closure added on {day:%d %B %Y}",
+        why=f"Office closure added on {long_date(day)}",
         now=now,
     )
     db.session.commit()
@@ -131,7 +132,7 @@ def remove_closure(closure: OfficeClosure, *, actor: Any, now: datetime | None =
     changed = recompute_open_deadlines(
         clock.current_calendar(),
         actor=actor,
-        why=f"Office closure removed on {day:%d %B %Y}",
+        why=f"Office closure removed on {long_date(day)}",
         now=now,
     )
     db.session.commit()

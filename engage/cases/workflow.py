@@ -27,6 +27,7 @@ from engage.cases.access import can_view, is_office
 from engage.cases.models import Case, CaseEvent
 from engage.db_types import utcnow
 from engage.extensions import db
+from engage.filters import govuk_date as long_date
 from engage.mail.outbox import queue_email
 from engage.vocab import CASE_KINDS, CASE_STATES, COMPLAINT_KINDS
 
@@ -318,7 +319,7 @@ def clarification_received(
     old = case.respond_by
     paused = _resume(case, replied_on, clock.current_calendar())
     text = f"Clock paused for {paused} working day{'s' if paused != 1 else ''}; respond by moved "
-    text += f"from {old:%d %B %Y} to {case.respond_by:%d %B %Y}"
+    text += f"from {long_date(old)} to {long_date(case.respond_by)}"
     _event(
         case,
         actor,
@@ -392,13 +393,13 @@ def send_delay_notice(
     today = london_date(at)
     if today > case.respond_by:
         raise CaseError(
-            f"A delay notice must be sent by the respond-by date, {case.respond_by:%d %B %Y}"
+            f"A delay notice must be sent by the respond-by date, {long_date(case.respond_by)}"
         )
     if not reason.strip():
         raise CaseError("Enter the reason for the delay", "reason")
     if revised_target_on <= case.respond_by:
         raise CaseError(
-            f"The revised date must be after the respond-by date, {case.respond_by:%d %B %Y}",
+            f"The revised date must be after the respond-by date, {long_date(case.respond_by)}",
             "revised_target_on",
         )
     before = case.state
@@ -410,7 +411,7 @@ def send_delay_notice(
         case,
         actor,
         "delay_notice_sent",
-        f"Revised target {revised_target_on:%d %B %Y}: {reason.strip()}",
+        f"Revised target {long_date(revised_target_on)}: {reason.strip()}",
         from_state=before,
         at=at,
     )
@@ -558,7 +559,7 @@ def refer_to_uksa(case: Case, actor: User, *, referred_on: date, note: str = "",
         "referred_to_uksa",
         "\n".join(
             filter(
-                None, [f"Referred to the UK Statistics Authority on {referred_on:%d %B %Y}", note]
+                None, [f"Referred to the UK Statistics Authority on {long_date(referred_on)}", note]
             )
         ),
         from_state=before,

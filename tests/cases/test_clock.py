@@ -90,7 +90,7 @@ def test_adding_a_closure_day_moves_open_cases_with_history_and_keeps_originals(
     event = case.history[-1]
     assert event.action == "deadlines_recalculated"
     assert event.actor_id == office.id
-    assert "Office closure added on 04 March 2026" in event.note
+    assert "Office closure added on 4 March 2026" in event.note
     assert "respond by 30 March 2026 → 31 March 2026" in event.note
     # An acknowledged case keeps its acknowledge-by; a responded case is left alone.
     ack = db.session.get(Case, acknowledged.id)
