@@ -64,3 +64,9 @@ def follow_error(page: Any, message: str) -> Any:
     focused = page.locator("*:focus")
     expect(focused).to_have_count(1)
     return focused
+
+
+def expect_success(page: Any, text: str) -> None:
+    """A GOV.UK success notification banner (role=alert) that says `text`."""
+    banner = page.get_by_role("alert").filter(has_text="Success").filter(has_text=text)
+    expect(banner).to_be_visible()

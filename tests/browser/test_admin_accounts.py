@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.browser.helpers import Journey, expect_errors, follow_error, heading
+from tests.browser.helpers import Journey, expect_errors, expect_success, follow_error, heading
 
 
 def test_admin_creates_a_staff_account_after_correcting_errors(staff_page):
@@ -47,7 +47,7 @@ def test_admin_creates_a_staff_account_after_correcting_errors(staff_page):
     page.get_by_role("button", name="Save").click()
 
     heading(page, "Staff accounts")
-    expect(page.get_by_text("Account created for Rosa Analyst")).to_be_visible()
+    expect_success(page, "Account created for Rosa Analyst")
     row = page.get_by_role("row").filter(has_text="rosa.analyst@justice.example.gov.uk")
     expect(row).to_contain_text("Chief Statistician's office officer")
     journey.check("created")
