@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import has_request_context, request
 from sqlalchemy import JSON, ForeignKey, String, event
+from sqlalchemy import insert as sa_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engage.db_types import UTCDateTime, utcnow
@@ -62,3 +63,30 @@ def record(
     )
     db.session.add(row)
     return row
+
+
+def record_many(
+    action: str, *, actor: Any, object_type: str, items: list[tuple[Any, dict[str, Any] | None]]
+) -> None:
+    """Add one audit event per (object_id, detail) of `items` in a single INSERT (the caller
+    commits). For exports of many records: `record` would cost one INSERT per record on SQLite."""
+    if not items:
+        return
+    now = utcnow()
+    ip = request.remote_addr if has_request_context() else None
+    actor_id = getattr(actor, "id", None)
+    db.session.execute(
+        sa_insert(AuditEvent),
+        [
+            {
+                "at": now,
+                "actor_id": actor_id,
+                "action": action,
+                "object_type": object_type,
+                "object_id": None if object_id is None else str(object_id),
+                "detail": detail,
+                "ip_address": ip,
+            }
+            for object_id, detail in items
+        ],
+    )

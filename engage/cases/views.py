@@ -16,11 +16,12 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from engage.auth.permissions import deny, public, requires
 from engage.calendar import LONDON, london_date
 from engage.cases import clock
-from engage.cases.access import can_view, record_view
+from engage.cases.access import can_view, record_view, record_views
 from engage.cases.forms import ContactForm, DeadlineCalculatorForm, StaffIntakeForm
 from engage.cases.intake import create_case
 from engage.cases.listing import SORTS, CaseFilters, export_csv
@@ -159,11 +160,14 @@ def case_export():
     filters = CaseFilters.from_args(request.args)
     today = today_london()
     cal = clock.current_calendar()
-    cases = list(db.session.execute(filters.query(user, today, cal)).scalars())
-    for case in cases:
-        record_view(user, case, how="export")
+    # Assignee and output in the same query: no query per exported case (issue 10).
+    query = filters.query(user, today, cal).options(
+        joinedload(Case.assigned_to), joinedload(Case.output)
+    )
+    cases = list(db.session.execute(query).scalars())
+    record_views(user, cases, how="export")
+    body = export_csv(cases, today, cal)  # before the commit, which would expire every case
     db.session.commit()
-    body = export_csv(cases, today, cal)
     return Response(
         body,
         mimetype="text/csv",
