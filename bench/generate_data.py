@@ -703,7 +703,12 @@ def generate(url: str, scale: float, seed: int, today: date) -> dict[str, Any]:
                 }
             )
     loader.load(ConsultationResponse.__table__, responses)
-    loader.load(ConsultationAnswer.__table__, answers)
+    # Free-text answers leave `choices` out (SQL NULL; None would store the JSON scalar null).
+    loader.load(ConsultationAnswer.__table__, [a for a in answers if a["choices"] is not None])
+    loader.load(
+        ConsultationAnswer.__table__,
+        [{k: v for k, v in a.items() if k != "choices"} for a in answers if a["choices"] is None],
+    )
     del responses, answers
 
     # --- feedback ------------------------------------------------------------------------------

@@ -219,11 +219,10 @@ def page_plan(app) -> list[tuple[str, str | None, str]]:  # type: ignore[no-unty
             .order_by(sa.func.count().desc(), Case.id)
             .limit(1)
         ).scalar_one()
-        total = db.session.execute(sa.select(sa.func.count()).select_from(Case)).scalar_one()
         received = db.session.execute(
             sa.select(sa.func.max(Case.received_on)).select_from(Case)
         ).scalar_one()
-    last_page = max(1, -(-total // 50))
+    last_page = 10**9  # the pager clamps to the last page, whatever its size
     frm, to = received - timedelta(days=91), received
     cases = "/staff/cases"
     plan: list[tuple[str, str | None, str]] = [

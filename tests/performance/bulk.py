@@ -261,6 +261,12 @@ def grow(n: int, owner: User, office: User) -> None:
             for c in table.columns
         }
         full = [{**missing, **r} for r in rows]
+        if model is ConsultationAnswer:  # JSON column: None would store the JSON scalar null
+            free = [
+                {k: v for k, v in r.items() if k != "choices"} for r in full if r["choices"] is None
+            ]
+            full = [r for r in full if r["choices"] is not None]
+            db.session.execute(table.insert(), free)
         db.session.execute(table.insert(), full)
     db.session.commit()
     _reset_sequences()

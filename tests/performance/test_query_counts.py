@@ -129,8 +129,9 @@ def grown(app: Flask, login):  # type: ignore[no-untyped-def]
     for client in clients.values():
         client.check_pages = False  # page quality is each area's test; this one counts queries
     urls = _urls(app, _ids(producer))
+    ids = (producer.id, everyone.id)
     small = _counts(clients, urls)
-    grow(LARGE - SMALL, producer, everyone)
+    grow(LARGE - SMALL, db.session.get(User, ids[0]), db.session.get(User, ids[1]))
     large = _counts(clients, urls)
     return small, large
 
