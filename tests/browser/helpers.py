@@ -70,3 +70,10 @@ def expect_success(page: Any, text: str) -> None:
     """A GOV.UK success notification banner (role=alert) that says `text`."""
     banner = page.get_by_role("alert").filter(has_text="Success").filter(has_text=text)
     expect(banner).to_be_visible()
+
+
+def link_or_button(page: Any, name: str) -> Any:
+    """A call to action that may be a link styled as a button (role=button) or a link."""
+    return page.get_by_role("button", name=name, exact=True).or_(
+        page.get_by_role("link", name=name, exact=True)
+    )

@@ -8,7 +8,14 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.helpers import Journey, expect_errors, expect_success, follow_error, heading
+from tests.browser.helpers import (
+    Journey,
+    expect_errors,
+    expect_success,
+    follow_error,
+    heading,
+    link_or_button,
+)
 
 OPEN = "Changing the criminal court statistics"
 PUBLISHED = "New tables on legal aid"
@@ -24,9 +31,7 @@ def test_respond_to_an_open_consultation_through_check_your_answers(page):
     page.get_by_role("link", name=OPEN).click()
     heading(page, OPEN)
     journey.check("consultation")
-    page.get_by_role("button", name="Respond to this consultation").or_(
-        page.get_by_role("link", name="Respond to this consultation")
-    ).click()
+    link_or_button(page, "Respond to this consultation").click()
     heading(page, f"Respond to {OPEN}")
     journey.check("questions")
 
@@ -84,9 +89,7 @@ def test_respond_to_a_consultation_without_javascript(no_js_page):
     page = no_js_page
     page.goto("/consultations")
     page.get_by_role("link", name=OPEN).click()
-    page.get_by_role("button", name="Respond to this consultation").or_(
-        page.get_by_role("link", name="Respond to this consultation")
-    ).click()
+    link_or_button(page, "Respond to this consultation").click()
     page.get_by_role("button", name="Continue").click()
     expect_errors(page, "Select an answer", "Select which of these best describes you")
     page.get_by_role("group", name="1. Do you agree with the proposal?").get_by_label(
