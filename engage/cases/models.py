@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import ForeignKey, Index, Numeric, String, Text, and_, case
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.elements import Grouping
 
 from engage.auth.models import User
 from engage.db_types import UTCDateTime, utcnow
@@ -117,14 +118,14 @@ RESPONSE_RUNNING = and_(
 )
 Index(
     "ix_cases_next_deadline",
-    NEXT_DEADLINE,
+    Grouping(NEXT_DEADLINE),  # PostgreSQL needs an expression in an index in parentheses
     Case.received_at,
     Case.id,
     info={"hand_written": True},  # in its migration; autogenerate skips it (migrations/env.py)
 )
 Index(
     "ix_cases_running_next_deadline",
-    NEXT_DEADLINE,
+    Grouping(NEXT_DEADLINE),  # PostgreSQL needs an expression in an index in parentheses
     Case.received_at,
     Case.id,
     sqlite_where=RESPONSE_RUNNING,
