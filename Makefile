@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := engage
 
-.PHONY: setup run test lint pytest test-postgres system-deps assets clean-db format
+.PHONY: setup run test lint pytest test-postgres test-browser system-deps assets clean-db format
 
 setup: $(VENV)/.installed node_modules/.installed static/govuk/govuk-frontend.min.css
 
@@ -49,6 +49,10 @@ pytest: setup system-deps
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 test: lint pytest
+
+# Only the browser journeys (Chromium + axe-core); screenshots land in test-artifacts/screenshots/.
+test-browser: setup system-deps
+	$(BIN)/python -m pytest -n 2 --dist loadfile -m browser tests/browser $(PYTEST_ARGS)
 
 # The whole suite against PostgreSQL (each run creates and drops its own database).
 test-postgres: setup system-deps
