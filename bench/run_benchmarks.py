@@ -17,8 +17,9 @@ In one run it measures
 3. the SLA scan and the annual report figures on the small (10,000 cases) and the large
    (100,000 cases) dataset: best of N.
 
-It appends nothing: it rewrites bench/results.md (or --output) with one Markdown table per part
-and PASS/FAIL against the targets of issue 10.
+It writes its tables, with PASS/FAIL against the targets of issue 10, to bench/results.md (or
+--output), replacing the previous section of the same database kind (SQLite or PostgreSQL) and
+keeping the other.
 """
 
 from __future__ import annotations
@@ -402,7 +403,7 @@ def run(large: str, small: str, rounds: int, repeat: int, output: Path) -> str:
 
     lines: list[str] = []
     add = lines.append
-    add("# Engage benchmark results")
+    add(f"## Engage benchmark results: {db_version.split()[0]}")
     add("")
     add(f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {git_commit()}")
     add(f"- Machine: {machine()}")
@@ -418,7 +419,7 @@ def run(large: str, small: str, rounds: int, repeat: int, output: Path) -> str:
     )
     add(f"- Run took {time.perf_counter() - started:.0f} s")
     add("")
-    add("## Working-day arithmetic (ns per call, best of 5 over 2,000 dates)")
+    add("### Working-day arithmetic (ns per call, best of 5 over 2,000 dates)")
     add("")
     add(
         "| operation | Engage | numpy `holidays=` | numpy `busdaycal=` | ratio (target <= "
@@ -435,7 +436,7 @@ def run(large: str, small: str, rounds: int, repeat: int, output: Path) -> str:
     start_p50 = statistics.median(start_times)
     start_p95 = percentile(start_times, 0.95)
     add(
-        f"## Pages (large dataset; start page `/`: median {start_p50 * 1000:.1f} ms, "
+        f"### Pages (large dataset; start page `/`: median {start_p50 * 1000:.1f} ms, "
         f"p95 {start_p95 * 1000:.1f} ms)"
     )
     add("")
@@ -465,7 +466,7 @@ def run(large: str, small: str, rounds: int, repeat: int, output: Path) -> str:
             f"{ratio:.2f} | {q_large} | {q_small} | {verdict(ok)} |"
         )
     add("")
-    add(f"## SLA scan and annual report: cost at 10x the data (best of {repeat})")
+    add(f"### SLA scan and annual report: cost at 10x the data (best of {repeat})")
     add("")
     add(
         f"| job | small ({job_small['cases']:,} cases) s | large ({job_large['cases']:,}) s "
@@ -486,7 +487,13 @@ def run(large: str, small: str, rounds: int, repeat: int, output: Path) -> str:
             add(f"| {name} | - | - | - | not available |")
             continue
         growth = b / a
-        add(f"| {name} | {a:.3f} | {b:.3f} | {growth:.2f} | {verdict(growth <= GROWTH_TARGET)} |")
+        note = ""
+        if key != "annual_report" and job_small["alerts"]:
+            note = f" (deadlines to warn about: x{job_large['alerts'] / job_small['alerts']:.2f})"
+        add(
+            f"| {name} | {a:.3f} | {b:.3f} | {growth:.2f} | "
+            f"{verdict(growth <= GROWTH_TARGET)}{note} |"
+        )
     add(
         f"| first `scan_sla` run of the day (queues {job_small['scan_first_queued']:,} / "
         f"{job_large['scan_first_queued']:,} emails; once, not a target) | "
@@ -495,8 +502,22 @@ def run(large: str, small: str, rounds: int, repeat: int, output: Path) -> str:
     )
     add("")
     text = "\n".join(lines) + "\n"
-    output.write_text(text)
+    write_section(output, "postgresql" if "postgresql" in large else "sqlite", text)
     return text
+
+
+def write_section(output: Path, kind: str, text: str) -> None:
+    """Replace this database's section of `output`, keeping the other database's results."""
+    begin, end = f"<!-- results:{kind} -->", f"<!-- /results:{kind} -->"
+    old = output.read_text() if output.exists() else ""
+    block = f"{begin}\n{text}{end}\n"
+    if begin in old and end in old:
+        before, rest = old.split(begin, 1)
+        after = rest.split(end, 1)[1].lstrip("\n")
+        new = before + block + after
+    else:
+        new = old + ("\n" if old else "") + block
+    output.write_text(new)
 
 
 def main(argv: list[str] | None = None) -> None:
