@@ -47,6 +47,8 @@ class GovDateField(DateField):
             self.data = None
             raise ValueError(f"Enter the {self.what}")
         parts = [v.strip() for v in valuelist]
+        # The widget renders exactly three boxes: a hand-made request may send more or fewer.
+        self.raw_data = (parts + ["", "", ""])[:3]
         if not any(parts):
             self.data = None
             raise ValueError(f"Enter the {self.what}")
