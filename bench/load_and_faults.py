@@ -27,6 +27,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -43,6 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
 PG_BASE = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 RESULTS = ROOT / "bench" / "load-results.md"
+LOGS = Path(tempfile.gettempdir())  # gunicorn and scheduler output, for a look after a run
 
 
 def free_port() -> int:
@@ -219,9 +221,9 @@ def main() -> int:
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
-        stderr=open(ROOT / "bench" / "gunicorn.log", "w"),  # noqa: SIM115
+        stderr=open(LOGS / "engage-bench-gunicorn.log", "w"),  # noqa: SIM115
     )
-    scheduler_log = open(ROOT / "bench" / "scheduler.log", "w")  # noqa: SIM115
+    scheduler_log = open(LOGS / "engage-bench-scheduler.log", "w")  # noqa: SIM115
     scheduler = subprocess.Popen(
         [flask, "scheduler"], env=env, cwd=ROOT, stdout=scheduler_log, stderr=scheduler_log
     )
