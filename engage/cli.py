@@ -61,6 +61,20 @@ def register(app: Flask) -> None:
             raise click.ClickException(error.message) from error
         click.echo(f"Created {user.email} with roles {', '.join(sorted(user.roles))}")
 
+    @users.command("reset-authenticator")
+    @click.argument("email")
+    def reset_authenticator_command(email: str) -> None:
+        """Turn off a person's authenticator app (lost phone and recovery codes). A role that
+        needs one sets it up again at the next sign-in."""
+        from engage.auth.second_factor import disable
+        from engage.auth.service import find_user
+
+        user = find_user(email)
+        if user is None:
+            raise click.ClickException("No staff account has that email address")
+        disable(user, actor=None)  # audited as second_factor.disabled
+        click.echo("Authenticator app turned off; it is set up again at the next sign-in")
+
     app.cli.add_command(users)
 
     for module in ("engage.cases.cli", "engage.scheduler.cli", "engage.reports.cli"):

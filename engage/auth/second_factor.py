@@ -237,10 +237,11 @@ def regenerate_recovery_codes(user: User) -> list[str]:
     return codes
 
 
-def disable(user: User, actor: User) -> None:
-    """Turn the authenticator off (producers only, or an administrator resetting a lost
-    device, after which the person sets it up again at their next sign-in)."""
-    if actor.id == user.id and is_required(user):
+def disable(user: User, actor: User | None) -> None:
+    """Turn the authenticator off: a producer's own choice, or an operator resetting a lost
+    device (`flask users reset-authenticator`, actor None), after which a role that needs one
+    sets it up again at the next sign-in."""
+    if actor is not None and actor.id == user.id and is_required(user):
         raise CodeError("Your role needs an authenticator app: you cannot turn it off")
     user.totp_enabled = False
     user.totp_secret = None

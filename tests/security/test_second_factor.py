@@ -222,3 +222,18 @@ def test_sign_in_renews_the_session(required, app, client):
         _set_up(client, user, traveller)
         with client.session_transaction() as sess:
             assert "pending_sign_in" not in sess and "_user_id" in sess
+
+
+def test_an_operator_can_reset_a_lost_authenticator(required, app):
+    user = admin()
+    with time_machine.travel(START, tick=False) as traveller:
+        client = app.test_client()
+        _password(client, user)
+        _set_up(client, user, traveller)
+    result = app.test_cli_runner().invoke(args=["users", "reset-authenticator", user.email])
+    assert result.exit_code == 0, result.output
+    db.session.refresh(user)
+    assert not user.totp_enabled and user.totp_secret is None
+    assert db.session.execute(db.select(RecoveryCode)).first() is None
+    # Their next sign-in sets the app up again.
+    assert _password(app.test_client(), user).headers["Location"].endswith("set-up-authenticator")
