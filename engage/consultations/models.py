@@ -117,3 +117,19 @@ class ConsultationAnswer(Model):
     choices: Mapped[list[Any] | None] = mapped_column(JSON)
 
     response: Mapped[ConsultationResponse] = relationship(back_populates="answers")
+
+
+class ConsultationResponseDraft(Model):
+    """Answers between the response form, check-your-answers and sending: kept here, not in
+    the session cookie (answers can be thousands of characters). The session holds only the
+    token. Deleted when the response is sent; drafts older than a day are purged."""
+
+    __tablename__ = "consultation_response_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), index=True
+    )
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
