@@ -34,9 +34,12 @@ from engage.pagination import paginate
 from engage.public.abuse import public_form_limit
 
 FIXED_FIELDS = ("category", "name", "organisation", "email", "publish_name", "join_log")
-# Browsers drop cookies over 4,096 bytes: answers that would not fit are refused with a message
-# rather than silently lost between the form and the check-your-answers page.
-SESSION_COOKIE_BUDGET = 3800
+# The answers wait in the database between the form and check-your-answers; the session cookie
+# holds only the draft's token (answers can be far longer than a cookie allows).
+LOST_DRAFT_MESSAGE = (
+    "We could not find the answers you entered. They may have been more than a day old. "
+    "Enter your answers again."
+)
 
 
 def _public_or_404(slug: str) -> Consultation:
@@ -121,39 +124,35 @@ def _form_values(form: RespondentForm, consultation: Consultation) -> dict[str, 
     return values
 
 
-def _fits_in_cookie(values: dict[str, Any]) -> bool:
-    serializer = current_app.session_interface.get_signing_serializer(current_app)  # type: ignore[attr-defined]
-    if serializer is None:
-        return True
-    return len(serializer.dumps({**dict(session), "_probe": values})) <= SESSION_COOKIE_BUDGET
-
-
 @bp.route("/consultations/<slug>/respond", methods=["GET", "POST"])
 @public
 @public_form_limit
 def respond(slug: str):
     consultation = _public_or_404(slug)
-    if not responses.is_accepting_responses(consultation, utcnow()):
+    now = utcnow()
+    if not responses.is_accepting_responses(consultation, now):
         return _closed_page(consultation)
     form_class = response_form_class(list(consultation.questions))
-    stored = session.get(_session_key(consultation))
+    token = session.get(_session_key(consultation))
+    stored = responses.load_draft(consultation, token, now) if token else None
+    lost = bool(token) and stored is None
+    if lost:
+        session.pop(_session_key(consultation), None)
     form = form_class(data=stored) if stored else form_class()
     if form.validate_on_submit():
         if form.is_bot():
             return _confirmation(consultation, "CR-" + secrets.token_hex(4).upper())
         values = _form_values(form, consultation)
-        if not _fits_in_cookie(values):
-            longest = max(
-                (q for q in consultation.questions if q.kind == "free_text"),
-                key=lambda q: len(values.get(question_field_name(q.id)) or ""),
-                default=None,
-            )
-            field = getattr(form, question_field_name(longest.id)) if longest else form.name
-            field.errors = ["Your answers are too long to send together. Shorten this answer"]
-        else:
-            session[_session_key(consultation)] = values
-            return redirect(url_for("consultations.check_answers", slug=slug))
-    return render_template("consultations/respond.html", form=form, consultation=consultation)
+        session[_session_key(consultation)] = responses.save_draft(
+            consultation, values, now, token=token if stored else None
+        )
+        return redirect(url_for("consultations.check_answers", slug=slug))
+    return render_template(
+        "consultations/respond.html",
+        form=form,
+        consultation=consultation,
+        lost_message=LOST_DRAFT_MESSAGE if lost else None,
+    )
 
 
 def _answers_for_display(consultation: Consultation, values: dict[str, Any]) -> list[tuple]:
@@ -170,15 +169,20 @@ def _answers_for_display(consultation: Consultation, values: dict[str, Any]) -> 
 @public_form_limit
 def check_answers(slug: str):
     consultation = _public_or_404(slug)
-    if not responses.is_accepting_responses(consultation, utcnow()):
+    now = utcnow()
+    if not responses.is_accepting_responses(consultation, now):
         return _closed_page(consultation)
-    values = session.get(_session_key(consultation))
+    token = session.get(_session_key(consultation))
+    values = responses.load_draft(consultation, token, now) if token else None
     if not values:
+        # No token: start at the form. An unknown, expired or tampered token stays in the
+        # session so the form can say the answers were lost.
         return redirect(url_for("consultations.respond", slug=slug))
     form = ConfirmForm()
     if form.validate_on_submit():
         if form.is_bot():
             session.pop(_session_key(consultation), None)
+            responses.discard_draft(token)
             return _confirmation(consultation, "CR-" + secrets.token_hex(4).upper())
         answers = {q.id: values.get(question_field_name(q.id)) for q in consultation.questions}
         try:
@@ -193,7 +197,8 @@ def check_answers(slug: str):
                     publish_name=bool(values.get("publish_name")),
                     join_log=bool(values.get("join_log")),
                 ),
-                utcnow(),
+                now,
+                draft_token=token,
             )
         except responses.ConsultationClosed:
             db.session.rollback()

@@ -11,7 +11,7 @@ import csv
 import io
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from openpyxl import Workbook
@@ -26,6 +26,7 @@ from engage.consultations.models import (
     ConsultationAnswer,
     ConsultationQuestion,
     ConsultationResponse,
+    ConsultationResponseDraft,
 )
 from engage.extensions import db
 from engage.filters import govuk_datetime
@@ -33,6 +34,7 @@ from engage.outputs.userlog import join_log
 from engage.vocab import USER_CATEGORIES
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+DRAFT_LIFETIME = timedelta(hours=24)
 
 
 class ConsultationClosed(Exception):
@@ -66,11 +68,81 @@ class ResponseData:
     join_log: bool = False
 
 
+# Drafts: the answers between the form and sending ------------------------------------------
+
+
+def purge_expired_drafts(now: datetime) -> int:
+    """Delete drafts saved more than DRAFT_LIFETIME ago (they hold names and email addresses of
+    people who never sent their response). Does not commit."""
+    result = db.session.execute(
+        db.delete(ConsultationResponseDraft)
+        .where(ConsultationResponseDraft.created_at < now - DRAFT_LIFETIME)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _find_draft(
+    consultation: Consultation, token: str | None, now: datetime
+) -> ConsultationResponseDraft | None:
+    if not token or not isinstance(token, str) or len(token) > 64:
+        return None
+    draft = db.session.execute(
+        db.select(ConsultationResponseDraft).where(
+            ConsultationResponseDraft.token == token,
+            # A token is only good for the consultation it was made for.
+            ConsultationResponseDraft.consultation_id == consultation.id,
+            ConsultationResponseDraft.created_at >= now - DRAFT_LIFETIME,
+        )
+    ).scalar_one_or_none()
+    return draft
+
+
+def load_draft(consultation: Consultation, token: str | None, now: datetime) -> dict | None:
+    """The answers saved under `token` for this consultation, or None when the token is
+    unknown, expired, or belongs to another consultation."""
+    draft = _find_draft(consultation, token, now)
+    return dict(draft.data) if draft is not None else None
+
+
+def save_draft(
+    consultation: Consultation, values: dict[str, Any], now: datetime, token: str | None = None
+) -> str:
+    """Keep the answers server-side and return the token for the session. Saving again under a
+    valid token replaces the answers (and restarts the day); otherwise a new draft is made and
+    expired drafts are purged. Commits."""
+    draft = _find_draft(consultation, token, now)
+    if draft is None:
+        purge_expired_drafts(now)
+        draft = ConsultationResponseDraft(
+            token=secrets.token_urlsafe(32), consultation_id=consultation.id
+        )
+        db.session.add(draft)
+    draft.data = values
+    draft.created_at = now
+    db.session.commit()
+    return draft.token
+
+
+def discard_draft(token: str | None) -> None:
+    """Delete a draft (for example when a bot was caught). Commits."""
+    if token and isinstance(token, str):
+        db.session.execute(
+            db.delete(ConsultationResponseDraft).where(ConsultationResponseDraft.token == token)
+        )
+        db.session.commit()
+
+
 def submit_response(
-    consultation: Consultation, data: ResponseData, now: datetime
+    consultation: Consultation,
+    data: ResponseData,
+    now: datetime,
+    *,
+    draft_token: str | None = None,
 ) -> ConsultationResponse:
     """Store a public response. Respondents who consent (and give an email address) join the
-    affected outputs' logs at level consulted."""
+    affected outputs' logs at level consulted. The draft it was sent from (`draft_token`) is
+    deleted in the same transaction."""
     if not is_accepting_responses(consultation, now):
         raise ConsultationClosed(consultation.slug)
     if data.category not in USER_CATEGORIES:
@@ -121,6 +193,13 @@ def submit_response(
         object_id=consultation.id,
         detail={"reference": response.reference, "joined_log": response.join_log},
     )
+    if draft_token:
+        db.session.execute(
+            db.delete(ConsultationResponseDraft).where(
+                ConsultationResponseDraft.token == draft_token,
+                ConsultationResponseDraft.consultation_id == consultation.id,
+            )
+        )
     db.session.commit()
     return response
 
