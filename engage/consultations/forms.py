@@ -283,12 +283,14 @@ def response_form_class(questions: list[Any]) -> type[RespondentForm]:
         label = f"{question.position}. {question.text}"
         validators: list[Any] = []
         if question.required:
+            # The error summary lists every problem together: name the question.
+            number = question.position
             message = (
-                "Enter your answer"
+                f"Enter your answer to question {number}"
                 if question.kind == "free_text"
-                else "Select an answer"
+                else f"Select an answer to question {number}"
                 if question.kind == "single_choice"
-                else "Select at least one answer"
+                else f"Select at least one answer to question {number}"
             )
             validators.append(InputRequired(message=message))
         else:

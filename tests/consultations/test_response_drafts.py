@@ -153,3 +153,36 @@ def test_drafts_expire_after_a_day_and_are_purged_when_a_new_one_is_made(app):
     fresh = responses.save_draft(consultation, {"category": "media"}, next_day)
     tokens = db.session.execute(db.select(ConsultationResponseDraft.token)).scalars().all()
     assert tokens == [fresh]
+
+
+def test_an_unanswered_required_question_is_named_in_the_error(app, client):
+    consultation = ConsultationFactory(
+        ad_hoc=True, state="open", opens_on=date(2027, 1, 25), closes_on=date(2027, 3, 8)
+    )
+    QuestionFactory(consultation=consultation, position=1, required=True)
+    QuestionFactory(
+        consultation=consultation,
+        position=2,
+        text="Which formats do you use?",
+        kind="multiple_choice",
+        options=["CSV", "PDF"],
+        required=True,
+    )
+    QuestionFactory(
+        consultation=consultation,
+        position=3,
+        text="Anything else?",
+        kind="free_text",
+        options=[],
+        required=True,
+    )
+    page = client.post(f"/consultations/{consultation.slug}/respond", data={"category": "public"})
+    assert page.status_code == 200
+    for message in (
+        "Select an answer to question 1",
+        "Select at least one answer to question 2",
+        "Enter your answer to question 3",
+    ):
+        # In the error summary and by the question.
+        assert page.text.count(message) == 2, message
+    assert db.session.execute(db.select(ConsultationResponseDraft)).first() is None
