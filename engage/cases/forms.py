@@ -131,14 +131,46 @@ _PUBLIC_KIND = RadioField(
 )
 
 
+# The requester fields speak to whoever fills the form in: the public ("Enter your full name")
+# or staff entering a letter, email or call for someone else ("Enter the requester's full
+# name"). Each form names its wording; the validators look the message up when they run.
+PUBLIC_WORDING: dict[str, str] = {
+    "name_missing": "Enter your full name",
+    "name_too_long": "Full name must be 200 characters or fewer",
+    "email_or_address": "Enter an email address or a postal address",
+    "message_missing": "Enter your message",
+    "message_too_long": f"Your message must be {MESSAGE_MAX:,} characters or fewer",
+}
+STAFF_WORDING: dict[str, str] = {
+    "name_missing": "Enter the requester's full name",
+    "name_too_long": "Requester's full name must be 200 characters or fewer",
+    "email_or_address": "Enter the requester's email address or postal address",
+    "message_missing": "Enter the message",
+    "message_too_long": f"Message must be {MESSAGE_MAX:,} characters or fewer",
+}
+
+
+class _Worded:
+    """Runs `validator` with the message `form.WORDING[key]`."""
+
+    def __init__(self, key: str, make: Any, **kwargs: Any) -> None:
+        self.key, self.make, self.kwargs = key, make, kwargs
+        self.field_flags = getattr(make(**kwargs), "field_flags", {})
+
+    def __call__(self, form: Any, field: Any) -> None:
+        self.make(message=form.WORDING[self.key], **self.kwargs)(form, field)
+
+
 class _RequesterFields:
+    WORDING = PUBLIC_WORDING
+
     requester_name = StringField(
         "Full name",
         widget=GovTextInput(),
         filters=[strip_filter],
         validators=[
-            _required("Enter your full name"),
-            Length(max=200, message="Full name must be 200 characters or fewer"),
+            _Worded("name_missing", DataRequired),
+            _Worded("name_too_long", Length, max=200),
         ],
     )
     requester_email = StringField(
@@ -160,18 +192,18 @@ class _RequesterFields:
             Length(max=500, message="Postal address must be 500 characters or fewer"),
         ],
     )
+    # default "": a POST without the field at all means "not about a particular output",
+    # as choosing that option does (not "Not a valid choice").
     output_id = SelectField(
-        "Which statistics is it about? (optional)", widget=GovSelect(), choices=[]
+        "Which statistics is it about? (optional)", widget=GovSelect(), choices=[], default=""
     )
     message = TextAreaField(
         "Your message",
         widget=GovCharacterCount(),
         filters=[clean_text],
         validators=[
-            _required("Enter your message"),
-            Length(
-                max=MESSAGE_MAX, message=f"Your message must be {MESSAGE_MAX:,} characters or fewer"
-            ),
+            _Worded("message_missing", DataRequired),
+            _Worded("message_too_long", Length, max=MESSAGE_MAX),
         ],
     )
 
@@ -181,7 +213,7 @@ class _RequesterFields:
         valid = super().validate(extra_validators)  # type: ignore[misc]
         email, address = self.requester_email, self.requester_address  # type: ignore[attr-defined]
         if not email.data and not (address.data or "").strip():
-            email.errors = [*email.errors, "Enter an email address or a postal address"]
+            email.errors = [*email.errors, self.WORDING["email_or_address"]]
             return False
         return bool(valid)
 
@@ -192,6 +224,8 @@ class ContactForm(_RequesterFields, HoneypotForm):
 
 
 class StaffIntakeForm(_RequesterFields, FlaskForm):
+    WORDING = STAFF_WORDING
+
     kind = RadioField(
         "Kind of case",
         widget=GovRadioInput(),

@@ -49,7 +49,7 @@ def test_cso_enters_triages_assigns_acknowledges_delays_and_answers_a_complaint(
         "Select how it arrived",
         "Enter the date it was received",
         "Select the kind of case",
-        "Enter your full name",
+        "Enter the requester's full name",
     )
     journey.check("new-errors")
     follow_error(page, "Select how it arrived")
