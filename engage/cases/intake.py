@@ -1,7 +1,7 @@
 """Intake: every new enquiry or complaint comes in through `create_case`.
 
 `create_case(*, kind, channel, requester_name, requester_email, requester_address, output,
-subject, message, received_at, actor, requester_phone=None, now=None) -> Case`
+subject, message, received_at, actor, requester_phone=None, now=None, commit=True) -> Case`
 
 - `kind` is a key of `engage.vocab.CASE_KINDS`, `channel` of `CASE_CHANNELS` ("web" for the public
   form, "email"/"letter"/"phone" for staff entry, "feedback" for feedback turned into a case).
@@ -12,6 +12,9 @@ subject, message, received_at, actor, requester_phone=None, now=None) -> Case`
 - The deadlines (and their originals) are stored on the case, a "received" history entry is
   written and the case is committed. A web case with an email address is acknowledged at once:
   the acknowledgement email is queued in the same transaction and counts as the acknowledgement.
+- `commit=False` flushes instead of committing, for a caller that makes the case as part of a
+  bigger change and commits once (feedback turned into a case links the feedback in the same
+  transaction); that caller must commit or roll back.
 
 Raises `CaseError` (with the form field it concerns) and stores nothing when the input is
 invalid.
@@ -56,6 +59,7 @@ def create_case(
     actor: Any = None,
     requester_phone: str | None = None,
     now: datetime | None = None,
+    commit: bool = True,
 ) -> Case:
     now = now or utcnow()
     if kind not in CASE_KINDS:
@@ -133,5 +137,8 @@ def create_case(
             )
         )
         queue_email(email, "case_acknowledged", case=case)
-    db.session.commit()
+    if commit:
+        db.session.commit()
+    else:
+        db.session.flush()
     return case

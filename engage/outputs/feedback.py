@@ -105,7 +105,9 @@ def feedback_to_case(
     feedback: Feedback, *, kind: str, subject: str, requester_name: str, actor: Any
 ) -> Any:
     """Open an enquiry or complaint from feedback. The SLA clock runs from the day the feedback
-    was received, not the day staff noticed it."""
+    was received, not the day staff noticed it. The case, its link from the feedback, the review
+    mark and the audit entry are committed together: if the link cannot be made (the feedback
+    was made into a case meanwhile), nothing is stored and FeedbackError is raised."""
     from engage.cases.intake import create_case
 
     if feedback.case_id is not None:
@@ -113,18 +115,33 @@ def feedback_to_case(
     message_parts = [feedback.comments]
     if feedback.uses:
         message_parts.append(f"What they use the statistics for: {feedback.uses}")
-    case = create_case(
-        kind=kind,
-        channel="feedback",
-        requester_name=requester_name,
-        requester_email=feedback.email,
-        requester_address="",
-        output=feedback.output,
-        subject=subject,
-        message="\n\n".join(p for p in message_parts if p) or "(no comments)",
-        received_at=feedback.received_at,
-        actor=actor,
-    )
+    try:
+        case = create_case(
+            kind=kind,
+            channel="feedback",
+            requester_name=requester_name,
+            requester_email=feedback.email,
+            requester_address="",
+            output=feedback.output,
+            subject=subject,
+            message="\n\n".join(p for p in message_parts if p) or "(no comments)",
+            received_at=feedback.received_at,
+            actor=actor,
+            commit=False,
+        )
+        # Only link feedback that is still unlinked in the database: another member of staff
+        # may have made it into a case since this page loaded.
+        linked = db.session.execute(
+            db.update(Feedback)
+            .where(Feedback.id == feedback.id, Feedback.case_id.is_(None))
+            .values(case_id=case.id)
+            .execution_options(synchronize_session=False)
+        )
+        if linked.rowcount != 1:  # type: ignore[attr-defined]
+            raise FeedbackError("kind", "This feedback has already been made into a case")
+    except Exception:
+        db.session.rollback()
+        raise
     feedback.case_id = case.id
     if feedback.reviewed_at is None:
         feedback.reviewed_at = utcnow()
