@@ -57,12 +57,20 @@ def requested_page() -> int:
 
 
 def paginate(
-    query: Select, *, per_page: int = DEFAULT_PER_PAGE, page: int | None = None, scalars=True
+    query: Select,
+    *,
+    per_page: int = DEFAULT_PER_PAGE,
+    page: int | None = None,
+    scalars=True,
+    total: int | None = None,
 ) -> Page:
+    """`total`: the number of rows of `query` when the caller already knows it (saves the
+    COUNT)."""
     page = page or requested_page()
-    total = db.session.execute(
-        select(func.count()).select_from(query.order_by(None).subquery())
-    ).scalar_one()
+    if total is None:
+        total = db.session.execute(
+            select(func.count()).select_from(query.order_by(None).subquery())
+        ).scalar_one()
     pages = max(1, -(-total // per_page))
     page = min(page, pages)
     result = db.session.execute(query.limit(per_page).offset((page - 1) * per_page))

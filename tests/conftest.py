@@ -80,6 +80,7 @@ TEST_CONFIG = {
     "RATELIMIT_ENABLED": False,
     "MAIL_TRANSPORT": "console",
     "SERVER_NAME": None,
+    "PERFORMANCE_CACHE_SECONDS": 0,  # each test builds its own data; ids repeat between tests
 }
 
 

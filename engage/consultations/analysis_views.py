@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask import Response, flash, redirect, render_template, request, url_for
+from sqlalchemy.orm import selectinload
 
 from engage.auth.permissions import deny, requires
-from engage.consultations import responses, service
+from engage.consultations import analysis, responses, service
 from engage.consultations.forms import CategoryFilterForm, PublishedResponseForm
 from engage.consultations.models import ConsultationResponse
 from engage.consultations.rules import ConsultationError
@@ -25,21 +26,25 @@ def staff_responses(slug: str):
     query = (
         db.select(ConsultationResponse)
         .where(ConsultationResponse.consultation_id == consultation.id)
+        .options(selectinload(ConsultationResponse.answers))
         .order_by(ConsultationResponse.submitted_at.desc(), ConsultationResponse.id.desc())
     )
+    summary = analysis.response_summary(consultation)
     if category in USER_CATEGORIES:
         query = query.where(ConsultationResponse.category == category)
+        listed = summary.by_category[category]
     else:
         category = ""
+        listed = summary.total
     return render_template(
         "consultations/staff-responses.html",
         consultation=consultation,
-        page=paginate(query, per_page=20),
+        page=paginate(query, per_page=20, total=listed),
         filter_form=filter_form,
         category=category,
-        by_category=responses.counts_by_category(consultation),
-        tallies=responses.question_tallies(consultation),
-        total=responses.response_count(consultation),
+        by_category=summary.by_category,
+        tallies=analysis.question_tallies(consultation, summary),
+        total=summary.total,
         questions={q.id: q for q in consultation.questions},
     )
 

@@ -83,6 +83,13 @@ class ConsultationResponse(Model):
     __tablename__ = "consultation_responses"
     __table_args__ = (
         Index("ix_consultation_responses_consultation_category", "consultation_id", "category"),
+        # The analysis page lists a consultation's responses newest first.
+        Index(
+            "ix_consultation_responses_consultation_submitted",
+            "consultation_id",
+            "submitted_at",
+            "id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,0 +1,69 @@
+"""The staff analysis counts: one grouped query for every question, cached only as long as no
+response arrives."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from engage import perfcache
+from engage.consultations import analysis, responses
+from tests.consultations.helpers import at, consultation_with_questions
+from tests.factories.auth import cso
+
+
+def _open():  # type: ignore[no-untyped-def]
+    return consultation_with_questions(
+        ad_hoc=True, state="open", opens_on=date(2027, 3, 1), closes_on=date(2027, 4, 12)
+    )
+
+
+def _respond(consultation, category, single, multi):  # type: ignore[no-untyped-def]
+    q1, q2, _ = consultation.questions
+    responses.submit_response(
+        consultation,
+        responses.ResponseData(category=category, answers={q1.id: single, q2.id: multi}),
+        at(2027, 3, 10),
+    )
+
+
+def test_summary_and_tallies_count_every_category_question_and_option(app):
+    consultation = _open()
+    q1, q2, q3 = consultation.questions
+    _respond(consultation, "academic", "Yes", ["CSV"])
+    _respond(consultation, "academic", "No", ["PDF", "CSV"])
+    _respond(consultation, "media", "Yes", [])
+    summary = analysis.response_summary(consultation)
+    assert summary.total == 3
+    assert summary.by_category["academic"] == 2 and summary.by_category["media"] == 1
+    assert summary.by_category["public"] == 0 and len(summary.by_category) == 7
+    tallies = {t.question.id: t for t in analysis.question_tallies(consultation, summary)}
+    assert tallies[q1.id].answered == 3
+    assert tallies[q1.id].options == [("Yes", 2), ("No", 1), ("Not sure", 0)]
+    assert tallies[q2.id].answered == 2
+    assert tallies[q2.id].options == [("CSV", 2), ("ODS", 0), ("PDF", 1)]
+    assert tallies[q3.id].answered == 0 and tallies[q3.id].options == []
+
+
+def test_a_new_response_shows_at_once_even_with_the_cache_on(app, monkeypatch):
+    monkeypatch.setitem(app.config, "PERFORMANCE_CACHE_SECONDS", 600)
+    perfcache.clear()
+    consultation = _open()
+    q1 = consultation.questions[0]
+    _respond(consultation, "academic", "Yes", ["CSV"])
+    first = analysis.question_tallies(consultation)
+    assert first[0].options[0] == ("Yes", 1)
+    _respond(consultation, "public", "Yes", ["ODS"])
+    again = {t.question.id: t for t in analysis.question_tallies(consultation)}
+    assert again[q1.id].options[0] == ("Yes", 2) and again[q1.id].answered == 2
+    perfcache.clear()
+
+
+def test_the_analysis_page_shows_the_tallies_and_each_response_with_its_answers(app, login):
+    consultation = _open()
+    _respond(consultation, "academic", "Not sure", ["ODS", "PDF"])
+    client = login(cso())
+    page = client.get(f"/staff/consultations/{consultation.slug}/responses")
+    assert page.status_code == 200
+    assert "1 response in all" in page.text
+    assert "ODS, PDF" in page.text  # the answer, listed under the response
+    assert "1 answered" in page.text
