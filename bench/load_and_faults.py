@@ -344,6 +344,9 @@ def main() -> int:
         window = (pg_down_from - 1, recovered + 1)
         in_window = [e for e in stats.server_errors if window[0] <= e[0] <= window[1]]
         outside = [e for e in stats.server_errors if not window[0] <= e[0] <= window[1]]
+        # 503 (with Retry-After) is the app's deliberate answer while its database is gone.
+        unavailable = [e for e in in_window if e[1] == 503]
+        in_window = [e for e in in_window if e[1] != 503]
 
         figures.update(
             {
@@ -360,7 +363,8 @@ def main() -> int:
                 ),
                 "Web cases stored without a confirmation shown": len(set(stored) - set(refs)),
                 "Server errors (5xx) outside the PostgreSQL restart": len(outside),
-                "Server errors (5xx) during the PostgreSQL restart": len(in_window),
+                "Server errors (500) during the PostgreSQL restart": len(in_window),
+                "'Service unavailable' pages (503) during the PostgreSQL restart": len(unavailable),
                 "Connection errors": len(stats.connection_errors),
                 "Other answers": dict(stats.other) or 0,
                 "Emails in the outbox": len(emails),
@@ -404,6 +408,7 @@ def main() -> int:
         "Confirmed references lost (not stored)",
         "Confirmed references stored twice or more",
         "Server errors (5xx) outside the PostgreSQL restart",
+        "Server errors (500) during the PostgreSQL restart",
         "Emails still queued or failed",
         "Emails delivered twice or more",
         "Emails marked sent but never received",

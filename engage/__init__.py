@@ -201,6 +201,35 @@ def _register_errors(app: Flask) -> None:
         db.session.rollback()
         return page("errors/500.html", 500)
 
+    from sqlalchemy.exc import DBAPIError
+
+    @app.errorhandler(DBAPIError)
+    def database_unavailable(e):  # type: ignore[no-untyped-def]
+        """A lost database connection (a restart, a failover) is an outage, not a bug: answer
+        503 with Retry-After; the pool's pre-ping reconnects on the next request."""
+        if not getattr(e, "connection_invalidated", False) and not isinstance(
+            getattr(e, "orig", None), _disconnect_errors()
+        ):
+            raise e
+        try:
+            db.session.rollback()
+        except DBAPIError:
+            db.session.remove()
+        app.logger.warning("database unavailable: %s", type(e.orig).__name__)
+        response = page("errors/503.html", 503)
+        return response[0], 503, {"Retry-After": "5"}
+
+
+def _disconnect_errors() -> tuple[type[BaseException], ...]:
+    errors: list[type[BaseException]] = []
+    try:
+        import psycopg
+
+        errors.append(psycopg.OperationalError)
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        pass
+    return tuple(errors)
+
 
 def _register_cli(app: Flask) -> None:
     from engage.cli import register
