@@ -9,6 +9,10 @@ Cases are counted in the quarter they were received, with the same definitions a
 report (``engage.reports.figures``). Consultations are counted in the quarter they closed, and a
 response is "published within 12 weeks" when it was published no later than 84 days after the
 closing date. Small counts are suppressed with ``engage.reports.suppression``.
+
+The figures of whole past quarters change rarely, so the page's figures (and its chart) are kept
+per process for `PERFORMANCE_CACHE_SECONDS` (10 minutes by default, `engage.perfcache`) and for
+the day they were computed on; the page says when they were computed.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, select
 
+from engage import perfcache
 from engage.cases.models import Case
 from engage.consultations.models import Consultation
 from engage.consultations.rules import RESPONSE_DUE_DAYS
@@ -190,3 +195,15 @@ def performance_figures(today: date) -> dict[str, Any]:
         "raw": tables,
         "tables": [suppress_table(t) for t in tables],
     }
+
+
+def page_figures(today: date) -> dict[str, Any]:
+    """`performance_figures` with the chart of complaints and `computed_at` (UTC), cached."""
+    from engage.reports.charts import chart_for
+
+    def compute() -> dict[str, Any]:
+        figures = performance_figures(today)
+        return {**figures, "chart": chart_for(figures["tables"][0], "perf")}
+
+    figures, computed_at = perfcache.cached(("performance", str(db.engine.url), today), compute)
+    return {**figures, "computed_at": computed_at}

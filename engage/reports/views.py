@@ -18,7 +18,7 @@ from engage.reports.figures import (
 )
 from engage.reports.forms import CommentaryForm, ConfirmForm, StartReportForm
 from engage.reports.models import AnnualReport
-from engage.reports.performance import performance_figures
+from engage.reports.performance import page_figures
 from engage.reports.render import render_report_body, report_body
 
 bp = Blueprint("reports", __name__)
@@ -40,10 +40,8 @@ def year_label_filter(value: int) -> str:
 @bp.route("/performance")
 @public
 def performance():
-    figures = performance_figures(annual.london_today())
-    from engage.reports.charts import chart_for
-
-    return render_template("reports/performance.html", figures=figures, chart_for=chart_for)
+    figures = page_figures(annual.london_today())
+    return render_template("reports/performance.html", figures=figures)
 
 
 def _year_choices(today: date) -> list[tuple[int, str]]:
