@@ -25,6 +25,7 @@ from engage.calendar import WorkingCalendar
 from engage.cases.clock import current_calendar, due_soon_boundary
 from engage.cases.models import Case
 from engage.extensions import db
+from engage.mail.models import OutboxEmail
 from engage.mail.outbox import queue_email_once
 from engage.vocab import CASE_KINDS
 
@@ -145,19 +146,43 @@ def warning_key(alert: Alert, recipient: str) -> str:
     )
 
 
+KEY_CHUNK = 500  # dedup keys per IN (...) lookup, within SQLite's parameter limit
+
+
+def _already_queued(keys: list[str]) -> set[str]:
+    """The dedup keys among `keys` that the outbox already holds, a few hundred per query."""
+    found: set[str] = set()
+    for i in range(0, len(keys), KEY_CHUNK):
+        chunk = keys[i : i + KEY_CHUNK]
+        found.update(
+            db.session.execute(
+                db.select(OutboxEmail.dedup_key).where(OutboxEmail.dedup_key.in_(chunk))
+            ).scalars()
+        )
+    return found
+
+
 def scan_sla(today: date) -> ScanResult:
     """Queue one due-soon or breach warning per case, deadline and level, to the assignee and
     the CSO mailbox. Idempotent: a second run the same day (or any later day for the same
-    deadline and level) queues nothing. Commits once."""
+    deadline and level) queues nothing. Commits once.
+
+    The warnings already in the outbox are found with one lookup per few hundred keys; only the
+    missing ones are rendered and inserted, each by `queue_email_once`, whose
+    `INSERT ... ON CONFLICT DO NOTHING` on the UNIQUE dedup key still refuses a warning that
+    another process queued in between."""
     result = ScanResult()
+    wanted: list[tuple[Alert, str, str]] = []
     for alert in find_alerts(today):
         result.alerts += 1
+        wanted += [(alert, r, warning_key(alert, r)) for r in _recipients(alert.case)]
+    queued = _already_queued([key for _, _, key in wanted])
+    for alert, recipient, key in wanted:
         template = "sla_breach" if alert.level == "breach" else "sla_due_soon"
-        for recipient in _recipients(alert.case):
-            if queue_email_once(recipient, template, warning_key(alert, recipient), alert=alert):
-                result.queued += 1
-            else:
-                result.already_sent += 1
+        if key not in queued and queue_email_once(recipient, template, key, alert=alert):
+            result.queued += 1
+        else:
+            result.already_sent += 1
     db.session.commit()
     return result
 
