@@ -14,7 +14,7 @@ from engage.auth.models import User
 from engage.calendar import WorkingCalendar
 from engage.cases import clock
 from engage.cases.access import visible_cases
-from engage.cases.models import Case
+from engage.cases.models import FINISHED_LAST, Case
 from engage.extensions import db
 from engage.vocab import CASE_CHANNELS, CASE_KINDS, CASE_STATES, SLA_STATUSES
 
@@ -105,7 +105,10 @@ class CaseFilters:
             query = query.where(Case.received_on <= self.received_to)
         if self.sort == "received":
             return query.order_by(Case.received_at.desc(), Case.id.desc())
-        return query.order_by(clock.next_deadline_expr(), Case.received_at, Case.id)
+        if self.sla in ("in_time", "due_soon", "overdue"):  # running cases only
+            return query.order_by(clock.next_deadline_expr(), Case.received_at, Case.id)
+        # Open cases first by next deadline, then the finished ones (index ix_cases_open_first).
+        return query.order_by(FINISHED_LAST, clock.next_deadline_expr(), Case.received_at, Case.id)
 
 
 CSV_COLUMNS = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, Text, and_, case
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text, and_, case, literal_column
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.elements import Grouping
 
@@ -24,6 +24,17 @@ class Case(Model):
         Index("ix_cases_kind_received_on", "kind", "received_on"),
         Index("ix_cases_assigned_state", "assigned_to_id", "state"),
         Index("ix_cases_received_at_id", "received_at", "id"),  # list sorted by date received
+        # Covers every column of the met/missed filters (engage.cases.clock), so counting the
+        # finished cases reads this index instead of the wide cases table.
+        Index(
+            "ix_cases_clock_stops",
+            "responded_on",
+            "transferred_on",
+            "withdrawn_on",
+            "acknowledged_on",
+            "acknowledge_by",
+            "respond_by",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -116,9 +127,14 @@ NEXT_DEADLINE = case(
 RESPONSE_RUNNING = and_(
     Case.responded_on.is_(None), Case.transferred_on.is_(None), Case.withdrawn_on.is_(None)
 )
+# The default order of the case list: cases whose response clock still runs first, then the
+# finished ones; each by next deadline. Literal 0/1 (not bound parameters) so that the query's
+# expression is the index's.
+FINISHED_LAST = case((RESPONSE_RUNNING, literal_column("0")), else_=literal_column("1"))
 Index(
-    "ix_cases_next_deadline",
-    Grouping(NEXT_DEADLINE),  # PostgreSQL needs an expression in an index in parentheses
+    "ix_cases_open_first",
+    Grouping(FINISHED_LAST),  # PostgreSQL needs an expression in an index in parentheses
+    Grouping(NEXT_DEADLINE),
     Case.received_at,
     Case.id,
     info={"hand_written": True},  # in its migration; autogenerate skips it (migrations/env.py)
