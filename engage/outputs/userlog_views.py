@@ -69,14 +69,21 @@ def user_log(slug: str):
     level = request.args.get("level") or None
     category = category if category in USER_CATEGORIES else None
     level = level if level in ENGAGEMENT_LEVELS else None
+    counts = logs.log_counts(output.id)
+    listed = sum(  # the entries the filters select, known from the counts: no COUNT query
+        n for (c, lv), n in counts.cells.items() if category in (None, c) and level in (None, lv)
+    )
     page = paginate(
-        logs.log_query(output.id, category=category, level=level), per_page=50, scalars=False
+        logs.log_query(output.id, category=category, level=level),
+        per_page=50,
+        scalars=False,
+        total=listed,
     )
     return render_template(
         "outputs/user-log.html",
         output=output,
         page=page,
-        counts=logs.log_counts(output.id),
+        counts=counts,
         category=category,
         level=level,
         editable=access.can_edit_log(_user(), output),
