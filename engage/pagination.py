@@ -8,6 +8,8 @@ from typing import Any
 
 from flask import request, url_for
 from sqlalchemy import Select, func, select
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import UnaryExpression
 
 from engage.extensions import db
 
@@ -56,6 +58,14 @@ def requested_page() -> int:
         return 1
 
 
+def _reversed(clause: Any) -> Any:
+    if isinstance(clause, UnaryExpression) and clause.modifier is operators.desc_op:
+        return clause.element.asc()
+    if isinstance(clause, UnaryExpression) and clause.modifier is operators.asc_op:
+        return clause.element.desc()
+    return clause.desc()
+
+
 def paginate(
     query: Select,
     *,
@@ -63,9 +73,12 @@ def paginate(
     page: int | None = None,
     scalars=True,
     total: int | None = None,
+    reversible: bool = False,
 ) -> Page:
     """`total`: the number of rows of `query` when the caller already knows it (saves the
-    COUNT)."""
+    COUNT). `reversible`: the query's order is total (it ends with a unique column), so a page
+    past the middle may be read in the reverse order (each direction flipped, which also flips
+    where NULLs go, on SQLite and PostgreSQL alike) and turned round."""
     page = page or requested_page()
     if total is None:
         total = db.session.execute(
@@ -73,8 +86,16 @@ def paginate(
         ).scalar_one()
     pages = max(1, -(-total // per_page))
     page = min(page, pages)
-    result = db.session.execute(query.limit(per_page).offset((page - 1) * per_page))
-    items = list(result.scalars() if scalars else result)
+    start, stop = (page - 1) * per_page, min(page * per_page, total)
+    if reversible and start > total // 2 and query._order_by_clauses:
+        # Past the middle, read the page from the other end of the order: a short OFFSET from
+        # the end instead of walking (on PostgreSQL) every row before the page.
+        backwards = query.order_by(None).order_by(*map(_reversed, query._order_by_clauses))
+        result = db.session.execute(backwards.limit(stop - start).offset(total - stop))
+        items = list(result.scalars() if scalars else result)[::-1]
+    else:
+        result = db.session.execute(query.limit(per_page).offset(start))
+        items = list(result.scalars() if scalars else result)
     endpoint = request.endpoint
     args = {**(request.view_args or {}), **request.args.to_dict()}
 

@@ -136,7 +136,7 @@ def case_list():
     filters = CaseFilters.from_args(request.args)
     today = today_london()
     cal = clock.current_calendar()
-    page = paginate(filters.query(user, today, cal), per_page=25)
+    page = paginate(filters.query(user, today, cal), per_page=25, reversible=True)  # ends with id
     rows = [
         (case, clock.sla_status(case, today, cal), clock.next_deadline(case)) for case in page.items
     ]
