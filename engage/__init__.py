@@ -51,6 +51,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
+    _register_session_teardown(app)
     _register_blueprints(app)
     _register_template_helpers(app)
     _register_security(app)
@@ -218,6 +219,22 @@ def _register_errors(app: Flask) -> None:
         app.logger.warning("database unavailable: %s", type(e.orig).__name__)
         response = page("errors/503.html", 503)
         return response[0], 503, {"Retry-After": "5"}
+
+
+def _register_session_teardown(app: Flask) -> None:
+    """End the request's session without letting a dead connection turn a finished response
+    into a server error: when the database went away (a restart), the closing ROLLBACK fails;
+    the connection is then discarded instead. Runs before Flask-SQLAlchemy's own teardown."""
+    from sqlalchemy.exc import DBAPIError
+
+    @app.teardown_appcontext
+    def close_session(exc: BaseException | None) -> None:
+        try:
+            db.session.remove()
+        except DBAPIError:
+            app.logger.warning("database connection lost while closing the session")
+            db.session.registry().invalidate()
+            db.session.registry.clear()
 
 
 def _disconnect_errors() -> tuple[type[BaseException], ...]:
