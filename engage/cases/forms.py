@@ -2,33 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
-    GovDateInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
     GovTextArea,
     GovTextInput,
 )
-from wtforms import Field, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import (
     DataRequired,
     Email,
     Length,
     Optional,
-    StopValidation,
     ValidationError,
 )
 
 from engage.calendar import REGIONS
 from engage.cases.intake import MESSAGE_MAX
-from engage.forms import clean_text, strip_filter
+from engage.forms import DateRequired, GovDateField, NotFuture, clean_text, strip_filter
 from engage.public.abuse import HoneypotForm
 from engage.vocab import CASE_KINDS
 
@@ -44,76 +41,6 @@ PUBLIC_KINDS: dict[str, str] = {
 }
 STAFF_CHANNELS = {"email": "Email", "letter": "Letter", "phone": "Phone call"}
 EMAIL_MESSAGE = "Enter an email address in the correct format, like name@example.com"
-
-
-class GovDateField(Field):
-    """A day/month/year date with the GOV.UK Design System's error messages.
-
-    `what` names the date in messages ("Date received must include a month").
-    """
-
-    widget = GovDateInput()
-
-    def __init__(self, label: str = "", validators: Any = None, *, what: str = "", **kw: Any):
-        super().__init__(label, validators, **kw)
-        self.what = what or label
-        self._problem: str | None = None
-
-    def _value(self) -> str:
-        return self.data.strftime("%d %m %Y") if self.data else ""
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        parts = [(v or "").strip() for v in valuelist][:3]
-        parts += [""] * (3 - len(parts))
-        self.raw_data = parts
-        self.data = None
-        self._problem = None
-        day, month, year = parts
-        if not any(parts):
-            return
-        missing = [n for n, v in zip(("day", "month", "year"), parts, strict=True) if not v]
-        if missing:
-            self._problem = f"{self.what} must include a {' and a '.join(missing)}"
-            return
-        if not (day.isdigit() and month.isdigit() and year.isdigit()):
-            self._problem = f"{self.what} must be a real date"
-            return
-        if len(year) != 4:
-            self._problem = "Year must include 4 numbers"
-            return
-        try:
-            self.data = date(int(year), int(month), int(day))
-        except ValueError:
-            self._problem = f"{self.what} must be a real date"
-
-    def pre_validate(self, form: Any) -> None:
-        if self._problem:
-            raise ValidationError(self._problem)
-
-    def process(self, formdata: Any, data: Any = None, extra_filters: Any = None) -> None:
-        super().process(formdata, data, extra_filters)
-        if self.raw_data is not None and len(self.raw_data) != 3:  # field absent from the POST
-            self.raw_data = ["", "", ""]
-
-
-class DateRequired:
-    """'Enter the date ...' when all three boxes are empty (partial dates get their own message)."""
-
-    field_flags = {"required": True}
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-
-    def __call__(self, form: Any, field: GovDateField) -> None:
-        if not any(field.raw_data or []):
-            raise StopValidation(self.message)
-
-
-class NotFuture:
-    def __call__(self, form: Any, field: GovDateField) -> None:
-        today = getattr(form, "today", None) or date.today()
-        if field.data and field.data > today:
-            raise ValidationError(f"{field.what} must be today or in the past")
 
 
 def _required(message: str) -> DataRequired:

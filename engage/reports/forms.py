@@ -1,12 +1,8 @@
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
-
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
-    GovDateInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
@@ -14,7 +10,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import (
-    Field,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -22,56 +17,10 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, Optional, StopValidation
+from wtforms.validators import InputRequired, Length, Optional
 
-from engage.forms import clean_text, strip_filter
+from engage.forms import DateRequired, GovDateField, clean_text, strip_filter
 from engage.vocab import RECOMMENDATION_STATUSES
-
-
-class GovDateField(Field):
-    """Day, month and year boxes with the GOV.UK Design System's date error messages."""
-
-    widget = GovDateInput()
-
-    def __init__(self, label: str = "", validators: Any = None, *, what: str = "", **kw: Any):
-        super().__init__(label, validators, **kw)
-        self.what = what or label
-        self._problem: str | None = None
-
-    def _value(self) -> str:
-        return self.data.strftime("%d %m %Y") if self.data else ""
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        parts = ([(v or "").strip() for v in valuelist] + ["", "", ""])[:3]
-        self.raw_data = parts
-        self.data, self._problem = None, None
-        if not any(parts):
-            return
-        missing = [n for n, v in zip(("day", "month", "year"), parts, strict=True) if not v]
-        if missing:
-            self._problem = f"{self.what} must include a {' and a '.join(missing)}"
-        elif not all(p.isdigit() for p in parts) or len(parts[2]) != 4:
-            self._problem = f"{self.what} must be a real date"
-        else:
-            try:
-                self.data = date(int(parts[2]), int(parts[1]), int(parts[0]))
-            except ValueError:
-                self._problem = f"{self.what} must be a real date"
-
-    def pre_validate(self, form: Any) -> None:
-        if self._problem:
-            raise StopValidation(self._problem)
-
-
-class DateRequired:
-    field_flags = {"required": True}
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-
-    def __call__(self, form: Any, field: Any) -> None:
-        if not any(field.raw_data or []):
-            raise StopValidation(self.message)
 
 
 class StartReportForm(FlaskForm):
