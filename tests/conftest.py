@@ -4,9 +4,6 @@ client that checks every page it fetches; signed-in clients per role."""
 
 from __future__ import annotations
 
-import os
-import re
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,43 +16,16 @@ from flask.testing import FlaskClient
 from engage import create_app
 from engage.extensions import db
 from tests.browser.report import pytest_terminal_summary  # noqa: F401  (screenshots folder)
+from tests.databases import fresh_database
 from tests.pagecheck import check_page
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _postgres_url() -> str | None:
-    url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL") or ""
-    return url if url.startswith("postgresql") else None
-
-
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> Iterator[str]:
-    base = _postgres_url()
-    if base is None:
-        path = tmp_path_factory.mktemp("db") / "engage-test.sqlite"
-        yield f"sqlite:///{path}"
-        return
-    # A database of our own, so parallel runs (and a developer's data) never collide.
-    name = f"engage_test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = re.sub(r"/[^/?]*(\?|$)", f"/{name}\\1", base.rsplit("@", 1)[-1], count=1)
-    url = base.rsplit("@", 1)[0] + "@" + url if "@" in base else url
-    try:
+    with fresh_database(tmp_path_factory.mktemp("db"), "engage_test") as url:
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(
-                sa.text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = :name AND pid <> pg_backend_pid()"
-                ),
-                {"name": name},
-            )
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
 
 
 class CheckedClient(FlaskClient):

@@ -6,7 +6,6 @@ pytest-xdist worker); a fresh browser context and page per test."""
 from __future__ import annotations
 
 import os
-import re
 import secrets
 import socket
 import subprocess
@@ -14,18 +13,16 @@ import sys
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from engage.seed import DEMO_STAFF
 from tests.browser.helpers import sign_in
 from tests.browser.report import SCREENSHOTS
+from tests.databases import fresh_database
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -58,39 +55,6 @@ def pytest_runtest_makereport(item, call):  # type: ignore[no-untyped-def]
 
 
 # ---------------------------------------------------------------- the server and its database
-
-
-def _postgres_url() -> str | None:
-    url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL") or ""
-    return url if url.startswith("postgresql") else None
-
-
-@contextmanager
-def _fresh_database(folder: Path) -> Iterator[str]:
-    """A temporary SQLite file, or a new PostgreSQL database when DATABASE_URL names one."""
-    base = _postgres_url()
-    if base is None:
-        yield f"sqlite:///{folder / 'engage-browser.sqlite'}"
-        return
-    name = f"engage_browser_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = re.sub(r"/[^/?]*(\?|$)", f"/{name}\\1", base.rsplit("@", 1)[-1], count=1)
-    url = base.rsplit("@", 1)[0] + "@" + url if "@" in base else url
-    try:
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(
-                sa.text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = :name AND pid <> pg_backend_pid()"
-                ),
-                {"name": name},
-            )
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
 
 
 def _free_port() -> int:
@@ -167,7 +131,7 @@ def engage_server(tmp_path_factory) -> Iterator[EngageServer]:
     log = folder / "server.log"
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    with _fresh_database(folder) as database_url:
+    with fresh_database(folder, "engage_browser") as database_url:
         env = _server_env(database_url, url)
         _run(["flask", "db", "upgrade"], env, log)
         _run(["flask", "seed-demo"], env, log)
