@@ -7,13 +7,12 @@ a GOV.UK error on the named field); a refused actor raises NotAllowed (the view 
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, or_
 
-from engage import audit
+from engage import audit, slugs
 from engage.auth.models import User
 from engage.calendar import london_date
 from engage.consultations import lifecycle, rules
@@ -99,16 +98,8 @@ def consultation_by_slug(slug: str) -> Consultation | None:
     ).scalar_one_or_none()
 
 
-def _slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:100] or "consultation"
-
-
 def unique_slug(title: str) -> str:
-    base = _slugify(title)
-    slug, n = base, 2
-    while db.session.execute(db.select(Consultation.id).where(Consultation.slug == slug)).first():
-        slug, n = f"{base}-{n}", n + 1
-    return slug
+    return slugs.unique_slug(Consultation, title, "consultation")
 
 
 def _history(action: str, consultation: Consultation, actor: Any, **detail: Any) -> None:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
-from engage import audit
+from engage import audit, slugs
 from engage.auth.models import User
 from engage.extensions import db
 from engage.outputs.models import Output
@@ -31,21 +30,8 @@ class CatalogueError(ValueError):
         self.message = message
 
 
-def slugify(text: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return slug[:100] or "output"
-
-
 def unique_slug(title: str, *, exclude_id: int | None = None) -> str:
-    base = slugify(title)
-    slug, n = base, 2
-    while True:
-        query = db.select(Output.id).where(Output.slug == slug)
-        if exclude_id is not None:
-            query = query.where(Output.id != exclude_id)
-        if db.session.execute(query).first() is None:
-            return slug
-        slug, n = f"{base}-{n}", n + 1
+    return slugs.unique_slug(Output, title, "output", exclude_id=exclude_id)
 
 
 def output_by_slug(slug: str) -> Output | None:
