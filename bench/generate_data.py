@@ -338,6 +338,8 @@ def generate(url: str, scale: float, seed: int, today: date) -> dict[str, Any]:
                 "id": i,
                 "output_id": o,
                 "stakeholder_id": s,
+                "stakeholder_name": f"Stakeholder {s}",  # copies of the stakeholder's
+                "stakeholder_category": CATEGORIES[s % len(CATEGORIES)],
                 "engagement_level": LEVELS[(s + o) % 4],
                 "uses": "Briefing and analysis",
                 "source": SOURCES[(s * 3 + o) % len(SOURCES)],
@@ -563,7 +565,8 @@ def generate(url: str, scale: float, seed: int, today: date) -> dict[str, Any]:
                     "note": note,
                 }
             )
-    case_columns = {c.name for c in Case.__table__.columns}
+    # Not the generated column (sla_outcome): the database computes it.
+    case_columns = {c.name for c in Case.__table__.columns if c.computed is None}
     for row in cases:  # every row needs the same keys for executemany
         for name in case_columns - row.keys():
             row[name] = None

@@ -5,7 +5,9 @@
     python bench/profile_pages.py "user log" --profile     # and a pyinstrument profile
     python bench/profile_pages.py --url postgresql+psycopg://postgres@127.0.0.1:5432/engage_bench_1
 
-Medians of 20 fetches after 3 warm-up fetches, with the SQL query count of one fetch. A tool for
+Medians of 20 fetches after 3 warm-up fetches (wall clock, and this process's CPU time, which a
+busy machine disturbs less; on SQLite it includes the database's work), with the SQL query count
+of one fetch. A tool for
 finding where a page's time goes; the figures that count are bench/run_benchmarks.py's, which
 interleave every page with the start page. `--profile` needs `pip install pyinstrument`.
 """
@@ -49,13 +51,15 @@ def main(argv: list[str] | None = None) -> None:
             client.get(path)
         with counting(engine) as statements:
             status = client.get(path).status_code
-        times = []
+        times, cpu = [], []
         for _ in range(args.rounds):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             client.get(path)
             times.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
         print(
-            f"{label:40s} {statistics.median(times) * 1000:6.1f} ms  "
+            f"{label:40s} {statistics.median(times) * 1000:6.1f} ms "
+            f"(CPU {statistics.median(cpu) * 1000:5.1f} ms)  "
             f"{len(statements):3d} queries  {status}  {path}"
         )
         if args.profile and label != "start page":

@@ -8,9 +8,11 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask, g, render_template, request, session
 from flask_login import current_user, logout_user
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from sqlalchemy.orm import joinedload
 
 from engage.config import ROOT, load_config
 from engage.extensions import csrf, db, limiter, login_manager, migrate
@@ -117,7 +119,16 @@ def _register_security(app: Flask) -> None:
     def load_user(user_id: str) -> User | None:
         try:
             raw_id, raw_version = user_id.split(":", 1)
-            user = db.session.get(User, int(raw_id))
+            # One query for the person and their roles (every signed-in request runs it).
+            user = (
+                db.session.execute(
+                    sa.select(User)
+                    .options(joinedload(User.role_rows))
+                    .where(User.id == int(raw_id))
+                )
+                .unique()
+                .scalar_one_or_none()
+            )
         except (ValueError, TypeError):
             return None
         # A sign-out or deactivation bumps session_version and so ends every session server-side.

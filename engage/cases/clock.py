@@ -112,13 +112,26 @@ def respond_status(case_: Case, today: date, cal: WorkingCalendar | None = None)
     return _running(case_.respond_by, today, due_soon_boundary(today, cal))
 
 
+def finished_outcome(case_: Case) -> str | None:
+    """ "met" or "missed" once the response clock has stopped (missed if either deadline was
+    missed), else None. Whatever the date: a finished case's outcome never changes. The
+    database keeps the same rule in the generated column Case.sla_outcome (SLA_OUTCOME_SQL)."""
+    stopped = respond_stopped_on(case_)
+    if stopped is None:
+        return None
+    acknowledged = acknowledge_stopped_on(case_)
+    late_acknowledgement = acknowledged is not None and acknowledged > case_.acknowledge_by
+    return "missed" if stopped > case_.respond_by or late_acknowledgement else "met"
+
+
 def sla_status(case_: Case, today: date, cal: WorkingCalendar | None = None) -> str:
     """Overall SLA status of a case on `today` (a Europe/London date)."""
+    outcome = finished_outcome(case_)
+    if outcome is not None:
+        return outcome
     cal = cal or current_calendar()
     respond = respond_status(case_, today, cal)
     acknowledge = acknowledge_status(case_, today, cal)
-    if respond in ("met", "missed"):
-        return "missed" if "missed" in (respond, acknowledge) else "met"
     if acknowledge_stopped_on(case_) is None:
         return max((respond, acknowledge), key=lambda s: _SEVERITY[s])
     return respond
@@ -130,14 +143,6 @@ def _sql_parts(today: date, boundary: date) -> dict[str, ColumnElement[bool]]:
         Case.transferred_on.is_not(None),
         Case.withdrawn_on.is_not(None),
     )
-    resp_stopped = or_(
-        Case.responded_on.is_not(None),
-        Case.transferred_on.is_not(None),
-        Case.withdrawn_on.is_not(None),
-    )
-    ack_stop_date = db.func.coalesce(Case.acknowledged_on, Case.transferred_on, Case.withdrawn_on)
-    resp_stop_date = db.func.coalesce(Case.responded_on, Case.transferred_on, Case.withdrawn_on)
-    finished_in_time = and_(ack_stop_date <= Case.acknowledge_by, resp_stop_date <= Case.respond_by)
     resp_overdue = or_(
         and_(Case.paused_on.is_(None), Case.respond_by < today),
         and_(Case.paused_on.is_not(None), Case.respond_by < Case.paused_on),
@@ -159,8 +164,9 @@ def _sql_parts(today: date, boundary: date) -> dict[str, ColumnElement[bool]]:
         not_(or_(resp_due_soon, ack_due_soon)),
     )
     return {
-        "met": and_(resp_stopped, finished_in_time),
-        "missed": and_(resp_stopped, not_(finished_in_time)),
+        # Finished cases: the generated, indexed column (see finished_outcome).
+        "met": Case.sla_outcome == "met",
+        "missed": Case.sla_outcome == "missed",
         "overdue": overdue,
         "due_soon": due_soon,
         "in_time": in_time,
@@ -217,6 +223,7 @@ __all__ = [
     "closure_dates",
     "current_calendar",
     "deadlines_for",
+    "finished_outcome",
     "next_deadline",
     "next_deadline_expr",
     "respond_status",

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, Text, and_, case, literal_column
+from sqlalchemy import (
+    Computed,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    and_,
+    case,
+    literal_column,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.elements import Grouping
 
@@ -14,6 +24,19 @@ from engage.db_types import UTCDateTime, utcnow
 from engage.extensions import Model
 from engage.outputs.models import Output
 from engage.vocab import COMPLAINT_KINDS
+
+# The rule of engage.cases.clock.finished_outcome, in SQL that SQLite and PostgreSQL both accept
+# for a generated column (deterministic, only this row's columns; dates compare as dates on
+# PostgreSQL and as ISO strings on SQLite). Changing it needs a migration that redefines
+# the column.
+_RESPONSE_STOP = "COALESCE(responded_on, transferred_on, withdrawn_on)"
+_ACK_STOP = "COALESCE(acknowledged_on, transferred_on, withdrawn_on)"
+SLA_OUTCOME_SQL = (
+    f"CASE WHEN {_RESPONSE_STOP} IS NULL THEN NULL "
+    f"WHEN {_RESPONSE_STOP} <= respond_by "
+    f"AND ({_ACK_STOP} IS NULL OR {_ACK_STOP} <= acknowledge_by) THEN 'met' "
+    "ELSE 'missed' END"
+)
 
 
 class Case(Model):
@@ -24,6 +47,8 @@ class Case(Model):
         Index("ix_cases_kind_received_on", "kind", "received_on"),
         Index("ix_cases_assigned_state", "assigned_to_id", "state"),
         Index("ix_cases_received_at_id", "received_at", "id"),  # list sorted by date received
+        # The met and missed filters and the dashboard's finished cases this year (issue 10).
+        Index("ix_cases_sla_outcome_received_on", "sla_outcome", "received_on"),
         # Covers every column of the met/missed filters (engage.cases.clock), so counting the
         # finished cases reads this index instead of the wide cases table.
         Index(
@@ -95,6 +120,12 @@ class Case(Model):
     withdrawn_on: Mapped[date | None] = mapped_column()
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # "met" or "missed" once the response clock has stopped, NULL while it runs: kept by the
+    # database itself from the stop dates and deadlines (a generated column, so no code path
+    # and no bulk update can let it drift), so that the met and missed filters and counts read
+    # an index instead of testing every case. engage.cases.clock.finished_outcome is the same
+    # rule in Python; a test checks that they agree.
+    sla_outcome: Mapped[str | None] = mapped_column(String(6), Computed(SLA_OUTCOME_SQL))
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     output: Mapped[Output | None] = relationship()

@@ -348,3 +348,43 @@ def test_flask_sla_deadlines_uses_office_closures_and_rejects_bad_dates(app):
     result = runner.invoke(args=["sla", "deadlines", "2026-02-31"])
     assert result.exit_code != 0
     assert "YYYY-MM-DD" in result.output
+
+
+def test_the_generated_outcome_column_agrees_with_finished_outcome_for_every_combination(app):
+    """Case.sla_outcome is computed by the database (SLA_OUTCOME_SQL); the met and missed
+    filters and the dashboard read it, the case pages read clock.finished_outcome. Every
+    combination of stop dates (before, on and after each deadline, or none), on SQLite and
+    PostgreSQL, written through the ORM and then changed again (a reopened case runs again)."""
+    import itertools
+
+    case = make_case(received=date(2026, 3, 2))  # acknowledge by 9 March, respond by 30 March
+    ack_by, respond_by = case.acknowledge_by, case.respond_by
+    ack_days = [None, ack_by.toordinal() - 1, ack_by.toordinal(), ack_by.toordinal() + 1]
+    resp_days = [
+        None,
+        respond_by.toordinal() - 1,
+        respond_by.toordinal(),
+        respond_by.toordinal() + 1,
+    ]
+    seen = set()
+    for acknowledged, responded, transferred, withdrawn in itertools.product(
+        ack_days, resp_days, [None, ack_by.toordinal() + 3], [None, respond_by.toordinal() + 2]
+    ):
+        day = lambda n: None if n is None else date.fromordinal(n)  # noqa: E731
+        case.acknowledged_on = day(acknowledged)
+        case.responded_on = day(responded)
+        case.transferred_on = day(transferred)
+        case.withdrawn_on = day(withdrawn)
+        db.session.flush()
+        stored = db.session.execute(
+            db.select(Case.sla_outcome).where(Case.id == case.id)
+        ).scalar_one()
+        assert stored == clock.finished_outcome(case), (
+            acknowledged,
+            responded,
+            transferred,
+            withdrawn,
+        )
+        seen.add(stored)
+    assert seen == {None, "met", "missed"}
+    db.session.rollback()

@@ -162,6 +162,8 @@ def grow(n: int, owner: User, office: User) -> None:
             "id": entry0 + k,
             "output_id": output.id,
             "stakeholder_id": stake0 + k,
+            "stakeholder_name": f"Stakeholder {stake0 + k}",  # copies of the stakeholder's
+            "stakeholder_category": CATEGORIES[k % len(CATEGORIES)],
             "engagement_level": ["access", "informed", "consulted", "involved"][k % 4],
             "uses": "Analysis",
             "source": "event",
@@ -255,10 +257,11 @@ def grow(n: int, owner: User, office: User) -> None:
     ):
         table = model.__table__
         # executemany needs the same keys in every row: absent columns take their scalar
-        # default (or NULL).
+        # default (or NULL); generated columns (Case.sla_outcome) are the database's to fill.
         missing = {
             c.name: (c.default.arg if c.default is not None and c.default.is_scalar else None)
             for c in table.columns
+            if c.computed is None
         }
         full = [{**missing, **r} for r in rows]
         if model is ConsultationAnswer:  # JSON column: None would store the JSON scalar null
