@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -67,6 +67,11 @@ def london_date(dt: datetime) -> date:
     if dt.tzinfo is None or dt.utcoffset() is None:
         dt = dt.replace(tzinfo=UTC)
     return dt.astimezone(LONDON).date()
+
+
+def london_start(day: date) -> datetime:
+    """The UTC moment a London calendar day begins (the inverse of `london_date`'s grouping)."""
+    return datetime.combine(day, time(0), tzinfo=LONDON).astimezone(UTC)
 
 
 class WorkingCalendar:

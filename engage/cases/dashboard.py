@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, literal, not_, union_all
+from sqlalchemy import func, literal, union_all
 
 from engage.auth.permissions import has_permission
-from engage.calendar import london_date
+from engage.calendar import london_date, london_start
 from engage.cases import clock
 from engage.cases.access import visible_cases
 from engage.cases.models import RESPONSE_RUNNING, Case
@@ -32,25 +32,36 @@ def reporting_year_start(today: date) -> date:
 
 def sla_counts_and_open(user, today: date) -> tuple[dict[str, int], int]:  # type: ignore[no-untyped-def]
     """({sla_status: count}, open cases) over the cases `user` may see, in one query: running
-    cases whatever their age, finished cases received since `reporting_year_start(today)`.
+    cases whatever their age (their status depends on today: computed in SQL over the partial
+    index of running cases), finished cases received since `reporting_year_start(today)`
+    (their outcome is the indexed generated column sla_outcome, so they are counted from the
+    index ix_cases_sla_outcome_received_at).
 
-    Grouped over a subquery so PostgreSQL sees one grouping column, not two copies of the
-    CASE expression with their own bound dates."""
+    The running half is grouped over a subquery so PostgreSQL sees one grouping column, not two
+    copies of the CASE expression with their own bound dates."""
     status = clock.sla_status_expr(today, clock.current_calendar()).label("status")
-    running = db.select(status, Case.state.in_(OPEN_STATES).label("open")).where(
-        visible_cases(user), RESPONSE_RUNNING
+    running = (
+        db.select(status, Case.state.in_(OPEN_STATES).label("open"))
+        .where(visible_cases(user), RESPONSE_RUNNING)
+        .subquery()
     )
-    finished = db.select(status, literal(False).label("open")).where(
-        visible_cases(user),
-        Case.received_on >= reporting_year_start(today),
-        not_(RESPONSE_RUNNING),
+    running_counts = db.select(running.c.status, running.c.open, func.count()).group_by(
+        running.c.status, running.c.open
     )
-    rows = union_all(running, finished).subquery()
+    finished_counts = (
+        db.select(Case.sla_outcome, literal(False), func.count())
+        .where(
+            visible_cases(user),
+            Case.sla_outcome.in_(("met", "missed")),
+            # received_on >= 1 April, as the index ix_cases_sla_outcome_received_at has it:
+            # received_at from midnight in London that day (received_on is its London date).
+            Case.received_at >= london_start(reporting_year_start(today)),
+        )
+        .group_by(Case.sla_outcome)
+    )
     counts: dict[str, int] = {}
     open_count = 0
-    for name, is_open, n in db.session.execute(
-        db.select(rows.c.status, rows.c.open, func.count()).group_by(rows.c.status, rows.c.open)
-    ).tuples():
+    for name, is_open, n in db.session.execute(union_all(running_counts, finished_counts)).tuples():
         counts[str(name)] = counts.get(str(name), 0) + int(n)
         open_count += int(n) if is_open else 0
     return counts, open_count

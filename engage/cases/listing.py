@@ -105,7 +105,9 @@ class CaseFilters:
             query = query.where(Case.received_on <= self.received_to)
         if self.sort == "received":
             return query.order_by(Case.received_at.desc(), Case.id.desc())
-        if self.sla in ("in_time", "due_soon", "overdue"):  # running cases only
+        if self.sla:  # running cases only, or finished ones only: FINISHED_LAST is constant
+            # (read in order from ix_cases_running_next_deadline or
+            # ix_cases_finished_next_deadline)
             return query.order_by(clock.next_deadline_expr(), Case.received_at, Case.id)
         # Open cases first by next deadline, then the finished ones (index ix_cases_open_first).
         return query.order_by(FINISHED_LAST, clock.next_deadline_expr(), Case.received_at, Case.id)

@@ -18,6 +18,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
+from engage.auth.models import User
 from engage.auth.permissions import deny, public, requires
 from engage.calendar import LONDON, london_date
 from engage.cases import clock
@@ -114,16 +115,23 @@ def contact_confirmation():
 
 
 def _assignees() -> list:
+    """(id, name) of the people a case can be assigned to, for the filter: columns, not
+    accounts with their roles."""
     from engage.auth.models import User, UserRole
 
     return list(
         db.session.execute(
-            db.select(User)
-            .join(UserRole)
-            .where(UserRole.role.in_(["producer", "cso", "chief_statistician"]), User.active)
-            .distinct()
+            db.select(User.id, User.name)
+            .where(
+                User.active,
+                User.id.in_(
+                    db.select(UserRole.user_id).where(
+                        UserRole.role.in_(["producer", "cso", "chief_statistician"])
+                    )
+                ),
+            )
             .order_by(User.name)
-        ).scalars()
+        )
     )
 
 
@@ -136,7 +144,11 @@ def case_list():
     filters = CaseFilters.from_args(request.args)
     today = today_london()
     cal = clock.current_calendar()
-    page = paginate(filters.query(user, today, cal), per_page=25, reversible=True)  # ends with id
+    # The assignee's name in the same query; their roles only if something asks for them.
+    query = filters.query(user, today, cal).options(
+        joinedload(Case.assigned_to).load_only(User.name).lazyload(User.role_rows)
+    )
+    page = paginate(query, per_page=25, reversible=True)  # the order ends with id
     rows = [
         (case, clock.sla_status(case, today, cal), clock.next_deadline(case)) for case in page.items
     ]

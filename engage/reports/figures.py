@@ -30,13 +30,13 @@ answer). Timeliness uses the deadlines stored on each case and the SLA clock of
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, or_, select
 
 from engage.auth.models import User
+from engage.calendar import LONDON, london_start
 from engage.cases.models import Case
 from engage.consultations.models import Consultation, ConsultationResponse
 from engage.consultations.rules import RESPONSE_DUE_DAYS
@@ -62,7 +62,6 @@ from engage.vocab import (
     USER_CATEGORY_SHORT,
 )
 
-LONDON = ZoneInfo("Europe/London")
 HELD_STATES = ("open", "closed", "response_published")
 TRANSFER_LABELS = {
     "foi": "Freedom of Information team",
@@ -114,11 +113,6 @@ def parse_year(text: str) -> int:
 
 def year_bounds(year_start: int) -> tuple[date, date]:
     return date(year_start, 4, 1), date(year_start + 1, 3, 31)
-
-
-def london_start(day: date) -> datetime:
-    """The UTC moment a London calendar day begins."""
-    return datetime.combine(day, time(0), tzinfo=LONDON).astimezone(UTC)
 
 
 def current_year_start(today: date) -> int:
