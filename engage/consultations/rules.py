@@ -68,6 +68,21 @@ def response_due_on(closes_on: date) -> date:
     return closes_on + timedelta(days=RESPONSE_DUE_DAYS)
 
 
+def latest_closing_to_publish(today: date) -> date:
+    """The latest closing date whose response is, on `today`, due soon or overdue: a closed
+    consultation needs its response published soon when it closed on or before this date.
+
+    `response_status(closes_on, today) != "in_time"` exactly when `closes_on` is on or before
+    it, so the dashboard can select these consultations in SQL."""
+    return today - timedelta(days=RESPONSE_DUE_DAYS - DUE_SOON_DAYS)
+
+
+def latest_closing_overdue(today: date) -> date:
+    """The latest closing date whose response is, on `today`, overdue (`response_status` is
+    "overdue" exactly when `closes_on` is on or before it)."""
+    return today - timedelta(days=RESPONSE_DUE_DAYS + 1)
+
+
 def response_status(closes_on: date, today: date) -> str:
     """'in_time', 'due_soon' (due within 2 weeks) or 'overdue' for an unpublished response."""
     due = response_due_on(closes_on)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, or_
+from sqlalchemy import ColumnElement, Select, or_
 
 from engage import audit, slugs
 from engage.auth.models import User
@@ -72,16 +72,27 @@ def require_manager(user: User, consultation: Consultation) -> None:
         raise NotAllowed("consultation:not-yours")
 
 
-def manageable(user: User) -> Select:
-    """The consultations this user may see and manage, newest first."""
-    query = db.select(Consultation).order_by(Consultation.opens_on.desc(), Consultation.id.desc())
-    if is_office(user):
-        return query
-    owned = db.select(output_producers.c.output_id).where(output_producers.c.user_id == user.id)
+def managed_by(user_id: Any) -> ColumnElement[bool]:
+    """The condition on `Consultation` for the ones a producer may manage: drafted by them or
+    affecting an output they own. `user_id` is an id or a bound parameter."""
+    owned = db.select(output_producers.c.output_id).where(output_producers.c.user_id == user_id)
     mine = db.select(consultation_outputs.c.consultation_id).where(
         consultation_outputs.c.output_id.in_(owned)
     )
-    return query.where(or_(Consultation.created_by_id == user.id, Consultation.id.in_(mine)))
+    return or_(Consultation.created_by_id == user_id, Consultation.id.in_(mine))
+
+
+def manageable_clause(user: User) -> ColumnElement[bool] | None:
+    """The condition on `Consultation` for the ones this user may see and manage, or None when
+    they may see every one (the office)."""
+    return None if is_office(user) else managed_by(user.id)
+
+
+def manageable(user: User) -> Select:
+    """The consultations this user may see and manage, newest first."""
+    query = db.select(Consultation).order_by(Consultation.opens_on.desc(), Consultation.id.desc())
+    clause = manageable_clause(user)
+    return query if clause is None else query.where(clause)
 
 
 def output_choices(user: User) -> list[Output]:

@@ -47,8 +47,37 @@ def _field_error(form: Any, error: ConsultationError, fallback: str) -> None:
 @bp.route("/staff/consultations")
 @requires("draft_consultations")
 def staff_list():
-    page = paginate(service.manageable(_me()), per_page=25)
-    return render_template("consultations/staff-list.html", page=page, today=london_date(utcnow()))
+    """The consultations this person manages, newest first; with `?response=due`, only the
+    closed ones whose response is due within two weeks or overdue, longest waiting first (the
+    dashboard links here). Rows of the columns shown, not whole consultations."""
+    today = london_date(utcnow())
+    responses_due = request.args.get("response") == "due"
+    query = db.select(
+        Consultation.slug,
+        Consultation.title,
+        Consultation.state,
+        Consultation.opens_on,
+        Consultation.closes_on,
+    )
+    clause = service.manageable_clause(_me())
+    if clause is not None:
+        query = query.where(clause)
+    if responses_due:
+        query = query.where(
+            Consultation.state == "closed",
+            Consultation.closes_on <= rules.latest_closing_to_publish(today),
+        ).order_by(Consultation.closes_on, Consultation.id)
+    else:
+        query = query.order_by(Consultation.opens_on.desc(), Consultation.id.desc())
+    page = paginate(query, per_page=25, scalars=False)
+    return render_template(
+        "consultations/staff-list.html",
+        page=page,
+        today=today,
+        responses_due=responses_due,
+        response_status=rules.response_status,
+        response_due_on=rules.response_due_on,
+    )
 
 
 def _output_choices(form: ConsultationForm) -> None:

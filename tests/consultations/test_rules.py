@@ -70,3 +70,20 @@ def test_response_is_due_12_weeks_after_closing():
     assert rules.response_status(closes, date(2027, 8, 9)) == "due_soon"
     assert rules.response_status(closes, date(2027, 8, 23)) == "due_soon"
     assert rules.response_status(closes, date(2027, 8, 24)) == "overdue"
+
+
+@pytest.mark.parametrize("offset", range(-100, 0))
+def test_latest_closing_dates_agree_with_the_response_status(offset):
+    # The dashboard selects and counts in SQL the consultations that closed on or before these
+    # dates: they must be exactly those whose response is due soon or overdue, and overdue.
+    today = date(2027, 8, 9)
+    closes = today + timedelta(days=offset)
+    selected = closes <= rules.latest_closing_to_publish(today)
+    assert selected == (rules.response_status(closes, today) != "in_time")
+    overdue = closes <= rules.latest_closing_overdue(today)
+    assert overdue == (rules.response_status(closes, today) == "overdue")
+
+
+def test_latest_closing_dates_are_ten_weeks_and_twelve_weeks_and_a_day_before_today():
+    assert rules.latest_closing_to_publish(date(2027, 8, 9)) == date(2027, 5, 31)
+    assert rules.latest_closing_overdue(date(2027, 8, 24)) == date(2027, 5, 31)
