@@ -2,16 +2,23 @@
 
 `smtp_sink` starts it on a free port of 127.0.0.1 and points the app's SMTP settings at it. The
 sink records every accepted message; set `.mode` to "tempfail" (451) or "permfail" (550) to make
-it refuse recipients, or `.stop()` / `.start()` it to take it down and bring it back on the same
-port. Import the fixture in a conftest: `from tests.smtp import smtp_sink  # noqa: F401`.
+it refuse recipients, to "tempfail-data" (451) or "permfail-data" (554) to make it refuse the
+message after its end (the reply to "<CRLF>.<CRLF>"), or to "slow-data" to make it accept the
+message but reply only after `.reply_delay` seconds; or `.stop()` / `.start()` it to take it
+down and bring it back on the same port. `.on_rcpt` and `.on_data` (functions of no arguments,
+run in the server's thread) are called when a recipient arrives and when a complete message has
+arrived, before the reply: a test looks at or changes the database at those moments. A message
+whose end never arrives (the client closed the connection first) is discarded, as RFC 5321 says.
+Import the fixture in a conftest: `from tests.smtp import smtp_sink  # noqa: F401`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 
 import pytest
@@ -29,6 +36,8 @@ class _Handler:
         self.sink = sink
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]
+        if self.sink.on_rcpt is not None:
+            self.sink.on_rcpt()
         if self.sink.mode == "tempfail":
             return "451 4.3.0 Mailbox temporarily unavailable, try again later"
         if self.sink.mode == "permfail":
@@ -37,16 +46,28 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        if self.sink.on_data is not None:
+            self.sink.on_data()
+        if self.sink.mode == "tempfail-data":
+            return "451 4.3.0 Message not accepted now, try again later"
+        if self.sink.mode == "permfail-data":
+            return "554 5.6.0 Message refused"
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         self.sink.messages.append(message)  # type: ignore[arg-type]
         self.sink.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        if self.sink.mode == "slow-data":
+            await asyncio.sleep(self.sink.reply_delay)
         return "250 Message accepted for delivery"
 
 
 class SmtpSink:
     def __init__(self, port: int | None = None) -> None:
         self.port = port or free_port()
-        self.mode = "accept"  # accept | tempfail | permfail
+        # accept | tempfail | permfail | tempfail-data | permfail-data | slow-data
+        self.mode = "accept"
+        self.reply_delay = 2.0
+        self.on_rcpt: Callable[[], None] | None = None
+        self.on_data: Callable[[], None] | None = None
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self._controller: Controller | None = None

@@ -1,15 +1,45 @@
-"""Deliver the outbox: send due rows over SMTP (or the console transport), one row at a time.
+"""Deliver the outbox: send due rows over SMTP (or the console transport), one row at a time,
+exactly once except across a crash in one window of a few milliseconds per email.
 
-Why one row per transaction: each row is claimed (`SELECT ... FOR UPDATE SKIP LOCKED` on
-PostgreSQL) and marked sent in the same short transaction, so two deliverers never send the same
-row, and a crash between sending and committing leaves the row queued (sent again later, with the
-same Message-ID so a receiving side can drop the duplicate). On SQLite the scheduler's job lease
-makes the deliverer single.
+Each row goes through phases, each committed before the next starts:
+
+1. **Claim**: status "sending", `claimed_at`, `claim_token` (this run's) and attempts + 1. The row
+   is picked with `SELECT ... FOR UPDATE SKIP LOCKED` on PostgreSQL and claimed by a conditional
+   `UPDATE ... WHERE status = 'queued'`, so two deliverers never claim the same row.
+2. **SMTP**: MAIL FROM, RCPT TO, DATA and the whole message, but not the `<CRLF>.<CRLF>` that
+   ends it. Until the end is sent the server holds nothing: if the connection closes first,
+   RFC 5321 makes it discard the message.
+3. **Finishing**: status "finishing" is committed, and only then is the end of the message sent.
+   If that commit fails (database unreachable) or the row is no longer this run's, the socket is
+   closed without the end (no QUIT either: it would become part of the message), the server
+   discards the message, and the row is left to recovery.
+4. **The server's reply to the end**: 250 -> "sent" (if the database is briefly unreachable the
+   commit is retried with backoff for up to MAIL_SENT_RECORD_SECONDS, 60 s, since we know it
+   went; only then is the row left "finishing"); 4xx -> back to the queue with backoff; 5xx ->
+   failed; no reply at all (connection dropped, timeout) -> "uncertain".
+
+**Recovery**, at the start of every run: a row left "sending" by a run that died is queued again
+(its end of message was never sent, so the server does not have it); a row left "finishing"
+becomes "uncertain" (the server may or may not have it), is logged by id only and is never resent
+automatically: an administrator chooses "Send again" or "Mark as delivered" on
+/staff/admin/outbox. So an email can be sent twice only if an administrator chooses to, and the
+uncertain window is from recording "finishing" to recording the 250: the time the server takes
+to accept one message. The Message-ID (`<outbox-ID@domain>`) is the same on every attempt.
+
+**One run at a time, and safe if not**: the deliver_emails job runs under its database lock
+(engage/scheduler/locks.py; deliver_due has no other caller), so normally no other run owns a
+row that recovery touches. Even so every change after the claim is conditional on the row still
+carrying this run's claim token and an expected status, so two runs at once (a SQLite lease that
+expired during a very long run, or a PostgreSQL advisory lock lost with its connection during a
+database restart) still cannot both send a row: a run whose "sending" row was requeued by the
+other's recovery cannot record "finishing" and withholds the end of the message; a "finishing"
+row marked uncertain by the other's recovery is put right by its owner when the reply arrives.
 
 Failures: an SMTP reply 5xx is permanent (status failed, shown to admins, never retried); 4xx
-replies, refused connections, timeouts and dropped connections are temporary and retried with
-exponential backoff and jitter until MAIL_MAX_ATTEMPTS, then failed. An authentication failure
-is a configuration problem, not a problem with the email, so it is treated as temporary.
+replies, refused connections, timeouts and dropped connections before the end of the message are
+temporary and retried with exponential backoff and jitter until MAIL_MAX_ATTEMPTS, then failed.
+An authentication failure is a configuration problem, not a problem with the email, so it is
+treated as temporary.
 """
 
 from __future__ import annotations
@@ -17,18 +47,23 @@ from __future__ import annotations
 import email.policy
 import logging
 import random
+import re
 import smtplib
+import time
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from flask import current_app
+from sqlalchemy.exc import SQLAlchemyError
 
 from engage.extensions import db
-from engage.mail.models import OutboxEmail
+from engage.mail.models import IN_PROGRESS, OutboxEmail
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +71,14 @@ DEFAULT_MAX_ATTEMPTS = 10
 DEFAULT_BATCH_SIZE = 200
 BACKOFF_BASE_SECONDS = 60
 BACKOFF_CAP_SECONDS = 6 * 3600
+# How long to keep trying to record "sent" after the server's 250 (the database is unreachable).
+DEFAULT_SENT_RECORD_SECONDS = 60
+# The reply to the end of the message may take a while (RFC 5321 suggests waiting 10 minutes):
+# no reply there makes the email uncertain, so wait at least this long for it.
+DEFAULT_END_OF_DATA_TIMEOUT = 60
+# Statuses a run's own row may have after its claim (another run's recovery may have marked a
+# "finishing" row uncertain while this run waited for the reply).
+OWNED = ("sending", "finishing", "uncertain")
 
 
 class TemporaryFailure(Exception):
@@ -46,19 +89,41 @@ class PermanentFailure(Exception):
     """Never retry (5xx reply)."""
 
 
+class ReplyLost(Exception):
+    """The end of the message was sent but no reply came (dropped connection, timeout): the
+    server may or may not have accepted the message."""
+
+
+class EndWithheld(Exception):
+    """The end of the message was not sent: its row could not be marked "finishing" (database
+    unreachable, or the row is no longer this run's). The server discards the message."""
+
+
 @dataclass
 class DeliveryResult:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
+    uncertain: int = 0  # rows this run found or left uncertain, for an administrator
+    requeued: int = 0  # rows an interrupted run left "sending", queued again
     errors: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
-        return f"sent {self.sent}, retrying {self.retrying}, failed {self.failed}"
+        text = f"sent {self.sent}, retrying {self.retrying}, failed {self.failed}"
+        if self.uncertain:
+            text += f", uncertain {self.uncertain}"
+        if self.requeued:
+            text += f", requeued {self.requeued} left by an interrupted run"
+        return text
+
+
+BeforeEnd = Callable[[], None]
 
 
 class Transport(Protocol):
-    def send(self, row: OutboxEmail, message: EmailMessage) -> None: ...
+    def send(self, row: OutboxEmail, message: EmailMessage, before_end: BeforeEnd) -> None:
+        """Send `message`; call `before_end()` just before the end of the message, if the
+        transport has one (an exception from it means: do not send the end)."""
 
     def close(self) -> None: ...
 
@@ -89,7 +154,8 @@ def build_message(row: OutboxEmail) -> EmailMessage:
 
 class ConsoleTransport:
     """Local runs: prints the subject and the recipient's domain (no personal data) and writes
-    the whole message to instance/mail/<id>.eml for inspection."""
+    the whole message to instance/mail/<id>.eml for inspection. There is no end of message to
+    hold back, so a row goes straight from "sending" to "sent"."""
 
     def __init__(self) -> None:
         directory = current_app.config.get("MAIL_CONSOLE_DIR") or (
@@ -98,7 +164,7 @@ class ConsoleTransport:
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
 
-    def send(self, row: OutboxEmail, message: EmailMessage) -> None:
+    def send(self, row: OutboxEmail, message: EmailMessage, before_end: BeforeEnd) -> None:
         path = self.directory / f"{row.id}.eml"
         path.write_bytes(message.as_bytes())
         domain = row.to_address.rpartition("@")[2]
@@ -108,17 +174,76 @@ class ConsoleTransport:
         pass
 
 
+CRLF = b"\r\n"
+
+
+def _fix_eols(data: str) -> str:
+    return re.sub(r"(?:\r\n|\n|\r(?!\n))", "\r\n", data)
+
+
+def _quote_periods(data: bytes) -> bytes:
+    return re.sub(rb"(?m)^\.", b"..", data)
+
+
+class PhasedSMTP(smtplib.SMTP):
+    """smtplib.SMTP whose data() calls `before_end` after sending the whole message and before
+    the `<CRLF>.<CRLF>` that ends it. Everything else (send_message's headers, sendmail's
+    MAIL/RCPT and its handling of the reply) is the standard library's; data() is the standard
+    library's too, split in two, and with a longer wait for the reply to the end."""
+
+    before_end: BeforeEnd | None = None
+    end_sent = False  # the end of the message (or part of it) may have reached the server
+    end_of_data_timeout: float | None = None
+
+    def data(self, msg: Any) -> tuple[int, bytes]:
+        self.end_sent = False
+        self.putcmd("data")
+        code, reply = self.getreply()
+        if self.debuglevel > 0:
+            self._print_debug("data:", (code, reply))  # type: ignore[attr-defined]
+        if code != 354:
+            raise smtplib.SMTPDataError(code, reply)
+        if isinstance(msg, str):
+            msg = _fix_eols(msg).encode("ascii")
+        body = _quote_periods(msg)
+        if body[-2:] != CRLF:
+            body += CRLF
+        self.send(body)
+        if self.before_end is not None:
+            try:
+                self.before_end()
+            except BaseException:
+                # Close without QUIT: anything sent now would become part of the message. With
+                # no end of message, the server discards what it received.
+                self.close()
+                raise
+        self.end_sent = True
+        previous = self.sock.gettimeout() if self.sock is not None else None
+        if self.end_of_data_timeout and self.sock is not None and previous is not None:
+            self.sock.settimeout(max(previous, self.end_of_data_timeout))
+        self.send(b"." + CRLF)
+        code, reply = self.getreply()
+        if self.debuglevel > 0:
+            self._print_debug("data:", (code, reply))  # type: ignore[attr-defined]
+        if self.sock is not None:
+            self.sock.settimeout(previous)
+        return code, reply
+
+
 class SmtpTransport:
     """One SMTP connection per delivery run, opened lazily and reopened after an error."""
 
     def __init__(self) -> None:
         self.config = current_app.config
-        self.connection: smtplib.SMTP | None = None
+        self.connection: PhasedSMTP | None = None
 
-    def _connect(self) -> smtplib.SMTP:
+    def _connect(self) -> PhasedSMTP:
         config = self.config
-        connection = smtplib.SMTP(
+        connection = PhasedSMTP(
             config["SMTP_HOST"], int(config["SMTP_PORT"]), timeout=float(config["SMTP_TIMEOUT"])
+        )
+        connection.end_of_data_timeout = float(
+            config.get("SMTP_END_OF_DATA_TIMEOUT", DEFAULT_END_OF_DATA_TIMEOUT)
         )
         try:
             if config["SMTP_STARTTLS"]:
@@ -130,11 +255,19 @@ class SmtpTransport:
             raise
         return connection
 
-    def send(self, row: OutboxEmail, message: EmailMessage) -> None:
+    def send(self, row: OutboxEmail, message: EmailMessage, before_end: BeforeEnd) -> None:
+        # One recipient per message: if it is refused, sendmail raises before DATA; once the
+        # server has answered 250 to the end of the message, the email has gone.
+        connection: PhasedSMTP | None = None
         try:
             if self.connection is None:
                 self.connection = self._connect()
-            refused = self.connection.send_message(message)
+            connection = self.connection
+            connection.before_end = before_end
+            connection.send_message(message)
+        except EndWithheld:
+            self.connection = None  # data() closed the socket without the end of the message
+            raise
         except smtplib.SMTPRecipientsRefused as error:
             self.close()
             code, reply = next(iter(error.recipients.values()))
@@ -143,14 +276,25 @@ class SmtpTransport:
             self.close()
             raise TemporaryFailure(f"SMTP authentication failed: {error.smtp_code}") from error
         except smtplib.SMTPResponseException as error:
+            # A reply, even to the end of the message: 4xx or 5xx there means not accepted.
             self.close()
             raise _classify(error.smtp_code, error.smtp_error) from error
         except (TimeoutError, smtplib.SMTPException, OSError) as error:
+            ended = connection is not None and connection.end_sent
             self.close()
-            raise TemporaryFailure(f"{type(error).__name__}: {error}") from error
-        if refused:
-            code, reply = next(iter(refused.values()))
-            raise _classify(code, reply)
+            detail = f"{type(error).__name__}: {error}"
+            if ended:
+                raise ReplyLost(f"No reply after the end of the message ({detail})") from error
+            raise TemporaryFailure(detail) from error
+        except BaseException:
+            # Unexpected: never reuse a connection in an unknown state (and send no QUIT).
+            self.connection = None
+            if connection is not None:
+                connection.close()
+            raise
+        finally:
+            if connection is not None:
+                connection.before_end = None
 
     def close(self) -> None:
         if self.connection is not None:
@@ -186,67 +330,277 @@ def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
     return timedelta(seconds=step * jitter)
 
 
-def _claim_next(now: datetime, skip: set[int]) -> OutboxEmail | None:
-    query = (
-        db.select(OutboxEmail)
-        .where(OutboxEmail.status == "queued", OutboxEmail.next_attempt_at <= now)
-        .order_by(OutboxEmail.next_attempt_at, OutboxEmail.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    )
-    if skip:
-        query = query.where(OutboxEmail.id.not_in(skip))
-    return db.session.execute(query).scalar_one_or_none()
+def _rollback_quietly() -> None:
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:  # the connection is gone; the session starts afresh next time
+        log.debug("rollback failed", exc_info=True)
+
+
+def _move(row_id: int, token: str, from_statuses: tuple[str, ...], **values: Any) -> bool:
+    """Change this run's row if it still has this run's claim token and one of
+    `from_statuses`; commit. True when the row was changed."""
+    changed = db.session.execute(
+        db.update(OutboxEmail)
+        .where(
+            OutboxEmail.id == row_id,
+            OutboxEmail.claim_token == token,
+            OutboxEmail.status.in_(from_statuses),
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    db.session.commit()
+    return bool(changed == 1)
+
+
+def _claim_next(now: datetime, skip: set[int], token: str) -> OutboxEmail | None:
+    """Claim the next due row for this run (status "sending", committed), or None."""
+    while True:
+        query = (
+            db.select(OutboxEmail.id)
+            .where(OutboxEmail.status == "queued", OutboxEmail.next_attempt_at <= now)
+            .order_by(OutboxEmail.next_attempt_at, OutboxEmail.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        if skip:
+            query = query.where(OutboxEmail.id.not_in(skip))
+        row_id = db.session.execute(query).scalar_one_or_none()
+        if row_id is None:
+            db.session.commit()
+            return None
+        claimed = db.session.execute(
+            db.update(OutboxEmail)
+            .where(OutboxEmail.id == row_id, OutboxEmail.status == "queued")
+            .values(
+                status="sending",
+                claimed_at=now,
+                claim_token=token,
+                attempts=OutboxEmail.attempts + 1,
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount  # type: ignore[attr-defined]
+        db.session.commit()
+        if claimed == 1:
+            return db.session.get(OutboxEmail, row_id)
+        skip.add(row_id)  # another deliverer took it between our SELECT and UPDATE
+
+
+def recover_interrupted(now: datetime, max_attempts: int | None = None) -> tuple[int, int]:
+    """Rows a delivery run left in progress when it died. "sending" -> queued, due now (the end
+    of the message was never sent, so the server discarded it), or failed once the attempts
+    are used up; "finishing" -> uncertain (the server may or may not have it; never resent
+    automatically). Logs ids only. Commits. Returns (requeued or failed, uncertain)."""
+    if max_attempts is None:
+        max_attempts = int(current_app.config.get("MAIL_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
+    rows = db.session.execute(
+        db.select(OutboxEmail.id, OutboxEmail.status, OutboxEmail.claim_token, OutboxEmail.attempts)
+        .where(OutboxEmail.status.in_(IN_PROGRESS))
+        .order_by(OutboxEmail.id)
+    ).all()
+    requeued = uncertain = 0
+    for row_id, status, token, attempts in rows:
+        values: dict[str, Any]
+        if status == "finishing":
+            values = {
+                "status": "uncertain",
+                "last_error": "Delivery stopped after the end of the message was sent (or about "
+                "to be) and before the mail server's reply was recorded: it may or may not "
+                "have been delivered",
+            }
+        elif attempts >= max_attempts:
+            values = {
+                "status": "failed",
+                "failed_at": now,
+                "last_error": f"Delivery stopped before the message was complete, "
+                f"{attempts} attempts in all",
+            }
+        else:
+            values = {
+                "status": "queued",
+                "next_attempt_at": now,
+                "last_error": "Delivery stopped before the message was complete (the mail "
+                "server discarded it); sending again",
+            }
+        changed = db.session.execute(
+            db.update(OutboxEmail)
+            .where(
+                OutboxEmail.id == row_id,
+                OutboxEmail.status == status,
+                OutboxEmail.claim_token.is_not_distinct_from(token),
+            )
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        ).rowcount  # type: ignore[attr-defined]
+        if changed != 1:
+            continue
+        if status == "finishing":
+            uncertain += 1
+            log.warning(
+                "email %s is uncertain: its delivery run stopped between the end of the message "
+                "and recording the reply; not resent, an administrator decides",
+                row_id,
+            )
+        else:
+            requeued += 1
+            log.warning(
+                "email %s: its delivery run stopped before the end of the message; %s",
+                row_id,
+                "queued again" if values["status"] == "queued" else "failed: attempts used up",
+            )
+    db.session.commit()
+    return requeued, uncertain
+
+
+def _pause_for_tests(phase: str) -> None:
+    """Tests only (ignored unless TESTING): MAIL_TEST_PAUSE = {"phase": "claimed" | "finishing"
+    | "accepted", "marker": path, "seconds": n} writes the marker file and sleeps at that phase,
+    so a test can SIGKILL the deliverer exactly there."""
+    setting = current_app.config.get("MAIL_TEST_PAUSE")
+    if not setting or not current_app.testing or setting.get("phase") != phase:
+        return
+    Path(setting["marker"]).write_text(phase)
+    time.sleep(float(setting.get("seconds", 30)))
+
+
+def _record_sent(row_id: int, token: str, now: datetime) -> None:
+    """The server accepted the message: record it, retrying with backoff while the database is
+    unreachable (the fact is kept here meanwhile) for up to MAIL_SENT_RECORD_SECONDS. If it
+    still cannot, the error is raised and the row stays "finishing" (uncertain next run)."""
+    window = float(current_app.config.get("MAIL_SENT_RECORD_SECONDS", DEFAULT_SENT_RECORD_SECONDS))
+    deadline = time.monotonic() + window
+    delay = 0.25
+    while True:
+        try:
+            # "sent" included: a commit whose reply was lost may have gone through.
+            recorded = _move(row_id, token, (*OWNED, "sent"), status="sent", sent_at=now)
+        except SQLAlchemyError as error:
+            _rollback_quietly()
+            if time.monotonic() + delay > deadline:
+                log.error(
+                    "email %s was accepted by the mail server but could not be recorded as sent "
+                    "for %.0f s; it stays 'finishing' and the next run marks it uncertain",
+                    row_id,
+                    window,
+                )
+                raise
+            log.warning(
+                "email %s was accepted by the mail server; recording it failed (%s), "
+                "trying again in %.2f s",
+                row_id,
+                type(error).__name__,
+                delay,
+            )
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
+            continue
+        if not recorded:
+            log.warning(
+                "email %s was accepted by the mail server, but an administrator or another run "
+                "had changed its row; left as it is",
+                row_id,
+            )
+        return
+
+
+def _deliver_one(
+    row: OutboxEmail,
+    transport: Transport,
+    now: datetime,
+    token: str,
+    max_attempts: int,
+    result: DeliveryResult,
+) -> None:
+    """Send one claimed row and record the outcome (see the phases in the module docstring)."""
+    row_id, attempts = row.id, row.attempts
+    message = build_message(row)
+    _pause_for_tests("claimed")
+
+    def before_end() -> None:
+        try:
+            ours = _move(row_id, token, ("sending",), status="finishing")
+        except SQLAlchemyError as error:
+            _rollback_quietly()
+            log.warning(
+                "email %s: could not record 'finishing' (%s); the end of the message was not "
+                "sent and the server discards it",
+                row_id,
+                type(error).__name__,
+            )
+            raise EndWithheld("database unavailable") from error
+        if not ours:
+            raise EndWithheld("the row is no longer this run's")
+        _pause_for_tests("finishing")
+
+    try:
+        transport.send(row, message, before_end)
+    except EndWithheld as withheld:
+        if isinstance(withheld.__cause__, SQLAlchemyError):
+            raise withheld.__cause__ from withheld  # the database is down: end this run
+        log.warning("email %s was taken over by another delivery run; not sent by this one", row_id)
+        return
+    except PermanentFailure as error:
+        detail = str(error)[:2000]
+        _move(row_id, token, OWNED, status="failed", failed_at=now, last_error=detail)
+        result.failed += 1
+        result.errors.append(f"{row_id}: {error}")
+        log.warning("email %s failed permanently: %s", row_id, error)
+    except TemporaryFailure as error:
+        detail = str(error)[:2000]
+        if attempts >= max_attempts:
+            _move(row_id, token, OWNED, status="failed", failed_at=now, last_error=detail)
+            result.failed += 1
+            log.warning("email %s failed after %s attempts", row_id, attempts)
+        else:
+            _move(
+                row_id,
+                token,
+                OWNED,
+                status="queued",
+                next_attempt_at=now + backoff(attempts),
+                last_error=detail,
+            )
+            result.retrying += 1
+            log.info("email %s will be retried: %s", row_id, error)
+        result.errors.append(f"{row_id}: {error}")
+    except ReplyLost as error:
+        _move(row_id, token, ("finishing",), status="uncertain", last_error=str(error)[:2000])
+        result.uncertain += 1
+        result.errors.append(f"{row_id}: {error}")
+        log.warning(
+            "email %s is uncertain: no reply after the end of the message; not resent, an "
+            "administrator decides",
+            row_id,
+        )
+    else:
+        _pause_for_tests("accepted")
+        _record_sent(row_id, token, now)
+        result.sent += 1
 
 
 def deliver_due(now: datetime, *, limit: int | None = None) -> DeliveryResult:
-    """Send every queued email whose next attempt is due at `now` (up to a batch size)."""
+    """Recover rows an interrupted run left in progress, then send every queued email whose
+    next attempt is due at `now` (up to a batch size)."""
     config = current_app.config
     max_attempts = int(config.get("MAIL_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
     limit = limit or int(config.get("MAIL_BATCH_SIZE", DEFAULT_BATCH_SIZE))
     result = DeliveryResult()
+    token = uuid.uuid4().hex
+    db.session.commit()  # start from a clean transaction: each phase is its own
+    result.requeued, result.uncertain = recover_interrupted(now, max_attempts)
     transport = make_transport()
     tried: set[int] = set()
-    db.session.commit()  # start from a clean transaction: each claim is its own
     try:
         for _ in range(limit):
-            row = _claim_next(now, tried)
+            row = _claim_next(now, tried, token)
             if row is None:
                 break
             tried.add(row.id)
-            try:
-                transport.send(row, build_message(row))
-            except PermanentFailure as error:
-                row.attempts += 1
-                row.status = "failed"
-                row.failed_at = now
-                row.last_error = str(error)[:2000]
-                result.failed += 1
-                result.errors.append(f"{row.id}: {error}")
-                log.warning("email %s failed permanently: %s", row.id, error)
-            except TemporaryFailure as error:
-                row.attempts += 1
-                row.last_error = str(error)[:2000]
-                if row.attempts >= max_attempts:
-                    row.status = "failed"
-                    row.failed_at = now
-                    result.failed += 1
-                    log.warning("email %s failed after %s attempts", row.id, row.attempts)
-                else:
-                    row.next_attempt_at = now + backoff(row.attempts)
-                    result.retrying += 1
-                    log.info("email %s will be retried: %s", row.id, error)
-                result.errors.append(f"{row.id}: {error}")
-            else:
-                row.attempts += 1
-                row.status = "sent"
-                row.sent_at = now
-                row.last_error = None
-                result.sent += 1
-            db.session.commit()
+            _deliver_one(row, transport, now, token, max_attempts, result)
     finally:
         transport.close()
-        db.session.rollback()
+        _rollback_quietly()
     return result
 
 

@@ -1,4 +1,17 @@
-"""The email outbox: every email is a row written in the same transaction as its cause."""
+"""The email outbox: every email is a row written in the same transaction as its cause.
+
+Statuses (see engage/mail/delivery.py for the delivery phases):
+
+- queued: waiting to be sent (again) at next_attempt_at;
+- sending: claimed by a delivery run (claimed_at, claim_token); the end of the message has not
+  been sent, so the mail server cannot have it;
+- finishing: recorded just before the end of the message is sent; the server's answer is
+  awaited;
+- sent: the server accepted it (250); failed: refused for good, or too many temporary failures;
+- uncertain: the deliverer stopped (or lost the connection) between the end of the message and
+  recording the server's answer, so the server may or may not have it. Never resent
+  automatically: an administrator chooses "Send again" or "Mark as delivered".
+"""
 
 from __future__ import annotations
 
@@ -9,6 +22,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from engage.db_types import UTCDateTime, utcnow
 from engage.extensions import Model
+
+STATUSES = ("queued", "sending", "finishing", "sent", "uncertain", "failed")
+IN_PROGRESS = ("sending", "finishing")
 
 
 class OutboxEmail(Model):
@@ -24,10 +40,14 @@ class OutboxEmail(Model):
     template: Mapped[str] = mapped_column(String(80))
     # Unique: the database itself refuses a second email for the same reason.
     dedup_key: Mapped[str | None] = mapped_column(String(200), unique=True)
-    status: Mapped[str] = mapped_column(String(20), default="queued")  # queued, sent, failed
+    status: Mapped[str] = mapped_column(String(20), default="queued")  # STATUSES
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     body_removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when a delivery run claims the row (status sending). The token names the run: every
+    # later change by that run requires it, so a run that lost its row changes nothing.
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claim_token: Mapped[str | None] = mapped_column(String(32))

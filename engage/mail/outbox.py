@@ -92,13 +92,15 @@ class RetryRefused(Exception):
 
 
 def retry_failed_email(row: OutboxEmail, actor: Any) -> None:
-    """An administrator sends a failed email again: back to the queue, due now. Commits."""
+    """An administrator sends a failed or uncertain email again: back to the queue, due now.
+    Commits. (An uncertain email may already have been delivered: the administrator decides.)"""
     from engage import audit
 
-    if row.status != "failed":
-        raise RetryRefused("Only a failed email can be sent again")
+    if row.status not in ("failed", "uncertain"):
+        raise RetryRefused("Only a failed or uncertain email can be sent again")
     if row.body_text is None:
         raise RetryRefused("This email's text has been removed, so it cannot be sent again")
+    previous = row.status
     row.status = "queued"
     row.failed_at = None
     row.next_attempt_at = utcnow()
@@ -108,6 +110,26 @@ def retry_failed_email(row: OutboxEmail, actor: Any) -> None:
         actor=actor,
         object_type="outbox_email",
         object_id=row.id,
-        detail={"last_error": (row.last_error or "")[:200]},
+        detail={"from_status": previous, "last_error": (row.last_error or "")[:200]},
+    )
+    db.session.commit()
+
+
+def mark_email_delivered(row: OutboxEmail, actor: Any) -> None:
+    """An administrator has checked that an uncertain email did reach the mail server (its
+    logs, or the recipient): record it as sent, as of the attempt, so it is never resent.
+    Commits."""
+    from engage import audit
+
+    if row.status != "uncertain":
+        raise RetryRefused("Only an uncertain email can be marked as delivered")
+    row.status = "sent"
+    row.sent_at = row.claimed_at or utcnow()
+    audit.record(
+        "email.mark_delivered",
+        actor=actor,
+        object_type="outbox_email",
+        object_id=row.id,
+        detail={"from_status": "uncertain", "last_error": (row.last_error or "")[:200]},
     )
     db.session.commit()

@@ -8,13 +8,23 @@ from flask_login import current_user
 from engage.auth.permissions import requires
 from engage.db_types import utcnow
 from engage.extensions import db
+from engage.mail.delivery import message_id
 from engage.mail.models import OutboxEmail
-from engage.mail.outbox import RetryRefused, retry_failed_email
+from engage.mail.outbox import RetryRefused, mark_email_delivered, retry_failed_email
 from engage.pagination import paginate
 
 bp = Blueprint("mail", __name__, url_prefix="/staff/admin")
 
-OUTBOX_TABS = {"queued": "Queued", "sent": "Sent", "failed": "Failed"}
+OUTBOX_TABS = {
+    "queued": "Queued",
+    "sending": "Being sent",
+    "sent": "Sent",
+    "uncertain": "Uncertain",
+    "failed": "Failed",
+}
+# The "Being sent" tab: claimed by a delivery run ("sending"), or waiting for the mail server's
+# reply to the end of the message ("finishing").
+TAB_STATUSES = {"sending": ("sending", "finishing")}
 
 
 @bp.route("/outbox")
@@ -25,33 +35,77 @@ def outbox():
         status = "queued"
     order = {
         "queued": (OutboxEmail.next_attempt_at, OutboxEmail.id),
+        "sending": (OutboxEmail.claimed_at, OutboxEmail.id),
         "sent": (OutboxEmail.sent_at.desc(), OutboxEmail.id.desc()),
+        "uncertain": (OutboxEmail.claimed_at.desc(), OutboxEmail.id.desc()),
         "failed": (OutboxEmail.failed_at.desc(), OutboxEmail.id.desc()),
     }[status]
-    page = paginate(db.select(OutboxEmail).where(OutboxEmail.status == status).order_by(*order))
-    counts = dict(
+    statuses = TAB_STATUSES.get(status, (status,))
+    page = paginate(db.select(OutboxEmail).where(OutboxEmail.status.in_(statuses)).order_by(*order))
+    by_status = dict(
         db.session.execute(
             db.select(OutboxEmail.status, db.func.count()).group_by(OutboxEmail.status)
         ).all()
     )
+    counts = {
+        tab: sum(by_status.get(s, 0) for s in TAB_STATUSES.get(tab, (tab,))) for tab in OUTBOX_TABS
+    }
     return render_template(
-        "mail/outbox.html", page=page, status=status, tabs=OUTBOX_TABS, counts=counts
+        "mail/outbox.html",
+        page=page,
+        status=status,
+        tabs=OUTBOX_TABS,
+        counts=counts,
+        message_id=message_id,
     )
+
+
+def _locked_email(email_id: int) -> OutboxEmail:
+    # Locked (PostgreSQL) until the decision commits, so two administrators deciding at once
+    # see each other's decision instead of overwriting it.
+    row = db.session.get(OutboxEmail, email_id, with_for_update=True)
+    if row is None:
+        abort(404)
+    return row
 
 
 @bp.route("/outbox/<int:email_id>/retry", methods=["POST"])
 @requires("view_outbox")
 def outbox_retry(email_id: int):
-    row = db.session.get(OutboxEmail, email_id)
-    if row is None:
-        abort(404)
+    row = _locked_email(email_id)
+    previous = row.status
     try:
         retry_failed_email(row, current_user)
     except RetryRefused as error:
+        db.session.rollback()
         flash(str(error), "error")
-        return redirect(url_for("mail.outbox", status=row.status))
+        return redirect(url_for("mail.outbox", status=_tab_of(row.status)))
     flash(f"Email {row.id} to {row.to_address} is queued to be sent again", "success")
-    return redirect(url_for("mail.outbox", status="failed"))
+    return redirect(url_for("mail.outbox", status=previous))
+
+
+@bp.route("/outbox/<int:email_id>/mark-delivered", methods=["POST"])
+@requires("view_outbox")
+def outbox_mark_delivered(email_id: int):
+    row = _locked_email(email_id)
+    try:
+        mark_email_delivered(row, current_user)
+    except RetryRefused as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("mail.outbox", status=_tab_of(row.status)))
+    flash(
+        f"Email {row.id} to {row.to_address} is recorded as delivered and will not be sent again",
+        "success",
+    )
+    return redirect(url_for("mail.outbox", status="uncertain"))
+
+
+def _tab_of(status: str) -> str:
+    for tab, statuses in TAB_STATUSES.items():
+        if status in statuses:
+            return tab
+    return status if status in OUTBOX_TABS else "queued"
 
 
 @bp.route("/job-runs")
