@@ -4,7 +4,8 @@
 sink records every accepted message; set `.mode` to "tempfail" (451) or "permfail" (550) to make
 it refuse recipients, to "tempfail-data" (451) or "permfail-data" (554) to make it refuse the
 message after its end (the reply to "<CRLF>.<CRLF>"), or to "slow-data" to make it accept the
-message but reply only after `.reply_delay` seconds; or `.stop()` / `.start()` it to take it
+message but reply only after `.reply_delay` seconds, to "drop-at-mail" to make it close the
+connection without a word at the next MAIL FROM (once); or `.stop()` / `.start()` it to take it
 down and bring it back on the same port. `.on_rcpt` and `.on_data` (functions of no arguments,
 run in the server's thread) are called when a recipient arrives and when a complete message has
 arrived, before the reply: a test looks at or changes the database at those moments. A message
@@ -35,6 +36,14 @@ class _Handler:
     def __init__(self, sink: SmtpSink) -> None:
         self.sink = sink
 
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):  # type: ignore[no-untyped-def]
+        if self.sink.mode == "drop-at-mail":  # once: the connection closes without a reply
+            self.sink.mode = "accept"
+            server.transport.close()
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]
         if self.sink.on_rcpt is not None:
             self.sink.on_rcpt()
@@ -63,7 +72,7 @@ class _Handler:
 class SmtpSink:
     def __init__(self, port: int | None = None) -> None:
         self.port = port or free_port()
-        # accept | tempfail | permfail | tempfail-data | permfail-data | slow-data
+        # accept | tempfail | permfail | tempfail-data | permfail-data | slow-data | drop-at-mail
         self.mode = "accept"
         self.reply_delay = 2.0
         self.on_rcpt: Callable[[], None] | None = None

@@ -264,6 +264,7 @@ class SmtpTransport:
                 self.connection = self._connect()
             connection = self.connection
             connection.before_end = before_end
+            connection.end_sent = False  # not this message's end yet (a reused connection)
             connection.send_message(message)
         except EndWithheld:
             self.connection = None  # data() closed the socket without the end of the message

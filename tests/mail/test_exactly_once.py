@@ -406,6 +406,24 @@ def test_the_reply_to_the_end_of_the_message_is_awaited_longer_than_other_replie
     assert _rows()[0].status == "sent"
 
 
+def test_a_connection_dropped_before_the_next_message_is_a_temporary_failure(app, smtp_sink):
+    """The second message on a reused connection: the server closes it at MAIL FROM. Nothing of
+    that message was ended, so it is retried (not uncertain), and sent once."""
+    _queue(2)
+
+    def drop_at_the_next_mail() -> None:
+        smtp_sink.mode = "drop-at-mail"
+
+    smtp_sink.on_data = drop_at_the_next_mail
+    result = deliver_due(T0)
+    smtp_sink.on_data = None
+    assert (result.sent, result.retrying, result.uncertain) == (1, 1, 0)
+    first, second = _rows()
+    assert first.status == "sent" and second.status == "queued"
+    assert deliver_due(second.next_attempt_at).sent == 1
+    assert sorted(smtp_sink.recipients()) == ["person0@example.gov.uk", "person1@example.gov.uk"]
+
+
 # ------------------------------------------------------------------ two runs at once
 
 
