@@ -372,6 +372,8 @@ def apply_import(output: Output, raw_rows: list[dict[str, Any]], actor: Any) -> 
             {
                 "output_id": output.id,
                 "stakeholder_id": stakeholder.id,
+                "stakeholder_name": stakeholder.name,  # copies (see LogEntry)
+                "stakeholder_category": stakeholder.category,
                 "engagement_level": row.data["engagement_level"],
                 "uses": row.data["uses"],
                 "source": row.data["source"],

@@ -17,7 +17,7 @@ from engage import audit
 from engage.calendar import london_date
 from engage.db_types import utcnow
 from engage.extensions import db
-from engage.outputs.models import Contact, LogEntry, Output, Stakeholder
+from engage.outputs.models import LOG_NAME_ORDER, Contact, LogEntry, Output, Stakeholder
 from engage.outputs.userlog import find_stakeholder_by_email, normalise_email
 from engage.vocab import (
     CONTACT_CHANNELS,
@@ -61,26 +61,38 @@ class LogCounts:
 
 
 def log_counts(output_id: int) -> LogCounts:
-    """One grouped query, whatever the size of the log."""
+    """One grouped query, read from the index (output, category, level) alone."""
     rows = db.session.execute(
-        db.select(Stakeholder.category, LogEntry.engagement_level, func.count())
-        .join(Stakeholder, Stakeholder.id == LogEntry.stakeholder_id)
+        db.select(LogEntry.stakeholder_category, LogEntry.engagement_level, func.count())
         .where(LogEntry.output_id == output_id)
-        .group_by(Stakeholder.category, LogEntry.engagement_level)
+        .group_by(LogEntry.stakeholder_category, LogEntry.engagement_level)
     ).all()
     return LogCounts({(c, lv): n for c, lv, n in rows})
 
 
 def log_query(output_id: int, *, category: str | None = None, level: str | None = None) -> Select:
-    """Entries of a log with their stakeholder, in name order, for one page query."""
+    """Rows of a log's page: what the user log lists of each entry and its stakeholder, in name
+    order (the index (output, lower(name), id) gives the order)."""
     query = (
-        db.select(LogEntry, Stakeholder)
+        db.select(
+            LogEntry.id,
+            LogEntry.engagement_level,
+            LogEntry.uses,
+            LogEntry.source,
+            LogEntry.first_contact_on,
+            LogEntry.latest_contact_on,
+            Stakeholder.id.label("stakeholder_id"),
+            Stakeholder.name,
+            Stakeholder.organisation,
+            Stakeholder.category,
+            Stakeholder.email,
+        )
         .join(Stakeholder, Stakeholder.id == LogEntry.stakeholder_id)
         .where(LogEntry.output_id == output_id)
-        .order_by(func.lower(Stakeholder.name), LogEntry.id)
+        .order_by(*LOG_NAME_ORDER)
     )
     if category in USER_CATEGORIES:
-        query = query.where(Stakeholder.category == category)
+        query = query.where(LogEntry.stakeholder_category == category)
     if level in ENGAGEMENT_LEVELS:
         query = query.where(LogEntry.engagement_level == level)
     return query

@@ -14,6 +14,7 @@ from engage.db_types import utcnow
 from engage.extensions import db
 from engage.outputs import access, exporting, importing, logs
 from engage.outputs.catalogue import output_by_slug
+from engage.outputs.links import row_link
 from engage.outputs.log_forms import ConfirmForm, ContactForm, ImportForm, LogEntryForm
 from engage.outputs.models import Contact, LogEntry, Output, Stakeholder
 from engage.outputs.spreadsheet import COLUMNS
@@ -78,7 +79,17 @@ def user_log(slug: str):
         per_page=50,
         scalars=False,
         total=listed,
+        reversible=True,  # the name order ends with the entry id
     )
+    editable = access.can_edit_log(_user(), output)
+    links = {"person": row_link("outputs.stakeholder_detail", "stakeholder_id")}
+    if editable:
+        for name, endpoint in (
+            ("edit", "outputs.log_entry_edit"),
+            ("contact", "outputs.contact_new"),
+            ("remove", "outputs.log_entry_remove"),
+        ):
+            links[name] = row_link(endpoint, "entry_id", slug=output.slug)
     return render_template(
         "outputs/user-log.html",
         output=output,
@@ -86,7 +97,8 @@ def user_log(slug: str):
         counts=counts,
         category=category,
         level=level,
-        editable=access.can_edit_log(_user(), output),
+        editable=editable,
+        links=links,
     )
 
 

@@ -184,6 +184,8 @@ def _bulk_log(output_id: int, people: int, contacts: int, start: int) -> None:
             {
                 "output_id": output_id,
                 "stakeholder_id": start + n,
+                "stakeholder_name": f"Person {n}",  # copies of the stakeholder's
+                "stakeholder_category": categories[n % 7],
                 "engagement_level": levels[n % 4],
                 "uses": "Research",
                 "source": "user_request",
