@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask
+from markupsafe import Markup
 
 from engage import vocab
 
@@ -44,9 +47,43 @@ def weekday_date(value: date | None) -> str:
     return f"{value:%A} {value.day} {value:%B %Y}"
 
 
+SLA_TAG_COLOURS = {
+    "in_time": "green",
+    "due_soon": "yellow",
+    "overdue": "red",
+    "met": "blue",
+    "missed": "purple",
+}
+
+
+# Markup.format escapes its arguments.
+_TAG = Markup('<strong class="govuk-tag govuk-tag--{}">{}</strong>')
+_OPTION = Markup('<option value="{}">{}</option>')
+_SELECTED = Markup('<option value="{}" selected>{}</option>')
+
+
+def sla_tag(status: str) -> Markup:
+    """The GOV.UK tag of an SLA status (a list shows one per row: built here, not by a macro)."""
+    colour = SLA_TAG_COLOURS.get(status, "grey")
+    label = vocab.SLA_STATUSES.get(status, status)
+    return _TAG.format(colour, label)
+
+
+def select_options(options: Iterable[tuple[Any, Any]], current: Any) -> Markup:
+    """The <option> elements of a filter's <select>, `current` selected (compared as text).
+    Long lists (every output) are built here rather than by a template loop."""
+    chosen = "" if current is None else str(current)
+    return Markup("").join(
+        (_SELECTED if str(value) == chosen else _OPTION).format(value, text)
+        for value, text in options
+    )
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(govuk_date, "govuk_date")
     app.add_template_filter(govuk_date_short, "govuk_date_short")
     app.add_template_filter(govuk_datetime, "govuk_datetime")
     app.add_template_filter(weekday_date, "weekday_date")
     app.jinja_env.globals["vocab"] = vocab
+    app.jinja_env.globals["sla_tag_html"] = sla_tag
+    app.jinja_env.globals["select_options"] = select_options

@@ -16,7 +16,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from engage.auth.models import User
 from engage.auth.permissions import deny, public, requires
@@ -26,7 +26,7 @@ from engage.cases.access import can_view, record_view, record_views
 from engage.cases.forms import ContactForm, DeadlineCalculatorForm, StaffIntakeForm
 from engage.cases.intake import create_case
 from engage.cases.listing import SORTS, CaseFilters, export_csv
-from engage.cases.models import Case
+from engage.cases.models import Case, CaseEvent
 from engage.cases.workflow import CaseError, allowed_actions
 from engage.db_types import utcnow
 from engage.extensions import db
@@ -229,10 +229,18 @@ def case_new():
 # --- staff: one case --------------------------------------------------------------------------
 
 
-def load_case(reference: str) -> Case:
-    case = db.session.execute(
-        db.select(Case).where(Case.reference == reference)
-    ).scalar_one_or_none()
+def load_case(reference: str, *, with_history: bool = False) -> Case:
+    query = db.select(Case).where(Case.reference == reference)
+    if with_history:  # the case page shows every event and who did it: two queries in all
+        query = query.options(
+            joinedload(Case.output),
+            joinedload(Case.assigned_to).lazyload(User.role_rows),
+            selectinload(Case.history)
+            .joinedload(CaseEvent.actor)
+            .load_only(User.name)
+            .lazyload(User.role_rows),
+        )
+    case = db.session.execute(query).scalar_one_or_none()
     if case is None:
         abort(404)
     if not can_view(current_user, case):
@@ -246,12 +254,13 @@ def case_page(reference: str):
     from engage.cases.action_views import ACTIONS, SLUG_FOR
 
     user = current_user._get_current_object()
-    case = load_case(reference)
+    case = load_case(reference, with_history=True)
     record_view(user, case)
-    db.session.commit()
     today = today_london()
     cal = clock.current_calendar()
-    return render_template(
+    # Rendered before the commit (which would expire every loaded object and so reload them
+    # one by one); the page is only sent once the view of a complaint is recorded.
+    page = render_template(
         "cases/case.html",
         case=case,
         today=today,
@@ -269,6 +278,8 @@ def case_page(reference: str):
         action_titles={spec.name: spec.title for spec in ACTIONS.values()},
         created=request.args.get("created") == "1",
     )
+    db.session.commit()
+    return page
 
 
 @bp.route("/staff/deadline-calculator")
