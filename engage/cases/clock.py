@@ -183,10 +183,16 @@ def sla_filter(status: str, today: date, cal: WorkingCalendar | None = None) -> 
     return _sql_parts(today, due_soon_boundary(today, cal))[status]
 
 
-def sla_status_expr(today: date, cal: WorkingCalendar | None = None) -> Any:
-    """SQL CASE giving each row's overall SLA status (for counting by status in one query)."""
+def sla_status_expr(
+    today: date, cal: WorkingCalendar | None = None, *, running_only: bool = False
+) -> Any:
+    """SQL CASE giving each row's overall SLA status (for counting by status in one query).
+
+    `running_only`: for rows already restricted to running cases (RESPONSE_RUNNING), so the
+    expression reads only the columns of the index ix_cases_running_next_deadline."""
     parts = _sql_parts(today, due_soon_boundary(today, cal))
-    return case(*[(parts[s], s) for s in SLA_ORDER], else_="in_time")
+    statuses = ("due_soon", "overdue") if running_only else SLA_ORDER
+    return case(*[(parts[s], s) for s in statuses], else_="in_time")
 
 
 def next_deadline_expr() -> Any:

@@ -39,7 +39,8 @@ def sla_counts_and_open(user, today: date) -> tuple[dict[str, int], int]:  # typ
 
     The running half is grouped over a subquery so PostgreSQL sees one grouping column, not two
     copies of the CASE expression with their own bound dates."""
-    status = clock.sla_status_expr(today, clock.current_calendar()).label("status")
+    status = clock.sla_status_expr(today, clock.current_calendar(), running_only=True)
+    status = status.label("status")
     running = (
         db.select(status, Case.state.in_(OPEN_STATES).label("open"))
         .where(visible_cases(user), RESPONSE_RUNNING)
