@@ -1,14 +1,16 @@
 """Counts for the staff analysis of a consultation's responses, in a fixed number of queries
 whatever the number of responses or questions.
 
-- `response_summary`: one grouped query gives the responses per category, the total and the
-  largest response id.
+- `response_summary`: one grouped `count(*)` gives the responses per category and the total
+  (read from the index on (consultation, category) alone where the database can).
 - `question_tallies`: one grouped query over the answers gives, per question, how many answered
   and how many chose each combination of options (a handful of groups per question); the
-  options are counted from those groups in Python. Responses and their choices are never
-  changed once sent (anonymisation blanks free text only), so the tallies depend only on which
-  responses exist: they are cached per process (`engage.perfcache`) under the consultation, the
-  number of responses and the largest response id, and recomputed as soon as a response arrives.
+  options are counted from those groups in Python. Responses are only ever added: never
+  deleted, and their category and choices never changed once sent (anonymisation blanks free
+  text only). So the committed responses of a consultation only grow, their number tells
+  which they are, and the tallies depend only on it: they are cached per process
+  (`engage.perfcache`) under the consultation and its number of responses, and recomputed as
+  soon as a response arrives.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Text, cast, func
+from sqlalchemy import Text, bindparam, cast, func
 
 from engage import perfcache
 from engage.consultations.models import (
@@ -32,33 +34,47 @@ from engage.vocab import USER_CATEGORIES
 
 @dataclass(frozen=True)
 class ResponseSummary:
-    total: int
+    total: int  # changes whenever a response arrives (responses are never deleted)
     by_category: dict[str, int]  # every category, zero when none
-    last_id: int  # the largest response id (0 when none): changes whenever a response arrives
 
 
 @dataclass
 class QuestionTally:
-    question: ConsultationQuestion
+    question: Any  # a ConsultationQuestion, or a row of QUESTION_COLUMNS
     answered: int
     options: list[tuple[str, int]]  # for choice questions, every option in order
 
 
+QUESTION_COLUMNS = (
+    ConsultationQuestion.id,
+    ConsultationQuestion.position,
+    ConsultationQuestion.text,
+    ConsultationQuestion.options,
+)
+
+
+def questions_of(consultation: Consultation) -> list[Any]:
+    """The consultation's questions in order, as rows of QUESTION_COLUMNS (what the analysis
+    shows), lighter than loading `consultation.questions`."""
+    return list(
+        db.session.execute(
+            db.select(*QUESTION_COLUMNS)
+            .where(ConsultationQuestion.consultation_id == consultation.id)
+            .order_by(ConsultationQuestion.position)
+        )
+    )
+
+
 def response_summary(consultation: Consultation) -> ResponseSummary:
     rows = db.session.execute(
-        db.select(
-            ConsultationResponse.category,
-            func.count(ConsultationResponse.id),
-            func.max(ConsultationResponse.id),
-        )
+        db.select(ConsultationResponse.category, func.count())
         .where(ConsultationResponse.consultation_id == consultation.id)
         .group_by(ConsultationResponse.category)
     ).all()
-    found = {str(category): int(count) for category, count, _ in rows}
+    found = {str(category): int(count) for category, count in rows}
     return ResponseSummary(
         total=sum(found.values()),
         by_category={key: found.get(key, 0) for key in USER_CATEGORIES},
-        last_id=max((int(last) for _, _, last in rows), default=0),
     )
 
 
@@ -75,17 +91,16 @@ def _answer_groups(consultation_id: int) -> list[tuple[int, str | None, int]]:
 
 
 def question_tallies(
-    consultation: Consultation, summary: ResponseSummary | None = None
+    consultation: Consultation,
+    summary: ResponseSummary | None = None,
+    questions: list[Any] | None = None,
 ) -> list[QuestionTally]:
-    """Per question: how many answered it, and for choice questions the count of each option."""
+    """Per question (`questions`, by default `consultation.questions`): how many answered it,
+    and for choice questions the count of each option."""
     summary = summary or response_summary(consultation)
-    key = (
-        "consultation-tallies",
-        str(db.engine.url),
-        consultation.id,
-        summary.total,
-        summary.last_id,
-    )
+    if questions is None:
+        questions = list(consultation.questions)
+    key = ("consultation-tallies", str(db.engine.url), consultation.id, summary.total)
     groups, _ = perfcache.cached(key, lambda: _answer_groups(consultation.id))
     answered: dict[int, int] = {}
     chosen: dict[tuple[int, str], int] = {}
@@ -101,5 +116,52 @@ def question_tallies(
             answered.get(question.id, 0),
             [(option, chosen.get((question.id, option), 0)) for option in question.options],
         )
-        for question in consultation.questions
+        for question in questions
     ]
+
+
+# The list of responses on the analysis page: plain rows, not ORM objects.
+RESPONSE_COLUMNS = (
+    ConsultationResponse.id,
+    ConsultationResponse.reference,
+    ConsultationResponse.category,
+    ConsultationResponse.submitted_at,
+    ConsultationResponse.name,
+    ConsultationResponse.organisation,
+    ConsultationResponse.email,
+    ConsultationResponse.publish_name,
+    ConsultationResponse.join_log,
+)
+
+
+@dataclass(frozen=True)
+class ListedResponse:
+    response: Any  # a row of RESPONSE_COLUMNS
+    answers: list[tuple[str, str]]  # (question label, answer), in question order
+
+
+# The answers of a page of responses (built once: the statement is the same for every page).
+_PAGE_ANSWERS = (
+    db.select(
+        ConsultationAnswer.response_id,
+        ConsultationAnswer.question_id,
+        ConsultationAnswer.text,
+        ConsultationAnswer.choices,
+    )
+    .where(ConsultationAnswer.response_id.in_(bindparam("response_ids", expanding=True)))
+    .order_by(ConsultationAnswer.response_id, ConsultationAnswer.question_id, ConsultationAnswer.id)
+)
+
+
+def with_answers(rows: list[Any], questions: list[Any]) -> list[ListedResponse]:
+    """The responses of a page with their answers, read in one query: each answer labelled
+    with its question ("1. Text", or "Question" if the question is gone) and given as its text
+    or its choices joined by commas (as the page showed them)."""
+    labels = {q.id: f"{q.position}. {q.text}" for q in questions}
+    answers: dict[int, list[tuple[str, str]]] = {row.id: [] for row in rows}
+    if rows:
+        found = db.session.execute(_PAGE_ANSWERS, {"response_ids": list(answers)})
+        for response_id, question_id, text, choices in found:
+            value = ", ".join(map(str, choices)) if choices is not None else text
+            answers[response_id].append((labels.get(question_id, "Question"), value))
+    return [ListedResponse(row, answers[row.id]) for row in rows]

@@ -209,17 +209,9 @@ class PublishedResponseForm(FlaskForm):
     publish = SubmitField("Publish response", widget=GovSubmitInput())
 
 
-class CategoryFilterForm(FlaskForm):
-    class Meta:
-        csrf = False
-
-    category = RadioField(
-        "Respondent category",
-        widget=GovRadioInput(),
-        choices=[("", "All categories"), *USER_CATEGORIES.items()],
-        default="",
-        validators=[Optional()],
-    )
+# The analysis page's respondent category filter: GOV.UK radios written out in
+# templates/consultations/staff-responses.html, the first ("All categories") checked by default.
+CATEGORY_CHOICES: list[tuple[str, str]] = [("", "All categories"), *USER_CATEGORIES.items()]
 
 
 class RespondentForm(HoneypotForm):

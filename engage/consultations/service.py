@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, or_
+from sqlalchemy.orm import lazyload
 
 from engage import audit, slugs
 from engage.auth.models import User
@@ -47,24 +48,25 @@ def is_office(user: User) -> bool:
     return user.has_role("cso", "chief_statistician")
 
 
-def owned_output_ids(user: User) -> set[int]:
-    return set(
-        db.session.execute(
-            db.select(output_producers.c.output_id).where(output_producers.c.user_id == user.id)
-        ).scalars()
-    )
-
-
 def can_manage(user: User, consultation: Consultation) -> bool:
     """CSO and Chief Statistician: any consultation. A producer: the ones they drafted or that
-    affect an output they own."""
+    affect an output they own (one query, without loading the consultation's outputs)."""
     if is_office(user):
         return True
     if not user.has_role("producer"):
         return False
     if consultation.created_by_id == user.id:
         return True
-    return bool({o.id for o in consultation.outputs} & owned_output_ids(user))
+    shared = (
+        db.select(consultation_outputs.c.output_id)
+        .join(output_producers, output_producers.c.output_id == consultation_outputs.c.output_id)
+        .where(
+            consultation_outputs.c.consultation_id == consultation.id,
+            output_producers.c.user_id == user.id,
+        )
+        .limit(1)
+    )
+    return db.session.execute(shared).first() is not None
 
 
 def require_manager(user: User, consultation: Consultation) -> None:
@@ -104,8 +106,11 @@ def output_choices(user: User) -> list[Output]:
 
 
 def consultation_by_slug(slug: str) -> Consultation | None:
+    """The consultation; its outputs (and their producers) are loaded only if used."""
     return db.session.execute(
-        db.select(Consultation).where(Consultation.slug == slug)
+        db.select(Consultation)
+        .where(Consultation.slug == slug)
+        .options(lazyload(Consultation.outputs))
     ).scalar_one_or_none()
 
 

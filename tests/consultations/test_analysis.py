@@ -3,12 +3,14 @@ response arrives."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from engage import perfcache
-from engage.consultations import analysis, responses
+from engage.consultations import analysis, responses, service
 from tests.consultations.helpers import at, consultation_with_questions
-from tests.factories.auth import cso
+from tests.factories.auth import cso, producer
+from tests.factories.outputs import OutputFactory
 
 
 def _open():  # type: ignore[no-untyped-def]
@@ -67,3 +69,77 @@ def test_the_analysis_page_shows_the_tallies_and_each_response_with_its_answers(
     assert "1 response in all" in page.text
     assert "ODS, PDF" in page.text  # the answer, listed under the response
     assert "1 answered" in page.text
+
+
+def _checked(page: str) -> list[tuple[str, str]]:
+    """(id, value) of every checked radio of the category filter."""
+    assert '<input class="govuk-radios__input" id="category" name="category"' in page
+    return re.findall(
+        r'<input class="govuk-radios__input" id="([^"]+)" name="category" type="radio" '
+        r'value="([^"]*)" checked>',
+        page,
+    )
+
+
+def test_the_category_filter_is_govuk_radios_with_the_asked_category_checked(app, login):
+    consultation = _open()
+    _respond(consultation, "academic", "Yes", ["CSV"])
+    _respond(consultation, "media", "No", ["PDF"])
+    client = login(cso())
+    url = f"/staff/consultations/{consultation.slug}/responses"
+
+    page = client.get(url).text
+    assert _checked(page) == [("category", "")]  # All categories, by default
+    ids = re.findall(r'id="(category(?:-\d+)?)" name="category"', page)
+    assert ids == ["category"] + [f"category-{n}" for n in range(2, 9)]
+    for radio_id in ids:
+        assert f'<label class="govuk-label govuk-radios__label" for="{radio_id}">' in page
+    assert '<fieldset class="govuk-fieldset" aria-describedby="category-hint">' in page
+    assert "Respondent category" in page and "All categories" in page
+
+    media = client.get(url + "?category=media").text
+    assert _checked(media) == [("category-7", "media")]
+    assert media.count('class="govuk-summary-card"') == 1
+
+    unknown = client.get(url + "?category=nonsense").text
+    assert _checked(unknown) == []  # as the form field did: nothing matches, nothing checked
+    assert unknown.count('class="govuk-summary-card"') == 2  # and every response is listed
+
+
+def test_each_response_lists_its_answers_in_question_order(app, login):
+    consultation = _open()
+    q1, q2, q3 = consultation.questions
+    responses.submit_response(
+        consultation,
+        responses.ResponseData(
+            category="public",
+            name="Ada <Lovelace>",
+            answers={q3.id: "Tables <b>please</b>", q2.id: ["PDF", "CSV"], q1.id: "No"},
+        ),
+        at(2027, 3, 10),
+    )
+    page = login(cso()).get(f"/staff/consultations/{consultation.slug}/responses").text
+    card = page[page.index('class="govuk-summary-card"') :]
+    labels = re.findall(r'<dt class="govuk-summary-list__key">([^<]*)</dt>', card)
+    assert labels == [
+        "From",
+        f"1. {q1.text}",
+        "2. Which formats do you use?",
+        "3. Anything else?",
+    ]
+    values = re.findall(r'<dd class="govuk-summary-list__value app-pre-line">([^<]*)</dd>', card)
+    assert values == ["No", "PDF, CSV", "Tables &lt;b&gt;please&lt;/b&gt;"]  # choices as chosen
+    assert "Ada &lt;Lovelace&gt;" in card
+
+
+def test_a_producer_reaches_the_analysis_of_a_consultation_on_their_output(app, login):
+    owner, other = producer(), producer()
+    output = OutputFactory(producers=[owner])
+    consultation = consultation_with_questions(
+        outputs=[output], state="open", opens_on=date(2027, 3, 1), closes_on=date(2027, 4, 12)
+    )
+    url = f"/staff/consultations/{consultation.slug}/responses"
+    assert login(owner).get(url).status_code == 200
+    assert login(other).get(url).status_code == 403
+    assert service.can_manage(owner, consultation)
+    assert not service.can_manage(other, consultation)
