@@ -37,7 +37,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, false, not_, or_
+from sqlalchemy import String, and_, case, cast, false, not_, or_
 from sqlalchemy.sql.elements import ColumnElement
 
 from engage.calendar import (
@@ -67,8 +67,18 @@ def closure_dates() -> frozenset[date]:
 
 
 def current_calendar() -> WorkingCalendar:
-    """The office calendar in force now (region setting + office closure days)."""
-    return get_calendar(calendar_region(), closure_dates())
+    """The office calendar in force now (region setting + office closure days), read in one
+    query (every case page and list asks for it)."""
+    region = db.select(Setting.value).where(Setting.key == REGION_SETTING).scalar_subquery()
+    closures = (
+        db.select(db.func.aggregate_strings(cast(OfficeClosure.closed_on, String), ","))
+        .select_from(OfficeClosure)
+        .scalar_subquery()
+    )
+    raw_region, raw_closures = db.session.execute(db.select(region, closures)).one()
+    value = (raw_region or DEFAULT_REGION).upper()
+    days = frozenset(date.fromisoformat(d) for d in (raw_closures or "").split(",") if d)
+    return get_calendar(value if value in REGIONS else DEFAULT_REGION, days)
 
 
 def deadlines_for(received: date | datetime, cal: WorkingCalendar | None = None) -> Deadlines:
