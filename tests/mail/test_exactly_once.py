@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -27,7 +28,7 @@ import pytest
 import sqlalchemy as sa
 
 from engage.extensions import db
-from engage.mail.delivery import deliver_due, recover_interrupted
+from engage.mail.delivery import PhasedSMTP, deliver_due, recover_interrupted
 from engage.mail.models import OutboxEmail
 from engage.mail.outbox import queue_email
 
@@ -422,6 +423,16 @@ def test_a_connection_dropped_before_the_next_message_is_a_temporary_failure(app
     assert first.status == "sent" and second.status == "queued"
     assert deliver_due(second.next_attempt_at).sent == 1
     assert sorted(smtp_sink.recipients()) == ["person0@example.gov.uk", "person1@example.gov.uk"]
+
+
+def test_the_end_of_the_message_is_not_held_back_by_nagles_algorithm(app, smtp_sink):
+    """The few bytes of the end go out at once (TCP_NODELAY), not after a delayed ACK: that
+    delay (~40 ms) would be added to every email and to the uncertain window."""
+    connection = PhasedSMTP("127.0.0.1", smtp_sink.port, timeout=5)
+    try:
+        assert connection.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    finally:
+        connection.quit()
 
 
 # ------------------------------------------------------------------ two runs at once
