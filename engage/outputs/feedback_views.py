@@ -6,15 +6,16 @@ import secrets
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func
 
 from engage.auth.permissions import deny, has_permission, public, requires
 from engage.extensions import db
 from engage.outputs import access
 from engage.outputs import feedback as feedback_domain
 from engage.outputs.feedback_forms import FeedbackForm, GeneralFeedbackForm
+from engage.outputs.links import row_link
 from engage.outputs.log_forms import ConfirmForm, FeedbackCaseForm
-from engage.outputs.models import Feedback, output_producers
+from engage.outputs.models import FEEDBACK_NOT_REVIEWED, Feedback, Output, output_producers
 from engage.outputs.userlog_views import _readable_output
 from engage.outputs.views import _output_or_404, bp
 from engage.pagination import paginate
@@ -94,26 +95,64 @@ def feedback_thanks():
 # --- staff -------------------------------------------------------------------------------------
 
 
-def _visible_feedback_query(user):  # type: ignore[no-untyped-def]
-    query = db.select(Feedback).options(selectinload(Feedback.output))
-    if not access.sees_all_logs(user):
-        owned = db.select(output_producers.c.output_id).where(output_producers.c.user_id == user.id)
-        query = query.where(Feedback.output_id.in_(owned))
-    return query
+# The columns a feedback list shows (not Feedback objects with their outputs and producers).
+FEEDBACK_ROW = (
+    Feedback.id,
+    Feedback.reference,
+    Feedback.received_at,
+    Feedback.output_id,
+    Feedback.useful,
+    Feedback.comments,
+    Feedback.reviewed_at,
+    Feedback.case_id,
+)
+
+
+def _visible_to(user) -> list:  # type: ignore[no-untyped-def]
+    """Conditions on Feedback: what this person may see."""
+    if access.sees_all_logs(user):
+        return []
+    owned = db.select(output_producers.c.output_id).where(output_producers.c.user_id == user.id)
+    return [Feedback.output_id.in_(owned)]
+
+
+def _feedback_page(where: list, *, with_output: bool):  # type: ignore[no-untyped-def]
+    """A page of feedback (newest first) meeting the conditions `where`. The total is counted
+    on the feedback table alone (the not-reviewed view from ix_feedback_not_reviewed); pages
+    past the middle are read from the other end of the order."""
+    total = db.session.execute(
+        db.select(func.count()).select_from(Feedback).where(*where)
+    ).scalar_one()
+    query = db.select(*FEEDBACK_ROW).where(*where)
+    if with_output:
+        query = query.add_columns(Output.title.label("output_title")).outerjoin(
+            Output, Output.id == Feedback.output_id
+        )
+    return paginate(
+        query.order_by(Feedback.received_at.desc(), Feedback.id.desc()),
+        per_page=25,
+        scalars=False,
+        total=total,
+        reversible=True,  # the order ends with the id
+    )
 
 
 @bp.route("/staff/feedback")
 @requires("view_feedback")
 def feedback_list():
-    user = current_user._get_current_object()
     show = request.args.get("show", "not-reviewed")
-    query = _visible_feedback_query(user)
+    where = _visible_to(current_user._get_current_object())
     if show == "not-reviewed":
-        query = query.where(Feedback.reviewed_at.is_(None))
+        where.append(FEEDBACK_NOT_REVIEWED)
     elif show == "general":
-        query = query.where(Feedback.output_id.is_(None))
-    page = paginate(query.order_by(Feedback.received_at.desc(), Feedback.id.desc()), per_page=25)
-    return render_template("outputs/feedback-list.html", page=page, show=show, output=None)
+        where.append(Feedback.output_id.is_(None))
+    return render_template(
+        "outputs/feedback-list.html",
+        page=_feedback_page(where, with_output=True),
+        show=show,
+        output=None,
+        detail_link=row_link("outputs.feedback_detail", "feedback_id"),
+    )
 
 
 @bp.route("/staff/outputs/<slug>/feedback")
@@ -121,11 +160,16 @@ def feedback_list():
 def output_feedback_list(slug: str):
     output = _readable_output(slug)
     show = request.args.get("show", "all")
-    query = db.select(Feedback).where(Feedback.output_id == output.id)
+    where = [Feedback.output_id == output.id]
     if show == "not-reviewed":
-        query = query.where(Feedback.reviewed_at.is_(None))
-    page = paginate(query.order_by(Feedback.received_at.desc(), Feedback.id.desc()), per_page=25)
-    return render_template("outputs/feedback-list.html", page=page, show=show, output=output)
+        where.append(FEEDBACK_NOT_REVIEWED)
+    return render_template(
+        "outputs/feedback-list.html",
+        page=_feedback_page(where, with_output=False),
+        show=show,
+        output=output,
+        detail_link=row_link("outputs.feedback_detail", "feedback_id"),
+    )
 
 
 def _feedback_or_deny(feedback_id: int) -> Feedback:

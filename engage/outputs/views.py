@@ -5,10 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from engage.auth.models import User
 from engage.auth.permissions import requires
 from engage.extensions import db
 from engage.outputs import catalogue
 from engage.outputs.forms import OutputForm
+from engage.outputs.links import row_link
 from engage.outputs.models import Output, output_producers
 from engage.pagination import paginate
 
@@ -18,18 +20,34 @@ bp = Blueprint("outputs", __name__)
 @bp.route("/staff/outputs")
 @requires("view_outputs")
 def output_list():
-    query = db.select(Output).order_by(Output.title)
+    # Only the columns the list shows (not Output objects with their producers' User objects).
+    query = db.select(
+        Output.id, Output.slug, Output.title, Output.area, Output.next_review_due, Output.status
+    ).order_by(Output.title, Output.id)
+    page = paginate(query, per_page=50, scalars=False)
+    producers: dict[int, list[str]] = {}
     mine = None
     if current_user.has_role("producer"):
-        mine = set(
-            db.session.execute(
-                db.select(output_producers.c.output_id).where(
-                    output_producers.c.user_id == current_user.id
-                )
-            ).scalars()
-        )
-    page = paginate(query, per_page=50)
-    return render_template("outputs/output-list.html", page=page, mine=mine)
+        mine = set()
+    if page.items:
+        # The producers of the outputs on this page, in one query; an output is the signed-in
+        # producer's own when they are among them.
+        for output_id, user_id, name in db.session.execute(
+            db.select(output_producers.c.output_id, User.id, User.name)
+            .join(User, User.id == output_producers.c.user_id)
+            .where(output_producers.c.output_id.in_([row.id for row in page.items]))
+            .order_by(output_producers.c.output_id, User.id)
+        ):
+            producers.setdefault(output_id, []).append(name)
+            if mine is not None and user_id == current_user.id:
+                mine.add(output_id)
+    return render_template(
+        "outputs/output-list.html",
+        page=page,
+        mine=mine,
+        producers=producers,
+        detail_link=row_link("outputs.output_detail", "slug"),
+    )
 
 
 def _output_or_404(slug: str) -> Output:
