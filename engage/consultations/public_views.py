@@ -54,31 +54,43 @@ def _public_or_404(slug: str) -> Consultation:
     return consultation
 
 
-def _listed(*states: str, newest_first: bool = False):
-    order = (Consultation.closes_on.desc(),) if newest_first else (Consultation.closes_on.asc(),)
-    return db.select(Consultation).where(Consultation.state.in_(states)).order_by(*order)
+# What the public list shows of a consultation (rows of these columns, not whole consultations).
+LISTED_COLUMNS = (
+    Consultation.id,
+    Consultation.slug,
+    Consultation.title,
+    Consultation.summary,
+    Consultation.state,
+    Consultation.opens_on,
+    Consultation.closes_on,
+    Consultation.response_published_at,
+)
 
 
 @bp.route("/consultations")
 @public
 def public_list():
-    def items(query):  # type: ignore[no-untyped-def]
-        return list(db.session.execute(query).scalars())
+    """Open (closing first), forthcoming (opening first) and closed (latest first) consultations
+    from one query; those with a published response (latest first) a page at a time."""
+    current = db.session.execute(
+        db.select(*LISTED_COLUMNS).where(Consultation.state.in_(("open", "approved", "closed")))
+    ).all()
+
+    def listed(state: str, key, newest_first: bool = False):  # type: ignore[no-untyped-def]
+        rows = sorted((c for c in current if c.state == state), key=lambda c: (key(c), c.id))
+        return rows[::-1] if newest_first else rows
 
     return render_template(
         "consultations/public-list.html",
-        open_consultations=items(_listed("open")),
-        forthcoming=items(
-            db.select(Consultation)
-            .where(Consultation.state == "approved")
-            .order_by(Consultation.opens_on)
-        ),
-        closed=items(_listed("closed", newest_first=True)),
+        open_consultations=listed("open", lambda c: c.closes_on),
+        forthcoming=listed("approved", lambda c: c.opens_on),
+        closed=listed("closed", lambda c: c.closes_on, newest_first=True),
         published=paginate(
-            db.select(Consultation)
+            db.select(*LISTED_COLUMNS)
             .where(Consultation.state == "response_published")
-            .order_by(Consultation.response_published_at.desc()),
+            .order_by(Consultation.response_published_at.desc(), Consultation.id.desc()),
             per_page=20,
+            scalars=False,
         ),
     )
 
@@ -91,14 +103,10 @@ def public_detail(slug: str):
     return render_template(
         "consultations/public-detail.html",
         consultation=consultation,
+        output_titles=[] if consultation.ad_hoc else service.output_titles(consultation),
         accepting=responses.is_accepting_responses(consultation, now),
         total=(
             responses.response_count(consultation)
-            if consultation.state == "response_published"
-            else None
-        ),
-        by_category=(
-            responses.counts_by_category(consultation)
             if consultation.state == "response_published"
             else None
         ),
@@ -243,14 +251,20 @@ ATOM = "http://www.w3.org/2005/Atom"
 @public
 def atom_feed():
     base = current_app.config["BASE_URL"].rstrip("/")
-    items = list(
-        db.session.execute(
-            db.select(Consultation)
-            .where(Consultation.state.in_(("open", "response_published")))
-            .order_by(Consultation.id.desc())
-            .limit(100)
-        ).scalars()
-    )
+    items = db.session.execute(
+        db.select(
+            Consultation.slug,
+            Consultation.title,
+            Consultation.summary,
+            Consultation.state,
+            Consultation.opens_on,
+            Consultation.opened_at,
+            Consultation.response_published_at,
+        )
+        .where(Consultation.state.in_(("open", "response_published")))
+        .order_by(Consultation.id.desc())
+        .limit(100)
+    ).all()
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
     office = current_app.config["OFFICE_NAME"]
@@ -261,7 +275,7 @@ def atom_feed():
     author = ET.SubElement(feed, f"{{{ATOM}}}author")
     ET.SubElement(author, f"{{{ATOM}}}name").text = office
 
-    def stamp(consultation: Consultation) -> str:
+    def stamp(consultation: Any) -> str:
         moment = (
             consultation.response_published_at
             if consultation.state == "response_published"

@@ -209,16 +209,14 @@ def submit_response(
 
 def response_count(consultation: Consultation) -> int:
     return db.session.execute(
-        db.select(func.count(ConsultationResponse.id)).where(
-            ConsultationResponse.consultation_id == consultation.id
-        )
+        db.select(func.count()).where(ConsultationResponse.consultation_id == consultation.id)
     ).scalar_one()
 
 
 def counts_by_category(consultation: Consultation) -> dict[str, int]:
     """Responses per respondent category, every category present (zero when none)."""
     rows = db.session.execute(
-        db.select(ConsultationResponse.category, func.count(ConsultationResponse.id))
+        db.select(ConsultationResponse.category, func.count())
         .where(ConsultationResponse.consultation_id == consultation.id)
         .group_by(ConsultationResponse.category)
     ).all()

@@ -114,6 +114,19 @@ def consultation_by_slug(slug: str) -> Consultation | None:
     ).scalar_one_or_none()
 
 
+def output_titles(consultation: Consultation) -> list[str]:
+    """The titles of the outputs the consultation affects (one query, without loading the
+    outputs and their producers)."""
+    return list(
+        db.session.execute(
+            db.select(Output.title)
+            .join(consultation_outputs, consultation_outputs.c.output_id == Output.id)
+            .where(consultation_outputs.c.consultation_id == consultation.id)
+            .order_by(Output.id)
+        ).scalars()
+    )
+
+
 def unique_slug(title: str) -> str:
     return slugs.unique_slug(Consultation, title, "consultation")
 

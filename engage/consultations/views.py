@@ -116,6 +116,8 @@ def _detail_page(consultation: Consultation, action_error: str | None = None, st
     today = london_date(utcnow())
     events = service.history(consultation)
     actor_ids = {e.actor_id for e in events if e.actor_id is not None}
+    # The names of who drafted and decided come with the history's actors.
+    actor_ids |= {i for i in (consultation.created_by_id, consultation.decided_by_id) if i}
     actors: dict[int, str] = {
         int(user_id): str(name)
         for user_id, name in db.session.execute(
@@ -131,6 +133,7 @@ def _detail_page(consultation: Consultation, action_error: str | None = None, st
         render_template(
             "consultations/staff-detail.html",
             consultation=consultation,
+            output_titles=[] if consultation.ad_hoc else service.output_titles(consultation),
             history=events,
             actors=actors,
             editable=consultation.state in service.EDITABLE_STATES,
