@@ -72,7 +72,8 @@ def log_counts(output_id: int) -> LogCounts:
 
 def log_query(output_id: int, *, category: str | None = None, level: str | None = None) -> Select:
     """Rows of a log's page: what the user log lists of each entry and its stakeholder, in name
-    order (the index (output, lower(name), id) gives the order)."""
+    order (the index (output, lower(name), id) gives the order). userlog_views._log_rows unpacks
+    these columns in this order."""
     query = (
         db.select(
             LogEntry.id,

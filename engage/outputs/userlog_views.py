@@ -4,23 +4,40 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
+from jinja2.filters import do_truncate
+from sqlalchemy.orm import joinedload, lazyload
 
 from engage.auth.permissions import deny, requires
 from engage.calendar import london_date
 from engage.db_types import utcnow
 from engage.extensions import db
+from engage.filters import govuk_date_short
 from engage.outputs import access, exporting, importing, logs
-from engage.outputs.catalogue import output_by_slug
 from engage.outputs.links import row_link
 from engage.outputs.log_forms import ConfirmForm, ContactForm, ImportForm, LogEntryForm
 from engage.outputs.models import Contact, LogEntry, Output, Stakeholder
 from engage.outputs.spreadsheet import COLUMNS
 from engage.outputs.views import bp
 from engage.pagination import paginate
-from engage.vocab import ENGAGEMENT_LEVELS, USER_CATEGORIES
+from engage.vocab import (
+    ENGAGEMENT_LEVEL_SHORT,
+    ENGAGEMENT_LEVELS,
+    LOG_SOURCES,
+    USER_CATEGORIES,
+    USER_CATEGORY_SHORT,
+)
 
 IMPORT_SESSION_KEY = "user_log_imports"
 
@@ -37,19 +54,26 @@ def _user():  # type: ignore[no-untyped-def]
     return current_user._get_current_object()
 
 
-def _readable_output(slug: str) -> Output:
-    output = output_by_slug(slug)
+def _log_output(slug: str) -> Output:
+    """The output, its producers loaded only if the access check needs them (a producer's own
+    output), not for those who keep every log."""
+    output = db.session.execute(
+        db.select(Output).options(lazyload(Output.producers)).where(Output.slug == slug)
+    ).scalar_one_or_none()
     if output is None:
         abort(404)
+    return output
+
+
+def _readable_output(slug: str) -> Output:
+    output = _log_output(slug)
     if not access.can_view_log(_user(), output):
         deny("user_log:not_owner")
     return output
 
 
 def _editable_output(slug: str) -> Output:
-    output = output_by_slug(slug)
-    if output is None:
-        abort(404)
+    output = _log_output(slug)
     if not access.can_edit_log(_user(), output):
         deny("user_log:not_owner")
     return output
@@ -82,24 +106,61 @@ def user_log(slug: str):
         reversible=True,  # the name order ends with the entry id
     )
     editable = access.can_edit_log(_user(), output)
-    links = {"person": row_link("outputs.stakeholder_detail", "stakeholder_id")}
-    if editable:
-        for name, endpoint in (
-            ("edit", "outputs.log_entry_edit"),
-            ("contact", "outputs.contact_new"),
-            ("remove", "outputs.log_entry_remove"),
-        ):
-            links[name] = row_link(endpoint, "entry_id", slug=output.slug)
     return render_template(
         "outputs/user-log.html",
         output=output,
         page=page,
+        rows=_log_rows(page.items, output, editable),
         counts=counts,
         category=category,
         level=level,
         editable=editable,
-        links=links,
     )
+
+
+def _log_rows(items: list[Any], output: Output, editable: bool) -> list[tuple[Any, ...]]:
+    """The text of each cell of the user log's rows (the template escapes it), worked out here
+    rather than by filters and calls in the template, once per row: the same labels, dates,
+    truncation and links as the template's filters and url_for would give."""
+    env = current_app.jinja_env
+    person = row_link("outputs.stakeholder_detail", "stakeholder_id")
+    if editable:
+        edit = row_link("outputs.log_entry_edit", "entry_id", slug=output.slug)
+        contact = row_link("outputs.contact_new", "entry_id", slug=output.slug)
+        remove = row_link("outputs.log_entry_remove", "entry_id", slug=output.slug)
+    rows = []
+    for (
+        entry_id,
+        level,
+        uses,
+        source,
+        first,
+        latest,
+        person_id,
+        name,
+        org,
+        category,
+        email,
+    ) in items:
+        rows.append(
+            (
+                person(person_id),
+                name,
+                org,
+                USER_CATEGORY_SHORT.get(category, category),
+                ENGAGEMENT_LEVEL_SHORT.get(level, level),
+                do_truncate(env, uses, 80),
+                LOG_SOURCES.get(source, source),
+                govuk_date_short(first) or "Not recorded",
+                govuk_date_short(latest) or "Not recorded",
+                *(
+                    (email or "", edit(entry_id), contact(entry_id), remove(entry_id))
+                    if editable
+                    else ("", "", "", "")  # not shown
+                ),
+            )
+        )
+    return rows
 
 
 def _entry_data(form: LogEntryForm) -> dict[str, Any]:

@@ -185,3 +185,35 @@ def test_row_link_gives_what_url_for_gives(app):
         assert detail("a-slug-2") == url_for("outputs.output_detail", slug="a-slug-2")
         # Not a plain slug: url_for quotes it.
         assert detail("a b/é") == url_for("outputs.output_detail", slug="a b/é")
+
+
+def test_user_log_rows_hold_no_email_or_links_for_someone_who_cannot_edit(app):
+    from engage.outputs import logs
+    from engage.outputs.userlog_views import _log_rows
+
+    output = OutputFactory(slug="rows")
+    LogEntryFactory(
+        output=output,
+        stakeholder=StakeholderFactory(name="Ada", email="ada@uni.example", category="media"),
+        engagement_level="involved",
+        source="event",
+    )
+    items = db.session.execute(logs.log_query(output.id)).all()
+    with app.test_request_context("/"):
+        (shown,) = _log_rows(items, output, editable=False)
+        (kept,) = _log_rows(items, output, editable=True)
+    assert (
+        shown[1:9]
+        == kept[1:9]
+        == (
+            "Ada",
+            "University of Leeds",
+            "Media",
+            "Involved",
+            "Research on reoffending",
+            "Event",
+            "10 Jan 2025",
+            "1 Jun 2025",
+        )
+    )
+    assert shown[9:] == ("", "", "", "") and kept[9] == "ada@uni.example"
