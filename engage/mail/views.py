@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import defer
 
 from engage.auth.permissions import requires
 from engage.db_types import utcnow
@@ -41,7 +42,6 @@ def outbox():
         "failed": (OutboxEmail.failed_at.desc(), OutboxEmail.id.desc()),
     }[status]
     statuses = TAB_STATUSES.get(status, (status,))
-    page = paginate(db.select(OutboxEmail).where(OutboxEmail.status.in_(statuses)).order_by(*order))
     by_status = dict(
         db.session.execute(
             db.select(OutboxEmail.status, db.func.count()).group_by(OutboxEmail.status)
@@ -50,6 +50,14 @@ def outbox():
     counts = {
         tab: sum(by_status.get(s, 0) for s in TAB_STATUSES.get(tab, (tab,))) for tab in OUTBOX_TABS
     }
+    # The tab counts give the pager its total; the list does not read the email bodies.
+    query = (
+        db.select(OutboxEmail)
+        .options(defer(OutboxEmail.body_text), defer(OutboxEmail.body_html))
+        .where(OutboxEmail.status.in_(statuses))
+        .order_by(*order)
+    )
+    page = paginate(query, total=counts[status])
     return render_template(
         "mail/outbox.html",
         page=page,
