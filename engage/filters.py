@@ -11,6 +11,7 @@ from flask import Flask
 from markupsafe import Markup
 
 from engage import vocab
+from engage.pagination import pager_html
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -87,3 +88,4 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["vocab"] = vocab
     app.jinja_env.globals["sla_tag_html"] = sla_tag
     app.jinja_env.globals["select_options"] = select_options
+    app.jinja_env.globals["pager_html"] = pager_html
