@@ -1,16 +1,17 @@
 """Counts for the staff analysis of a consultation's responses, in a fixed number of queries
-whatever the number of responses or questions.
+whatever the number of responses or questions, and kept per process while no response arrives.
 
-- `response_summary`: one grouped `count(*)` gives the responses per category and the total
-  (read from the index on (consultation, category) alone where the database can).
+- `response_summary`: one grouped `count(*)` gives the responses per category and the total.
 - `question_tallies`: one grouped query over the answers gives, per question, how many answered
   and how many chose each combination of options (a handful of groups per question); the
-  options are counted from those groups in Python. Responses are only ever added: never
-  deleted, and their category and choices never changed once sent (anonymisation blanks free
-  text only). So the committed responses of a consultation only grow, their number tells
-  which they are, and the tallies depend only on it: they are cached per process
-  (`engage.perfcache`) under the consultation and its number of responses, and recomputed as
-  soon as a response arrives.
+  options are counted from those groups in Python.
+
+Responses are only ever added: never deleted, and their category and choices never changed
+once sent (anonymisation blanks free text only). Each is stored in the same transaction as an
+increase of its consultation's `responses_version` (`responses.submit_response`), so the
+counts depend only on that version: both are cached per process (`engage.perfcache`) under the
+consultation and its version, and recomputed as soon as a response arrives. A page showing the
+counts then reads no response at all, however many there are.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from engage.vocab import USER_CATEGORIES
 
 @dataclass(frozen=True)
 class ResponseSummary:
-    total: int  # changes whenever a response arrives (responses are never deleted)
+    total: int
     by_category: dict[str, int]  # every category, zero when none
 
 
@@ -65,10 +66,10 @@ def questions_of(consultation: Consultation) -> list[Any]:
     )
 
 
-def response_summary(consultation: Consultation) -> ResponseSummary:
+def _count_responses(consultation_id: int) -> ResponseSummary:
     rows = db.session.execute(
         db.select(ConsultationResponse.category, func.count())
-        .where(ConsultationResponse.consultation_id == consultation.id)
+        .where(ConsultationResponse.consultation_id == consultation_id)
         .group_by(ConsultationResponse.category)
     ).all()
     found = {str(category): int(count) for category, count in rows}
@@ -76,6 +77,19 @@ def response_summary(consultation: Consultation) -> ResponseSummary:
         total=sum(found.values()),
         by_category={key: found.get(key, 0) for key in USER_CATEGORIES},
     )
+
+
+def _key(kind: str, consultation: Consultation) -> tuple[str, str, int, int]:
+    return (kind, str(db.engine.url), consultation.id, consultation.responses_version)
+
+
+def response_summary(consultation: Consultation) -> ResponseSummary:
+    """The consultation's responses per category and in all."""
+    summary, _ = perfcache.cached(
+        _key("consultation-responses", consultation),
+        lambda: _count_responses(consultation.id),
+    )
+    return summary
 
 
 def _answer_groups(consultation_id: int) -> list[tuple[int, str | None, int]]:
@@ -91,17 +105,15 @@ def _answer_groups(consultation_id: int) -> list[tuple[int, str | None, int]]:
 
 
 def question_tallies(
-    consultation: Consultation,
-    summary: ResponseSummary | None = None,
-    questions: list[Any] | None = None,
+    consultation: Consultation, questions: list[Any] | None = None
 ) -> list[QuestionTally]:
     """Per question (`questions`, by default `consultation.questions`): how many answered it,
     and for choice questions the count of each option."""
-    summary = summary or response_summary(consultation)
     if questions is None:
         questions = list(consultation.questions)
-    key = ("consultation-tallies", str(db.engine.url), consultation.id, summary.total)
-    groups, _ = perfcache.cached(key, lambda: _answer_groups(consultation.id))
+    groups, _ = perfcache.cached(
+        _key("consultation-tallies", consultation), lambda: _answer_groups(consultation.id)
+    )
     answered: dict[int, int] = {}
     chosen: dict[tuple[int, str], int] = {}
     for qid, text, n in groups:

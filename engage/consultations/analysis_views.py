@@ -47,7 +47,7 @@ def staff_responses(slug: str):
         chosen_category=chosen,
         category=category,
         by_category=summary.by_category,
-        tallies=analysis.question_tallies(consultation, summary, questions),
+        tallies=analysis.question_tallies(consultation, questions),
         total=summary.total,
     )
 

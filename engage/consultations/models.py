@@ -52,6 +52,10 @@ class Consultation(Model):
     response_rationale: Mapped[str | None] = mapped_column(Text)
     response_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     response_published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Increased by one in the transaction that stores each response (responses are never
+    # deleted or changed), so it changes whenever the consultation's responses do: the key
+    # under which each process keeps their counts (engage.consultations.analysis). Not a count.
+    responses_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     outputs: Mapped[list[Output]] = relationship(secondary=consultation_outputs, lazy="selectin")
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])

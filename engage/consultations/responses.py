@@ -21,6 +21,7 @@ from sqlalchemy.orm import joinedload
 from engage import audit
 from engage.calendar import london_date
 from engage.consultations import rules
+from engage.consultations.analysis import response_summary
 from engage.consultations.models import (
     Consultation,
     ConsultationAnswer,
@@ -173,6 +174,14 @@ def submit_response(
                 response.answers.append(ConsultationAnswer(question_id=question.id, choices=chosen))
     db.session.add(response)
     db.session.flush()
+    # Counts kept per process are keyed on this (engage.consultations.analysis): increased in
+    # SQL (atomic, whatever other responses arrive at once), committed with the response.
+    db.session.execute(
+        db.update(Consultation)
+        .where(Consultation.id == consultation.id)
+        .values(responses_version=Consultation.responses_version + 1)
+        .execution_options(synchronize_session=False)
+    )
     if response.join_log:
         for output in consultation.outputs:
             join_log(
@@ -208,9 +217,8 @@ def submit_response(
 
 
 def response_count(consultation: Consultation) -> int:
-    return db.session.execute(
-        db.select(func.count()).where(ConsultationResponse.consultation_id == consultation.id)
-    ).scalar_one()
+    """The number of the consultation's responses (kept per process until one arrives)."""
+    return response_summary(consultation).total
 
 
 def counts_by_category(consultation: Consultation) -> dict[str, int]:

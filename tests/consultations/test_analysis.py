@@ -8,6 +8,8 @@ from datetime import date
 
 from engage import perfcache
 from engage.consultations import analysis, responses, service
+from engage.extensions import db
+from tests.conftest import count_queries
 from tests.consultations.helpers import at, consultation_with_questions
 from tests.factories.auth import cso, producer
 from tests.factories.outputs import OutputFactory
@@ -38,7 +40,7 @@ def test_summary_and_tallies_count_every_category_question_and_option(app):
     assert summary.total == 3
     assert summary.by_category["academic"] == 2 and summary.by_category["media"] == 1
     assert summary.by_category["public"] == 0 and len(summary.by_category) == 7
-    tallies = {t.question.id: t for t in analysis.question_tallies(consultation, summary)}
+    tallies = {t.question.id: t for t in analysis.question_tallies(consultation)}
     assert tallies[q1.id].answered == 3
     assert tallies[q1.id].options == [("Yes", 2), ("No", 1), ("Not sure", 0)]
     assert tallies[q2.id].answered == 2
@@ -57,6 +59,45 @@ def test_a_new_response_shows_at_once_even_with_the_cache_on(app, monkeypatch):
     _respond(consultation, "public", "Yes", ["ODS"])
     again = {t.question.id: t for t in analysis.question_tallies(consultation)}
     assert again[q1.id].options[0] == ("Yes", 2) and again[q1.id].answered == 2
+    summary = analysis.response_summary(consultation)
+    assert (summary.total, summary.by_category["public"]) == (2, 1)
+    perfcache.clear()
+
+
+def test_each_response_increases_the_consultations_responses_version(app):
+    consultation = _open()
+    other = _open()
+    assert (consultation.responses_version, other.responses_version) == (0, 0)
+    _respond(consultation, "academic", "Yes", ["CSV"])
+    _respond(consultation, "media", "No", [])
+    db.session.refresh(consultation)
+    db.session.refresh(other)
+    assert (consultation.responses_version, other.responses_version) == (2, 0)
+
+
+def test_with_the_cache_on_the_analysis_page_counts_responses_only_when_one_arrives(
+    app, login, monkeypatch
+):
+    monkeypatch.setitem(app.config, "PERFORMANCE_CACHE_SECONDS", 600)
+    perfcache.clear()
+    consultation = _open()
+    _respond(consultation, "academic", "Yes", ["CSV"])
+    client = login(cso())
+    url = f"/staff/consultations/{consultation.slug}/responses"
+
+    def counting_queries() -> tuple[str, list[str]]:
+        with count_queries() as statements:
+            page = client.get(url).text
+        return page, [s for s in statements if "count(" in s.lower() and "GROUP BY" in s]
+
+    first, counted = counting_queries()
+    assert "1 response in all" in first and len(counted) == 2  # by category, and the tallies
+    again, counted = counting_queries()
+    assert "1 response in all" in again and counted == []  # kept: nothing arrived
+    _respond(consultation, "public", "No", ["ODS"])
+    after, counted = counting_queries()
+    assert "2 responses in all" in after and len(counted) == 2  # counted again at once
+    assert "2 answered" in after
     perfcache.clear()
 
 
