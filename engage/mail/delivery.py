@@ -398,11 +398,11 @@ def _claim_next(now: datetime, skip: set[int], token: str) -> OutboxEmail | None
         skip.add(row_id)  # another deliverer took it between our SELECT and UPDATE
 
 
-def recover_interrupted(now: datetime, max_attempts: int | None = None) -> tuple[int, int]:
+def recover_interrupted(now: datetime, max_attempts: int | None = None) -> tuple[int, int, int]:
     """Rows a delivery run left in progress when it died. "sending" -> queued, due now (the end
     of the message was never sent, so the server discarded it), or failed once the attempts
     are used up; "finishing" -> uncertain (the server may or may not have it; never resent
-    automatically). Logs ids only. Commits. Returns (requeued or failed, uncertain)."""
+    automatically). Logs ids only. Commits. Returns (requeued, failed, uncertain)."""
     if max_attempts is None:
         max_attempts = int(current_app.config.get("MAIL_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
     rows = db.session.execute(
@@ -410,7 +410,7 @@ def recover_interrupted(now: datetime, max_attempts: int | None = None) -> tuple
         .where(OutboxEmail.status.in_(IN_PROGRESS))
         .order_by(OutboxEmail.id)
     ).all()
-    requeued = uncertain = 0
+    requeued = failed = uncertain = 0
     for row_id, status, token, attempts in rows:
         values: dict[str, Any]
         if status == "finishing":
@@ -454,14 +454,17 @@ def recover_interrupted(now: datetime, max_attempts: int | None = None) -> tuple
                 row_id,
             )
         else:
-            requeued += 1
+            if values["status"] == "queued":
+                requeued += 1
+            else:
+                failed += 1
             log.warning(
                 "email %s: its delivery run stopped before the end of the message; %s",
                 row_id,
                 "queued again" if values["status"] == "queued" else "failed: attempts used up",
             )
     db.session.commit()
-    return requeued, uncertain
+    return requeued, failed, uncertain
 
 
 def _pause_for_tests(phase: str) -> None:
@@ -599,7 +602,7 @@ def deliver_due(now: datetime, *, limit: int | None = None) -> DeliveryResult:
     result = DeliveryResult()
     token = uuid.uuid4().hex
     db.session.commit()  # start from a clean transaction: each phase is its own
-    result.requeued, result.uncertain = recover_interrupted(now, max_attempts)
+    result.requeued, result.failed, result.uncertain = recover_interrupted(now, max_attempts)
     transport = make_transport()
     tried: set[int] = set()
     try:

@@ -251,7 +251,7 @@ def test_a_row_left_sending_with_its_attempts_used_up_fails(app, smtp_sink):
     row.attempts = 3
     db.session.commit()
     result = deliver_due(T0)
-    assert result.sent == 0 and result.requeued == 1
+    assert (result.sent, result.requeued, result.failed) == (0, 0, 1)
     (stored,) = _rows()
     assert stored.status == "failed" and stored.failed_at == T0
     assert smtp_sink.messages == []
