@@ -16,7 +16,9 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy import String, and_, cast, literal, union_all
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.sql.elements import ColumnElement
 
 from engage.auth.models import User
 from engage.auth.permissions import deny, public, requires
@@ -114,24 +116,37 @@ def contact_confirmation():
 # --- staff: list, export, intake --------------------------------------------------------------
 
 
-def _assignees() -> list:
-    """(id, name) of the people a case can be assigned to, for the filter: columns, not
-    accounts with their roles."""
-    from engage.auth.models import User, UserRole
+def _assignable() -> ColumnElement[bool]:
+    """The people a case can be assigned to: active, and producer, CSO or Chief Statistician."""
+    from engage.auth.models import UserRole
 
-    return list(
-        db.session.execute(
-            db.select(User.id, User.name)
-            .where(
-                User.active,
-                User.id.in_(
-                    db.select(UserRole.user_id).where(
-                        UserRole.role.in_(["producer", "cso", "chief_statistician"])
-                    )
-                ),
+    return and_(
+        User.active,
+        User.id.in_(
+            db.select(UserRole.user_id).where(
+                UserRole.role.in_(["producer", "cso", "chief_statistician"])
             )
-            .order_by(User.name)
-        )
+        ),
+    )
+
+
+def _assignees() -> list:
+    """(id, name) rows of the people a case can be assigned to, by name."""
+    return list(
+        db.session.execute(db.select(User.id, User.name).where(_assignable()).order_by(User.name))
+    )
+
+
+def _filter_choices() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(outputs, assignees) for the case list's filters, as (value, text), in one query: every
+    output, and the people a case can be assigned to (columns, not accounts with roles)."""
+    outputs = db.select(literal("output"), cast(Output.id, String), Output.title)
+    people = db.select(literal("person"), cast(User.id, String), User.name).where(_assignable())
+    rows = db.session.execute(union_all(outputs, people)).all()
+    by_text = sorted(rows, key=lambda row: row[2])
+    return (
+        [(value, text) for kind, value, text in by_text if kind == "output"],
+        [(value, text) for kind, value, text in by_text if kind == "person"],
     )
 
 
@@ -149,6 +164,7 @@ def case_list():
         joinedload(Case.assigned_to).load_only(User.name).lazyload(User.role_rows)
     )
     page = paginate(query, per_page=25, reversible=True)  # the order ends with id
+    outputs, assignees = _filter_choices()
     rows = [
         (case, clock.sla_status(case, today, cal), clock.next_deadline(case)) for case in page.items
     ]
@@ -158,8 +174,8 @@ def case_list():
         rows=rows,
         filters=filters,
         sorts=SORTS,
-        outputs=output_choices(active_only=False)[1:],
-        assignees=_assignees(),
+        outputs=outputs,
+        assignees=assignees,
         export_url=url_for("cases.case_export", **filters.to_args()),
         today=today,
     )
