@@ -222,14 +222,9 @@ def response_count(consultation: Consultation) -> int:
 
 
 def counts_by_category(consultation: Consultation) -> dict[str, int]:
-    """Responses per respondent category, every category present (zero when none)."""
-    rows = db.session.execute(
-        db.select(ConsultationResponse.category, func.count())
-        .where(ConsultationResponse.consultation_id == consultation.id)
-        .group_by(ConsultationResponse.category)
-    ).all()
-    found: dict[str, int] = {str(category): int(count) for category, count in rows}
-    return {key: found.get(key, 0) for key in USER_CATEGORIES}
+    """Responses per respondent category, every category present (zero when none); kept per
+    process until a response arrives."""
+    return dict(response_summary(consultation).by_category)
 
 
 _CHOICE_COUNTS = {
