@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from engage import vocab
 from engage.pagination import pager_html
@@ -57,27 +57,26 @@ SLA_TAG_COLOURS = {
 }
 
 
-# Markup.format escapes its arguments.
-_TAG = Markup('<strong class="govuk-tag govuk-tag--{}">{}</strong>')
-_OPTION = Markup('<option value="{}">{}</option>')
-_SELECTED = Markup('<option value="{}" selected>{}</option>')
-
-
 def sla_tag(status: str) -> Markup:
     """The GOV.UK tag of an SLA status (a list shows one per row: built here, not by a macro)."""
     colour = SLA_TAG_COLOURS.get(status, "grey")
-    label = vocab.SLA_STATUSES.get(status, status)
-    return _TAG.format(colour, label)
+    label = escape(vocab.SLA_STATUSES.get(status, status))
+    # Safe: the colour is one of ours and the label is escaped.
+    return Markup(f'<strong class="govuk-tag govuk-tag--{colour}">{label}</strong>')  # noqa: S704  # nosec B704
 
 
 def select_options(options: Iterable[tuple[Any, Any]], current: Any) -> Markup:
     """The <option> elements of a filter's <select>, `current` selected (compared as text).
-    Long lists (every output) are built here rather than by a template loop."""
+    Long lists (every output) are built here rather than by a template loop: each value and
+    text is escaped (markupsafe's C escape), then joined."""
     chosen = "" if current is None else str(current)
-    return Markup("").join(
-        (_SELECTED if str(value) == chosen else _OPTION).format(value, text)
-        for value, text in options
-    )
+    parts = []
+    for value, text in options:
+        value_text = str(value)
+        selected = " selected" if value_text == chosen else ""
+        parts.append(f'<option value="{escape(value_text)}"{selected}>{escape(text)}</option>')
+    # Safe: every value and text was escaped above.
+    return Markup("".join(parts))  # noqa: S704  # nosec B704
 
 
 def register(app: Flask) -> None:
