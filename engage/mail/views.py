@@ -26,6 +26,7 @@ OUTBOX_TABS = {
 # The "Being sent" tab: claimed by a delivery run ("sending"), or waiting for the mail server's
 # reply to the end of the message ("finishing").
 TAB_STATUSES = {"sending": ("sending", "finishing")}
+WORK_STATUSES = ("queued", "sending", "finishing", "uncertain", "failed")
 
 
 @bp.route("/outbox")
@@ -42,13 +43,19 @@ def outbox():
         "failed": (OutboxEmail.failed_at.desc(), OutboxEmail.id.desc()),
     }[status]
     statuses = TAB_STATUSES.get(status, (status,))
+    # Counts of the work to do (queued, being sent, uncertain, failed): a few index ranges.
+    # Sent emails (a year of them) are counted only on their own tab, by the pager.
     by_status = dict(
         db.session.execute(
-            db.select(OutboxEmail.status, db.func.count()).group_by(OutboxEmail.status)
+            db.select(OutboxEmail.status, db.func.count())
+            .where(OutboxEmail.status.in_(WORK_STATUSES))
+            .group_by(OutboxEmail.status)
         ).all()
     )
     counts = {
-        tab: sum(by_status.get(s, 0) for s in TAB_STATUSES.get(tab, (tab,))) for tab in OUTBOX_TABS
+        tab: sum(by_status.get(s, 0) for s in TAB_STATUSES.get(tab, (tab,)))
+        for tab in OUTBOX_TABS
+        if tab != "sent"
     }
     # The tab counts give the pager its total; the list does not read the email bodies.
     query = (
@@ -57,7 +64,7 @@ def outbox():
         .where(OutboxEmail.status.in_(statuses))
         .order_by(*order)
     )
-    page = paginate(query, total=counts[status])
+    page = paginate(query, total=counts.get(status))  # the sent tab counts its own
     return render_template(
         "mail/outbox.html",
         page=page,

@@ -10,7 +10,7 @@ from engage.db_types import utcnow
 from engage.extensions import db
 from engage.outputs.access import sees_all_logs
 from engage.outputs.feedback import unreviewed_count
-from engage.outputs.models import output_producers
+from engage.outputs.models import Output, output_producers
 from engage.outputs.reviews import overdue_query
 
 SHOWN = 10
@@ -23,11 +23,13 @@ def dashboard_panel(user) -> tuple[str, dict] | None:  # type: ignore[no-untyped
         return None
     if not has_permission(user, "view_outputs"):
         return None
-    query = overdue_query(london_date(utcnow()), user)
-    total = db.session.execute(
-        db.select(func.count()).select_from(query.order_by(None).subquery())
-    ).scalar_one()
-    overdue = list(db.session.execute(query.limit(SHOWN)).scalars())
+    # The first few overdue outputs (the columns shown) and, in the same query, how many
+    # there are in all.
+    query = overdue_query(london_date(utcnow()), user).with_only_columns(
+        Output.slug, Output.title, Output.next_review_due, func.count().over().label("total")
+    )
+    overdue = list(db.session.execute(query.limit(SHOWN)))
+    total = overdue[0].total if overdue else 0
     if sees_all_logs(user):
         owned = None
     else:
