@@ -186,6 +186,22 @@ def running_job(engine: sa.Engine) -> str | None:
         return None
 
 
+def emails_in_flight(engine: sa.Engine) -> int:
+    """Outbox rows a delivery run has claimed and not yet finished."""
+    try:
+        with engine.connect() as conn:
+            return int(
+                conn.execute(
+                    sa.text(
+                        "SELECT count(*) FROM outbox_emails "
+                        "WHERE status IN ('sending', 'finishing')"
+                    )
+                ).scalar_one()
+            )
+    except Exception:
+        return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=60)
@@ -270,17 +286,21 @@ def main() -> int:
         at(0.55)
         sink.start()
         events.append((time.time() - t0, "SMTP sink started again"))
-        # Kill the scheduler while a job is running: the email delivery job runs every minute
-        # and has a backlog by now, so wait (up to 75 s) for a run to be under way.
-        deadline = time.time() + 75
+        # Kill the scheduler in the middle of the email delivery job, while it is handing an
+        # email to the SMTP server: the job runs every minute and has a backlog by now, so wait
+        # (up to 90 s) for a run that has an email claimed ("sending" or "finishing").
+        deadline = time.time() + 90
         job = None
-        while time.time() < deadline and job is None:
+        while time.time() < deadline:
             job = running_job(engine)
-            if job is None:
-                time.sleep(0.01)
-        time.sleep(0.2)  # well inside the run: some emails of the batch sent, some not
+            if job == "deliver_emails" and emails_in_flight(engine):
+                break
+            time.sleep(0.005)
+        in_flight = emails_in_flight(engine)
         job = running_job(engine) or (f"{job} (had finished before the kill)" if job else None)
         scheduler.send_signal(signal.SIGKILL)
+        if job:
+            job = f"{job}, with {in_flight} email(s) being handed to the SMTP server"
         scheduler.wait()
         events.append(
             (time.time() - t0, f"scheduler killed (SIGKILL) during job: {job or 'none running'}")
