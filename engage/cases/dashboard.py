@@ -15,12 +15,13 @@ from datetime import date
 from sqlalchemy import func, literal, union_all
 
 from engage.auth.permissions import has_permission
-from engage.calendar import london_date, london_start
+from engage.calendar import WorkingCalendar, london_date, london_start
 from engage.cases import clock
-from engage.cases.access import visible_cases
+from engage.cases.access import is_office, visible_cases
 from engage.cases.models import RESPONSE_RUNNING, Case
 from engage.db_types import utcnow
 from engage.extensions import db
+from engage.table_versions import cached_for_version
 
 OPEN_STATES = ("received", "acknowledged", "awaiting_clarification")
 
@@ -30,7 +31,9 @@ def reporting_year_start(today: date) -> date:
     return date(today.year if today.month >= 4 else today.year - 1, 4, 1)
 
 
-def sla_counts_and_open(user, today: date) -> tuple[dict[str, int], int]:  # type: ignore[no-untyped-def]
+def sla_counts_and_open(  # type: ignore[no-untyped-def]
+    user, today: date, cal: WorkingCalendar | None = None
+) -> tuple[dict[str, int], int]:
     """({sla_status: count}, open cases) over the cases `user` may see, in one query: running
     cases whatever their age (their status depends on today: computed in SQL over the partial
     index of running cases), finished cases received since `reporting_year_start(today)`
@@ -39,7 +42,7 @@ def sla_counts_and_open(user, today: date) -> tuple[dict[str, int], int]:  # typ
 
     The running half is grouped over a subquery so PostgreSQL sees one grouping column, not two
     copies of the CASE expression with their own bound dates."""
-    status = clock.sla_status_expr(today, clock.current_calendar(), running_only=True)
+    status = clock.sla_status_expr(today, cal or clock.current_calendar(), running_only=True)
     status = status.label("status")
     running = (
         db.select(status, Case.state.in_(OPEN_STATES).label("open"))
@@ -78,7 +81,14 @@ def dashboard_panel(user) -> tuple[str, dict] | None:  # type: ignore[no-untyped
     if not has_permission(user, "view_cases"):
         return None
     today = london_date(utcnow())
-    counts, open_count = sla_counts_and_open(user, today)
+    cal = clock.current_calendar()
+    # Counted once per version of the cases table (engage.table_versions), per scope and day.
+    scope = "all" if is_office(user) else user.id
+    counts, open_count = cached_for_version(
+        "cases",
+        ("dashboard", scope, today, cal.region, cal.closures),
+        lambda: sla_counts_and_open(user, today, cal),
+    )
     return "cases/dashboard-panel.html", {
         "sla_counts": counts,
         "cases_total": sum(counts.values()),

@@ -13,7 +13,7 @@ from sqlalchemy import Select
 from engage.auth.models import User
 from engage.calendar import WorkingCalendar
 from engage.cases import clock
-from engage.cases.access import visible_cases
+from engage.cases.access import is_office, visible_cases
 from engage.cases.models import FINISHED_LAST, Case
 from engage.extensions import db
 from engage.vocab import CASE_CHANNELS, CASE_KINDS, CASE_STATES, SLA_STATUSES
@@ -82,6 +82,23 @@ class CaseFilters:
     @property
     def active(self) -> bool:
         return bool({k for k in self.to_args() if k != "sort"})
+
+    def count_key(self, user: User, today: date, cal: WorkingCalendar) -> tuple:
+        """Everything the number of matching cases depends on besides the cases themselves (see
+        engage.table_versions): the filters (not the order), whose cases the user may see, and
+        the date and calendar that the running SLA statuses are worked out on."""
+        scope = "all" if is_office(user) else user.id
+        me = user.id if self.assignee == "me" else None
+        filters = {k: v for k, v in self.to_args().items() if k != "sort"}
+        return (
+            "case_list",
+            scope,
+            me,
+            tuple(sorted(filters.items())),
+            today,
+            cal.region,
+            cal.closures,
+        )
 
     def query(self, user: User, today: date, cal: WorkingCalendar) -> Select:
         query = db.select(Case).where(visible_cases(user))

@@ -16,7 +16,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import String, and_, cast, literal, union_all
+from sqlalchemy import String, and_, cast, func, literal, union_all
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -34,6 +34,7 @@ from engage.db_types import utcnow
 from engage.extensions import db
 from engage.outputs.models import Output
 from engage.public.abuse import public_form_limit
+from engage.table_versions import cached_for_version
 
 bp = Blueprint("cases", __name__)
 
@@ -163,7 +164,16 @@ def case_list():
     query = filters.query(user, today, cal).options(
         joinedload(Case.assigned_to).load_only(User.name).lazyload(User.role_rows)
     )
-    page = paginate(query, per_page=25, reversible=True)  # the order ends with id
+    # The number of matching cases is counted once per version of the cases table (any change
+    # to a case gives a new version): see engage.table_versions.
+    total = cached_for_version(
+        "cases",
+        filters.count_key(user, today, cal),
+        lambda: db.session.execute(
+            db.select(func.count()).select_from(query.order_by(None).subquery())
+        ).scalar_one(),
+    )
+    page = paginate(query, per_page=25, reversible=True, total=total)  # the order ends with id
     outputs, assignees = _filter_choices()
     rows = [
         (case, clock.sla_status(case, today, cal), clock.next_deadline(case)) for case in page.items

@@ -1,0 +1,134 @@
+"""Table versions: a number the database itself increases whenever a table's rows change, and a
+per-worker cache of counts over that table that is valid for exactly one version.
+
+Why: a page of a long list needs the number of rows matching its filters (for "1,234 cases" and
+the pager's last page). On 100,000 cases that COUNT reads a whole index on every view (4-6 ms on
+PostgreSQL), although the answer only changes when a case does. So the count is kept, per web
+worker, under the key (what is counted, the table's version); any change to the table gives it a
+new version and the next view counts again.
+
+Correctness rests on the database, not on the code that writes cases:
+- a trigger on the table (SQLite: one per row for INSERT, UPDATE and DELETE; PostgreSQL: one per
+  statement, TRUNCATE included) increases `table_versions.version` in the writing transaction, so
+  no code path (ORM, bulk insert, another program) can change cases without changing the version;
+- the version and the count are read in the same transaction (one snapshot), so a count cached
+  under a version is the count of exactly that version's rows;
+- without a version row (a database emptied by TRUNCATE, say) nothing is cached.
+
+Counts that depend on the date (SLA statuses) put the date in their key.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+from flask import current_app
+from sqlalchemy import DDL, String, event
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engage.extensions import Model, db
+
+T = TypeVar("T")
+
+VERSIONED_TABLES = ("cases",)
+MAX_ENTRIES = 1024
+
+
+class TableVersion(Model):
+    __tablename__ = "table_versions"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    version: Mapped[int] = mapped_column(default=0)
+
+
+def sqlite_trigger_sql(table: str) -> list[str]:
+    """SQLite: a row trigger per kind of change (SQLite has no statement triggers)."""
+    if table not in VERSIONED_TABLES:
+        raise ValueError(table)
+    body = (  # our own table names, not input
+        f"INSERT OR IGNORE INTO table_versions (name, version) VALUES ('{table}', 0); "  # noqa: S608  # nosec B608
+        f"UPDATE table_versions SET version = version + 1 WHERE name = '{table}';"  # noqa: S608  # nosec B608
+    )
+    return [
+        f"CREATE TRIGGER {table}_version_{op.lower()} AFTER {op} ON {table} BEGIN {body} END"
+        for op in ("INSERT", "UPDATE", "DELETE")
+    ]
+
+
+POSTGRESQL_FUNCTION_SQL = """
+CREATE OR REPLACE FUNCTION engage_bump_table_version() RETURNS trigger AS $$
+BEGIN
+    INSERT INTO table_versions (name, version) VALUES (TG_TABLE_NAME, 1)
+    ON CONFLICT (name) DO UPDATE SET version = table_versions.version + 1;
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql
+"""
+
+
+def postgresql_trigger_sql(table: str) -> list[str]:
+    return [
+        f"CREATE TRIGGER {table}_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
+        "FOR EACH STATEMENT EXECUTE FUNCTION engage_bump_table_version()"
+    ]
+
+
+def _install_triggers(table_name: str) -> None:
+    """The same triggers for tables made by `db.create_all()` (tests) as the migration makes."""
+    from engage.cases.models import Case  # the versioned tables
+
+    tables = {"cases": Case.__table__}
+    table = tables[table_name]
+    event.listen(
+        table,
+        "after_create",
+        DDL(POSTGRESQL_FUNCTION_SQL).execute_if(dialect="postgresql"),
+    )
+    for statement in postgresql_trigger_sql(table_name):
+        event.listen(table, "after_create", DDL(statement).execute_if(dialect="postgresql"))
+    for statement in sqlite_trigger_sql(table_name):
+        event.listen(table, "after_create", DDL(statement).execute_if(dialect="sqlite"))
+
+
+for _name in VERSIONED_TABLES:
+    _install_triggers(_name)
+
+
+def current_version(table: str) -> int | None:
+    """The table's version in this transaction's snapshot; None when it has no version row."""
+    return db.session.execute(
+        db.select(TableVersion.version).where(TableVersion.name == table)
+    ).scalar_one_or_none()
+
+
+def _cache() -> tuple[threading.Lock, OrderedDict[Hashable, object]]:
+    store = current_app.extensions.get("engage_version_cache")
+    if store is None:
+        store = current_app.extensions.setdefault(
+            "engage_version_cache", (threading.Lock(), OrderedDict())
+        )
+    return store  # type: ignore[no-any-return]
+
+
+def cached_for_version(table: str, key: Hashable, compute: Callable[[], T]) -> T:
+    """`compute()`, or its value from an earlier call with the same key while `table` has not
+    changed since. `compute` must read only `table` (and the key must say everything else the
+    value depends on: the user's scope, filters, today's date)."""
+    version = current_version(table)
+    if version is None:
+        return compute()
+    full_key = (table, version, key)
+    lock, entries = _cache()
+    with lock:
+        if full_key in entries:
+            entries.move_to_end(full_key)
+            return entries[full_key]  # type: ignore[return-value]
+    value = compute()
+    with lock:
+        entries[full_key] = value
+        while len(entries) > MAX_ENTRIES:
+            entries.popitem(last=False)
+    return value
