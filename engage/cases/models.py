@@ -182,6 +182,17 @@ Index(
     postgresql_where=RESPONSE_RUNNING,
     info={"hand_written": True},
 )
+# The case list filtered by output, in its default order (PostgreSQL otherwise walks the whole
+# open-first order looking for one output's cases).
+Index(
+    "ix_cases_output_open_first",
+    Case.output_id,
+    Grouping(FINISHED_LAST),
+    Grouping(NEXT_DEADLINE),
+    Case.received_at,
+    Case.id,
+    info={"hand_written": True},
+)
 # The met and missed filters in the list's default order (by the deadline that stopped).
 Index(
     "ix_cases_finished_next_deadline",

@@ -259,7 +259,7 @@ def load_case(reference: str, *, with_history: bool = False) -> Case:
     query = db.select(Case).where(Case.reference == reference)
     if with_history:  # the case page shows every event and who did it: two queries in all
         query = query.options(
-            joinedload(Case.output),
+            joinedload(Case.output).lazyload(Output.producers),
             joinedload(Case.assigned_to).lazyload(User.role_rows),
             selectinload(Case.history)
             .joinedload(CaseEvent.actor)
