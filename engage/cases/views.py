@@ -17,7 +17,7 @@ from flask import (
 )
 from flask_login import current_user
 from sqlalchemy import String, and_, cast, func, literal, union_all
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
 from engage.auth.models import User
@@ -162,7 +162,14 @@ def case_list():
     cal = clock.current_calendar()
     # The assignee's name in the same query; their roles only if something asks for them.
     query = filters.query(user, today, cal).options(
-        joinedload(Case.assigned_to).load_only(User.name).lazyload(User.role_rows)
+        joinedload(Case.assigned_to).load_only(User.name).lazyload(User.role_rows),
+        # The list shows none of the long texts.
+        defer(Case.message),
+        defer(Case.response_text),
+        defer(Case.requester_address),
+        defer(Case.clarification_request),
+        defer(Case.delay_reason),
+        defer(Case.uksa_outcome),
     )
     # The number of matching cases is counted once per version of the cases table (any change
     # to a case gives a new version): see engage.table_versions.
