@@ -193,6 +193,16 @@ Index(
     Case.id,
     info={"hand_written": True},
 )
+# The same for one person's cases (the assignee filter, and a producer's own list).
+Index(
+    "ix_cases_assignee_open_first",
+    Case.assigned_to_id,
+    Grouping(FINISHED_LAST),
+    Grouping(NEXT_DEADLINE),
+    Case.received_at,
+    Case.id,
+    info={"hand_written": True},
+)
 # The met and missed filters in the list's default order (by the deadline that stopped).
 Index(
     "ix_cases_finished_next_deadline",
