@@ -530,7 +530,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--large", help="SQLAlchemy URL of the 100,000-case database")
     parser.add_argument("--small", help="SQLAlchemy URL of the 10,000-case database")
     parser.add_argument("--rounds", type=int, default=30, help="fetches of each page")
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each job (best of)")
+    parser.add_argument("--repeat", type=int, default=7, help="runs of each job (best of)")
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results.md")
     args = parser.parse_args(argv)
     if args.postgres:

@@ -34,6 +34,7 @@ Rules (DOMAIN.md "The working-day SLA clock"):
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from typing import Any
 
@@ -147,7 +148,11 @@ def sla_status(case_: Case, today: date, cal: WorkingCalendar | None = None) -> 
     return respond
 
 
+@functools.lru_cache(maxsize=32)
 def _sql_parts(today: date, boundary: date) -> dict[str, ColumnElement[bool]]:
+    """The where-clause of each SLA status on `today` (built once per date and boundary: SQL
+    expressions are immutable, and reusing them spares SQLAlchemy rebuilding the statement's
+    cache key on every list view)."""
     ack_stopped = or_(
         Case.acknowledged_on.is_not(None),
         Case.transferred_on.is_not(None),
