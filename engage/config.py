@@ -75,6 +75,10 @@ def load_config(overrides: dict | None = None) -> dict:
         "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
         "SMTP_STARTTLS": _bool("SMTP_STARTTLS", False),
         "SMTP_TIMEOUT": float(os.environ.get("SMTP_TIMEOUT", "10")),
+        # The least wait for the server's reply to the end of a message (engage.mail.delivery).
+        "SMTP_END_OF_DATA_TIMEOUT": float(os.environ.get("SMTP_END_OF_DATA_TIMEOUT", "60")),
+        # How long to keep trying to record a 250 while the database is unreachable.
+        "MAIL_SENT_RECORD_SECONDS": float(os.environ.get("MAIL_SENT_RECORD_SECONDS", "60")),
         "CSO_EMAIL": os.environ.get("CSO_EMAIL", "cso@statistics.example.gov.uk"),
         "PRESS_OFFICE_EMAIL": os.environ.get(
             "PRESS_OFFICE_EMAIL", "press@statistics.example.gov.uk"
