@@ -11,6 +11,9 @@ Correctness rests on the database, not on the code that writes cases:
 - a trigger on the table (SQLite: one per row for INSERT, UPDATE and DELETE; PostgreSQL: one per
   statement, TRUNCATE included) increases `table_versions.version` in the writing transaction, so
   no code path (ORM, bulk insert, another program) can change cases without changing the version;
+- on PostgreSQL it runs BEFORE each statement, so a transaction holds the version row's lock
+  before it locks any case: two transactions changing the same cases in turn wait for each other
+  instead of deadlocking (which an AFTER trigger allowed: tests/cases/test_count_cache.py);
 - the version and the count are read in the same transaction (one snapshot), so a count cached
   under a version is the count of exactly that version's rows;
 - without a version row (a database emptied by TRUNCATE, say) nothing is cached.
@@ -71,7 +74,7 @@ $$ LANGUAGE plpgsql
 
 def postgresql_trigger_sql(table: str) -> list[str]:
     return [
-        f"CREATE TRIGGER {table}_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
+        f"CREATE TRIGGER {table}_version BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
         "FOR EACH STATEMENT EXECUTE FUNCTION engage_bump_table_version()"
     ]
 

@@ -39,7 +39,7 @@ def upgrade():
     if op.get_bind().dialect.name == "postgresql":
         op.execute(POSTGRESQL_FUNCTION_SQL)
         op.execute(
-            "CREATE TRIGGER cases_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON cases "
+            "CREATE TRIGGER cases_version BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON cases "
             "FOR EACH STATEMENT EXECUTE FUNCTION engage_bump_table_version()"
         )
     else:

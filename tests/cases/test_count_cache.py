@@ -4,6 +4,8 @@ older than the cases it counts; and while nothing changes, the list does not cou
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import date
 
 import sqlalchemy as sa
@@ -90,3 +92,41 @@ def test_the_dashboard_counts_change_with_the_cases(app, login):
         make_case(received=date(2026, 5, 19))
         db.session.commit()
         assert "2 open cases you can see" in client.get("/staff").get_data(as_text=True)
+
+
+def test_two_transactions_changing_the_same_cases_in_turn_do_not_deadlock(app):
+    """Transaction A changes case 1 and then case 2; transaction B changes case 2 meanwhile.
+    The version is bumped before each statement touches any case (PostgreSQL: a BEFORE
+    statement trigger), so B waits for A's version lock without holding case 2, and both
+    commit. (With the bump after the statement, B would hold case 2 and wait for the version
+    while A, holding the version, waited for case 2: a deadlock, and one of them refused.)
+    On SQLite writers take turns on the whole database: B waits for A's commit."""
+    first = make_case(received=date(2026, 5, 11))
+    second = make_case(received=date(2026, 5, 12))
+    db.session.commit()
+    update = sa.text("UPDATE cases SET subject = :subject WHERE id = :id")
+    engine = db.engine
+    b_started = threading.Event()
+    errors: list[BaseException] = []
+
+    def transaction_b() -> None:
+        try:
+            with app.app_context(), engine.begin() as conn:
+                b_started.set()
+                conn.execute(update, {"subject": "B", "id": second.id})
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+            b_started.set()
+
+    with engine.connect() as conn_a, conn_a.begin():
+        conn_a.execute(update, {"subject": "A", "id": first.id})
+        thread = threading.Thread(target=transaction_b)
+        thread.start()
+        b_started.wait(5)
+        time.sleep(0.5)  # B's statement is now waiting (on the version, or on SQLite's lock)
+        conn_a.execute(update, {"subject": "A", "id": second.id})
+    thread.join(30)
+    assert not thread.is_alive()
+    assert errors == []
+    subjects = dict(db.session.execute(sa.select(Case.id, Case.subject)).all())
+    assert subjects == {first.id: "A", second.id: "B"}  # B committed after A
