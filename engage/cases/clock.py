@@ -57,10 +57,15 @@ SLA_ORDER = ("in_time", "due_soon", "overdue", "met", "missed")
 _SEVERITY = {"in_time": 0, "due_soon": 1, "overdue": 2}
 
 
+def _region(stored: str | None) -> str:
+    """The region a stored setting names; the default when unset or unknown."""
+    value = (stored or DEFAULT_REGION).upper()
+    return value if value in REGIONS else DEFAULT_REGION
+
+
 def calendar_region() -> str:
     row = db.session.get(Setting, REGION_SETTING)
-    value = (row.value if row else DEFAULT_REGION).upper()
-    return value if value in REGIONS else DEFAULT_REGION
+    return _region(row.value if row else None)
 
 
 def closure_dates() -> frozenset[date]:
@@ -77,9 +82,8 @@ def current_calendar() -> WorkingCalendar:
         .scalar_subquery()
     )
     raw_region, raw_closures = db.session.execute(db.select(region, closures)).one()
-    value = (raw_region or DEFAULT_REGION).upper()
     days = frozenset(date.fromisoformat(d) for d in (raw_closures or "").split(",") if d)
-    return get_calendar(value if value in REGIONS else DEFAULT_REGION, days)
+    return get_calendar(_region(raw_region), days)
 
 
 def deadlines_for(received: date | datetime, cal: WorkingCalendar | None = None) -> Deadlines:

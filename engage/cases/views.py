@@ -43,12 +43,11 @@ def today_london() -> date:
     return london_date(utcnow())
 
 
-def output_choices(active_only: bool = True) -> list[tuple[str, str]]:
-    query = db.select(Output.id, Output.title).order_by(Output.title)
-    if active_only:
-        query = query.where(Output.status == "active")
+def output_choices() -> list[tuple[str, str]]:
+    """Active outputs for a form's output question, after "Not about a particular output"."""
+    query = db.select(Output.id, Output.title).where(Output.status == "active")
     return [("", "Not about a particular output")] + [
-        (str(i), title) for i, title in db.session.execute(query)
+        (str(i), title) for i, title in db.session.execute(query.order_by(Output.title))
     ]
 
 
