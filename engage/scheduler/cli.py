@@ -48,16 +48,37 @@ def register(app: Flask) -> None:
 
     @jobs.command("run")
     @click.argument("name")
-    def run_command(name: str) -> None:
+    @click.option(
+        "--as-of",
+        "as_of_text",
+        metavar="MOMENT",
+        help="Development only: run as if it were this moment, e.g. 2027-01-05T09:00 "
+        "(Europe/London unless an offset is given). Refused when ENGAGE_ENV=production.",
+    )
+    def run_command(name: str, as_of_text: str | None) -> None:
         """Run one job now, under the same lock as the scheduler."""
-        from engage.jobs import JOBS
-        from engage.scheduler.runner import run_job
+        from engage.jobs import JOBS, parse_as_of
+        from engage.scheduler.runner import AsOfRefused, run_job
 
         if name not in JOBS:
             raise click.BadParameter(
                 f"no job called {name!r}; choose from {', '.join(JOBS)}", param_hint="NAME"
             )
-        run = run_job(name)
+        as_of = None
+        if as_of_text is not None:
+            if current_app.config.get("ENGAGE_ENV") == "production":
+                raise click.UsageError(
+                    "--as-of is for development and testing only: refused when "
+                    "ENGAGE_ENV=production"
+                )
+            try:
+                as_of = parse_as_of(as_of_text)
+            except ValueError as error:
+                raise click.BadParameter(str(error), param_hint="--as-of") from None
+        try:
+            run = run_job(name, as_of=as_of)
+        except AsOfRefused as error:
+            raise click.UsageError(str(error)) from None
         if run is None:
             click.echo(f"Skipped {name}: another process is running it")
             return
