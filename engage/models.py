@@ -3,6 +3,7 @@
 from engage.audit import AuditEvent  # noqa: F401
 from engage.auth.models import RecoveryCode, User, UserRole  # noqa: F401
 from engage.cases.models import Case, CaseEvent, OfficeClosure, Setting  # noqa: F401
+from engage.cases.references import CaseReferenceCounter  # noqa: F401
 from engage.consultations.models import (  # noqa: F401
     Consultation,
     ConsultationAnswer,

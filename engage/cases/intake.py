@@ -9,6 +9,8 @@ subject, message, received_at, actor, requester_phone=None, now=None, commit=Tru
   Europe/London date. It must not be in the future.
 - At least one of `requester_email` and `requester_address` is needed.
 - `actor` is the member of staff entering it, or None for the public form.
+- The reference is `C-<London year of registration (now)>-<that year's number>`
+  (engage/cases/references.py), whatever the received date.
 - The deadlines (and their originals) are stored on the case, a "received" history entry is
   written and the case is committed. A web case with an email address is acknowledged at once:
   the acknowledgement email is queued in the same transaction and counts as the acknowledgement.
@@ -29,6 +31,7 @@ from uuid import uuid4
 from engage.calendar import london_date
 from engage.cases import clock
 from engage.cases.models import Case, CaseEvent
+from engage.cases.references import allocate_reference
 from engage.cases.workflow import CaseError
 from engage.db_types import utcnow
 from engage.extensions import db
@@ -107,8 +110,8 @@ def create_case(
         created_at=now,
     )
     db.session.add(case)
-    db.session.flush()  # the id gives a short, unique, sayable reference
-    case.reference = f"C-{received_on.year}-{case.id:05d}"
+    db.session.flush()  # the case row first: see engage/cases/references.py on lock order
+    case.reference = allocate_reference(now)
     how = CASE_CHANNELS[channel].lower()
     db.session.add(
         CaseEvent(
