@@ -88,28 +88,30 @@ def seed(ctx) -> None:  # type: ignore[no-untyped-def]
         message="Please could you explain why the 2019 figures were revised?",
     )
 
-    # Due soon: acknowledgement due tomorrow, assigned to a producer.
+    # Due soon: acknowledgement due in 2 working days, assigned to a producer. Due soon only
+    # from today, so the scheduler's first scan sends its warning (engage/seed.py).
     c = new(
         "enquiry",
-        wd(-4),
+        wd(-3),
         name="Sam Rivers",
         email="sam.rivers@example.com",
         output=output_a,
         message="Where can I find the regional breakdown?",
     )
-    workflow.assign(c, cso, assignee=producer, now=_at(wd(-3)))
+    workflow.assign(c, cso, assignee=producer, now=_at(wd(-3), 14))
 
-    # Overdue acknowledgement: a service complaint nobody acknowledged.
+    # Overdue acknowledgement: a service complaint nobody acknowledged, due the last working
+    # day, so the first scan sends its breach warning.
     c = new(
         "service_complaint",
-        wd(-7),
+        wd(-6),
         name="Dr Hannah Cole",
         email="h.cole@example.org",
         output=output_a,
         message="I asked for the methodology note three times and nobody replied.",
     )
     workflow.assign(
-        c, cso, assignee=producer2, note="Independent of the output's producer", now=_at(wd(-6))
+        c, cso, assignee=producer2, note="Independent of the output's producer", now=_at(wd(-5))
     )
 
     # Overdue response.
@@ -129,7 +131,7 @@ def seed(ctx) -> None:  # type: ignore[no-untyped-def]
         "enquiry",
         wd(-19),
         name="Priya Nair",
-        email="p.nair@example.ac.uk",
+        email="p.nair@university.example",
         message="Is there a time series of the prison population by age back to 2000?",
     )
     workflow.acknowledge(c, cso, now=_at(wd(-18)))
