@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import logging
+import signal
+from types import FrameType
 
 import click
 from flask import Flask, current_app
 
 from engage.filters import govuk_datetime
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
 
 
 def register(app: Flask) -> None:
@@ -16,10 +23,21 @@ def register(app: Flask) -> None:
         """Run the scheduler: exactly one per deployment, never inside web workers."""
         from engage.scheduler.runner import build_scheduler
 
+        # APScheduler's own INFO lines (every job added, started, executed) drown the useful
+        # ones: engage.scheduler.runner logs each run's result.
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
         scheduler = build_scheduler(current_app._get_current_object())  # type: ignore[attr-defined]
         click.echo(f"Scheduler started with {len(scheduler.get_jobs())} jobs (Europe/London)")
-        with contextlib.suppress(KeyboardInterrupt, SystemExit):
-            scheduler.start()
+        # SIGTERM (a supervisor, or scripts/run-local.sh on Ctrl+C) stops it as Ctrl+C does:
+        # a job already running finishes first, and the exit status is 0.
+        signal.signal(signal.SIGTERM, _stop)
+        try:
+            with contextlib.suppress(KeyboardInterrupt, SystemExit):
+                scheduler.start()
+        finally:
+            if scheduler.running:
+                scheduler.shutdown(wait=True)
+        click.echo("Scheduler stopped")
 
     jobs = click.Group("jobs", help="Timed jobs: list them, or run one now.")
 
