@@ -316,3 +316,11 @@ def test_the_script_is_what_make_run_calls():
     makefile = (ROOT / "Makefile").read_text()
     recipe = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]
     assert "./scripts/run-local.sh" in recipe
+
+
+@pytest.mark.parametrize("host", ["a b", "$(id)", "x" * 300, "127.0.0.1;id", "\x01"])
+def test_an_impossible_host_is_refused(terminal, demo_database, host):
+    term = terminal([str(SCRIPT)], _env(demo_database, PORT=str(free_port()), HOST=host))
+    assert term.wait() == 2
+    assert "HOST must be a host name or an IP address" in term.output
+    assert "Engage is running" not in term.output
