@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import random
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from engage.auth import second_factor
@@ -134,10 +134,12 @@ def seed_demo(today: date | None = None) -> list[tuple[str, str, str, str]]:
 
 
 def last_evening_before(today: date) -> datetime:
-    """18:05 London on the weekday before `today`: the scheduler's last hourly scan then."""
-    day = today - timedelta(days=1)
-    while day.weekday() >= 5:
-        day -= timedelta(days=1)
+    """18:05 London on the working day before `today` (the office calendar's, as the demo
+    cases are dated by it): that day's last hourly scan. A deadline on that day was due soon
+    then and is missed today, so the first scan always has a warning to show."""
+    from engage.cases.clock import current_calendar
+
+    day = current_calendar().add_working_days(today, -1)
     return datetime.combine(day, time(18, 5), tzinfo=LONDON).astimezone(UTC)
 
 

@@ -92,16 +92,22 @@ def test_every_address_the_demo_seed_stores_is_at_a_reserved_domain(app, smtp_si
 
 
 @pytest.mark.parametrize(
-    ("today", "expected"),
+    ("today", "evening", "expected"),
     [
         # Monday: a due-soon warning and a breach warning, each to the assignee and the CSO
         # mailbox, and the 08:00 digest of breached cases to the CSO mailbox and the assignee.
-        (date(2026, 11, 30), {"sla_due_soon": 2, "sla_breach": 2, "sla_digest": 2}),
+        (
+            date(2026, 11, 30),
+            date(2026, 11, 27),
+            {"sla_due_soon": 2, "sla_breach": 2, "sla_digest": 2},
+        ),
         # Saturday: the deadline missed on Friday; no digest at weekends.
-        (date(2026, 11, 28), {"sla_breach": 2}),
+        (date(2026, 11, 28), date(2026, 11, 27), {"sla_breach": 2}),
+        # A bank holiday Monday after Christmas Day: the deadline of Thursday 24th was missed.
+        (date(2026, 12, 28), date(2026, 12, 24), {"sla_breach": 2}),
     ],
 )
-def test_running_every_job_once_after_the_seed_sends_a_handful(app, today, expected):
+def test_running_every_job_once_after_the_seed_sends_a_handful(app, today, evening, expected):
     seed_demo(today=today)
     history = db.session.execute(db.select(OutboxEmail)).scalars().all()
     assert len(history) > 80 and {e.status for e in history} == {"sent"}
@@ -114,9 +120,8 @@ def test_running_every_job_once_after_the_seed_sends_a_handful(app, today, expec
     for email in _emails_after(last_id):
         counts[email.template] = counts.get(email.template, 0) + 1
     assert counts == expected
-    # The warnings the history stands for were all due by the evening before.
-    evening = london_date(last_evening_before(today))
-    assert evening == today - timedelta(days=1 if today.weekday() == 5 else 3)
+    # The history's warnings are those due by the last working day's evening.
+    assert london_date(last_evening_before(today)) == evening
     for name in JOBS:
         run_job(name, as_of=moment + timedelta(minutes=30))
     assert len(_emails_after(last_id)) == sum(expected.values())  # nothing doubled
