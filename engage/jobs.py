@@ -49,9 +49,9 @@ class Job:
         now = now or utcnow()
         value: Any = now if self.argument == "now" else london_date(now)
         results = []
+        named = len(self.targets) > 1
         for target in self.targets:
             result = str(resolve(target)(value))
-            named = len(self.targets) > 1
             results.append(f"{target.partition(':')[2]}: {result}" if named else result)
         return "; ".join(results)
 

@@ -84,11 +84,6 @@ def register(app: Flask) -> None:
             )
         as_of = None
         if as_of_text is not None:
-            if current_app.config.get("ENGAGE_ENV") == "production":
-                raise click.UsageError(
-                    "--as-of is for development and testing only: refused when "
-                    "ENGAGE_ENV=production"
-                )
             try:
                 as_of = parse_as_of(as_of_text)
             except ValueError as error:

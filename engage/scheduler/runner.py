@@ -39,7 +39,9 @@ def run_job(
     if job is None:
         raise UnknownJob(name)
     if as_of is not None and current_app.config.get("ENGAGE_ENV") == "production":
-        raise AsOfRefused("running a job as of another moment is refused in production")
+        raise AsOfRefused(
+            "--as-of is for development and testing only: refused when ENGAGE_ENV=production"
+        )
     holder = holder or this_holder()
     with job_lock(name, holder) as acquired:
         if not acquired:
