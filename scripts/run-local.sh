@@ -39,7 +39,8 @@ fi
 
 pids=()
 stop() {
-  trap - INT TERM EXIT
+  trap - EXIT
+  trap '' INT TERM # a second Ctrl+C while stopping changes nothing
   if ((${#pids[@]})); then
     kill -TERM "${pids[@]}" 2>/dev/null || true
     wait "${pids[@]}" 2>/dev/null || true

@@ -264,9 +264,24 @@ def test_an_explicit_base_url_and_host_are_kept(terminal, demo_database):
     _stop_cleanly(term, processes)
 
 
+def test_ctrl_c_pressed_three_times_still_stops_cleanly(terminal, demo_database):
+    term = terminal([str(SCRIPT)], _env(demo_database, PORT=str(free_port())))
+    term.read_until("Ctrl+C stops the web app and the scheduler.")
+    processes = _flask_processes(term.pid)
+    for _ in range(3):
+        term.press_ctrl_c()
+        time.sleep(0.05)
+    assert term.wait() == 0, term.output
+    assert all(_gone(pid) for pid in processes.values())
+    assert term.output.count("Engage stopped.") == 1
+    for word in ALARMING:
+        assert word not in term.output, (word, term.output)
+
+
 def test_a_supervisors_sigterm_stops_both_with_status_0(terminal, demo_database):
     term = terminal([str(SCRIPT)], _env(demo_database, PORT=str(free_port())))
     term.read_until("Ctrl+C stops the web app and the scheduler.")
+    term.read_until("Scheduler started with")
     processes = _flask_processes(term.pid)
     os.kill(term.pid, signal.SIGTERM)
     assert term.wait() == 0, term.output

@@ -2,41 +2,65 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
+import os
 import signal
-from types import FrameType
+import threading
+import time
 
 import click
+from apscheduler.schedulers.base import BaseScheduler
 from flask import Flask, current_app
 
 from engage.filters import govuk_datetime
 
 
-def _stop(signum: int, frame: FrameType | None) -> None:
-    raise SystemExit(0)
+def _catch_stop_signals() -> int:
+    """From now on Ctrl+C (SIGINT, unless ignored, as in a shell's background job) and a
+    supervisor's SIGTERM only write a byte to a pipe, whose reading end is returned.
+
+    Their Python handlers do nothing: an exception raised by a handler could land inside
+    APScheduler's loop, which catches it and carries on running. Whichever thread the signal
+    reaches, Python writes its number to the wakeup pipe."""
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+    signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
+    for number in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(number) is not signal.SIG_IGN:
+            signal.signal(number, lambda signum, frame: None)
+    return read_end
+
+
+def _stop_when_signalled(scheduler: BaseScheduler, read_end: int) -> threading.Thread:
+    """A thread that shuts the scheduler down at the first stop signal: a job already running
+    finishes, and `scheduler.start()` then returns."""
+
+    def wait_for_signal() -> None:
+        os.read(read_end, 1)
+        while not scheduler.running:  # a signal in the instant before it started
+            time.sleep(0.05)
+        scheduler.shutdown(wait=True)
+
+    waiter = threading.Thread(target=wait_for_signal, name="scheduler-stop", daemon=True)
+    waiter.start()
+    return waiter
 
 
 def register(app: Flask) -> None:
     @app.cli.command("scheduler")
     def scheduler_command() -> None:
         """Run the scheduler: exactly one per deployment, never inside web workers."""
+        signalled = _catch_stop_signals()
         from engage.scheduler.runner import build_scheduler
 
         # APScheduler's own INFO lines (every job added, started, executed) drown the useful
         # ones: engage.scheduler.runner logs each run's result.
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
         scheduler = build_scheduler(current_app._get_current_object())  # type: ignore[attr-defined]
+        waiter = _stop_when_signalled(scheduler, signalled)
         click.echo(f"Scheduler started with {len(scheduler.get_jobs())} jobs (Europe/London)")
-        # SIGTERM (a supervisor, or scripts/run-local.sh on Ctrl+C) stops it as Ctrl+C does:
-        # a job already running finishes first, and the exit status is 0.
-        signal.signal(signal.SIGTERM, _stop)
-        try:
-            with contextlib.suppress(KeyboardInterrupt, SystemExit):
-                scheduler.start()
-        finally:
-            if scheduler.running:
-                scheduler.shutdown(wait=True)
+        scheduler.start()  # returns once the waiter has shut it down
+        waiter.join()
         click.echo("Scheduler stopped")
 
     jobs = click.Group("jobs", help="Timed jobs: list them, or run one now.")
