@@ -26,6 +26,7 @@ from sqlalchemy import func
 from engage import audit
 from engage.db_types import utcnow
 from engage.extensions import db
+from engage.outputs import access
 from engage.outputs import spreadsheet as sheet
 from engage.outputs.models import LogEntry, Output, Stakeholder
 from engage.outputs.userlog import normalise_email
@@ -212,8 +213,12 @@ def _name_key(name: str, organisation: str) -> tuple[str, str]:
     return (name.strip().lower(), organisation.strip().lower())
 
 
-def plan_import(output: Output, raw_rows: list[dict[str, Any]]) -> ImportPlan:
-    """Decide, row by row, what an import would do. Reads the database, writes nothing."""
+def plan_import(output: Output, raw_rows: list[dict[str, Any]], actor: Any) -> ImportPlan:
+    """Decide, row by row, what an import would do. Reads the database, writes nothing.
+
+    A row whose email address belongs to a person also in a log the actor may not edit adds or
+    updates only the actor's log entry: the person's own details stay as they are, and the
+    report says nothing about them (it shows what the row holds, and entry changes only)."""
     cleaned = [(raw, *_clean(raw)) for raw in raw_rows]
     emails = sorted({d["email"] for _, d, r in cleaned if d["email"] and not r})
     by_email: dict[str, Stakeholder] = {}
@@ -222,6 +227,7 @@ def plan_import(output: Output, raw_rows: list[dict[str, Any]]) -> ImportPlan:
             db.select(Stakeholder).where(Stakeholder.email.in_(chunk))
         ).scalars():
             by_email[s.email] = s  # type: ignore[index]
+    elsewhere = access.people_kept_elsewhere(actor, [s.id for s in by_email.values()])
     entries: dict[int, LogEntry] = {}
     by_name: dict[tuple[str, str], Stakeholder] = {}
     for entry, stakeholder in db.session.execute(
@@ -256,7 +262,8 @@ def plan_import(output: Output, raw_rows: list[dict[str, Any]]) -> ImportPlan:
             else by_name.get(_name_key(data["name"], data["organisation"]))
         )
         entry = entries.get(stakeholder.id) if stakeholder is not None else None
-        row.changes = _differences(stakeholder, entry, data)
+        data["_person_kept"] = stakeholder is not None and stakeholder.id in elsewhere
+        row.changes = _differences(None if data["_person_kept"] else stakeholder, entry, data)
         if entry is None:
             row.action = "add"
         else:
@@ -322,7 +329,7 @@ def _differences(
 def apply_import(output: Output, raw_rows: list[dict[str, Any]], actor: Any) -> ImportPlan:
     """Plan again against the database as it is now, then write every add and update in bulk
     and commit once. Refused rows are skipped."""
-    plan = plan_import(output, raw_rows)
+    plan = plan_import(output, raw_rows, actor)
     wanted = [r for r in plan.rows if r.action in ("add", "update")]
     ids = sorted({r.data["_stakeholder_id"] for r in wanted if r.data["_stakeholder_id"]})
     stakeholders: dict[int, Stakeholder] = {}
@@ -353,8 +360,9 @@ def apply_import(output: Output, raw_rows: list[dict[str, Any]], actor: Any) -> 
             )
             new_people.append((row, stakeholder))
         else:
-            for key, value in _stakeholder_values(stakeholder, data).items():
-                setattr(stakeholder, key, value)
+            if not data["_person_kept"]:
+                for key, value in _stakeholder_values(stakeholder, data).items():
+                    setattr(stakeholder, key, value)
             entry = entries.get(stakeholder.id)
             if entry is not None:
                 for key, value in _entry_values(entry, data).items():
