@@ -134,6 +134,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "RATELIMIT_HEADERS_ENABLED": False,
         "PUBLIC_FORM_RATE_LIMIT": os.environ.get("PUBLIC_FORM_RATE_LIMIT", "20 per 10 minutes"),
         "SIGN_IN_RATE_LIMIT": os.environ.get("SIGN_IN_RATE_LIMIT", "30 per 10 minutes"),
+        # Per staff account: user log uploads (each parses a spreadsheet).
+        "STAFF_UPLOAD_RATE_LIMIT": os.environ.get("STAFF_UPLOAD_RATE_LIMIT", "20 per hour"),
         # Data protection
         "RETENTION_YEARS": int(os.environ.get("RETENTION_YEARS", "6")),
         "SENT_EMAIL_BODY_RETENTION_DAYS": int(

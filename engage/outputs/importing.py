@@ -15,6 +15,7 @@ import io
 import json
 import re
 import secrets
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,14 @@ from engage.outputs.userlog import normalise_email
 
 MAX_ROWS = 20_000
 CHUNK = 500
+# Bounds checked before and while an XLSX file is parsed (a small zip can claim 16,384 columns
+# or unpack to gigabytes): what the zip may unpack to, how much one member may grow, how many
+# columns are read, and how long one cell may be.
+MAX_COLUMNS = 40
+MAX_CELL_CHARACTERS = 10_000
+XLSX_MAX_UNPACKED_BYTES = 64 * 1024 * 1024
+XLSX_MAX_RATIO = 100
+XLSX_MAX_MEMBERS = 200
 _PHONE = re.compile(r"^[0-9+()\-. ]{3,40}$")
 _TOKEN = re.compile(r"^[A-Za-z0-9_\-]{20,64}$")
 
@@ -89,7 +98,11 @@ def read_rows(filename: str, content: bytes) -> list[dict[str, str]]:
         )
     out: list[dict[str, str]] = []
     for number, values in enumerate(rows, start=2):
-        texts = [sheet.cell_text(v) for v in values]
+        texts = [sheet.cell_text(v) for v in values[:MAX_COLUMNS]]
+        if any(len(t) > MAX_CELL_CHARACTERS for t in texts):
+            raise ImportFileError(
+                f"Row {number} has a cell longer than {MAX_CELL_CHARACTERS:,} characters"
+            )
         if not any(texts):
             continue
         record: dict[str, Any] = {"_row": number}
@@ -115,9 +128,29 @@ def _csv_table(content: bytes) -> list[list[str]]:
         raise ImportFileError("The selected file could not be read as CSV") from error
 
 
+def check_xlsx_container(content: bytes) -> None:
+    """Refuse, before any parsing, a zip that would unpack to too much (a zip bomb)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError) as error:
+        raise ImportFileError("The selected file could not be read as XLSX") from error
+    too_big = ImportFileError("The selected file is too large when unpacked")
+    if len(members) > XLSX_MAX_MEMBERS:
+        raise too_big
+    if sum(m.file_size for m in members) > XLSX_MAX_UNPACKED_BYTES:
+        raise too_big
+    for member in members:
+        if member.file_size > 1024 * 1024 and member.file_size > XLSX_MAX_RATIO * max(
+            member.compress_size, 1
+        ):
+            raise too_big
+
+
 def _xlsx_table(content: bytes) -> list[tuple[Any, ...]]:
     from openpyxl import load_workbook
 
+    check_xlsx_container(content)
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a broken file
@@ -125,11 +158,16 @@ def _xlsx_table(content: bytes) -> list[tuple[Any, ...]]:
     try:
         worksheet = workbook.worksheets[0]
         table = []
-        for values in worksheet.iter_rows(values_only=True):
+        # max_col: a sheet claiming 16,384 columns is read as MAX_COLUMNS wide, not padded.
+        for values in worksheet.iter_rows(
+            max_row=MAX_ROWS + 2, max_col=MAX_COLUMNS, values_only=True
+        ):
             table.append(values)
-            if len(table) > MAX_ROWS + 2:
-                break
         return table
+    except ImportFileError:
+        raise
+    except Exception as error:  # a broken sheet inside a good zip
+        raise ImportFileError("The selected file could not be read as XLSX") from error
     finally:
         workbook.close()
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import joinedload, lazyload
 from engage.auth.permissions import deny, requires
 from engage.calendar import london_date
 from engage.db_types import utcnow
-from engage.extensions import db
+from engage.extensions import db, limiter
 from engage.filters import govuk_date_short
 from engage.outputs import access, exporting, importing, logs
 from engage.outputs.links import row_link
@@ -399,8 +399,15 @@ def user_log_template_xlsx():
 # --- import -------------------------------------------------------------------------------------
 
 
+def _per_user() -> str:
+    return f"user:{current_user.get_id()}"
+
+
 @bp.route("/staff/outputs/<slug>/user-log/import", methods=["GET", "POST"])
 @requires("edit_user_logs")
+@limiter.limit(
+    lambda: current_app.config["STAFF_UPLOAD_RATE_LIMIT"], methods=["POST"], key_func=_per_user
+)
 def user_log_import(slug: str):
     output = _editable_output(slug)
     form = ImportForm()
