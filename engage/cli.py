@@ -75,6 +75,18 @@ def register(app: Flask) -> None:
         disable(user, actor=None)  # audited as second_factor.disabled
         click.echo("Authenticator app turned off; it is set up again at the next sign-in")
 
+    @users.command("unlock")
+    @click.argument("email")
+    def unlock_command(email: str) -> None:
+        """Unlock an account locked after wrong passwords or codes (audited)."""
+        from engage.auth.service import find_user, unlock_user
+
+        user = find_user(email)
+        if user is None:
+            raise click.ClickException("No staff account has that email address")
+        unlock_user(user, actor=None)
+        click.echo("Account unlocked")
+
     app.cli.add_command(users)
 
     for module in ("engage.cases.cli", "engage.scheduler.cli", "engage.reports.cli"):
