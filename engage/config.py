@@ -134,6 +134,10 @@ def load_config(overrides: dict | None = None) -> dict:
         "RATELIMIT_HEADERS_ENABLED": False,
         "PUBLIC_FORM_RATE_LIMIT": os.environ.get("PUBLIC_FORM_RATE_LIMIT", "20 per 10 minutes"),
         "SIGN_IN_RATE_LIMIT": os.environ.get("SIGN_IN_RATE_LIMIT", "30 per 10 minutes"),
+        # Automatic acknowledgements of the contact form sent to one address in 24 hours.
+        "CONTACT_ACKNOWLEDGEMENTS_PER_ADDRESS_PER_DAY": int(
+            os.environ.get("CONTACT_ACKNOWLEDGEMENTS_PER_ADDRESS_PER_DAY", "3")
+        ),
         # Per staff account: user log uploads (each parses a spreadsheet).
         "STAFF_UPLOAD_RATE_LIMIT": os.environ.get("STAFF_UPLOAD_RATE_LIMIT", "20 per hour"),
         # Data protection
