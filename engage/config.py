@@ -142,6 +142,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "STAFF_UPLOAD_RATE_LIMIT": os.environ.get("STAFF_UPLOAD_RATE_LIMIT", "20 per hour"),
         # Data protection
         "RETENTION_YEARS": int(os.environ.get("RETENTION_YEARS", "6")),
+        "AUDIT_IP_RETENTION_DAYS": int(os.environ.get("AUDIT_IP_RETENTION_DAYS", "365")),
+        "IMPORT_UPLOAD_HOURS": int(os.environ.get("IMPORT_UPLOAD_HOURS", "24")),
         "SENT_EMAIL_BODY_RETENTION_DAYS": int(
             os.environ.get("SENT_EMAIL_BODY_RETENTION_DAYS", "90")
         ),
