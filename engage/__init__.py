@@ -112,6 +112,17 @@ def _register_template_helpers(app: Flask) -> None:
         }
 
 
+# Public pages that show back what a person typed (their answers, their name and email): a
+# shared computer's browser cache or a proxy must not keep them.
+NO_STORE_PUBLIC_PAGES = {
+    "consultations.respond",
+    "consultations.check_answers",
+    "consultations.response_confirmation",
+    "cases.contact",
+    "cases.contact_confirmation",
+}
+
+
 def _register_security(app: Flask) -> None:
     from engage.auth.models import User
 
@@ -180,7 +191,7 @@ def _register_security(app: Flask) -> None:
         response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
         response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
         response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
-        if request.path.startswith("/staff"):
+        if request.path.startswith("/staff") or request.endpoint in NO_STORE_PUBLIC_PAGES:
             response.headers["Cache-Control"] = "no-store"
         return response
 

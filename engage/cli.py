@@ -12,7 +12,13 @@ def register(app: Flask) -> None:
     @app.cli.command("seed-demo")
     def seed_demo_command() -> None:
         """Load the demo data (once) and print the demo staff accounts."""
+        from flask import current_app
+
         from engage.seed import seed_demo
+
+        if current_app.config["ENGAGE_ENV"] == "production":
+            # The demo accounts' passwords are printed here and written in the README.
+            raise click.ClickException("seed-demo is refused when ENGAGE_ENV=production")
 
         rows = seed_demo()
         click.echo("")
