@@ -2,7 +2,7 @@
 counted on the account, and a forced password change for accounts an administrator made
 
 Revision ID: d2e90e5a0ed4
-Revises: e2f3a4b5c6d7
+Revises: d40686173dd0
 Create Date: 2026-11-28 04:09:16.876181
 
 """
@@ -13,7 +13,7 @@ import engage.db_types
 
 # revision identifiers, used by Alembic.
 revision = 'd2e90e5a0ed4'
-down_revision = 'e2f3a4b5c6d7'
+down_revision = 'd40686173dd0'
 branch_labels = None
 depends_on = None
 
