@@ -1,4 +1,4 @@
-"""Smaller hardening (ASVS V13.4, V3.3.1, V14.3.2, V1.3.2): seed-demo refused in production;
+"""Smaller hardening (ASVS V13.2, V3.3.1, V14.3.2, V1.2.2): seed-demo refused in production;
 a __Host- session cookie when cookies are secure; no-store on public pages that show back
 what a person typed; only http(s) addresses as an output's page URL."""
 
