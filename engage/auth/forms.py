@@ -69,7 +69,10 @@ def _new_password_field(label: str = "New password") -> PasswordField:
         widget=GovPasswordInput(),
         description="8 characters or more. Common passwords, your name and your email address "
         "are refused.",
-        validators=[InputRequired(message="Enter a new password"), Length(max=256)],
+        validators=[
+            InputRequired(message="Enter a new password"),
+            Length(max=256, message="Password must be 256 characters or fewer"),
+        ],
     )
 
 
@@ -88,7 +91,10 @@ class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
         "Current password",
         widget=GovPasswordInput(),
-        validators=[InputRequired(message="Enter your current password"), Length(max=256)],
+        validators=[
+            InputRequired(message="Enter your current password"),
+            Length(max=256, message="Password must be 256 characters or fewer"),
+        ],
     )
     new_password = _new_password_field()
     confirm_password = _confirm_field()
@@ -100,7 +106,10 @@ class ForgotPasswordForm(FlaskForm):
         "Email address",
         widget=GovTextInput(),
         filters=[strip_filter],
-        validators=[InputRequired(message="Enter your email address"), Length(max=254)],
+        validators=[
+            InputRequired(message="Enter your email address"),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+        ],
     )
     submit = SubmitField("Send a reset link", widget=GovSubmitInput())
 
@@ -118,6 +127,9 @@ class ReauthForm(FlaskForm):
     password = PasswordField(
         "Your password",
         widget=GovPasswordInput(),
-        validators=[InputRequired(message="Enter your password"), Length(max=256)],
+        validators=[
+            InputRequired(message="Enter your password"),
+            Length(max=256, message="Password must be 256 characters or fewer"),
+        ],
     )
     submit = SubmitField("Continue", widget=GovSubmitInput())

@@ -83,6 +83,8 @@ def password_problem(password: str, email: str = "", name: str = "") -> str | No
         return f"Password must be {MIN_LENGTH} characters or more"
     if len(password) > MAX_LENGTH:
         return f"Password must be {MAX_LENGTH} characters or fewer"
+    if any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in password):
+        return "Password must not contain control characters such as line breaks"
     if password.lower() in common_passwords():
         return "Password is too common. Choose a password that is harder to guess"
     if email and password.lower() == email.lower():
