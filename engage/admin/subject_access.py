@@ -110,7 +110,9 @@ def find_everything(email: str) -> dict[str, list[dict[str, Any]]]:
             }
             for r in responses
         ],
-        "consultation_response_drafts": [{**_row(d), "token": "(not shown)"} for d in drafts],
+        "consultation_response_drafts": [
+            {k: v for k, v in _row(d).items() if k != "token"} for d in drafts
+        ],
         "emails": [_row(m) for m in emails],
     }
     return out

@@ -254,14 +254,14 @@ def regenerate_recovery_codes(user: User, password: str) -> list[str]:
     return codes
 
 
-def disable(user: User, actor: User | None, password: str = "") -> None:
+def disable(user: User, actor: User | None, password: str | None = None) -> None:
     """Turn the authenticator off: a producer's own choice, or an operator resetting a lost
     device (`flask users reset-authenticator`, actor None), after which a role that needs one
     sets it up again at the next sign-in."""
     if actor is not None and actor.id == user.id and is_required(user):
         raise CodeError("Your role needs an authenticator app: you cannot turn it off")
     if actor is not None and actor.id == user.id:
-        check_reauthentication(user, password)
+        check_reauthentication(user, password or "")
     user.totp_enabled = False
     user.totp_secret = None
     user.totp_last_counter = None
