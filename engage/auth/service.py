@@ -32,6 +32,9 @@ def normalise_email(email: str) -> str:
 
 
 def find_user(email: str) -> User | None:
+    # No account has control characters in its address; PostgreSQL refuses a NUL in a query.
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in email or ""):
+        return None
     return db.session.execute(
         db.select(User).where(User.email == normalise_email(email))
     ).scalar_one_or_none()
