@@ -5,7 +5,7 @@ issued (engage/cases/references.py), so references given out before this migrati
 receipt, the case id as number) are never issued twice.
 
 Revision ID: d33b48cc7cd9
-Revises: d40686173dd0
+Revises: d2e90e5a0ed4
 Create Date: 2026-11-28 04:02:51.375669
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "d33b48cc7cd9"
-down_revision = "d40686173dd0"
+down_revision = "d2e90e5a0ed4"
 branch_labels = None
 depends_on = None
 
