@@ -32,7 +32,7 @@ from engage.consultations.rules import RESPONSE_DUE_DAYS
 from engage.extensions import db
 from engage.reports.case_figures import case_counts
 from engage.reports.figures import HELD_STATES
-from engage.reports.suppression import suppress_table
+from engage.reports.suppression import suppress_tables
 from engage.reports.tables import fill_shares, make_table
 from engage.vocab import COMPLAINT_KINDS
 
@@ -191,7 +191,7 @@ def performance_figures(today: date) -> dict[str, Any]:
         "last": quarters[-1],
         "as_of": today,
         "raw": tables,
-        "tables": [suppress_table(t) for t in tables],
+        "tables": suppress_tables(tables),
     }
 
 
