@@ -390,7 +390,9 @@ def _history_case(kind, received, cal, cso, rng) -> Case:  # type: ignore[no-unt
         created_by_id=cso.id,
         created_at=_at(received, 12),
     )
-    events = [("received", None, "received", received, "Received by letter")]
+    events: list[tuple[str, str | None, str, date, str | None]] = [
+        ("received", None, "received", received, "Received by letter")
+    ]
     roll = rng.random()
     if kind in workflow.TRANSFER_FOR_KIND and roll < 0.8:
         stop = on(rng.choice((0, 1, 1, 2, 3, 6, 7)))  # after acknowledge-by: that clock missed
