@@ -98,7 +98,7 @@ def load_config(overrides: dict | None = None) -> dict:
             os.environ.get("SCHEDULER_MISFIRE_GRACE_SECONDS", str(6 * 3600))
         ),
         "REQUIRE_SECOND_FACTOR": _bool("REQUIRE_SECOND_FACTOR", production),
-        # Per-process cache of costly, rarely changing figures (engage.perfcache); 0 = off.
+        # Cache of costly, rarely changing figures (engage.caching.for_seconds); 0 = off.
         "PERFORMANCE_CACHE_SECONDS": int(os.environ.get("PERFORMANCE_CACHE_SECONDS", "600")),
     }
     if overrides:
