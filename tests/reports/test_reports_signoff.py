@@ -155,3 +155,18 @@ def test_the_sign_off_page_asks_for_the_confirmation_when_the_year_is_not_over(a
     done = client.post(f"/staff/reports/{report.id}/sign-off", data={"year_not_over": "y"})
     assert done.status_code == 302
     assert db.session.get(AnnualReport, report.id).state == "signed_off"
+
+
+def test_a_double_submitted_sign_off_signs_once_and_the_second_is_refused_politely(app, login):
+    officer, boss = cso(), chief()
+    report = annual.start_draft(2025, officer)
+    annual.mark_ready(report, officer)
+    client = login(boss)
+    first = client.post(f"/staff/reports/{report.id}/sign-off", data={"year_not_over": "\x00"})
+    second = client.post(f"/staff/reports/{report.id}/sign-off", data={})
+    assert (first.status_code, second.status_code) == (302, 302)
+    events = db.session.execute(
+        db.select(AuditEvent).where(AuditEvent.action == "report.signed_off")
+    ).scalars()
+    assert len(list(events)) == 1
+    assert "signed_before_year_end" not in db.session.get(AnnualReport, report.id).figures
