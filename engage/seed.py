@@ -19,11 +19,11 @@ DATA = Path(__file__).parent / "data"
 
 # Demo accounts only; printed by `flask seed-demo`. Never used outside a local demo.
 DEMO_STAFF = [
-    ("admin@demo.engage.test", "Ada Admin", ["admin"], "demo-admin-pass-2026"),
-    ("chief@demo.engage.test", "Chris Chief", ["chief_statistician"], "demo-chief-pass-2026"),
+    ("admin@demo.engage.test", "Ada Admin", ["admin"], "demo-orchid-pass-2026"),
+    ("chief@demo.engage.test", "Chris Chief", ["chief_statistician"], "demo-walnut-pass-2026"),
     ("cso@demo.engage.test", "Sam Officer", ["cso"], "demo-cso-pass-2026"),
-    ("producer@demo.engage.test", "Priya Producer", ["producer"], "demo-producer-pass-2026"),
-    ("producer2@demo.engage.test", "Tom Producer", ["producer"], "demo-producer2-pass-2026"),
+    ("producer@demo.engage.test", "Priya Producer", ["producer"], "demo-harbour-pass-2026"),
+    ("producer2@demo.engage.test", "Tom Producer", ["producer"], "demo-lantern-pass-2026"),
 ]
 
 LEADS = [

@@ -22,9 +22,11 @@ invalid.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import uuid4
+
+from sqlalchemy import func
 
 from engage.calendar import london_date
 from engage.cases import clock
@@ -43,6 +45,24 @@ SUBJECT_MAX = 300
 def _subject_from(message: str) -> str:
     first = message.strip().splitlines()[0] if message.strip() else ""
     return first if len(first) <= 80 else first[:77].rstrip() + "…"
+
+
+def _may_acknowledge(email: str, now: datetime) -> bool:
+    """At most CONTACT_ACKNOWLEDGEMENTS_PER_ADDRESS_PER_DAY automatic acknowledgements go to one
+    address in 24 hours: the form must not be a way to send the office's emails to anyone, in
+    bulk. Over the limit the case is kept, unacknowledged, for staff to acknowledge."""
+    from flask import current_app
+
+    from engage.mail.models import OutboxEmail
+
+    sent = db.session.execute(
+        db.select(func.count(OutboxEmail.id)).where(
+            func.lower(OutboxEmail.to_address) == email.lower(),
+            OutboxEmail.template == "case_acknowledged",
+            OutboxEmail.created_at >= now - timedelta(days=1),
+        )
+    ).scalar_one()
+    return int(sent) < current_app.config["CONTACT_ACKNOWLEDGEMENTS_PER_ADDRESS_PER_DAY"]
 
 
 def create_case(
@@ -121,7 +141,7 @@ def create_case(
             note=f"Received by {how}",
         )
     )
-    if channel == "web" and email:
+    if channel == "web" and email and _may_acknowledge(email, now):
         case.state = "acknowledged"
         case.acknowledged_at = now
         case.acknowledged_on = london_date(now)

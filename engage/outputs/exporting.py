@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from openpyxl import Workbook
@@ -19,8 +19,10 @@ from engage.vocab import ENGAGEMENT_LEVEL_SHORT, LOG_SOURCES, USER_CATEGORY_SHOR
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def log_rows(output_id: int) -> Iterable[list[Any]]:
-    """One row per stakeholder in the log, in column order (dates as date objects)."""
+def log_rows(output_id: int, hidden: Collection[int] = ()) -> Iterable[list[Any]]:
+    """One row per stakeholder in the log, in column order (dates as date objects). People
+    whose ids are in `hidden` (also in a log the exporter may not edit) show their email
+    address and category only (engage.outputs.access.people_kept_elsewhere)."""
     result = db.session.execute(
         db.select(LogEntry, Stakeholder)
         .join(Stakeholder, Stakeholder.id == LogEntry.stakeholder_id)
@@ -29,18 +31,19 @@ def log_rows(output_id: int) -> Iterable[list[Any]]:
         .execution_options(yield_per=1000)
     ).tuples()
     for entry, person in result:
+        kept = person.id in hidden
         yield [
-            person.name,
-            person.organisation,
+            (person.email or "") if kept else person.name,
+            "" if kept else person.organisation,
             person.email or "",
-            person.phone or "",
+            "" if kept else person.phone or "",
             USER_CATEGORY_SHORT.get(person.category, person.category),
             ENGAGEMENT_LEVEL_SHORT.get(entry.engagement_level, entry.engagement_level),
             entry.uses,
             LOG_SOURCES.get(entry.source, entry.source),
             entry.first_contact_on,
             entry.latest_contact_on,
-            "Yes" if person.consent_to_contact else "No",
+            "" if kept else "Yes" if person.consent_to_contact else "No",
         ]
 
 
@@ -48,13 +51,13 @@ def _safe(value: Any) -> Any:
     return sheet.safe_cell(value) if isinstance(value, str) else value
 
 
-def log_csv(output_id: int | None) -> str:
+def log_csv(output_id: int | None, hidden: Collection[int] = ()) -> str:
     """The log as CSV text; output_id None gives the blank template."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(sheet.HEADERS)
     if output_id is not None:
-        for row in log_rows(output_id):
+        for row in log_rows(output_id, hidden):
             writer.writerow(
                 [
                     "" if v is None else (v.isoformat() if hasattr(v, "isoformat") else _safe(v))
@@ -64,10 +67,10 @@ def log_csv(output_id: int | None) -> str:
     return "\ufeff" + buffer.getvalue()  # a BOM so Excel reads UTF-8 names correctly
 
 
-def _fill(worksheet, output_id: int | None) -> None:  # type: ignore[no-untyped-def]
+def _fill(worksheet, output_id: int | None, hidden: Collection[int] = ()) -> None:  # type: ignore[no-untyped-def]
     worksheet.append(sheet.HEADERS)
     if output_id is not None:
-        for row in log_rows(output_id):
+        for row in log_rows(output_id, hidden):
             worksheet.append([_safe(v) for v in row])
 
 
@@ -77,9 +80,9 @@ def _to_bytes(workbook: Workbook) -> bytes:
     return buffer.getvalue()
 
 
-def log_xlsx(output_id: int | None, title: str = "User log") -> bytes:
+def log_xlsx(output_id: int | None, title: str = "User log", hidden: Collection[int] = ()) -> bytes:
     workbook = Workbook(write_only=True)
-    _fill(workbook.create_sheet(sheet_title(title, set())), output_id)
+    _fill(workbook.create_sheet(sheet_title(title, set())), output_id, hidden)
     if output_id is None:
         guide = workbook.create_sheet("Guidance")
         guide.append(["Column", "Required", "What to enter"])
