@@ -152,7 +152,7 @@ def load_config(overrides: dict | None = None) -> dict:
         ),
         "REQUIRE_SECOND_FACTOR": _bool("REQUIRE_SECOND_FACTOR", production),
         "PASSWORD_RESET_MINUTES": int(os.environ.get("PASSWORD_RESET_MINUTES", "30")),
-        # Per-process cache of costly, rarely changing figures (engage.perfcache); 0 = off.
+        # Cache of costly, rarely changing figures (engage.caching.for_seconds); 0 = off.
         "PERFORMANCE_CACHE_SECONDS": int(os.environ.get("PERFORMANCE_CACHE_SECONDS", "600")),
     }
     if overrides:
