@@ -11,6 +11,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.attributes import set_committed_value
+
 from engage import audit
 from engage.auth.models import ADDRESS_LOCK_EVERY, LOCK_EVERY, SignInThrottle, User, lock_minutes
 from engage.calendar import LONDON
@@ -35,24 +39,37 @@ def _throttle(address: str | None) -> SignInThrottle | None:
 
 def record_address_failure(address: str | None, now: datetime | None = None) -> None:
     """Count a failure from this address; lock it at every ADDRESS_LOCK_EVERY. The caller
-    commits."""
+    commits. Counted in the database (insert if new, then add one), so failures arriving at the
+    same moment all count and never collide."""
     if not address:
         return
     now = now or utcnow()
-    row = _throttle(address)
-    if row is None:
-        row = SignInThrottle(address=address[:64], failures=0)
-        db.session.add(row)
-    row.failures += 1
-    row.last_failure_at = now
-    if row.failures % ADDRESS_LOCK_EVERY == 0:
-        row.locked_at = now
+    address = address[:64]
+    insert = (
+        postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    )
+    db.session.execute(
+        insert(SignInThrottle)
+        .values(address=address, failures=0)
+        .on_conflict_do_nothing(index_elements=["address"])
+    )
+    failures = db.session.execute(
+        update(SignInThrottle)
+        .where(SignInThrottle.address == address)
+        .values(failures=SignInThrottle.failures + 1, last_failure_at=now)
+        .returning(SignInThrottle.failures)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    if failures % ADDRESS_LOCK_EVERY == 0:
+        db.session.execute(
+            update(SignInThrottle)
+            .where(SignInThrottle.address == address)
+            .values(locked_at=now)
+            .execution_options(synchronize_session=False)
+        )
         audit.record(
             "sign_in.address_locked",
-            detail={
-                "failures": row.failures,
-                "minutes": lock_minutes(row.failures, ADDRESS_LOCK_EVERY),
-            },
+            detail={"failures": failures, "minutes": lock_minutes(failures, ADDRESS_LOCK_EVERY)},
         )
 
 
@@ -60,7 +77,15 @@ def record_account_failure(user: User, action: str, now: datetime | None = None)
     """Count a wrong password or code on the account; lock it at every LOCK_EVERY and email
     the holder. The caller commits."""
     now = now or utcnow()
-    user.failed_sign_ins += 1
+    # Added in the database, not in Python: parallel guesses must each count.
+    failures = db.session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(failed_sign_ins=User.failed_sign_ins + 1)
+        .returning(User.failed_sign_ins)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    set_committed_value(user, "failed_sign_ins", failures)
     detail: dict = {"failures": user.failed_sign_ins}
     if user.failed_sign_ins % LOCK_EVERY == 0:
         user.locked_at = now
