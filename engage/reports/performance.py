@@ -173,6 +173,8 @@ def _consultations_table(quarters: list[Quarter], today: date) -> dict[str, Any]
         ],
         rows,
         count_columns=[1, 2, 3, 4],
+        # Each consultation closed is in exactly one of the other three columns.
+        row_sums=[{"total": 1, "parts": [2, 3, 4]}],
     )
 
 

@@ -86,3 +86,29 @@ def test_the_performance_page_is_public_and_shows_commitments(app, client):
     assert "[c]" in html
     assert 'role="img"' in html and "<title id=" in html and "<desc id=" in html
     assert "style=" not in html.split("<main", 1)[1]
+
+
+def test_hidden_consultation_counts_cannot_be_worked_out_from_the_quarter_total(app):
+    """Closed = published in time + late or overdue + not yet due, so with 7 closed and 5 in
+    time shown, two hidden cells that add up to 2 would each be 1: more must be hidden."""
+    from tests.factories.consultations import ConsultationFactory
+    from tests.factories.reports import at
+
+    for n in range(5):  # closed on 2 March 2026, responses published a month later
+        ConsultationFactory(
+            opens_on=date(2026, 1, 5),
+            closes_on=date(2026, 3, 2 + n),
+            state="response_published",
+            response_published_at=at(date(2026, 4, 1)),
+        )
+    ConsultationFactory(  # overdue: 84 days after 2 January is 27 March
+        opens_on=date(2025, 11, 3), closes_on=date(2026, 1, 2), state="closed"
+    )
+    ConsultationFactory(  # not yet due on 2 April
+        opens_on=date(2026, 1, 5), closes_on=date(2026, 3, 20), state="closed"
+    )
+    figures = performance_figures(date(2026, 4, 2))
+    assert figures["raw"][2]["rows"][-1][1:] == [7, 5, 1, 1]
+    shown = figures["tables"][2]["rows"][-1][1:]
+    assert shown[2:] == ["[c]", "[c]"]
+    assert "[c]" in shown[:2]  # the total or the count in time is hidden too
