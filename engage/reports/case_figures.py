@@ -160,6 +160,10 @@ def clock_table(clock: rules.Clock, kinds: list[tuple[str, str, dict[str, int]]]
         shares=shares,
         row_sums=[{"total": 1, "parts": [2, 3, 4]}, {"total": 4, "parts": [5, 6, 7]}],
         links=[(r, 1, "cases_received", r, 1) for r in range(len(rows))],
+        # Missed responses = those with a delay notice + those without (delay_notices table).
+        sum_links=[(r, 6, "delay_notices", r, [3, 4]) for r in range(len(rows))]
+        if clock.name == "respond"
+        else [],
     )
 
 

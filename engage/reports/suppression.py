@@ -7,9 +7,11 @@ publication view and signed snapshots, ``/performance``).
   identities between the counts are taken from the tables themselves
   (``engage.reports.tables.make_table``): each column adds up to a total row, each row to a
   total column, a column that is the sum of others in every row (``row_sums``: "cases
-  measured" = met + missed + ...), and a count shown again in another table (``links``: the
-  cases received by kind appear in several tables). While any identity has exactly one hidden
-  cell, or any hidden cell can be worked out at all (``engage.reports.disclosure``: linear
+  measured" = met + missed + ...), a count shown again in another table (``links``: the
+  cases received by kind appear in several tables), and a count that is the sum of counts in
+  another table (``sum_links``: responses that missed the deadline = those with a delay notice
+  + those without). While any identity has exactly one hidden cell, or any hidden cell can
+  be worked out at all (``engage.reports.disclosure``: linear
   algebra over every identity at once, and the bounds that every hidden count is at least 1), the
   next smallest non-zero count in one of its identities is hidden too. Several tables published
   together are suppressed together, so a count hidden in one is hidden wherever it appears.
@@ -81,6 +83,9 @@ def identities(tables: list[dict[str, Any]]) -> list[list[tuple[int, Cell]]]:
         for r, c, other, r2, c2 in table.get("links", []):
             if other in index:
                 out.append([(1, (t, r, c)), (-1, (index[other], r2, c2))])
+        for r, c, other, r2, parts in table.get("sum_links", []):
+            if other in index:
+                out.append([*((1, (index[other], r2, p)) for p in parts), (-1, (t, r, c))])
     return [eq for eq in out if all(_is_count(tables[t]["rows"][r][c]) for _, (t, r, c) in eq)]
 
 

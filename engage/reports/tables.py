@@ -33,12 +33,15 @@ def make_table(
     empty: str = "None in this year.",
     row_sums: list[dict[str, Any]] | None = None,
     links: list[tuple[int, int, str, int, int]] | None = None,
+    sum_links: list[tuple[int, int, str, int, list[int]]] | None = None,
 ) -> dict[str, Any]:
     """A table. Besides the columns and rows: which columns hold counts, whether the last row
     is the total of the others (`total_row`), which column is the total of the other count
     columns (`total_column`), further identities within each row (`row_sums`: a column that is
     the sum of other columns), and cells that hold the same count as a cell of another table
-    (`links`: (row, column, other table's key, row, column)). Suppression
+    (`links`: (row, column, other table's key, row, column)), and cells that are the sum of
+    cells in one row of another table (`sum_links`: (row, column, other table's key, row,
+    [columns])). Suppression
     (engage.reports.suppression) reads all of them, so that no hidden count can be worked out
     from the others."""
     return {
@@ -56,6 +59,7 @@ def make_table(
         "empty": empty,
         "row_sums": row_sums or [],
         "links": [list(link) for link in links or []],
+        "sum_links": [list(link) for link in sum_links or []],
     }
 
 

@@ -132,3 +132,36 @@ def test_publication_figures_leave_out_internal_tables_and_do_not_change_the_ori
     assert [t["key"] for t in published["tables"]] == ["a"]
     assert published["tables"][0]["rows"] == [["x", "[c]"]]
     assert table["rows"] == [["x", 2]]
+
+
+def test_late_responses_without_a_delay_notice_cannot_be_worked_out_from_the_missed_count(app):
+    """Missed the 20 day deadline with a notice + without a notice = the responded table's
+    Missed: with 7 missed and 6 with a notice shown, a hidden 'without a notice' would be 1."""
+    from datetime import date
+
+    from engage.reports.figures import compute_figures
+    from tests.factories.reports import at, make_case, working_days_after
+
+    received = date(2025, 6, 2)
+    for n in range(7):
+        responded = working_days_after(received, 30)
+        make_case(
+            "enquiry",
+            received,
+            state="closed",
+            acknowledged_at=at(received),
+            acknowledged_on=received,
+            responded_at=at(responded),
+            responded_on=responded,
+            closed_at=at(responded),
+            delay_notice_on=working_days_after(received, 10) if n < 6 else None,
+            delay_notice_sent_at=at(working_days_after(received, 10)) if n < 6 else None,
+        )
+    figures = compute_figures(2025, date(2026, 5, 15))
+    raw = {t["key"]: t for t in figures["tables"]}
+    assert raw["responded"]["rows"][0][6] == 7 and raw["delay_notices"]["rows"][0][3:5] == [6, 1]
+    shown = {t["key"]: t for t in suppress_figures(figures)["tables"]}
+    missed = shown["responded"]["rows"][0][6]
+    with_notice, without = shown["delay_notices"]["rows"][0][3:5]
+    assert without == "[c]"
+    assert "[c]" in (missed, with_notice)
