@@ -22,7 +22,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from engage.calendar import LONDON, london_date
+from engage.calendar import LONDON, SPAN_END, SPAN_START, london_date
 from engage.db_types import utcnow
 
 TIMEZONE = "Europe/London"
@@ -56,9 +56,11 @@ class Job:
         return "; ".join(results)
 
 
-# `--as-of` moments outside these years are refused: far beyond any office's records, and the
-# working-day calendar and date arithmetic need not cope with year 1 or 9999.
-AS_OF_YEARS = (1970, 2199)
+# `--as-of` moments outside these years are refused: the working-day calendar covers
+# SPAN_START..SPAN_END, and a job looks a few weeks either side of its moment (a deadline 20
+# working days on), so a year is kept clear at each end. A moment beyond the calendar made the
+# job fail and record a failed run instead of being refused.
+AS_OF_YEARS = (SPAN_START.year + 1, SPAN_END.year - 1)
 
 
 def parse_as_of(text: str) -> datetime:

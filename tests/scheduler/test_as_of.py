@@ -50,8 +50,10 @@ def test_a_moment_without_an_offset_is_london_wall_clock_time():
         ("tomorrow", "is not a date and time"),
         ("2027-02-30T09:00", "is not a date and time"),
         ("99999-01-05T09:00", "is not a date and time"),
-        ("0001-01-01T00:00", "between 1970 and 2199"),
-        ("9999-12-31T23:59", "between 1970 and 2199"),
+        ("0001-01-01T00:00", "between 1991 and 2079"),
+        ("9999-12-31T23:59", "between 1991 and 2079"),
+        ("2100-01-01T09:00", "between 1991 and 2079"),  # beyond the working-day calendar
+        ("1975-06-02T09:00", "between 1991 and 2079"),
         ("2027-01-05\x00T09:00", "Give a date and time"),
         ("2027-01-05\nT09:00", "Give a date and time"),
         ("", "Give a date and time"),
@@ -68,6 +70,16 @@ def test_the_cli_refuses_an_impossible_moment_and_runs_nothing(app):
     assert result.exit_code == 2
     assert "does not exist in Europe/London" in result.output
     assert db.session.execute(db.select(JobRun)).first() is None
+
+
+@pytest.mark.parametrize("moment", ["1991-01-01T00:00+14:00", "2079-12-31T23:59-12:00"])
+def test_every_moment_accepted_runs_the_deadline_jobs(app, moment):
+    """The first and last moments accepted are inside the working-day calendar: the jobs that
+    count working days run (they failed with 'outside supported calendar span' at 2199)."""
+    for name in ("sla_scan", "sla_digest"):
+        result = _jobs_run(app, name, "--as-of", moment)
+        assert result.exit_code == 0, result.output
+    assert all(db.session.execute(db.select(JobRun.ok)).scalars())
 
 
 # --- watching things happen ------------------------------------------------------------------
