@@ -13,9 +13,20 @@ from flask import Flask, g, render_template, request, session
 from flask_login import current_user, logout_user
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy.orm import joinedload
+from werkzeug.routing import IntegerConverter
 
 from engage.config import ROOT, dev_key_refusal, load_config
+from engage.db_types import MAX_ID
 from engage.extensions import csrf, db, limiter, login_manager, migrate
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in a route is an id: a number larger than any id is a 404 before it reaches
+    the database driver (which cannot bind it: a 500)."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -27,6 +38,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         instance_path=str(ROOT / "instance"),
     )
     app.config.update(load_config(config))
+    app.url_map.converters["int"] = IdConverter
     app.jinja_loader = ChoiceLoader(
         [
             FileSystemLoader(str(ROOT / "templates")),

@@ -16,6 +16,7 @@ from engage.calendar import WorkingCalendar
 from engage.cases import clock
 from engage.cases.access import is_office, visible_cases
 from engage.cases.models import FINISHED_LAST, Case
+from engage.db_types import MAX_ID
 from engage.extensions import db
 from engage.pagination import Page, paginate
 from engage.vocab import CASE_CHANNELS, CASE_KINDS, CASE_STATES, SLA_STATUSES
@@ -31,10 +32,12 @@ def _date(raw: str | None) -> date | None:
 
 
 def _int(raw: str | None) -> int | None:
+    """An id from the query string, or None (not a number, or no id could be that large)."""
     try:
-        return int(raw) if raw else None
+        value = int(raw) if raw else None
     except ValueError:
         return None
+    return value if value is not None and 0 < value <= MAX_ID else None
 
 
 @dataclass

@@ -158,3 +158,19 @@ def test_a_script_stored_through_a_public_form_is_escaped_for_staff(world, clien
         assert payload not in html and name_payload not in html, url
     html = officer.get(f"/staff/cases/{case.reference}").get_data(as_text=True)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+HUGE = "99999999999999999999999"
+
+
+def test_huge_numbers_in_urls_are_not_found_not_a_server_error(app, login):
+    """A number too large for the database's integer, in a path or a filter, gave a 500
+    (SQLite: 'Python int too large to convert to SQLite INTEGER')."""
+    client = login(cso())
+    for path in (f"/staff/reports/{HUGE}", f"/staff/cases/{HUGE}", "/staff/reports/2147483648"):
+        assert client.get(path).status_code == 404, path
+    for query in (f"output={HUGE}", f"assignee={HUGE}", "output=-1", "assignee=2147483648"):
+        response = client.get(f"/staff/cases?{query}")
+        assert response.status_code == 200, query
+        response = client.get(f"/staff/cases/export.csv?{query}")
+        assert response.status_code == 200, query
