@@ -53,6 +53,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
+    from engage import urls
+
+    urls.install(app)  # bounded <int:...> and trailing slashes, before any blueprint
     _register_session_teardown(app)
     _register_blueprints(app)
     _register_template_helpers(app)

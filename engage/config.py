@@ -89,6 +89,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "RATELIMIT_HEADERS_ENABLED": False,
         "PUBLIC_FORM_RATE_LIMIT": os.environ.get("PUBLIC_FORM_RATE_LIMIT", "20 per 10 minutes"),
         "SIGN_IN_RATE_LIMIT": os.environ.get("SIGN_IN_RATE_LIMIT", "30 per 10 minutes"),
+        # The earliest received date a case may have (ISO date): older ones are typos.
+        "RECORDS_BEGIN": os.environ.get("RECORDS_BEGIN", "2000-01-01"),
         # Data protection
         "RETENTION_YEARS": int(os.environ.get("RETENTION_YEARS", "6")),
         "SENT_EMAIL_BODY_RETENTION_DAYS": int(

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovCheckboxInput,
@@ -12,10 +11,10 @@ from wtforms import BooleanField, PasswordField, SelectMultipleField, StringFiel
 from wtforms.validators import Email, InputRequired, Length
 
 from engage.auth.models import ROLES
-from engage.forms import strip_filter
+from engage.forms import EngageForm, strip_filter
 
 
-class SignInForm(FlaskForm):
+class SignInForm(EngageForm):
     email = StringField(
         "Email address",
         widget=GovTextInput(),
@@ -30,7 +29,7 @@ class SignInForm(FlaskForm):
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
 
-class UserForm(FlaskForm):
+class UserForm(EngageForm):
     name = StringField(
         "Full name",
         widget=GovTextInput(),

@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovRadioInput,
@@ -25,7 +24,15 @@ from wtforms.validators import (
 
 from engage.calendar import REGIONS
 from engage.cases.intake import MESSAGE_MAX
-from engage.forms import DateRequired, GovDateField, NotFuture, clean_text, strip_filter
+from engage.forms import (
+    DateRequired,
+    EngageForm,
+    GovDateField,
+    NotBeforeRecords,
+    NotFuture,
+    clean_text,
+    strip_filter,
+)
 from engage.public.abuse import HoneypotForm
 from engage.vocab import CASE_KINDS
 
@@ -150,7 +157,7 @@ class ContactForm(_RequesterFields, HoneypotForm):
     submit = SubmitField("Send", widget=GovSubmitInput())
 
 
-class StaffIntakeForm(_RequesterFields, FlaskForm):
+class StaffIntakeForm(_RequesterFields, EngageForm):
     WORDING = STAFF_WORDING
 
     kind = RadioField(
@@ -168,7 +175,11 @@ class StaffIntakeForm(_RequesterFields, FlaskForm):
     received_on = GovDateField(
         "Date received",
         what="Date received",
-        validators=[DateRequired("Enter the date it was received"), NotFuture()],
+        validators=[
+            DateRequired("Enter the date it was received"),
+            NotBeforeRecords(),
+            NotFuture(),
+        ],
         description="The date on the letter's postmark or stamp, the email or the call. "
         "For example, 27 3 2026",
     )
@@ -214,12 +225,12 @@ def _long_text(label: str, missing: str, limit: int = 20000) -> TextAreaField:
     )
 
 
-class NoteForm(FlaskForm):
+class NoteForm(EngageForm):
     note = _note()
     submit = SubmitField("Confirm", widget=GovSubmitInput())
 
 
-class TriageForm(FlaskForm):
+class TriageForm(EngageForm):
     kind = RadioField(
         "Kind of case",
         widget=GovRadioInput(),
@@ -230,7 +241,7 @@ class TriageForm(FlaskForm):
     submit = SubmitField("Save kind", widget=GovSubmitInput())
 
 
-class AssignForm(FlaskForm):
+class AssignForm(EngageForm):
     assignee = SelectField(
         "Assign to",
         widget=GovSelect(),
@@ -241,14 +252,14 @@ class AssignForm(FlaskForm):
     submit = SubmitField("Assign", widget=GovSubmitInput())
 
 
-class ClarificationForm(FlaskForm):
+class ClarificationForm(EngageForm):
     question = _long_text(
         "What do you need clarified?", "Enter what you need the requester to clarify", 5000
     )
     submit = SubmitField("Send request", widget=GovSubmitInput())
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(EngageForm):
     replied_on = GovDateField(
         "Date the reply was received",
         what="Date the reply was received",
@@ -258,7 +269,7 @@ class ReplyForm(FlaskForm):
     submit = SubmitField("Restart the clock", widget=GovSubmitInput())
 
 
-class ChargeForm(FlaskForm):
+class ChargeForm(EngageForm):
     amount = StringField(
         "Charge in pounds",
         widget=GovTextInput(),
@@ -280,7 +291,7 @@ class ChargeForm(FlaskForm):
         self.amount_value = value
 
 
-class ChargeAnswerForm(FlaskForm):
+class ChargeAnswerForm(EngageForm):
     accepted = RadioField(
         "Did the requester agree to pay?",
         widget=GovRadioInput(),
@@ -296,7 +307,7 @@ class ChargeAnswerForm(FlaskForm):
     submit = SubmitField("Save answer", widget=GovSubmitInput())
 
 
-class DelayForm(FlaskForm):
+class DelayForm(EngageForm):
     reason = _long_text("Reason for the delay", "Enter the reason for the delay", 5000)
     revised_target_on = GovDateField(
         "Revised target date",
@@ -306,7 +317,7 @@ class DelayForm(FlaskForm):
     submit = SubmitField("Send delay notice", widget=GovSubmitInput())
 
 
-class RespondForm(FlaskForm):
+class RespondForm(EngageForm):
     text = _long_text("Full response", "Enter the response")
     method = RadioField(
         "How is it sent?",
@@ -317,14 +328,14 @@ class RespondForm(FlaskForm):
     submit = SubmitField("Record response", widget=GovSubmitInput())
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(EngageForm):
     reason = _long_text(
         "Why is the case being reopened?", "Enter why the case is being reopened", 2000
     )
     submit = SubmitField("Reopen case", widget=GovSubmitInput())
 
 
-class TransferForm(FlaskForm):
+class TransferForm(EngageForm):
     to = RadioField(
         "Transfer to",
         widget=GovRadioInput(),
@@ -348,7 +359,7 @@ class TransferForm(FlaskForm):
     submit = SubmitField("Transfer", widget=GovSubmitInput())
 
 
-class ReferralForm(FlaskForm):
+class ReferralForm(EngageForm):
     referred_on = GovDateField(
         "Date of referral",
         what="Date of referral",
@@ -358,7 +369,7 @@ class ReferralForm(FlaskForm):
     submit = SubmitField("Record referral", widget=GovSubmitInput())
 
 
-class UksaOutcomeForm(FlaskForm):
+class UksaOutcomeForm(EngageForm):
     outcome = _long_text("The Authority's outcome", "Enter the Authority's outcome", 5000)
     outcome_on = GovDateField(
         "Date of the outcome",
@@ -368,7 +379,7 @@ class UksaOutcomeForm(FlaskForm):
     submit = SubmitField("Record outcome", widget=GovSubmitInput())
 
 
-class DeadlineCalculatorForm(FlaskForm):
+class DeadlineCalculatorForm(EngageForm):
     class Meta:
         csrf = False  # a read-only GET form
 
@@ -380,7 +391,7 @@ class DeadlineCalculatorForm(FlaskForm):
     )
 
 
-class ClosureForm(FlaskForm):
+class ClosureForm(EngageForm):
     closed_on = GovDateField(
         "Date the office is closed",
         what="Date the office is closed",
@@ -398,7 +409,7 @@ class ClosureForm(FlaskForm):
     add_closure = SubmitField("Add closure day", widget=GovSubmitInput())
 
 
-class RegionForm(FlaskForm):
+class RegionForm(EngageForm):
     region = RadioField(
         "Calendar region",
         widget=GovRadioInput(),

@@ -16,6 +16,7 @@ from engage.cases import clock
 from engage.cases.access import is_office, visible_cases
 from engage.cases.models import FINISHED_LAST, Case
 from engage.extensions import db
+from engage.urls import bounded_int
 from engage.vocab import CASE_CHANNELS, CASE_KINDS, CASE_STATES, SLA_STATUSES
 
 SORTS = {"deadline": "Next deadline, soonest first", "received": "Date received, newest first"}
@@ -29,10 +30,7 @@ def _date(raw: str | None) -> date | None:
 
 
 def _int(raw: str | None) -> int | None:
-    try:
-        return int(raw) if raw else None
-    except ValueError:
-        return None
+    return bounded_int(raw)
 
 
 @dataclass

@@ -274,7 +274,8 @@ def case_new():
 
 
 def load_case(reference: str, *, with_history: bool = False) -> Case:
-    query = db.select(Case).where(Case.reference == reference)
+    # References are upper case ("C-2026-00001"); one typed or pasted in lower case finds it.
+    query = db.select(Case).where(Case.reference == reference.strip().upper())
     if with_history:  # the case page shows every event and who did it: two queries in all
         query = query.options(
             joinedload(Case.output).lazyload(Output.producers),

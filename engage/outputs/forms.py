@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovRadioInput,
@@ -18,10 +17,10 @@ from wtforms import (
 )
 from wtforms.validators import URL, Email, InputRequired, Length, NumberRange, Optional
 
-from engage.forms import clean_text, strip_filter
+from engage.forms import EngageForm, clean_text, strip_filter
 
 
-class OutputForm(FlaskForm):
+class OutputForm(EngageForm):
     title = StringField(
         "Title",
         widget=GovTextInput(),

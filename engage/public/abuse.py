@@ -16,17 +16,17 @@ Use both on every public form:
 from __future__ import annotations
 
 from flask import current_app
-from flask_wtf import FlaskForm
 from wtforms import StringField
 
 from engage.extensions import limiter
+from engage.forms import EngageForm
 
 public_form_limit = limiter.limit(
     lambda: current_app.config["PUBLIC_FORM_RATE_LIMIT"], methods=["POST"]
 )
 
 
-class HoneypotForm(FlaskForm):
+class HoneypotForm(EngageForm):
     # Hidden from people (off-screen, not announced, not tabbable); bots fill every field.
     website = StringField("Leave this field empty")
 
