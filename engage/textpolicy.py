@@ -52,7 +52,7 @@ def clean_multiline_filter(value: Any) -> Any:
 def header_text(value: str | None, limit: int = 900) -> str:
     """A value fit for an email header (subject, display name), whatever was stored: one
     line, no control characters, at most `limit` characters (RFC 5322 allows 998 per line)."""
-    text = clean_line(value or "")
+    text = re.sub(r"\s+", " ", clean_line(value or ""))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -105,6 +105,7 @@ def retry_failed_email(row: OutboxEmail, actor: Any) -> None:
     row.failed_at = None
     row.next_attempt_at = utcnow()
     row.attempts = 0
+    row.retry_until = None  # a fresh retry window
     audit.record(
         "email.retry",
         actor=actor,
