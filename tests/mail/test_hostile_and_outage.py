@@ -33,7 +33,7 @@ def _rows() -> list[OutboxEmail]:
 def test_control_characters_in_a_stored_subject_do_not_stop_delivery(app, smtp_sink):
     row = _queue("a@example.gov.uk")
     # stored before the text policy existed (or by code that skipped it)
-    row.subject = "Consultation\x0b on\u2028 prisons\x00 \r\nBcc: victim@example.org"
+    row.subject = "Consultation\x0b on\u2028 prisons\x1f \r\nBcc: victim@example.org"
     db.session.commit()
     result = deliver_due(T0)
     assert result.sent == 1
