@@ -16,6 +16,7 @@ from engage.cases import clock
 from engage.cases.access import is_office, visible_cases
 from engage.cases.models import FINISHED_LAST, Case
 from engage.extensions import db
+from engage.textpolicy import spreadsheet_cell
 from engage.urls import bounded_int
 from engage.vocab import CASE_CHANNELS, CASE_KINDS, CASE_STATES, SLA_STATUSES
 
@@ -153,11 +154,7 @@ CSV_COLUMNS = [
 
 
 def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    # Spreadsheet formula injection: a cell starting with = + - @ is made inert.
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        text = "'" + text
-    return text
+    return str(spreadsheet_cell("" if value is None else str(value)))
 
 
 def export_csv(cases: list[Case], today: date, cal: WorkingCalendar) -> str:

@@ -32,6 +32,7 @@ from engage.db_types import utcnow
 from engage.extensions import db
 from engage.pagination import paginate
 from engage.public.abuse import public_form_limit
+from engage.textpolicy import xml_text
 
 FIXED_FIELDS = ("category", "name", "organisation", "email", "publish_name", "join_log")
 # The answers wait in the database between the form and check-your-answers; the session cookie
@@ -267,7 +268,7 @@ def atom_feed():
     ).all()
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
-    office = current_app.config["OFFICE_NAME"]
+    office = xml_text(current_app.config["OFFICE_NAME"])
     ET.SubElement(feed, f"{{{ATOM}}}title").text = f"Consultations – {office}"
     ET.SubElement(feed, f"{{{ATOM}}}id").text = f"{base}/consultations"
     ET.SubElement(feed, f"{{{ATOM}}}link", href=f"{base}/consultations.atom", rel="self")
@@ -292,11 +293,12 @@ def atom_feed():
         entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
         published = consultation.state == "response_published"
         prefix = "Response published: " if published else "Open consultation: "
-        ET.SubElement(entry, f"{{{ATOM}}}title").text = prefix + consultation.title
+        # xml_text: whatever is stored, the feed stays well-formed XML 1.0
+        ET.SubElement(entry, f"{{{ATOM}}}title").text = prefix + xml_text(consultation.title)
         ET.SubElement(entry, f"{{{ATOM}}}id").text = f"{url}#{consultation.state}"
         ET.SubElement(entry, f"{{{ATOM}}}link", href=url, rel="alternate")
         ET.SubElement(entry, f"{{{ATOM}}}updated").text = stamp(consultation)
-        ET.SubElement(entry, f"{{{ATOM}}}summary").text = consultation.summary
+        ET.SubElement(entry, f"{{{ATOM}}}summary").text = xml_text(consultation.summary)
     body = ET.tostring(feed, encoding="unicode", xml_declaration=False)
     return Response(
         '<?xml version="1.0" encoding="utf-8"?>\n' + body,

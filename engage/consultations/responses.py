@@ -32,6 +32,7 @@ from engage.consultations.models import (
 from engage.extensions import db
 from engage.filters import govuk_datetime
 from engage.outputs.userlog import join_log
+from engage.textpolicy import spreadsheet_cell
 from engage.vocab import USER_CATEGORIES
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -298,10 +299,9 @@ def summary_starting_text(consultation: Consultation) -> str:
 
 
 def _safe_cell(value: Any) -> Any:
-    """Stop spreadsheet programs treating text from the public as a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    """Stop spreadsheet programs treating text from the public as a formula; no character an
+    XLSX file cannot hold (engage/textpolicy.py)."""
+    return spreadsheet_cell(value)
 
 
 def export_rows(consultation: Consultation) -> tuple[list[str], list[list[Any]]]:

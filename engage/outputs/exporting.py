@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from engage.extensions import db
 from engage.outputs import spreadsheet as sheet
 from engage.outputs.models import LogEntry, Output, Stakeholder
+from engage.textpolicy import clean_line
 from engage.vocab import ENGAGEMENT_LEVEL_SHORT, LOG_SOURCES, USER_CATEGORY_SHORT
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -102,7 +103,7 @@ def all_logs_xlsx() -> bytes:
 
 def sheet_title(title: str, used: set[str]) -> str:
     """Excel sheet names: at most 31 characters, none of []:*?/\\, unique in the workbook."""
-    base = re.sub(r"[\[\]:*?/\\]", " ", title).strip()[:31] or "Sheet"
+    base = re.sub(r"[\[\]:*?/\\]", " ", clean_line(title)).strip()[:31] or "Sheet"
     name, n = base, 2
     while name.lower() in used:
         suffix = f" ({n})"

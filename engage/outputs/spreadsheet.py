@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from engage.textpolicy import clean_line, spreadsheet_cell
 from engage.vocab import (
     ENGAGEMENT_LEVELS,
     LOG_SOURCES,
@@ -119,17 +120,16 @@ def cell_text(value: object) -> str:
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    text = str(value).strip()
+    text = clean_line(str(value))  # the text policy, as for a form
     if len(text) > 1 and text[0] == "'" and text[1] in _FORMULA_START:
         text = text[1:]
     return text
 
 
 def safe_cell(value: str) -> str:
-    """Stop a spreadsheet from running a cell as a formula (CSV/formula injection)."""
-    if value and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    """Stop a spreadsheet from running a cell as a formula (CSV/formula injection); no
+    character an XLSX file cannot hold (engage/textpolicy.py)."""
+    return str(spreadsheet_cell(value))
 
 
 def header_keys(header_row: list[str]) -> list[str | None]:

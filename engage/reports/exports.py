@@ -20,6 +20,7 @@ from openpyxl.styles import Font
 
 from engage.reports.figures import SECTIONS
 from engage.reports.suppression import suppress_figures
+from engage.textpolicy import spreadsheet_cell
 
 
 def _shown(figures: dict[str, Any], publication: bool) -> dict[str, Any]:
@@ -31,10 +32,9 @@ def sheet_name(key: str) -> str:
 
 
 def _safe(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula is prefixed with an apostrophe."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and value != "–":
-        return "'" + value
-    return value
+    """Text that a spreadsheet would run as a formula is prefixed with an apostrophe; no
+    character an XLSX file cannot hold (engage/textpolicy.py)."""
+    return spreadsheet_cell(value)
 
 
 def to_xlsx(figures: dict[str, Any], *, publication: bool = False, status: str = "") -> bytes:
