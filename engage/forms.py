@@ -17,7 +17,15 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
-from wtforms import Field, Form, IntegerField, PasswordField, StringField, TextAreaField
+from wtforms import (
+    Field,
+    Form,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import Length, NumberRange, StopValidation, ValidationError
 
 from engage.textpolicy import clean_line_filter, clean_multiline_filter
@@ -39,7 +47,9 @@ def _bounded_validators(unbound: Any, field_class: type, label: str) -> list[Any
     nothing needs to change."""
     validators = list(unbound.kwargs.get("validators") or [])
     changed = False
-    if issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):
+    if issubclass(field_class, StringField) and not issubclass(
+        field_class, (PasswordField, HiddenField)
+    ):
         if not any(isinstance(v, Length) for v in validators):
             multiline = issubclass(field_class, TextAreaField)
             validators.append(Length(max=DEFAULT_MULTILINE_MAX if multiline else DEFAULT_LINE_MAX))
@@ -75,7 +85,8 @@ class EngageForm(FlaskForm):
             if issubclass(field_class, TextAreaField):
                 policy = clean_multiline_filter
             elif issubclass(field_class, StringField) and not issubclass(
-                field_class, PasswordField
+                field_class,
+                (PasswordField, HiddenField),  # tokens: checked by their users
             ):
                 policy = clean_line_filter
             if policy is not None:

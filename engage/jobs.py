@@ -119,10 +119,11 @@ JOBS: dict[str, Job] = {
         ),
         Job(
             "purge_sent_email_bodies",
-            "Remove the bodies of sent emails after the retention period",
+            "Remove the bodies of sent emails after the retention period, and old submission "
+            "tokens",
             "daily at 03:00",
             _cron(hour=3, minute=0),
-            ("engage.mail.delivery:purge_sent_email_bodies",),
+            ("engage.mail.delivery:purge_sent_email_bodies", "engage.submissions:purge"),
             argument="now",
         ),
         Job(

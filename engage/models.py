@@ -21,4 +21,5 @@ from engage.outputs.models import (  # noqa: F401
 )
 from engage.reports.models import AnnualReport, RecommendationNote, UksaRecommendation  # noqa: F401
 from engage.scheduler.models import JobLease, JobRun  # noqa: F401
+from engage.submissions import FormSubmission  # noqa: F401
 from engage.table_versions import TableVersion  # noqa: F401,E402

@@ -13,7 +13,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -34,6 +34,7 @@ from engage.forms import (
     strip_filter,
 )
 from engage.public.abuse import HoneypotForm
+from engage.submissions import new_token
 from engage.vocab import CASE_KINDS
 
 # The six kinds in plain English, as the public sees them.
@@ -198,6 +199,7 @@ class StaffIntakeForm(_RequesterFields, EngageForm):
         filters=[strip_filter],
         validators=[Optional(), Length(max=300, message="Subject must be 300 characters or fewer")],
     )
+    submission_token = HiddenField(default=new_token)  # one case however often it is sent
     submit = SubmitField("Save case", widget=GovSubmitInput())
 
 

@@ -9,6 +9,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    flash,
     redirect,
     render_template,
     request,
@@ -20,6 +21,7 @@ from sqlalchemy import String, and_, cast, func, literal, union_all
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
+from engage import submissions
 from engage.auth.models import User
 from engage.auth.permissions import deny, public, requires
 from engage.calendar import LONDON, london_date
@@ -77,6 +79,11 @@ def contact():
     if form.validate_on_submit():
         if form.is_bot():
             return render_template("cases/contact-confirmation.html", reference=None)
+        token = form.submission_token.data
+        outcome = submissions.begin(token, "contact")
+        if outcome.duplicate:  # a double click or resend: the first POST's confirmation
+            _remember_contact(outcome.result)
+            return redirect(url_for("cases.contact_confirmation"))
         try:
             case = create_case(
                 kind=form.kind.data,
@@ -92,12 +99,24 @@ def contact():
             )
         except CaseError as error:
             db.session.rollback()
+            submissions.abandon(token)
             _apply_case_error(form, error)
         else:
-            session["contact_reference"] = case.reference
-            session["contact_acknowledged"] = case.state == "acknowledged"
+            reference = case.reference
+            submissions.finish(token, reference)
+            _remember_contact(reference)
             return redirect(url_for("cases.contact_confirmation"))
     return render_template("cases/contact.html", form=form)
+
+
+def _remember_contact(reference: str | None) -> None:
+    if reference is None:
+        return
+    state = db.session.execute(
+        db.select(Case.state).where(Case.reference == reference)
+    ).scalar_one_or_none()
+    session["contact_reference"] = reference
+    session["contact_acknowledged"] = state == "acknowledged"
 
 
 @bp.route("/contact/confirmation")
@@ -247,6 +266,13 @@ def case_new():
             if received_on == london_date(now)
             else datetime.combine(received_on, time(12), tzinfo=LONDON).astimezone(UTC)
         )
+        token = form.submission_token.data
+        outcome = submissions.begin(token, "staff_case")
+        if outcome.duplicate:  # saved twice: the case the first save made
+            if outcome.result is None:
+                flash("This case is still being saved: find it in the list in a moment", "info")
+                return redirect(url_for("cases.case_list"))
+            return redirect(url_for("cases.case_page", reference=outcome.result, created=1))
         try:
             case = create_case(
                 kind=form.kind.data,
@@ -264,9 +290,12 @@ def case_new():
             )
         except CaseError as error:
             db.session.rollback()
+            submissions.abandon(token)
             _apply_case_error(form, error)
         else:
-            return redirect(url_for("cases.case_page", reference=case.reference, created=1))
+            reference = case.reference
+            submissions.finish(token, reference)
+            return redirect(url_for("cases.case_page", reference=reference, created=1))
     return render_template("cases/case-new.html", form=form)
 
 

@@ -18,6 +18,7 @@ from flask import (
     url_for,
 )
 
+from engage import submissions
 from engage.auth.permissions import public
 from engage.consultations import responses, rules, service
 from engage.consultations.forms import (
@@ -193,6 +194,12 @@ def check_answers(slug: str):
             session.pop(_session_key(consultation), None)
             responses.discard_draft(token)
             return _confirmation(consultation, "CR-" + secrets.token_hex(4).upper())
+        outcome = submissions.begin(token, "consultation_response")
+        if outcome.duplicate:  # sent twice (a double click, two tabs): one response
+            session.pop(_session_key(consultation), None)
+            if outcome.result:
+                session["consultation-response-reference"] = outcome.result
+            return redirect(url_for("consultations.response_confirmation", slug=slug))
         answers = {q.id: values.get(question_field_name(q.id)) for q in consultation.questions}
         try:
             response = responses.submit_response(
@@ -211,10 +218,13 @@ def check_answers(slug: str):
             )
         except responses.ConsultationClosed:
             db.session.rollback()
+            submissions.abandon(token)
             return _closed_page(consultation)
         except ValueError:
             db.session.rollback()
+            submissions.abandon(token)
             return redirect(url_for("consultations.respond", slug=slug))
+        submissions.finish(token, response.reference)
         session.pop(_session_key(consultation), None)
         session["consultation-response-reference"] = response.reference
         return redirect(url_for("consultations.response_confirmation", slug=slug))

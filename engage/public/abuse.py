@@ -16,10 +16,11 @@ Use both on every public form:
 from __future__ import annotations
 
 from flask import current_app
-from wtforms import StringField
+from wtforms import HiddenField, StringField
 
 from engage.extensions import limiter
 from engage.forms import EngageForm
+from engage.submissions import new_token
 
 public_form_limit = limiter.limit(
     lambda: current_app.config["PUBLIC_FORM_RATE_LIMIT"], methods=["POST"]
@@ -29,6 +30,9 @@ public_form_limit = limiter.limit(
 class HoneypotForm(EngageForm):
     # Hidden from people (off-screen, not announced, not tabbable); bots fill every field.
     website = StringField("Leave this field empty")
+    # One per render of the form: a double click or resend stores one record
+    # (engage/submissions.py). Rendered by the honeypot macro.
+    submission_token = HiddenField(default=new_token)
 
     def is_bot(self) -> bool:
         return bool((self.website.data or "").strip())
