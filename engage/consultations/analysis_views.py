@@ -43,6 +43,7 @@ def staff_responses(slug: str):
         consultation=consultation,
         page=page,
         responses=analysis.with_answers(page.items, questions),
+        repeats=analysis.repeat_responses(consultation.id, page.items),
         category_choices=CATEGORY_CHOICES,
         chosen_category=chosen,
         category=category,

@@ -235,7 +235,9 @@ class RespondentForm(HoneypotForm):
         widget=GovTextInput(),
         filters=[strip_filter],
         description="We will only use this to contact you about this consultation, or to add "
-        "you to the list of users if you ask us to.",
+        "you to the list of users if you ask us to. If you respond more than once with the same "
+        "email address, we keep every response and treat your latest as replacing the earlier "
+        "ones.",
         validators=[Optional(), Email(message=EMAIL_MESSAGE), Length(max=254)],
     )
     publish_name = BooleanField(
