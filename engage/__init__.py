@@ -209,7 +209,19 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many(e):  # type: ignore[no-untyped-def]
-        return page("errors/429.html", 429)
+        from engage.public.abuse import retry_after_seconds, typed_values
+
+        seconds = retry_after_seconds()
+        try:
+            body = render_template(
+                "errors/429.html",
+                typed=typed_values() if request.method == "POST" else [],
+                minutes=max(1, -(-seconds // 60)),
+            )
+        except Exception:  # the error page must never fail itself
+            app.logger.exception("error page failed")
+            body = "Error 429"
+        return body, 429, {"Retry-After": str(seconds)}
 
     @app.errorhandler(500)
     def server_error(e):  # type: ignore[no-untyped-def]

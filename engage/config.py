@@ -87,7 +87,10 @@ def load_config(overrides: dict | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL", "memory://"),
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_HEADERS_ENABLED": False,
-        "PUBLIC_FORM_RATE_LIMIT": os.environ.get("PUBLIC_FORM_RATE_LIMIT", "20 per 10 minutes"),
+        "PUBLIC_FORM_RATE_LIMIT": os.environ.get("PUBLIC_FORM_RATE_LIMIT", "200 per 10 minutes"),
+        "PUBLIC_FORM_TOKEN_RATE_LIMIT": os.environ.get(
+            "PUBLIC_FORM_TOKEN_RATE_LIMIT", "10 per 10 minutes"
+        ),
         "SIGN_IN_RATE_LIMIT": os.environ.get("SIGN_IN_RATE_LIMIT", "30 per 10 minutes"),
         # The earliest received date a case may have (ISO date): older ones are typos.
         "RECORDS_BEGIN": os.environ.get("RECORDS_BEGIN", "2000-01-01"),

@@ -179,7 +179,9 @@ def with_answers(rows: list[Any], questions: list[Any]) -> list[ListedResponse]:
     return [ListedResponse(row, answers[row.id]) for row in rows]
 
 
-def repeat_responses(consultation_id: int, rows: list[Any]) -> dict[int, tuple[str | None, str | None]]:
+def repeat_responses(
+    consultation_id: int, rows: list[Any]
+) -> dict[int, tuple[str | None, str | None]]:
     """For each row of a page (RESPONSE_COLUMNS) whose email also sent another response to this
     consultation: (the reference it supersedes, the reference superseding it). The rule shown
     to respondents: every response is kept; a later one from the same email address replaces

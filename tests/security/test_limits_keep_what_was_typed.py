@@ -1,0 +1,91 @@
+"""Public-form rate limits that stop a script but not an office: limits per form token and per
+address (engage/public/abuse.py), and a limited POST that keeps everything typed."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from engage.cases.models import Case
+from engage.consultations.models import ConsultationResponse
+from engage.extensions import db
+from tests.conftest import make_app
+from tests.security.publicforms import make_world
+
+
+def _limited(database_url):  # type: ignore[no-untyped-def]
+    # The production defaults (config.py): 200 per address and form, 10 per form token.
+    return make_app(database_url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://")
+
+
+def _token(html: str) -> str:
+    match = re.search(r'name="submission_token" value="([^"]+)"', html)
+    assert match
+    return match.group(1)
+
+
+def _respond(client) -> int:  # type: ignore[no-untyped-def]
+    """One person's consultation response (two POSTs); the last status code."""
+    page = client.get("/consultations/target/respond").get_data(as_text=True)
+    answers = {"category": "public", "website": "", "submission_token": _token(page)}
+    for name in set(re.findall(r'name="(question-\d+)"', page)):
+        choice = re.search(rf'name="{name}"[^>]*value="([^"]+)"', page)
+        answers[name] = choice.group(1) if choice else "My views on this"
+    first = client.post("/consultations/target/respond", data=answers)
+    if first.status_code != 302:
+        return first.status_code
+    check = client.get("/consultations/target/respond/check-your-answers").get_data(as_text=True)
+    url = "/consultations/target/respond/check-your-answers"
+    return client.post(url, data={"website": "", "submission_token": _token(check)}).status_code
+
+
+def test_fifty_people_behind_one_address_can_each_respond_within_ten_minutes(app, database_url):
+    make_world()
+    limited = _limited(database_url)
+    statuses = [_respond(limited.test_client()) for _ in range(50)]
+    assert statuses == [302] * 50
+    db.session.rollback()
+    assert db.session.execute(db.select(db.func.count(ConsultationResponse.id))).scalar() == 50
+
+
+def test_a_script_posting_hundreds_from_one_address_is_stopped(app, database_url):
+    limited = _limited(database_url)
+    client = limited.test_client()
+    client.check_pages = False
+    without_token = [client.post("/contact", data={}).status_code for _ in range(11)]
+    assert without_token[:10] == [200] * 10 and without_token[10] == 429
+    fresh_tokens = [
+        client.post("/contact", data={"submission_token": secrets.token_urlsafe(24)}).status_code
+        for _ in range(201)
+    ]
+    assert 429 in fresh_tokens and fresh_tokens.index(429) <= 200
+
+
+def test_a_limited_post_shows_everything_typed_and_can_be_sent_again(app, database_url):
+    limited = make_app(
+        database_url,
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI="memory://",
+        PUBLIC_FORM_TOKEN_RATE_LIMIT="1 per 10 minutes",
+    )
+    client = limited.test_client()
+    token = _token(client.get("/contact").get_data(as_text=True))
+    typed = {
+        "kind": "enquiry",
+        "requester_name": "Jo <b>Bloggs</b>",
+        "requester_email": "",
+        "requester_address": "",
+        "message": "A long message I do not want to type again",
+        "website": "",
+        "submission_token": token,
+    }
+    assert client.post("/contact", data=typed).status_code == 200  # a mistake: no address
+    refused = client.post("/contact", data={**typed, "requester_email": "jo@example.com"})
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) > 0
+    html = refused.get_data(as_text=True)
+    assert "has <strong>not</strong> been received yet" in html
+    assert "A long message I do not want to type again" in html
+    assert "Jo &lt;b&gt;Bloggs&lt;/b&gt;" in html and "<b>Bloggs" not in html
+    assert "Send again" in html
+    assert db.session.execute(db.select(Case)).first() is None
