@@ -14,6 +14,7 @@ from flask import (
     current_app,
     redirect,
     render_template,
+    request,
     session,
     url_for,
 )
@@ -120,9 +121,53 @@ def _session_key(consultation: Consultation) -> str:
     return f"consultation-response-{consultation.id}"
 
 
-def _closed_page(consultation: Consultation):
-    session.pop(_session_key(consultation), None)
-    return render_template("consultations/closed.html", consultation=consultation), 200
+def _closed_page(consultation: Consultation, values: dict[str, Any] | None = None):
+    """The consultation is not taking responses. When someone sent answers just after it
+    closed, they are kept (a day, as a draft) and shown, with a copy to download: nothing
+    typed is lost to the deadline."""
+    if not values:
+        session.pop(_session_key(consultation), None)
+        return render_template("consultations/closed.html", consultation=consultation), 200
+    return render_template(
+        "consultations/closed.html",
+        consultation=consultation,
+        answers=_answers_for_display(consultation, values),
+        values=values,
+    ), 200
+
+
+def _keep_late_answers(consultation: Consultation, form_class: Any, now: Any) -> dict | None:
+    """Answers POSTed to the form after closing: saved as a draft for the download."""
+    if request.method != "POST":
+        return None
+    values = _form_values(form_class(), consultation)
+    token = session.get(_session_key(consultation))
+    session[_session_key(consultation)] = responses.save_draft(
+        consultation, values, now, token=token
+    )
+    return values
+
+
+@bp.route("/consultations/<slug>/respond/your-answers.txt")
+@public
+def late_answers(slug: str):
+    """A copy of the answers someone sent after the consultation closed."""
+    consultation = _public_or_404(slug)
+    token = session.get(_session_key(consultation))
+    values = responses.load_draft(consultation, token, utcnow()) if token else None
+    if not values:
+        return redirect(url_for("consultations.public_detail", slug=slug))
+    lines = [f"Your answers to the consultation ‘{consultation.title}’", ""]
+    for question, shown in _answers_for_display(consultation, values):
+        lines += [f"{question.position}. {question.text}", shown or "(no answer)", ""]
+    for name in ("name", "organisation", "email"):
+        if values.get(name):
+            lines.append(f"{name.capitalize()}: {values[name]}")
+    return Response(
+        "\n".join(lines) + "\n",
+        mimetype="text/plain",
+        headers={"Content-Disposition": 'attachment; filename="your-answers.txt"'},
+    )
 
 
 def _form_values(form: RespondentForm, consultation: Consultation) -> dict[str, Any]:
@@ -140,9 +185,9 @@ def _form_values(form: RespondentForm, consultation: Consultation) -> dict[str, 
 def respond(slug: str):
     consultation = _public_or_404(slug)
     now = utcnow()
-    if not responses.is_accepting_responses(consultation, now):
-        return _closed_page(consultation)
     form_class = response_form_class(list(consultation.questions))
+    if not responses.is_accepting_responses(consultation, now):
+        return _closed_page(consultation, _keep_late_answers(consultation, form_class, now))
     token = session.get(_session_key(consultation))
     stored = responses.load_draft(consultation, token, now) if token else None
     lost = bool(token) and stored is None
@@ -180,10 +225,10 @@ def _answers_for_display(consultation: Consultation, values: dict[str, Any]) -> 
 def check_answers(slug: str):
     consultation = _public_or_404(slug)
     now = utcnow()
-    if not responses.is_accepting_responses(consultation, now):
-        return _closed_page(consultation)
     token = session.get(_session_key(consultation))
     values = responses.load_draft(consultation, token, now) if token else None
+    if not responses.is_accepting_responses(consultation, now):
+        return _closed_page(consultation, values)
     if not values:
         # No token: start at the form. An unknown, expired or tampered token stays in the
         # session so the form can say the answers were lost.
@@ -219,7 +264,7 @@ def check_answers(slug: str):
         except responses.ConsultationClosed:
             db.session.rollback()
             submissions.abandon(token)
-            return _closed_page(consultation)
+            return _closed_page(consultation, values)
         except ValueError:
             db.session.rollback()
             submissions.abandon(token)

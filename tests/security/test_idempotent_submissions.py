@@ -84,7 +84,7 @@ def test_two_concurrent_sends_of_a_consultation_response_store_one(app):
     browser.check_pages = False
     page = browser.get("/consultations/target/respond").get_data(as_text=True)
     answers = {"category": "public", "website": "", "submission_token": _token(page)}
-    for name in set(re.findall(r'name="(question-\d+)"', page)):
+    for name in set(re.findall(r'name="(q\d+)"', page)):
         choice = re.search(rf'name="{name}"[^>]*value="([^"]+)"', page)
         answers[name] = choice.group(1) if choice else "My views"
     sent = browser.post("/consultations/target/respond", data=answers)

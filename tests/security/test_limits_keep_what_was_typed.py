@@ -28,7 +28,7 @@ def _respond(client) -> int:  # type: ignore[no-untyped-def]
     """One person's consultation response (two POSTs); the last status code."""
     page = client.get("/consultations/target/respond").get_data(as_text=True)
     answers = {"category": "public", "website": "", "submission_token": _token(page)}
-    for name in set(re.findall(r'name="(question-\d+)"', page)):
+    for name in set(re.findall(r'name="(q\d+)"', page)):
         choice = re.search(rf'name="{name}"[^>]*value="([^"]+)"', page)
         answers[name] = choice.group(1) if choice else "My views on this"
     first = client.post("/consultations/target/respond", data=answers)
@@ -89,3 +89,50 @@ def test_a_limited_post_shows_everything_typed_and_can_be_sent_again(app, databa
     assert "Jo &lt;b&gt;Bloggs&lt;/b&gt;" in html and "<b>Bloggs" not in html
     assert "Send again" in html
     assert db.session.execute(db.select(Case)).first() is None
+
+
+def _close_target() -> None:
+    from datetime import date, timedelta
+
+    from engage.consultations.models import Consultation
+
+    consultation = db.session.execute(
+        db.select(Consultation).where(Consultation.slug == "target")
+    ).scalar_one()
+    consultation.state = "closed"
+    consultation.closes_on = date.today() - timedelta(days=1)
+    db.session.commit()
+
+
+def test_answers_sent_seconds_after_closing_are_shown_and_can_be_downloaded(app, client):
+    make_world()
+    page = client.get("/consultations/target/respond").get_data(as_text=True)
+    answers = {"category": "public", "website": "", "submission_token": _token(page)}
+    for name in set(re.findall(r'name="(q\d+)"', page)):
+        answers[name] = "An hour of careful thought <i>here</i>"
+    _close_target()
+    closed = client.post("/consultations/target/respond", data=answers)
+    html = closed.get_data(as_text=True)
+    assert closed.status_code == 200 and "closed before your answers arrived" in html
+    assert "An hour of careful thought &lt;i&gt;here&lt;/i&gt;" in html
+    copy = client.get("/consultations/target/respond/your-answers.txt")
+    assert copy.headers["Content-Disposition"].startswith("attachment")
+    assert "An hour of careful thought <i>here</i>" in copy.get_data(as_text=True)
+    assert db.session.execute(db.select(ConsultationResponse)).first() is None
+
+
+def test_answers_confirmed_just_after_closing_are_kept_for_download(app, client):
+    make_world()
+    page = client.get("/consultations/target/respond").get_data(as_text=True)
+    answers = {"category": "public", "website": "", "submission_token": _token(page)}
+    for name in set(re.findall(r'name="(q\d+)"', page)):
+        choice = re.search(rf'name="{name}"[^>]*value="([^"]+)"', page)
+        answers[name] = choice.group(1) if choice else "Views typed before closing"
+    assert client.post("/consultations/target/respond", data=answers).status_code == 302
+    check = client.get("/consultations/target/respond/check-your-answers").get_data(as_text=True)
+    _close_target()
+    url = "/consultations/target/respond/check-your-answers"
+    closed = client.post(url, data={"website": "", "submission_token": _token(check)})
+    assert "Views typed before closing" in closed.get_data(as_text=True)
+    text = client.get("/consultations/target/respond/your-answers.txt").get_data(as_text=True)
+    assert "Views typed before closing" in text
