@@ -62,7 +62,6 @@ def begin(token: str | None, form: str) -> Outcome:
     page, a hand-made request) is not idempotent: the POST proceeds. Commits."""
     if not token or not TOKEN.fullmatch(token):
         return FIRST
-    db.session.rollback()
     try:
         db.session.add(FormSubmission(token=token, form=form))
         db.session.commit()
@@ -102,7 +101,6 @@ def abandon(token: str | None) -> None:
     """The POST did not make its record (a rule refused it): the token may be used again."""
     if not token or not TOKEN.fullmatch(token):
         return
-    db.session.rollback()
     db.session.execute(db.delete(FormSubmission).where(FormSubmission.token == token))
     db.session.commit()
 
