@@ -26,7 +26,7 @@ from engage.auth.models import User
 from engage.auth.permissions import deny, public, requires
 from engage.calendar import LONDON, london_date
 from engage.cases import clock
-from engage.cases.access import can_view, record_view, record_views
+from engage.cases.access import can_view, is_office, record_view, record_views
 from engage.cases.forms import ContactForm, DeadlineCalculatorForm, StaffIntakeForm
 from engage.cases.intake import create_case
 from engage.cases.listing import SORTS, CaseFilters, export_csv
@@ -34,6 +34,7 @@ from engage.cases.models import Case, CaseEvent
 from engage.cases.workflow import CaseError, allowed_actions
 from engage.db_types import utcnow
 from engage.extensions import db
+from engage.mail.outbox import emails_about_case
 from engage.outputs.models import Output
 from engage.public.abuse import public_form_limit
 from engage.table_versions import cached_for_version
@@ -351,6 +352,7 @@ def case_page(reference: str):
         action_slugs=SLUG_FOR,
         action_titles={spec.name: spec.title for spec in ACTIONS.values()},
         created=request.args.get("created") == "1",
+        emails=emails_about_case(case.id) if is_office(user) else None,
     )
     db.session.commit()
     return page

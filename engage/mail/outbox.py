@@ -26,6 +26,27 @@ def render_email(template: str, **context: Any) -> tuple[str, str, str]:
     return first[len("Subject: ") :].strip(), body.strip() + "\n", html
 
 
+def _case_id(context: dict[str, Any]) -> int | None:
+    """The case an email is about: `case=` in its context, or the case of an SLA `alert=`."""
+    case = context.get("case") or getattr(context.get("alert"), "case", None)
+    case_id = getattr(case, "id", None)
+    return case_id if isinstance(case_id, int) else None
+
+
+def emails_about_case(case_id: int) -> list[OutboxEmail]:
+    """The outbox rows of one case, newest first, without their bodies (the case page)."""
+    from sqlalchemy.orm import defer
+
+    return list(
+        db.session.execute(
+            db.select(OutboxEmail)
+            .options(defer(OutboxEmail.body_text), defer(OutboxEmail.body_html))
+            .where(OutboxEmail.case_id == case_id)
+            .order_by(OutboxEmail.created_at.desc(), OutboxEmail.id.desc())
+        ).scalars()
+    )
+
+
 def queue_email(
     to: str, template: str, *, dedup_key: str | None = None, **context: Any
 ) -> OutboxEmail:
@@ -38,6 +59,7 @@ def queue_email(
         body_html=body_html,
         template=template,
         dedup_key=dedup_key,
+        case_id=_case_id(context),
     )
     db.session.add(row)
     return row
@@ -64,6 +86,7 @@ def queue_email_once(to: str, template: str, dedup_key: str, **context: Any) -> 
         "body_html": body_html,
         "template": template,
         "dedup_key": dedup_key,
+        "case_id": _case_id(context),
         "status": "queued",
         "attempts": 0,
         "created_at": utcnow(),

@@ -93,3 +93,31 @@ def test_the_dashboard_tells_administrators_about_waiting_and_failed_emails(app,
     assert "Email delivery" in page
     assert "1 email is waiting to be sent again" in page and "1 email has failed" in page
     assert "Email delivery" not in login(cso()).get("/staff").get_data(as_text=True)
+
+
+def test_the_office_reads_the_emails_of_a_case_on_its_page(app, login, client):
+    from engage.cases.models import Case
+    from tests.factories.auth import producer
+
+    response = client.post(
+        "/contact",
+        data={
+            "kind": "enquiry",
+            "requester_name": "Jo Bloggs",
+            "requester_email": "jo@example.com",
+            "message": "How many prisons are there?",
+            "website": "",
+        },
+    )
+    assert response.status_code == 302
+    case = db.session.execute(db.select(Case)).scalar_one()
+    (email,) = db.session.execute(db.select(OutboxEmail)).scalars()
+    assert email.case_id == case.id
+    page = login(cso()).get(f"/staff/cases/{case.reference}").get_data(as_text=True)
+    assert "Emails about this case" in page and "jo@example.com" in page
+    assert email.subject in page and "Waiting to be sent" in page
+    assigned = producer()
+    case.assigned_to_id = assigned.id
+    db.session.commit()
+    page = login(assigned).get(f"/staff/cases/{case.reference}").get_data(as_text=True)
+    assert "Emails about this case" not in page
