@@ -148,7 +148,7 @@ def _keep_late_answers(consultation: Consultation, form_class: Any, now: Any) ->
     return values
 
 
-@bp.route("/consultations/<slug>/respond/your-answers.txt")
+@bp.route("/consultations/<slug>/respond/your-answers")
 @public
 def late_answers(slug: str):
     """A copy of the answers someone sent after the consultation closed."""

@@ -115,7 +115,7 @@ def test_answers_sent_seconds_after_closing_are_shown_and_can_be_downloaded(app,
     html = closed.get_data(as_text=True)
     assert closed.status_code == 200 and "closed before your answers arrived" in html
     assert "An hour of careful thought &lt;i&gt;here&lt;/i&gt;" in html
-    copy = client.get("/consultations/target/respond/your-answers.txt")
+    copy = client.get("/consultations/target/respond/your-answers")
     assert copy.headers["Content-Disposition"].startswith("attachment")
     assert "An hour of careful thought <i>here</i>" in copy.get_data(as_text=True)
     assert db.session.execute(db.select(ConsultationResponse)).first() is None
@@ -134,5 +134,5 @@ def test_answers_confirmed_just_after_closing_are_kept_for_download(app, client)
     url = "/consultations/target/respond/check-your-answers"
     closed = client.post(url, data={"website": "", "submission_token": _token(check)})
     assert "Views typed before closing" in closed.get_data(as_text=True)
-    text = client.get("/consultations/target/respond/your-answers.txt").get_data(as_text=True)
+    text = client.get("/consultations/target/respond/your-answers").get_data(as_text=True)
     assert "Views typed before closing" in text
