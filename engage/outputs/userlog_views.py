@@ -19,6 +19,7 @@ from flask_login import current_user
 from jinja2.filters import do_truncate
 from sqlalchemy.orm import joinedload, lazyload
 
+from engage import submissions
 from engage.auth.permissions import deny, requires
 from engage.calendar import london_date
 from engage.db_types import utcnow
@@ -421,7 +422,19 @@ def user_log_import_confirm(slug: str, token: str):
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    plan = importing.apply_import(output, payload["rows"], _user())
+    # Confirmed twice at once (a double click, two tabs): the first applies it, the other
+    # waits for it and shows the log (engage/submissions.py).
+    outcome = submissions.begin(token, "user_log_import")
+    if outcome.duplicate:
+        flash("This import has already been applied", "info")
+        return redirect(url_for("outputs.user_log", slug=output.slug))
+    try:
+        plan = importing.apply_import(output, payload["rows"], _user())
+    except Exception:
+        db.session.rollback()
+        submissions.abandon(token)
+        raise
+    submissions.finish(token, "applied")
     importing.discard_upload(token)
     session[IMPORT_SESSION_KEY] = [t for t in session.get(IMPORT_SESSION_KEY, []) if t != token]
     counts = plan.counts

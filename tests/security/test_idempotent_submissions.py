@@ -138,3 +138,33 @@ def test_a_refused_submission_can_be_corrected_and_sent_with_the_same_token(app,
     assert page.status_code == 200 and _token(page.get_data(as_text=True)) == token
     assert client.post("/contact", data={**CONTACT, "submission_token": token}).status_code == 302
     assert _count(Case) == 1
+
+
+def test_two_concurrent_confirms_of_one_import_apply_it_once(app, login):
+    import io
+
+    from engage.outputs.models import LogEntry
+    from tests.factories.auth import producer
+    from tests.factories.outputs import OutputFactory
+
+    owner = producer()
+    OutputFactory(slug="imported", producers=[owner])
+    browser = login(owner)
+    csv = (
+        "Name,Organisation,Email,Phone,Category,Engagement level,Uses,Source,"
+        "First contact,Latest contact,Consent to contact\n"
+        + "".join(f"Person {i},,p{i}@uni.example,,public,informed,,,,,No\n" for i in range(30))
+    ).encode()
+    upload = browser.post(
+        "/staff/outputs/imported/user-log/import",
+        data={"file": (io.BytesIO(csv), "log.csv")},
+        content_type="multipart/form-data",
+    )
+    assert upload.status_code == 302
+    twin = app.test_client()
+    name = app.config["SESSION_COOKIE_NAME"]
+    twin.set_cookie(name, browser.get_cookie(name).value)
+    url = upload.headers["Location"] + "/confirm"
+    responses = _race(app, [(browser, url, {}), (twin, url, {})])
+    assert sorted(r.status_code for r in responses) in ([302, 302], [302, 404])
+    assert _count(LogEntry) == 30
