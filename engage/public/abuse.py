@@ -76,8 +76,12 @@ class HoneypotForm(EngageForm):
 def typed_values() -> list[tuple[str, str, str]]:
     """What a refused POST carried, as (name, label, value), so the 429 page can show it and
     send it again: nothing typed is lost to a limit."""
+    if request.path.startswith("/staff"):  # sign-in and code steps: never echo a password
+        return []
     values = []
     for name, value in request.form.items(multi=True):
+        if "password" in name or name == "code":
+            continue
         label = name.replace("_", " ").replace("-", " ").strip().capitalize() or "Field"
         values.append((name, label, value))
     return values

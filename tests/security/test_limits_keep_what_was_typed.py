@@ -136,3 +136,18 @@ def test_answers_confirmed_just_after_closing_are_kept_for_download(app, client)
     assert "Views typed before closing" in closed.get_data(as_text=True)
     text = client.get("/consultations/target/respond/your-answers").get_data(as_text=True)
     assert "Views typed before closing" in text
+
+
+def test_a_limited_sign_in_never_shows_the_password(app, database_url):
+    limited = make_app(
+        database_url,
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI="memory://",
+        SIGN_IN_RATE_LIMIT="1 per 10 minutes",
+    )
+    client = limited.test_client()
+    data = {"email": "someone@example.gov.uk", "password": "secret-Passw0rd-typed"}
+    client.post("/staff/sign-in", data=data)
+    refused = client.post("/staff/sign-in", data=data)
+    assert refused.status_code == 429
+    assert "secret-Passw0rd-typed" not in refused.get_data(as_text=True)
