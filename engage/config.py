@@ -100,6 +100,11 @@ def load_config(overrides: dict | None = None) -> dict:
         "REQUIRE_SECOND_FACTOR": _bool("REQUIRE_SECOND_FACTOR", production),
         # Per-process cache of costly, rarely changing figures (engage.perfcache); 0 = off.
         "PERFORMANCE_CACHE_SECONDS": int(os.environ.get("PERFORMANCE_CACHE_SECONDS", "600")),
+        # Exports (engage.exports): rows read per batch; where background exports are kept, and
+        # for how long.
+        "EXPORT_BATCH_ROWS": int(os.environ.get("EXPORT_BATCH_ROWS", "5000")),
+        "EXPORT_DIR": os.environ.get("EXPORT_DIR", str(INSTANCE / "exports")),
+        "EXPORT_KEEP_HOURS": float(os.environ.get("EXPORT_KEEP_HOURS", "24")),
     }
     if overrides:
         config.update(overrides)

@@ -118,6 +118,17 @@ JOBS: dict[str, Job] = {
             ("engage.consultations.lifecycle:queue_response_reminders",),
         ),
         Job(
+            "build_exports",
+            "Build the downloads staff asked for (large workbooks) and remove expired ones",
+            "every 30 seconds",
+            _every(seconds=30),
+            (
+                "engage.exports.background:build_queued_exports",
+                "engage.exports.background:remove_expired_exports",
+            ),
+            argument="now",
+        ),
+        Job(
             "purge_sent_email_bodies",
             "Remove the bodies of sent emails after the retention period",
             "daily at 03:00",

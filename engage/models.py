@@ -9,6 +9,7 @@ from engage.consultations.models import (  # noqa: F401
     ConsultationQuestion,
     ConsultationResponse,
 )
+from engage.exports.models import ExportJob  # noqa: F401
 from engage.mail.models import OutboxEmail  # noqa: F401
 from engage.outputs.models import (  # noqa: F401
     Contact,

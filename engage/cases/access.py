@@ -54,11 +54,12 @@ def record_view(user: Any, case: Case, *, how: str = "page") -> None:
         )
 
 
-def record_views(user: Any, cases: list[Case], *, how: str) -> None:
-    """`record_view` for many cases at once (an export), in one INSERT; the caller commits."""
+def record_exported_complaints(user: Any, complaints: list[tuple[str, str]]) -> None:
+    """Record that `user` exported these complaints ((reference, kind) pairs), in one INSERT;
+    the caller commits."""
     audit.record_many(
         "case.viewed",
         actor=user,
         object_type="case",
-        items=[(c.reference, {"kind": c.kind, "how": how}) for c in cases if c.is_complaint],
+        items=[(reference, {"kind": kind, "how": "export"}) for reference, kind in complaints],
     )

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import io
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -16,7 +15,9 @@ from engage.cases import clock
 from engage.cases.access import is_office, visible_cases
 from engage.cases.models import FINISHED_LAST, Case
 from engage.extensions import db
-from engage.vocab import CASE_CHANNELS, CASE_KINDS, CASE_STATES, SLA_STATUSES
+from engage.outputs.models import Output
+from engage.outputs.spreadsheet import safe_cell
+from engage.vocab import CASE_CHANNELS, CASE_KINDS, CASE_STATES, COMPLAINT_KINDS, SLA_STATUSES
 
 SORTS = {"deadline": "Next deadline, soonest first", "received": "Date received, newest first"}
 
@@ -153,28 +154,79 @@ CSV_COLUMNS = [
     "subject",
 ]
 
+# What the export reads: the CSV's own columns and those the SLA clock reads, as plain rows (no
+# case objects, none of the long texts), with the assignee's name and the output's title joined.
+EXPORT_COLUMNS = (
+    Case.reference,
+    Case.kind,
+    Case.channel,
+    Case.state,
+    Case.received_on,
+    Case.acknowledge_by,
+    Case.acknowledged_on,
+    Case.respond_by,
+    Case.responded_on,
+    Case.original_acknowledge_by,
+    Case.original_respond_by,
+    Case.delay_notice_on,
+    Case.revised_target_on,
+    Case.transferred_to,
+    Case.transfer_reference,
+    Case.uksa_referred_on,
+    Case.subject,
+    Case.transferred_on,
+    Case.withdrawn_on,
+    Case.paused_on,
+    User.name.label("assignee_name"),
+    Output.title.label("output_title"),
+)
 
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    # Spreadsheet formula injection: a cell starting with = + - @ is made inert.
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        text = "'" + text
-    return text
+
+def export_query(query: Select) -> Select:
+    """The case list's query (filters, visibility and order kept) reading EXPORT_COLUMNS."""
+    return (
+        query.with_only_columns(*EXPORT_COLUMNS)
+        .join_from(Case, User, Case.assigned_to_id == User.id, isouter=True)
+        .join_from(Case, Output, Case.output_id == Output.id, isouter=True)
+    )
 
 
-def export_csv(cases: list[Case], today: date, cal: WorkingCalendar) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for case in cases:
-        row = {
-            "reference": case.reference,
-            "kind": CASE_KINDS.get(case.kind, case.kind),
-            "channel": CASE_CHANNELS.get(case.channel, case.channel),
-            "state": CASE_STATES.get(case.state, case.state),
-            "sla_status": SLA_STATUSES[clock.sla_status(case, today, cal)],
-            "assigned_to": case.assigned_to.name if case.assigned_to else "",
-            "output": case.output.title if case.output else "",
-        }
-        writer.writerow([_cell(row[c] if c in row else getattr(case, c)) for c in CSV_COLUMNS])
-    return out.getvalue()
+def complaint_references(query: Select) -> list[tuple[str, str]]:
+    """(reference, kind) of the complaints among the cases `query` selects."""
+    complaints = query.with_only_columns(Case.reference, Case.kind).where(
+        Case.kind.in_(COMPLAINT_KINDS)
+    )
+    return [(ref, kind) for ref, kind in db.session.execute(complaints.order_by(None))]
+
+
+def csv_rows(rows: Iterable[Any], today: date, cal: WorkingCalendar) -> list[tuple[Any, ...]]:
+    """CSV rows (in CSV_COLUMNS order) of rows read by export_query. Dates go out as ISO text,
+    None as an empty cell; every text a person typed passes the formula guard."""
+    safe = safe_cell
+    kinds, channels, states, statuses = CASE_KINDS, CASE_CHANNELS, CASE_STATES, SLA_STATUSES
+    status_of = clock.sla_status
+    return [
+        (
+            safe(r.reference),
+            kinds.get(r.kind, r.kind),
+            channels.get(r.channel, r.channel),
+            states.get(r.state, r.state),
+            statuses[status_of(r, today, cal)],
+            r.received_on,
+            r.acknowledge_by,
+            r.acknowledged_on,
+            r.respond_by,
+            r.responded_on,
+            r.original_acknowledge_by,
+            r.original_respond_by,
+            r.delay_notice_on,
+            r.revised_target_on,
+            safe(r.transferred_to or ""),
+            safe(r.transfer_reference or ""),
+            r.uksa_referred_on,
+            safe(r.assignee_name or ""),
+            safe(r.output_title or ""),
+            safe(r.subject or ""),
+        )
+        for r in rows
+    ]

@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, time
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     redirect,
     render_template,
@@ -24,13 +23,21 @@ from engage.auth.models import User
 from engage.auth.permissions import deny, public, requires
 from engage.calendar import LONDON, london_date
 from engage.cases import clock
-from engage.cases.access import can_view, record_view, record_views
+from engage.cases.access import can_view, record_exported_complaints, record_view
 from engage.cases.forms import ContactForm, DeadlineCalculatorForm, StaffIntakeForm
 from engage.cases.intake import create_case
-from engage.cases.listing import SORTS, CaseFilters, export_csv
+from engage.cases.listing import (
+    CSV_COLUMNS,
+    SORTS,
+    CaseFilters,
+    complaint_references,
+    csv_rows,
+    export_query,
+)
 from engage.cases.models import Case, CaseEvent
 from engage.cases.workflow import CaseError, allowed_actions
 from engage.db_types import utcnow
+from engage.exports.streaming import csv_response, read_in_batches
 from engage.extensions import db
 from engage.outputs.models import Output
 from engage.public.abuse import public_form_limit
@@ -216,19 +223,12 @@ def case_export():
     filters = CaseFilters.from_args(request.args)
     today = today_london()
     cal = clock.current_calendar()
-    # Assignee and output in the same query: no query per exported case (issue 10).
-    query = filters.query(user, today, cal).options(
-        joinedload(Case.assigned_to), joinedload(Case.output)
-    )
-    cases = list(db.session.execute(query).scalars())
-    record_views(user, cases, how="export")
-    body = export_csv(cases, today, cal)  # before the commit, which would expire every case
+    query = filters.query(user, today, cal)
+    # Every complaint in the export is recorded as seen, in one INSERT, before a row is sent.
+    record_exported_complaints(user, complaint_references(query))
     db.session.commit()
-    return Response(
-        body,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="cases-{today.isoformat()}.csv"'},
-    )
+    batches = (csv_rows(rows, today, cal) for rows in read_in_batches(export_query(query)))
+    return csv_response(f"cases-{today.isoformat()}.csv", CSV_COLUMNS, batches)
 
 
 @bp.route("/staff/cases/new", methods=["GET", "POST"])

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import (
-    Response,
     abort,
     current_app,
     flash,
@@ -22,13 +21,15 @@ from sqlalchemy.orm import joinedload, lazyload
 from engage.auth.permissions import deny, requires
 from engage.calendar import london_date
 from engage.db_types import utcnow
+from engage.exports.pages import offer_export
+from engage.exports.streaming import csv_response, xlsx_response
 from engage.extensions import db
 from engage.filters import govuk_date_short
 from engage.outputs import access, exporting, importing, logs
 from engage.outputs.links import row_link
 from engage.outputs.log_forms import ConfirmForm, ContactForm, ImportForm, LogEntryForm
 from engage.outputs.models import Contact, LogEntry, Output, Stakeholder
-from engage.outputs.spreadsheet import COLUMNS
+from engage.outputs.spreadsheet import COLUMNS, HEADERS
 from engage.outputs.views import bp
 from engage.pagination import paginate
 from engage.vocab import (
@@ -310,50 +311,51 @@ def stakeholder_detail(stakeholder_id: int):
 # --- export -------------------------------------------------------------------------------------
 
 
-def _download(body: str | bytes, filename: str, mimetype: str) -> Response:
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+def _dated(stem: str, ext: str) -> str:
+    return f"{stem}-{london_date(utcnow()).isoformat()}.{ext}"
 
 
 @bp.route("/staff/outputs/<slug>/user-log.csv")
 @requires("edit_user_logs")
 def user_log_csv(slug: str):
     output = _editable_output(slug)
-    return _download(
-        exporting.log_csv(output.id), f"user-log-{output.slug}.csv", "text/csv; charset=utf-8"
-    )
+    batches = exporting.log_csv_batches(output.id)
+    return csv_response(_dated(f"user-log-{output.slug}", "csv"), HEADERS, batches, bom=True)
 
 
 @bp.route("/staff/outputs/<slug>/user-log.xlsx")
 @requires("edit_user_logs")
 def user_log_xlsx(slug: str):
     output = _editable_output(slug)
-    return _download(
-        exporting.log_xlsx(output.id, output.title),
-        f"user-log-{output.slug}.xlsx",
-        exporting.XLSX_TYPE,
+    return xlsx_response(
+        _dated(f"user-log-{output.slug}", "xlsx"),
+        lambda handle: exporting.write_log_xlsx(handle, output.id, output.title),
     )
 
 
-@bp.route("/staff/user-logs.xlsx")
+@bp.route("/staff/user-logs.xlsx", methods=["GET", "POST"])
 @requires("view_all_user_logs")
 def all_user_logs_xlsx():
+    """Built in the background (engage.exports): a page to ask for it, then its status page."""
     if not access.has_edit_permission(_user()):
         deny("user_log:personal_data")
-    return _download(exporting.all_logs_xlsx(), "user-logs.xlsx", exporting.XLSX_TYPE)
+    return offer_export(
+        "all_user_logs", {}, title="every user log (XLSX)", back_url=url_for("outputs.output_list")
+    )
 
 
 @bp.route("/staff/user-log-template.csv")
 @requires("edit_user_logs")
 def user_log_template_csv():
-    return _download(exporting.log_csv(None), "user-log-template.csv", "text/csv; charset=utf-8")
+    return csv_response("user-log-template.csv", HEADERS, exporting.log_csv_batches(None), bom=True)
 
 
 @bp.route("/staff/user-log-template.xlsx")
 @requires("edit_user_logs")
 def user_log_template_xlsx():
-    return _download(exporting.log_xlsx(None), "user-log-template.xlsx", exporting.XLSX_TYPE)
+    return xlsx_response(
+        "user-log-template.xlsx", lambda handle: exporting.write_log_xlsx(handle, None)
+    )
 
 
 # --- import -------------------------------------------------------------------------------------

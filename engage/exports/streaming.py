@@ -1,0 +1,94 @@
+"""Sending exports without holding them in memory.
+
+- `read_in_batches(query)`: the rows of a Core select (columns only, never ORM objects), fetched
+  EXPORT_BATCH_ROWS at a time from one cursor (a server-side cursor on PostgreSQL), as lists.
+- `csv_response(name, header, batches)`: a streamed CSV download. The body is a generator: the
+  header goes out at once and each batch of rows as it is read, so the first byte leaves before
+  the query has finished and memory stays flat whatever the size.
+- `xlsx_response(name, write)`: `write(file)` fills a temporary file (openpyxl write-only mode)
+  that is then sent in blocks and removed when closed.
+- `attachment(name)`: the Content-Disposition header of a download.
+
+The formula guard (`engage.outputs.spreadsheet.safe_cell`) is applied by each export to its text
+cells: exports know which cells hold text that people typed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import IO, Any
+
+from flask import Response, current_app, send_file, stream_with_context
+from sqlalchemy import Select
+
+from engage.extensions import db
+
+CSV_TYPE = "text/csv; charset=utf-8"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def attachment(file_name: str) -> str:
+    return f'attachment; filename="{file_name}"'
+
+
+def batch_rows() -> int:
+    return int(current_app.config.get("EXPORT_BATCH_ROWS", 5000))
+
+
+def read_in_batches(query: Select, size: int | None = None) -> Iterator[Sequence[Any]]:
+    """The rows of `query`, `size` at a time, from one streamed cursor."""
+    result = db.session.execute(query.execution_options(yield_per=size or batch_rows()))
+    yield from result.partitions()
+
+
+def csv_chunks(
+    header: Sequence[str], batches: Iterable[Iterable[Sequence[Any]]], *, bom: bool = False
+) -> Iterator[str]:
+    """CSV text: the header first, then one chunk per batch of rows."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    if bom:
+        buffer.write("\ufeff")  # so Excel reads UTF-8 names correctly
+    writer.writerow(header)
+    yield buffer.getvalue()
+    for rows in batches:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows(rows)
+        yield buffer.getvalue()
+
+
+def csv_response(
+    file_name: str,
+    header: Sequence[str],
+    batches: Iterable[Iterable[Sequence[Any]]],
+    *,
+    bom: bool = False,
+) -> Response:
+    """A CSV download streamed from a generator (the request's context stays open until the
+    last chunk, so the database session reading the rows does too)."""
+    body = stream_with_context(
+        chunk.encode("utf-8") for chunk in csv_chunks(header, batches, bom=bom)
+    )
+    response = Response(body, mimetype=CSV_TYPE)
+    response.headers["Content-Disposition"] = attachment(file_name)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def xlsx_response(file_name: str, write: Callable[[IO[bytes]], None]) -> Response:
+    """An XLSX download written to a temporary file first (removed once sent)."""
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the response
+    try:
+        write(handle)
+        handle.seek(0)
+    except BaseException:
+        handle.close()
+        raise
+    response = send_file(handle, mimetype=XLSX_TYPE, as_attachment=True, download_name=file_name)
+    response.headers["Content-Disposition"] = attachment(file_name)
+    response.headers["Cache-Control"] = "no-store"
+    return response
