@@ -30,7 +30,6 @@ from engage.cases.listing import (
     CSV_COLUMNS,
     SORTS,
     CaseFilters,
-    complaint_references,
     csv_rows,
     export_query,
 )
@@ -225,7 +224,7 @@ def case_export():
     cal = clock.current_calendar()
     query = filters.query(user, today, cal)
     # Every complaint in the export is recorded as seen, in one INSERT, before a row is sent.
-    record_exported_complaints(user, complaint_references(query))
+    record_exported_complaints(user, query)
     db.session.commit()
     batches = (csv_rows(rows, today, cal) for rows in read_in_batches(export_query(query)))
     return csv_response(f"cases-{today.isoformat()}.csv", CSV_COLUMNS, batches)

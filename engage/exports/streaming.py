@@ -39,8 +39,11 @@ def batch_rows() -> int:
 
 
 def read_in_batches(query: Select, size: int | None = None) -> Iterator[Sequence[Any]]:
-    """The rows of `query`, `size` at a time, from one streamed cursor."""
-    result = db.session.execute(query.execution_options(yield_per=size or batch_rows()))
+    """The rows of `query`, `size` at a time, from one streamed cursor. Executed on the
+    session's connection (in its transaction) as Core: plain rows, without the ORM's per-row
+    loading machinery."""
+    connection = db.session.connection()
+    result = connection.execute(query.execution_options(yield_per=size or batch_rows()))
     yield from result.partitions()
 
 
