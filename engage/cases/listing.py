@@ -191,7 +191,7 @@ EXPORT_COLUMNS = (
 )
 
 
-def _date(value: Any) -> date | None:
+def _stored_date(value: Any) -> date | None:
     """A date read by _as_text as a `date` (for the clock)."""
     if value is None or isinstance(value, date):
         return value
@@ -201,9 +201,9 @@ def _date(value: Any) -> date | None:
 class ClockFields(NamedTuple):
     """What the SLA clock reads of a case, for clock.sla_status on an exported row."""
 
-    acknowledge_by: date
+    acknowledge_by: date | None  # never None in a stored case
     acknowledged_on: date | None
-    respond_by: date
+    respond_by: date | None  # never None in a stored case
     responded_on: date | None
     transferred_on: date | None
     withdrawn_on: date | None
@@ -226,7 +226,7 @@ def csv_rows(rows: Iterable[Any], today: date, cal: WorkingCalendar) -> list[tup
     clock's own, worked out once per row."""
     safe = safe_cell
     kinds, channels, states, statuses = CASE_KINDS, CASE_CHANNELS, CASE_STATES, SLA_STATUSES
-    status_of, as_date = clock.sla_status, _date
+    status_of, as_date = clock.sla_status, _stored_date
     out = []
     for (
         reference,
