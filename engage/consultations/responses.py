@@ -30,7 +30,7 @@ from engage.consultations.models import (
 from engage.exports.streaming import read_in_batches
 from engage.extensions import db
 from engage.filters import govuk_datetime
-from engage.outputs.spreadsheet import safe_cell
+from engage.outputs.spreadsheet import safe_cell, xlsx_row, xlsx_text
 from engage.outputs.userlog import join_log
 from engage.vocab import USER_CATEGORIES
 
@@ -390,10 +390,10 @@ def write_responses_xlsx(consultation: Consultation, target: IO[bytes]) -> None:
     questions = list(consultation.questions)
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Responses")
-    sheet.append([safe_cell(h) for h in export_header(questions)])
+    sheet.append(xlsx_row([safe_cell(h) for h in export_header(questions)]))
     for batch in export_batches(consultation, questions):
         for row in batch:
-            sheet.append(row)
+            sheet.append(xlsx_row(row))
     counts = book.create_sheet("By category")
     counts.append(["Category", "Responses"])
     for key, n in counts_by_category(consultation).items():
@@ -401,7 +401,8 @@ def write_responses_xlsx(consultation: Consultation, target: IO[bytes]) -> None:
     tallies = book.create_sheet("By question")
     tallies.append(["Question", "Option", "Count"])
     for tally in question_tallies(consultation):
-        tallies.append([safe_cell(tally.question.text), "(answered)", tally.answered])
+        question = xlsx_text(safe_cell(tally.question.text))
+        tallies.append([question, "(answered)", tally.answered])
         for option, n in tally.options:
-            tallies.append([safe_cell(tally.question.text), safe_cell(option), n])
+            tallies.append([question, xlsx_text(safe_cell(option)), n])
     book.save(target)

@@ -93,7 +93,7 @@ def _fill(worksheet, output_id: int | None) -> None:  # type: ignore[no-untyped-
     worksheet.append(sheet.HEADERS)
     if output_id is not None:
         for row in log_rows(output_id):
-            worksheet.append(row)
+            worksheet.append(sheet.xlsx_row(row))
 
 
 def write_log_xlsx(target: IO[bytes], output_id: int | None, title: str = "User log") -> None:

@@ -20,7 +20,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from engage.exports.streaming import XLSX_TYPE
-from engage.outputs.spreadsheet import safe_cell
+from engage.outputs.spreadsheet import safe_cell, xlsx_text
 from engage.reports import annual
 from engage.reports.figures import SECTIONS, year_label
 from engage.reports.models import AnnualReport
@@ -41,6 +41,12 @@ def _safe(value: Any) -> Any:
     return safe_cell(value) if isinstance(value, str) else value
 
 
+def _cell(value: Any) -> Any:
+    """A value for the workbook: guarded, and text an XLSX cell can hold."""
+    value = _safe(value)
+    return xlsx_text(value) if isinstance(value, str) else value
+
+
 def _bold(sheet: Any, value: Any) -> WriteOnlyCell:
     cell = WriteOnlyCell(sheet, value=value)
     cell.font = Font(bold=True)
@@ -58,7 +64,7 @@ def write_xlsx(
     about.append(["Period start", shown["period_start"]])
     about.append(["Period end", shown["period_end"]])
     about.append(["Figures computed on", shown["as_of"]])
-    about.append(["Status", _safe(status)])
+    about.append(["Status", _cell(status)])
     about.append(
         [
             "Small counts",
@@ -73,7 +79,7 @@ def write_xlsx(
         sheet.append([])
         sheet.append([_bold(sheet, column) for column in table["columns"]])
         for row in table["rows"]:
-            sheet.append([_safe(v) for v in row])
+            sheet.append([_cell(v) for v in row])
     book.save(target)
 
 
