@@ -191,13 +191,6 @@ EXPORT_COLUMNS = (
 )
 
 
-def _stored_date(value: Any) -> date | None:
-    """A date read by _as_text as a `date` (for the clock)."""
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(value)
-
-
 class ClockFields(NamedTuple):
     """What the SLA clock reads of a case, for clock.sla_status on an exported row."""
 
@@ -226,7 +219,8 @@ def csv_rows(rows: Iterable[Any], today: date, cal: WorkingCalendar) -> list[tup
     clock's own, worked out once per row."""
     safe = safe_cell
     kinds, channels, states, statuses = CASE_KINDS, CASE_CHANNELS, CASE_STATES, SLA_STATUSES
-    status_of, as_date = clock.sla_status, _stored_date
+    status_of, fromiso = clock.sla_status, date.fromisoformat
+    text_dates: bool | None = None  # ISO text (SQLite) or `date`s (PostgreSQL): one test
     out = []
     for (
         reference,
@@ -252,18 +246,31 @@ def csv_rows(rows: Iterable[Any], today: date, cal: WorkingCalendar) -> list[tup
         withdrawn_on,
         paused_on,
     ) in rows:
-        fields = ClockFields(
-            as_date(acknowledge_by),
-            as_date(acknowledged_on),
-            as_date(respond_by),
-            as_date(responded_on),
-            as_date(transferred_on),
-            as_date(withdrawn_on),
-            as_date(paused_on),
-        )
+        if text_dates is None:
+            text_dates = isinstance(acknowledge_by, str)
+        if text_dates:  # spelled out: this runs 100,000 times in a large export
+            fields = ClockFields(
+                fromiso(acknowledge_by),
+                fromiso(acknowledged_on) if acknowledged_on else None,
+                fromiso(respond_by),
+                fromiso(responded_on) if responded_on else None,
+                fromiso(transferred_on) if transferred_on else None,
+                fromiso(withdrawn_on) if withdrawn_on else None,
+                fromiso(paused_on) if paused_on else None,
+            )
+        else:
+            fields = ClockFields(
+                acknowledge_by,
+                acknowledged_on,
+                respond_by,
+                responded_on,
+                transferred_on,
+                withdrawn_on,
+                paused_on,
+            )
         out.append(
             (
-                safe(reference),
+                reference,  # made by Engage
                 kinds.get(kind, kind),
                 channels.get(channel, channel),
                 states.get(state, state),
@@ -277,7 +284,7 @@ def csv_rows(rows: Iterable[Any], today: date, cal: WorkingCalendar) -> list[tup
                 original_respond_by,
                 delay_notice_on,
                 revised_target_on,
-                safe(transferred_to or ""),
+                transferred_to,  # one of engage.vocab's transfer codes
                 safe(transfer_reference or ""),
                 uksa_referred_on,
                 safe(assignee_name or ""),
