@@ -459,6 +459,8 @@ def table(label: str, results: list[Measure]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
+    # A SIGTERM ends the run through the `with Server(...)` blocks, so gunicorn is stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--postgres", help="URL prefix of engage_bench_1 / engage_bench_01")
     parser.add_argument("--large", help="SQLAlchemy URL of the 100,000-case database")

@@ -22,12 +22,33 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any
 
 from flask import Response, current_app, send_file, stream_with_context
-from sqlalchemy import Select
+from sqlalchemy import Select, String
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from engage.extensions import db
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class iso_date(FunctionElement[str]):  # noqa: N801 - used like a SQL function
+    """A date column read as its ISO text (YYYY-MM-DD), as the database writes it: SQLite
+    stores dates so; PostgreSQL formats them with to_char (whatever its DateStyle). An export
+    writes the text as it comes instead of converting a million dates there and back."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(iso_date)
+def _iso_date_default(element: iso_date, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(list(element.clauses)[0], **kw))
+
+
+@compiles(iso_date, "postgresql")
+def _iso_date_postgresql(element: iso_date, compiler: Any, **kw: Any) -> str:
+    return f"to_char({compiler.process(list(element.clauses)[0], **kw)}, 'YYYY-MM-DD')"
 
 
 def attachment(file_name: str) -> str:
