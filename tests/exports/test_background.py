@@ -162,3 +162,8 @@ def test_a_build_interrupted_by_a_killed_scheduler_is_started_again(app, login, 
 def test_unknown_export_kinds_are_refused(app):
     with pytest.raises(background.ExportError):
         background.request_export(cso(), "everything", {})
+
+
+def test_the_outputs_list_links_the_workbook_for_those_who_may_ask(app, login, logs):
+    assert "/staff/user-logs.xlsx" in login(cso()).get("/staff/outputs").text
+    assert "/staff/user-logs.xlsx" not in login(logs).get("/staff/outputs").text
