@@ -14,7 +14,7 @@ from engage.calendar import WorkingCalendar
 from engage.cases import clock
 from engage.cases.access import is_office, visible_cases
 from engage.cases.models import FINISHED_LAST, Case
-from engage.exports.streaming import iso_date
+from engage.exports.streaming import csv_chunks, iso_date, read_in_batches
 from engage.extensions import db
 from engage.outputs.models import Output
 from engage.outputs.spreadsheet import safe_cell
@@ -149,6 +149,10 @@ CSV_COLUMNS = [
     "revised_target_on",
     "transferred_to",
     "transfer_reference",
+    "transferred_on",
+    "withdrawn_on",
+    "acknowledge_outcome",
+    "respond_outcome",
     "uksa_referred_on",
     "assigned_to",
     "output",
@@ -156,14 +160,14 @@ CSV_COLUMNS = [
 ]
 
 
-# What the export reads, as plain tuples (no case objects, none of the long texts): the CSV's
-# own columns in CSV order (sla_status aside), with the assignee's name and the output's title
-# joined, then the rest of what the SLA clock reads.
 def _as_text(column: Any) -> Any:
     """A date column as its ISO text (see engage.exports.streaming.iso_date)."""
     return iso_date(column).label(column.key)
 
 
+# What the export reads, as plain tuples (no case objects, none of the long texts): the CSV's
+# own columns in CSV order (sla_status and the outcomes aside, the stop dates last), with the
+# assignee's name and the output's title joined, then the rest of what the SLA clock reads.
 EXPORT_COLUMNS = (
     Case.reference,
     Case.kind,
@@ -191,7 +195,8 @@ EXPORT_COLUMNS = (
 
 
 class ClockFields(NamedTuple):
-    """What the SLA clock reads of a case, for clock.sla_status on an exported row."""
+    """What the SLA clock reads of a case (clock.HasClockDates, clock.CLOCK_COLUMNS: a test
+    keeps them the same), for clock.sla_status and clock.outcome_words on an exported row."""
 
     acknowledge_by: date | None  # never None in a stored case
     acknowledged_on: date | None
@@ -215,10 +220,10 @@ def csv_rows(rows: Iterable[Any], today: date, cal: WorkingCalendar) -> list[tup
     """CSV rows (in CSV_COLUMNS order) of rows read by export_query, unpacked by position (a
     row's attributes cost more than the rest of the export). Dates go out as ISO text, None as
     an empty cell; every text a person typed passes the formula guard; the SLA status is the
-    clock's own, worked out once per row."""
+    clock's own, and so is each clock's outcome, worked out once per row."""
     safe = safe_cell
     kinds, channels, states, statuses = CASE_KINDS, CASE_CHANNELS, CASE_STATES, SLA_STATUSES
-    status_of, fromiso = clock.sla_status, date.fromisoformat
+    status_of, outcomes_of, fromiso = clock.sla_status, clock.outcome_words, date.fromisoformat
     out = []
     for (
         reference,
@@ -253,6 +258,7 @@ def csv_rows(rows: Iterable[Any], today: date, cal: WorkingCalendar) -> list[tup
             fromiso(withdrawn_on) if withdrawn_on else None,
             fromiso(paused_on) if paused_on else None,
         )
+        outcomes = outcomes_of(fields)  # type: ignore[arg-type]
         out.append(
             (
                 reference,  # made by Engage
@@ -271,6 +277,10 @@ def csv_rows(rows: Iterable[Any], today: date, cal: WorkingCalendar) -> list[tup
                 revised_target_on,
                 transferred_to,  # one of engage.vocab's transfer codes
                 safe(transfer_reference or ""),
+                transferred_on,
+                withdrawn_on,
+                outcomes["acknowledge_outcome"],
+                outcomes["respond_outcome"],
                 uksa_referred_on,
                 safe(assignee_name or ""),
                 safe(output_title or ""),
@@ -278,3 +288,12 @@ def csv_rows(rows: Iterable[Any], today: date, cal: WorkingCalendar) -> list[tup
             )
         )
     return out
+
+
+def export_csv(
+    user: User, today: date, cal: WorkingCalendar, filters: CaseFilters | None = None
+) -> str:
+    """The case CSV as text: the same rows the download streams (for tests and scripts)."""
+    query = export_query((filters or CaseFilters()).query(user, today, cal))
+    batches = (csv_rows(rows, today, cal) for rows in read_in_batches(query))
+    return "".join(csv_chunks(CSV_COLUMNS, batches))

@@ -1,7 +1,7 @@
 """export jobs: background exports with their requester, state and expiry
 
 Revision ID: f453aecabcc3
-Revises: e2f3a4b5c6d7
+Revises: d40686173dd0
 Create Date: 2026-11-28 03:59:39.696548
 
 """
@@ -12,7 +12,7 @@ import engage.db_types
 
 # revision identifiers, used by Alembic.
 revision = 'f453aecabcc3'
-down_revision = 'e2f3a4b5c6d7'
+down_revision = 'd40686173dd0'
 branch_labels = None
 depends_on = None
 

@@ -169,3 +169,10 @@ def test_clock_fields_answer_like_a_case(app):
     fields = ClockFields(*(getattr(case, name) for name in ClockFields._fields))
     today, cal = london_date(utcnow()), clock.current_calendar()
     assert clock.sla_status(fields, today, cal) == clock.sla_status(case, today, cal)  # type: ignore[arg-type]
+
+
+def test_clock_fields_are_what_the_clock_reads():
+    """If the clock starts reading another column, the export must read it too."""
+    from engage.cases.listing import ClockFields
+
+    assert set(ClockFields._fields) == set(clock.CLOCK_COLUMNS)
