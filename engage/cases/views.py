@@ -220,7 +220,7 @@ def case_export():
     # Every complaint in the export is recorded as seen, in one INSERT, before a row is sent.
     record_exported_complaints(user, query)
     db.session.commit()
-    batches = (csv_rows(rows, today, cal) for rows in read_in_batches(export_query(query)))
+    batches = (csv_rows(rows) for rows in read_in_batches(export_query(query, today, cal)))
     return csv_response(f"cases-{today.isoformat()}.csv", CSV_COLUMNS, batches)
 
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from engage.calendar import london_date
 from engage.cases import clock
-from engage.cases.listing import CSV_COLUMNS, CaseFilters, csv_rows, export_query
+from engage.cases.listing import CSV_COLUMNS, export_csv
 from engage.cases.models import Case
 from engage.db_types import utcnow
 from engage.extensions import db
@@ -75,21 +75,26 @@ def test_the_case_csv_has_a_dated_name_and_guards_every_typed_cell(app, login):
     assert {row["output"] for row in rows} == {"'@SUM(1)"}
 
 
-def test_each_row_carries_the_clocks_own_status(app):
-    """The export's SLA status is clock.sla_status of the same case, for cases in every state."""
+def test_each_row_carries_the_clocks_own_status_and_outcomes(app):
+    """The export's SLA status and outcome columns (the rules read as SQL) are the clock's
+    Python reading of the same case, for cases in every state."""
     made = []
     for state in ("received", "acknowledged", "responded", "closed", "withdrawn"):
         made.append(put_in_state(make_case(received=date(2026, 3, 2)), state))
     made.append(make_case(received=london_date(utcnow())))
+    made.append(put_in_state(make_case(received=london_date(utcnow())), "acknowledged"))
     today, cal = london_date(utcnow()), clock.current_calendar()
-    query = export_query(CaseFilters().query(cso(), today, cal))
-    rows = csv_rows(db.session.connection().execute(query), today, cal)
-    by_reference = {row[0]: row for row in rows}
-    status = CSV_COLUMNS.index("sla_status")
+    rows = list(csv.DictReader(io.StringIO(export_csv(cso(), today, cal))))
+    by_reference = {row["reference"]: row for row in rows}
     for case in made:
-        expected = SLA_STATUSES[clock.sla_status(db.session.get(Case, case.id), today, cal)]
-        assert by_reference[case.reference][status] == expected
-    assert len({row[status] for row in rows}) >= 3  # the cases are in different states
+        case = db.session.get(Case, case.id)
+        row = by_reference[case.reference]
+        assert row["sla_status"] == SLA_STATUSES[clock.sla_status(case, today, cal)]
+        assert {k: row[k] for k in ("acknowledge_outcome", "respond_outcome")} == (
+            clock.outcome_words(case)
+        )
+    assert len({row["sla_status"] for row in rows}) >= 3  # the cases are in different states
+    assert len({row["respond_outcome"] for row in rows}) >= 2
 
 
 def test_a_producers_export_holds_only_their_own_cases_and_no_other_complaint(app, login):
@@ -159,20 +164,3 @@ def test_the_consultation_responses_csv_streams_every_response(app, login):
     assert [row[0] for row in rows[1:]] == [f"CR-STREAM0{n}" for n in range(7)]
     assert all(row[3].startswith("'") for row in rows[1:])
     assert {row[8] for row in rows[1:]} == {"Yes"}
-
-
-def test_clock_fields_answer_like_a_case(app):
-    """The light row the export hands the clock has every field the clock reads of a case."""
-    from engage.cases.listing import ClockFields
-
-    case = put_in_state(make_case(received=date(2026, 3, 2)), "responded")
-    fields = ClockFields(*(getattr(case, name) for name in ClockFields._fields))
-    today, cal = london_date(utcnow()), clock.current_calendar()
-    assert clock.sla_status(fields, today, cal) == clock.sla_status(case, today, cal)  # type: ignore[arg-type]
-
-
-def test_clock_fields_are_what_the_clock_reads():
-    """If the clock starts reading another column, the export must read it too."""
-    from engage.cases.listing import ClockFields
-
-    assert set(ClockFields._fields) == set(clock.CLOCK_COLUMNS)
