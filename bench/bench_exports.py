@@ -245,8 +245,8 @@ def plan(url: str) -> dict[str, Any]:
 
         officer = db.session.execute(db.select(User).where(User.email == CSO_EMAIL)).scalar_one()
         today, cal = london_date(utcnow()), clock.current_calendar()
-        cases_all = export_query(CaseFilters().query(officer, today, cal))
-        cases_met = export_query(CaseFilters(sla="met").query(officer, today, cal))
+        cases_all = export_query(CaseFilters().query(officer, today, cal), today, cal)
+        cases_met = export_query(CaseFilters(sla="met").query(officer, today, cal), today, cal)
         output_id, slug = db.session.execute(
             db.select(Output.id, Output.slug)
             .join(LogEntry, LogEntry.output_id == Output.id)
