@@ -64,7 +64,7 @@ def export_dir() -> Path:
 
 
 def file_path(job: ExportJob) -> Path:
-    return export_dir() / f"{job.token}.part"
+    return export_dir() / f"{job.token}.xlsx"
 
 
 def is_office(user: Any) -> bool:
@@ -125,11 +125,11 @@ def request_export(user: User, kind_name: str, params: dict[str, Any]) -> Export
     return job
 
 
-def _claim(job_id: int, now: datetime) -> bool:
+def _claim(job_id: int) -> bool:
     claimed = db.session.execute(
         update(ExportJob)
         .where(ExportJob.id == job_id, ExportJob.state == "queued")
-        .values(state="running", started_at=now)
+        .values(state="running", started_at=utcnow())
     )
     db.session.commit()
     return bool(claimed.rowcount)  # type: ignore[attr-defined]
@@ -143,7 +143,7 @@ def _keep() -> timedelta:
     return timedelta(hours=keep_hours())
 
 
-def build_export(job: ExportJob, now: datetime) -> None:
+def build_export(job: ExportJob) -> None:
     """Write one claimed job's file, then mark it ready (and email the requester) or failed."""
     path = file_path(job)
     try:
@@ -190,11 +190,11 @@ def build_queued_exports(now: datetime) -> str:
     )
     built = failed = 0
     for job_id in queued:
-        if not _claim(job_id, now):
+        if not _claim(job_id):
             continue
         job = db.session.get(ExportJob, job_id)
         assert job is not None  # noqa: S101  # nosec B101 - claimed just now
-        build_export(job, now)
+        build_export(job)
         built, failed = (built + 1, failed) if job.state == "ready" else (built, failed + 1)
     return f"{built} exports built, {failed} failed"
 
