@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import Select, func
 
+from engage import caching
 from engage.auth.models import User
 from engage.calendar import WorkingCalendar
 from engage.cases import clock
@@ -21,6 +22,7 @@ from engage.exports.streaming import csv_chunks, iso_date, read_in_batches
 from engage.extensions import db
 from engage.outputs.models import Output
 from engage.outputs.spreadsheet import safe_cell
+from engage.pagination import Page, paginate
 from engage.vocab import CASE_CHANNELS, CASE_KINDS, CASE_STATES, SLA_STATUSES
 
 SORTS = {"deadline": "Next deadline, soonest first", "received": "Date received, newest first"}
@@ -90,7 +92,7 @@ class CaseFilters:
 
     def count_key(self, user: User, today: date, cal: WorkingCalendar) -> tuple:
         """Everything the number of matching cases depends on besides the cases themselves (see
-        engage.table_versions): the filters (not the order), whose cases the user may see, and
+        engage.caching.for_version): the filters (not the order), whose cases the user may see, and
         the date and calendar that the running SLA statuses are worked out on."""
         scope = "all" if is_office(user) else user.id
         me = user.id if self.assignee == "me" else None
@@ -133,6 +135,48 @@ class CaseFilters:
             return query.order_by(clock.next_deadline_expr(), Case.received_at, Case.id)
         # Open cases first by next deadline, then the finished ones (index ix_cases_open_first).
         return query.order_by(FINISHED_LAST, clock.next_deadline_expr(), Case.received_at, Case.id)
+
+
+# What a row of the case list shows, and every column the SLA clock reads (clock.HasClockDates).
+LIST_COLUMNS = (
+    Case.id,
+    Case.reference,
+    Case.subject,
+    Case.kind,
+    Case.state,
+    *(getattr(Case, name) for name in clock.CLOCK_COLUMNS),
+)
+
+
+@dataclass
+class CaseListPage:
+    """The read model of the staff case list: one page of plain rows (the columns shown and
+    those the SLA clock reads, the assignee's name from the same query; no case objects, none
+    of the long texts), each with its SLA status and next deadline, and the number of matching
+    cases, counted once per version of the cases table (engage.caching). The query's order is
+    the one its indexes hold (CaseFilters.query; tests/performance/test_list_plan.py EXPLAINs
+    it on SQLite and PostgreSQL)."""
+
+    page: Page
+    rows: list[tuple[Any, str, tuple[str, date] | None]]
+
+    @classmethod
+    def load(cls, filters: CaseFilters, user: User, today: date) -> CaseListPage:
+        cal = clock.current_calendar()
+        query = filters.query(user, today, cal)
+        total = caching.for_version(
+            "cases",
+            filters.count_key(user, today, cal),
+            lambda: db.session.execute(
+                db.select(func.count()).select_from(query.order_by(None).subquery())
+            ).scalar_one(),
+        )
+        page_query = query.with_only_columns(
+            *LIST_COLUMNS, User.name.label("assignee_name")
+        ).join_from(Case, User, Case.assigned_to_id == User.id, isouter=True)
+        page = paginate(page_query, per_page=25, reversible=True, total=total, scalars=False)
+        rows = [(r, clock.sla_status(r, today, cal), clock.next_deadline(r)) for r in page.items]
+        return cls(page, rows)
 
 
 CSV_COLUMNS = [

@@ -15,7 +15,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import String, and_, cast, func, literal, union_all
+from sqlalchemy import String, and_, cast, literal, union_all
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -30,6 +30,7 @@ from engage.cases.listing import (
     CSV_COLUMNS,
     SORTS,
     CaseFilters,
+    CaseListPage,
     csv_rows,
     export_query,
 )
@@ -40,7 +41,6 @@ from engage.exports.streaming import csv_response, read_in_batches
 from engage.extensions import db
 from engage.outputs.models import Output
 from engage.public.abuse import public_form_limit
-from engage.table_versions import cached_for_version
 
 bp = Blueprint("cases", __name__)
 
@@ -156,50 +156,17 @@ def _filter_choices() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     )
 
 
-# What a row of the case list shows, and every column the SLA clock reads (clock.HasClockDates).
-LIST_COLUMNS = (
-    Case.id,
-    Case.reference,
-    Case.subject,
-    Case.kind,
-    Case.state,
-    *(getattr(Case, name) for name in clock.CLOCK_COLUMNS),
-)
-
-
 @bp.route("/staff/cases")
 @requires("view_cases")
 def case_list():
-    from engage.pagination import paginate
-
-    user = current_user._get_current_object()
     filters = CaseFilters.from_args(request.args)
     today = today_london()
-    cal = clock.current_calendar()
-    query = filters.query(user, today, cal)
-    # The number of matching cases is counted once per version of the cases table (any change
-    # to a case gives a new version): see engage.table_versions.
-    total = cached_for_version(
-        "cases",
-        filters.count_key(user, today, cal),
-        lambda: db.session.execute(
-            db.select(func.count()).select_from(query.order_by(None).subquery())
-        ).scalar_one(),
-    )
-    # The page as plain rows of the columns the list shows and the SLA clock reads (no case
-    # objects, none of the long texts), with the assignee's name from the same query.
-    page_query = query.with_only_columns(*LIST_COLUMNS, User.name.label("assignee_name")).join_from(
-        Case, User, Case.assigned_to_id == User.id, isouter=True
-    )
-    page = paginate(page_query, per_page=25, reversible=True, total=total, scalars=False)
+    page = CaseListPage.load(filters, current_user._get_current_object(), today)
     outputs, assignees = _filter_choices()
-    rows = [
-        (case, clock.sla_status(case, today, cal), clock.next_deadline(case)) for case in page.items
-    ]
     return render_template(
         "cases/case-list.html",
-        page=page,
-        rows=rows,
+        page=page.page,
+        rows=page.rows,
         filters=filters,
         sorts=SORTS,
         outputs=outputs,

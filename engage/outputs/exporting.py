@@ -4,7 +4,7 @@ log. Also the blank template and the CSO's workbook of every log."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from typing import IO, Any
 
 from openpyxl import Workbook
@@ -18,6 +18,7 @@ from engage.vocab import ENGAGEMENT_LEVEL_SHORT, LOG_SOURCES, USER_CATEGORY_SHOR
 
 # The log's columns, read as plain rows (no stakeholder or log-entry objects).
 LOG_COLUMNS = (
+    Stakeholder.id,
     Stakeholder.name,
     Stakeholder.organisation,
     Stakeholder.email,
@@ -41,65 +42,78 @@ def log_query(output_id: int) -> Select:
     )
 
 
-def sheet_rows(rows: Iterable[Any]) -> list[list[Any]]:
+def sheet_rows(rows: Iterable[Any], hidden: Collection[int] = ()) -> list[list[Any]]:
     """Rows in the import format's column order (dates as date objects), every text cell through
-    the formula guard."""
+    the formula guard. People whose ids are in `hidden` (also in a log the exporter may not
+    edit) show their email address and category only
+    (engage.outputs.access.people_kept_elsewhere_in_log)."""
     safe = sheet.safe_cell
-    return [
-        [
-            safe(name or ""),
-            safe(organisation or ""),
-            safe(email or ""),
-            safe(phone or ""),
-            USER_CATEGORY_SHORT.get(category, category),
-            ENGAGEMENT_LEVEL_SHORT.get(level, level),
-            safe(uses or ""),
-            LOG_SOURCES.get(source, source),
-            first_contact_on,
-            latest_contact_on,
-            "Yes" if consent else "No",
-        ]
-        for (
-            name,
-            organisation,
-            email,
-            phone,
-            category,
-            level,
-            uses,
-            source,
-            first_contact_on,
-            latest_contact_on,
-            consent,
-        ) in rows
-    ]
+    out = []
+    for (
+        person_id,
+        name,
+        organisation,
+        email,
+        phone,
+        category,
+        level,
+        uses,
+        source,
+        first_contact_on,
+        latest_contact_on,
+        consent,
+    ) in rows:
+        kept = person_id in hidden
+        out.append(
+            [
+                safe((email or "") if kept else (name or "")),
+                "" if kept else safe(organisation or ""),
+                safe(email or ""),
+                "" if kept else safe(phone or ""),
+                USER_CATEGORY_SHORT.get(category, category),
+                ENGAGEMENT_LEVEL_SHORT.get(level, level),
+                safe(uses or ""),
+                LOG_SOURCES.get(source, source),
+                first_contact_on,
+                latest_contact_on,
+                "" if kept else "Yes" if consent else "No",
+            ]
+        )
+    return out
 
 
-def log_rows(output_id: int) -> Iterator[list[Any]]:
+def log_rows(output_id: int, hidden: Collection[int] = ()) -> Iterator[list[Any]]:
     """One row per stakeholder in the log, in column order, read in batches."""
     for rows in read_in_batches(log_query(output_id)):
-        yield from sheet_rows(rows)
+        yield from sheet_rows(rows, hidden)
 
 
-def log_csv_batches(output_id: int | None) -> Iterator[list[list[Any]]]:
+def log_csv_batches(
+    output_id: int | None, hidden: Collection[int] = ()
+) -> Iterator[list[list[Any]]]:
     """The log's CSV rows in batches (none for the blank template); dates go out as ISO text."""
     if output_id is None:
         return
     for rows in read_in_batches(log_query(output_id)):
-        yield sheet_rows(rows)
+        yield sheet_rows(rows, hidden)
 
 
-def _fill(worksheet, output_id: int | None) -> None:  # type: ignore[no-untyped-def]
+def _fill(worksheet, output_id: int | None, hidden: Collection[int] = ()) -> None:  # type: ignore[no-untyped-def]
     worksheet.append(sheet.HEADERS)
     if output_id is not None:
-        for row in log_rows(output_id):
+        for row in log_rows(output_id, hidden):
             worksheet.append(sheet.xlsx_row(row))
 
 
-def write_log_xlsx(target: IO[bytes], output_id: int | None, title: str = "User log") -> None:
+def write_log_xlsx(
+    target: IO[bytes],
+    output_id: int | None,
+    title: str = "User log",
+    hidden: Collection[int] = (),
+) -> None:
     """One log (or the blank template with its guidance sheet), in write-only mode."""
     workbook = Workbook(write_only=True)
-    _fill(workbook.create_sheet(sheet_title(title, set())), output_id)
+    _fill(workbook.create_sheet(sheet_title(title, set())), output_id, hidden)
     if output_id is None:
         guide = workbook.create_sheet("Guidance")
         guide.append(["Column", "Required", "What to enter"])

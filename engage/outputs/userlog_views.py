@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from flask import (
@@ -23,7 +24,7 @@ from engage.calendar import london_date
 from engage.db_types import utcnow
 from engage.exports.pages import offer_export
 from engage.exports.streaming import csv_response, xlsx_response
-from engage.extensions import db
+from engage.extensions import db, limiter
 from engage.filters import govuk_date_short
 from engage.outputs import access, exporting, importing, logs
 from engage.outputs.links import row_link
@@ -48,6 +49,9 @@ def _log_helpers() -> dict[str, Any]:
     return {
         "can_view_log": lambda output: access.can_view_log(current_user, output),
         "can_edit_log": lambda output: access.can_edit_log(current_user, output),
+        "person_name": lambda person: access.person_label(
+            person, restricted=not access.may_edit_person(current_user, person)
+        ),
     }
 
 
@@ -111,7 +115,12 @@ def user_log(slug: str):
         "outputs/user-log.html",
         output=output,
         page=page,
-        rows=_log_rows(page.items, output, editable),
+        rows=_log_rows(
+            page.items,
+            output,
+            editable,
+            access.people_kept_elsewhere(_user(), [item[6] for item in page.items]),
+        ),
         counts=counts,
         category=category,
         level=level,
@@ -119,10 +128,13 @@ def user_log(slug: str):
     )
 
 
-def _log_rows(items: list[Any], output: Output, editable: bool) -> list[tuple[Any, ...]]:
+def _log_rows(
+    items: list[Any], output: Output, editable: bool, elsewhere: Collection[int] = ()
+) -> list[tuple[Any, ...]]:
     """The text of each cell of the user log's rows (the template escapes it), worked out here
     rather than by filters and calls in the template, once per row: the same labels, dates,
-    truncation and links as the template's filters and url_for would give."""
+    truncation and links as the template's filters and url_for would give. A person also in a
+    log this user may not edit (`elsewhere`) shows as their email address."""
     env = current_app.jinja_env
     person = row_link("outputs.stakeholder_detail", "stakeholder_id")
     if editable:
@@ -146,8 +158,8 @@ def _log_rows(items: list[Any], output: Output, editable: bool) -> list[tuple[An
         rows.append(
             (
                 person(person_id),
-                name,
-                org,
+                email if person_id in elsewhere else name,
+                "" if person_id in elsewhere else org,
                 USER_CATEGORY_SHORT.get(category, category),
                 ENGAGEMENT_LEVEL_SHORT.get(level, level),
                 do_truncate(env, uses, 80),
@@ -164,19 +176,26 @@ def _log_rows(items: list[Any], output: Output, editable: bool) -> list[tuple[An
     return rows
 
 
+PERSON_FIELDS = ("name", "organisation", "email", "phone", "category", "consent_to_contact")
+
+
 def _entry_data(form: LogEntryForm) -> dict[str, Any]:
-    return {
-        "name": form.name.data,
-        "organisation": form.organisation.data or "",
-        "email": form.email.data or None,
-        "phone": form.phone.data or None,
-        "category": form.category.data,
-        "consent_to_contact": bool(form.consent_to_contact.data),
+    data = {
         "engagement_level": form.engagement_level.data,
         "uses": form.uses.data or "",
         "source": form.source.data,
         "first_contact_on": form.first_contact_on.data,
     }
+    if "name" in form:  # the person's own details are on the form (see log_entry_edit)
+        data |= {
+            "name": form.name.data,
+            "organisation": form.organisation.data or "",
+            "email": form.email.data or None,
+            "phone": form.phone.data or None,
+            "category": form.category.data,
+            "consent_to_contact": bool(form.consent_to_contact.data),
+        }
+    return data
 
 
 @bp.route("/staff/outputs/<slug>/user-log/add", methods=["GET", "POST"])
@@ -186,12 +205,14 @@ def log_entry_add(slug: str):
     form = LogEntryForm()
     if form.validate_on_submit():
         try:
-            entry = logs.add_entry(output, _entry_data(form), _user())
+            logs.add_entry(output, _entry_data(form), _user())
         except logs.LogError as error:
             db.session.rollback()
             getattr(form, error.field).errors = [error.message]
         else:
-            flash(f"{entry.stakeholder.name} added to the user log", "success")
+            # The name as typed: an email address already known keeps the details recorded
+            # with it, which this message must not reveal.
+            flash(f"{form.name.data} added to the user log", "success")
             return redirect(url_for("outputs.user_log", slug=output.slug))
     return render_template("outputs/log-entry-form.html", form=form, output=output, entry=None)
 
@@ -202,6 +223,10 @@ def log_entry_edit(slug: str, entry_id: int):
     output = _editable_output(slug)
     entry = _entry_or_404(output, entry_id)
     form = LogEntryForm()
+    person_editable = access.may_edit_person(_user(), entry.stakeholder)
+    if not person_editable:  # also in a log they may not edit: only their own entry changes
+        for name in PERSON_FIELDS:
+            delattr(form, name)
     if not form.is_submitted():
         person = entry.stakeholder
         form.process(
@@ -227,7 +252,13 @@ def log_entry_edit(slug: str, entry_id: int):
         else:
             flash("Changes saved", "success")
             return redirect(url_for("outputs.user_log", slug=output.slug))
-    return render_template("outputs/log-entry-form.html", form=form, output=output, entry=entry)
+    return render_template(
+        "outputs/log-entry-form.html",
+        form=form,
+        output=output,
+        entry=entry,
+        person_editable=person_editable,
+    )
 
 
 @bp.route("/staff/outputs/<slug>/user-log/<int:entry_id>/remove", methods=["GET", "POST"])
@@ -237,7 +268,9 @@ def log_entry_remove(slug: str, entry_id: int):
     entry = _entry_or_404(output, entry_id)
     form = ConfirmForm()
     if form.validate_on_submit():
-        name = entry.stakeholder.name
+        name = access.person_label(
+            entry.stakeholder, restricted=not access.may_edit_person(_user(), entry.stakeholder)
+        )
         logs.remove_entry(entry, _user())
         flash(f"{name} removed from the user log", "success")
         return redirect(url_for("outputs.user_log", slug=output.slug))
@@ -297,10 +330,13 @@ def stakeholder_detail(stakeholder_id: int):
             .order_by(Contact.contacted_on.desc(), Contact.id.desc())
         ).scalars()
     )
-    personal = bool(editable) or access.sees_all_logs(user) and access.has_edit_permission(user)
+    personal = (bool(editable) or access.keeps_every_log(user)) and access.may_edit_person(
+        user, person
+    )
     return render_template(
         "outputs/stakeholder.html",
         person=person,
+        name=access.person_label(person, restricted=not personal),
         entries=entries,
         contacts=contacts,
         editable=editable,
@@ -319,7 +355,8 @@ def _dated(stem: str, ext: str) -> str:
 @requires("edit_user_logs")
 def user_log_csv(slug: str):
     output = _editable_output(slug)
-    batches = exporting.log_csv_batches(output.id)
+    hidden = access.people_kept_elsewhere_in_log(_user(), output)
+    batches = exporting.log_csv_batches(output.id, hidden)
     return csv_response(_dated(f"user-log-{output.slug}", "csv"), HEADERS, batches, bom=True)
 
 
@@ -327,9 +364,10 @@ def user_log_csv(slug: str):
 @requires("edit_user_logs")
 def user_log_xlsx(slug: str):
     output = _editable_output(slug)
+    hidden = access.people_kept_elsewhere_in_log(_user(), output)
     return xlsx_response(
         _dated(f"user-log-{output.slug}", "xlsx"),
-        lambda handle: exporting.write_log_xlsx(handle, output.id, output.title),
+        lambda handle: exporting.write_log_xlsx(handle, output.id, output.title, hidden),
     )
 
 
@@ -361,8 +399,15 @@ def user_log_template_xlsx():
 # --- import -------------------------------------------------------------------------------------
 
 
+def _per_user() -> str:
+    return f"user:{current_user.get_id()}"
+
+
 @bp.route("/staff/outputs/<slug>/user-log/import", methods=["GET", "POST"])
 @requires("edit_user_logs")
+@limiter.limit(
+    lambda: current_app.config["STAFF_UPLOAD_RATE_LIMIT"], methods=["POST"], key_func=_per_user
+)
 def user_log_import(slug: str):
     output = _editable_output(slug)
     form = ImportForm()
@@ -398,7 +443,7 @@ def _upload_or_404(output: Output, token: str) -> dict[str, Any]:
 def user_log_import_preview(slug: str, token: str):
     output = _editable_output(slug)
     payload = _upload_or_404(output, token)
-    plan = importing.plan_import(output, payload["rows"])
+    plan = importing.plan_import(output, payload["rows"], _user())
     db.session.rollback()  # planning never writes; make sure nothing lingers
     show = request.args.get("show") or "all"
     rows = plan.rows if show == "all" else [r for r in plan.rows if r.action == show]

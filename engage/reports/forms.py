@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
+    GovCheckboxInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
@@ -10,6 +11,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import (
+    BooleanField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -51,6 +53,15 @@ class CommentaryForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+
+class SignOffForm(FlaskForm):
+    year_not_over = BooleanField(
+        "I confirm that the reporting year is not over, and that the signed report will not "
+        "count what happens before it ends",
+        widget=GovCheckboxInput(),
+    )
+    submit = SubmitField("Sign off the report", widget=GovSubmitInput())
 
 
 class RecommendationForm(FlaskForm):

@@ -18,7 +18,7 @@ from engage.reports.figures import (
     last_complete_year_start,
     year_label,
 )
-from engage.reports.forms import CommentaryForm, ConfirmForm, StartReportForm
+from engage.reports.forms import CommentaryForm, ConfirmForm, SignOffForm, StartReportForm
 from engage.reports.models import AnnualReport
 from engage.reports.performance import page_figures
 from engage.reports.render import render_report_body, report_body
@@ -200,18 +200,31 @@ def report_mark_ready(report_id: int):
 @requires("sign_off_reports")
 def report_sign_off(report_id: int):
     report = _report_or_404(report_id)
-    form = ConfirmForm()
+    form = SignOffForm()
+    year_over = annual.year_is_over(report.year_start, annual.london_today())
     if form.validate_on_submit():
         try:
-            annual.sign_off(report, current_user, render_report_body)
+            annual.sign_off(
+                report,
+                current_user,
+                render_report_body,
+                year_not_over_confirmed=bool(form.year_not_over.data),
+            )
         except ReportError as error:
             db.session.rollback()
-            flash(error.message)
+            if error.field != "year_not_over":
+                flash(error.message)
+                return redirect(url_for("reports.report_detail", report_id=report.id))
+            form.year_not_over.errors = [error.message]
         else:
             flash(f"Annual report {year_label(report.year_start)} signed off", "success")
-        return redirect(url_for("reports.report_detail", report_id=report.id))
+            return redirect(url_for("reports.report_detail", report_id=report.id))
     return render_template(
-        "reports/report-confirm.html", form=form, report=report, action="sign_off"
+        "reports/report-confirm.html",
+        form=form,
+        report=report,
+        action="sign_off",
+        year_over=year_over,
     )
 
 

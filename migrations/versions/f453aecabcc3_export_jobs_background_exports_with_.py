@@ -1,7 +1,7 @@
 """export jobs: background exports with their requester, state and expiry
 
 Revision ID: f453aecabcc3
-Revises: d40686173dd0
+Revises: d33b48cc7cd9
 Create Date: 2026-11-28 03:59:39.696548
 
 """
@@ -12,7 +12,7 @@ import engage.db_types
 
 # revision identifiers, used by Alembic.
 revision = 'f453aecabcc3'
-down_revision = 'd40686173dd0'
+down_revision = 'd33b48cc7cd9'
 branch_labels = None
 depends_on = None
 
