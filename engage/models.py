@@ -1,14 +1,16 @@
 """Imports every area's models so metadata (and Alembic) sees all tables."""
 
 from engage.audit import AuditEvent  # noqa: F401
-from engage.auth.models import RecoveryCode, User, UserRole  # noqa: F401
+from engage.auth.models import RecoveryCode, SignInThrottle, User, UserRole  # noqa: F401
 from engage.cases.models import Case, CaseEvent, OfficeClosure, Setting  # noqa: F401
+from engage.cases.references import CaseReferenceCounter  # noqa: F401
 from engage.consultations.models import (  # noqa: F401
     Consultation,
     ConsultationAnswer,
     ConsultationQuestion,
     ConsultationResponse,
 )
+from engage.exports.models import ExportJob  # noqa: F401
 from engage.mail.models import OutboxEmail  # noqa: F401
 from engage.outputs.models import (  # noqa: F401
     Contact,

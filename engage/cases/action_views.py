@@ -14,6 +14,7 @@ from flask_wtf import FlaskForm
 from engage.auth.models import User
 from engage.auth.permissions import deny, requires
 from engage.cases import forms, workflow
+from engage.cases.access import record_view
 from engage.cases.views import _apply_case_error, _assignees, bp, load_case
 from engage.cases.workflow import TRANSFER_FOR_KIND, CaseError, CaseForbidden
 from engage.extensions import db
@@ -220,4 +221,7 @@ def case_action(reference: str, action: str):
         else:
             flash(spec.done, "success")
             return redirect(url_for("cases.case_page", reference=case.reference))
+    # The action page shows the case: a complaint's view is recorded, as on the case page.
+    record_view(actor, case, how=f"action:{action}")
+    db.session.commit()
     return render_template("cases/case-action.html", case=case, form=form, spec=spec)

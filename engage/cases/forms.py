@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -19,6 +20,7 @@ from wtforms.validators import (
     Email,
     Length,
     Optional,
+    StopValidation,
     ValidationError,
 )
 
@@ -69,16 +71,22 @@ _PUBLIC_KIND = RadioField(
 # The requester fields speak to whoever fills the form in: the public ("Enter your full name")
 # or staff entering a letter, email or call for someone else ("Enter the requester's full
 # name"). Each form names its wording; the validators look the message up when they run.
+PUBLIC_NAME_MAX = 70
+STAFF_NAME_MAX = 200
 PUBLIC_WORDING: dict[str, str] = {
     "name_missing": "Enter your full name",
-    "name_too_long": "Full name must be 200 characters or fewer",
+    "name_too_long": f"Full name must be {PUBLIC_NAME_MAX} characters or fewer",
+    "name_lines": "Full name must be on one line",
+    "name_link": "Full name must not contain a web address",
     "email_or_address": "Enter an email address or a postal address",
     "message_missing": "Enter your message",
     "message_too_long": f"Your message must be {MESSAGE_MAX:,} characters or fewer",
 }
 STAFF_WORDING: dict[str, str] = {
     "name_missing": "Enter the requester's full name",
-    "name_too_long": "Requester's full name must be 200 characters or fewer",
+    "name_too_long": f"Requester's full name must be {STAFF_NAME_MAX} characters or fewer",
+    "name_lines": "Requester's full name must be on one line",
+    "name_link": "Requester's full name must not contain a web address",
     "email_or_address": "Enter the requester's email address or postal address",
     "message_missing": "Enter the message",
     "message_too_long": f"Message must be {MESSAGE_MAX:,} characters or fewer",
@@ -96,8 +104,26 @@ class _Worded:
         self.make(message=form.WORDING[self.key], **self.kwargs)(form, field)
 
 
+_LINK = re.compile(r"https?:|://|www\.|[<>]", re.IGNORECASE)
+
+
+def _name_policy(form: Any, field: Any) -> None:
+    """A name is one short line and no link: it is quoted back in the office's own emails and
+    pages, so it must not carry a message of its own (the contact form was used as a relay)."""
+    name = field.data or ""
+    if any(ch in name for ch in "\r\n\v\f\x85\u2028\u2029") or any(
+        ord(ch) < 32 or ord(ch) == 127 for ch in name
+    ):
+        raise StopValidation(form.WORDING["name_lines"])
+    if _LINK.search(name):
+        raise StopValidation(form.WORDING["name_link"])
+    if len(name) > form.NAME_MAX:
+        raise StopValidation(form.WORDING["name_too_long"])
+
+
 class _RequesterFields:
     WORDING = PUBLIC_WORDING
+    NAME_MAX = PUBLIC_NAME_MAX
 
     requester_name = StringField(
         "Full name",
@@ -105,7 +131,7 @@ class _RequesterFields:
         filters=[strip_filter],
         validators=[
             _Worded("name_missing", DataRequired),
-            _Worded("name_too_long", Length, max=200),
+            _name_policy,
         ],
     )
     requester_email = StringField(
@@ -160,6 +186,7 @@ class ContactForm(_RequesterFields, HoneypotForm):
 
 class StaffIntakeForm(_RequesterFields, EngageForm):
     WORDING = STAFF_WORDING
+    NAME_MAX = STAFF_NAME_MAX
 
     kind = RadioField(
         "Kind of case",

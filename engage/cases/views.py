@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, time
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
@@ -17,7 +16,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import String, and_, cast, func, literal, union_all
+from sqlalchemy import String, and_, cast, literal, union_all
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -26,18 +25,25 @@ from engage.auth.models import User
 from engage.auth.permissions import deny, public, requires
 from engage.calendar import LONDON, london_date
 from engage.cases import clock
-from engage.cases.access import can_view, is_office, record_view, record_views
+from engage.cases.access import can_view, is_office, record_exported_complaints, record_view
 from engage.cases.forms import ContactForm, DeadlineCalculatorForm, StaffIntakeForm
 from engage.cases.intake import create_case
-from engage.cases.listing import SORTS, CaseFilters, export_csv
+from engage.cases.listing import (
+    CSV_COLUMNS,
+    SORTS,
+    CaseFilters,
+    CaseListPage,
+    csv_rows,
+    export_query,
+)
 from engage.cases.models import Case, CaseEvent
 from engage.cases.workflow import CaseError, allowed_actions
 from engage.db_types import utcnow
+from engage.exports.streaming import csv_response, read_in_batches
 from engage.extensions import db
 from engage.mail.outbox import emails_about_case
 from engage.outputs.models import Output
 from engage.public.abuse import public_form_limit
-from engage.table_versions import cached_for_version
 
 bp = Blueprint("cases", __name__)
 
@@ -170,50 +176,17 @@ def _filter_choices() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     )
 
 
-# What a row of the case list shows, and every column the SLA clock reads (clock.HasClockDates).
-LIST_COLUMNS = (
-    Case.id,
-    Case.reference,
-    Case.subject,
-    Case.kind,
-    Case.state,
-    *(getattr(Case, name) for name in clock.CLOCK_COLUMNS),
-)
-
-
 @bp.route("/staff/cases")
 @requires("view_cases")
 def case_list():
-    from engage.pagination import paginate
-
-    user = current_user._get_current_object()
     filters = CaseFilters.from_args(request.args)
     today = today_london()
-    cal = clock.current_calendar()
-    query = filters.query(user, today, cal)
-    # The number of matching cases is counted once per version of the cases table (any change
-    # to a case gives a new version): see engage.table_versions.
-    total = cached_for_version(
-        "cases",
-        filters.count_key(user, today, cal),
-        lambda: db.session.execute(
-            db.select(func.count()).select_from(query.order_by(None).subquery())
-        ).scalar_one(),
-    )
-    # The page as plain rows of the columns the list shows and the SLA clock reads (no case
-    # objects, none of the long texts), with the assignee's name from the same query.
-    page_query = query.with_only_columns(*LIST_COLUMNS, User.name.label("assignee_name")).join_from(
-        Case, User, Case.assigned_to_id == User.id, isouter=True
-    )
-    page = paginate(page_query, per_page=25, reversible=True, total=total, scalars=False)
+    page = CaseListPage.load(filters, current_user._get_current_object(), today)
     outputs, assignees = _filter_choices()
-    rows = [
-        (case, clock.sla_status(case, today, cal), clock.next_deadline(case)) for case in page.items
-    ]
     return render_template(
         "cases/case-list.html",
-        page=page,
-        rows=rows,
+        page=page.page,
+        rows=page.rows,
         filters=filters,
         sorts=SORTS,
         outputs=outputs,
@@ -230,19 +203,12 @@ def case_export():
     filters = CaseFilters.from_args(request.args)
     today = today_london()
     cal = clock.current_calendar()
-    # Assignee and output in the same query: no query per exported case (issue 10).
-    query = filters.query(user, today, cal).options(
-        joinedload(Case.assigned_to), joinedload(Case.output)
-    )
-    cases = list(db.session.execute(query).scalars())
-    record_views(user, cases, how="export")
-    body = export_csv(cases, today, cal)  # before the commit, which would expire every case
+    query = filters.query(user, today, cal)
+    # Every complaint in the export is recorded as seen, in one INSERT, before a row is sent.
+    record_exported_complaints(user, query)
     db.session.commit()
-    return Response(
-        body,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="cases-{today.isoformat()}.csv"'},
-    )
+    batches = (csv_rows(rows) for rows in read_in_batches(export_query(query, today, cal)))
+    return csv_response(f"cases-{today.isoformat()}.csv", CSV_COLUMNS, batches)
 
 
 @bp.route("/staff/cases/new", methods=["GET", "POST"])

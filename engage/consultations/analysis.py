@@ -9,7 +9,7 @@ whatever the number of responses or questions, and kept per process while no res
 Responses are only ever added: never deleted, and their category and choices never changed
 once sent (anonymisation blanks free text only). Each is stored in the same transaction as an
 increase of its consultation's `responses_version` (`responses.submit_response`), so the
-counts depend only on that version: both are cached per process (`engage.perfcache`) under the
+counts depend only on that version: both are cached per process (`engage.caching`) under the
 consultation and its version, and recomputed as soon as a response arrives. A page showing the
 counts then reads no response at all, however many there are.
 """
@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import Text, bindparam, cast, func
 
-from engage import perfcache
+from engage import caching
 from engage.consultations.models import (
     Consultation,
     ConsultationAnswer,
@@ -79,13 +79,13 @@ def _count_responses(consultation_id: int) -> ResponseSummary:
     )
 
 
-def _key(kind: str, consultation: Consultation) -> tuple[str, str, int, int]:
-    return (kind, str(db.engine.url), consultation.id, consultation.responses_version)
+def _key(kind: str, consultation: Consultation) -> tuple[str, int, int]:
+    return (kind, consultation.id, consultation.responses_version)
 
 
 def response_summary(consultation: Consultation) -> ResponseSummary:
     """The consultation's responses per category and in all."""
-    summary, _ = perfcache.cached(
+    summary, _ = caching.for_seconds(
         _key("consultation-responses", consultation),
         lambda: _count_responses(consultation.id),
     )
@@ -111,7 +111,7 @@ def question_tallies(
     and for choice questions the count of each option."""
     if questions is None:
         questions = list(consultation.questions)
-    groups, _ = perfcache.cached(
+    groups, _ = caching.for_seconds(
         _key("consultation-tallies", consultation), lambda: _answer_groups(consultation.id)
     )
     answered: dict[int, int] = {}

@@ -199,9 +199,14 @@ def feedback_detail(feedback_id: int):
     item = _feedback_or_deny(feedback_id)
     case = None
     if item.case_id is not None:
+        from engage.cases.access import can_view
         from engage.cases.models import Case
 
         case = db.session.get(Case, item.case_id)
+        # A case (a complaint above all) is in confidence: its reference only for those who
+        # may open it.
+        if case is not None and not can_view(current_user, case):
+            case = None
     return render_template(
         "outputs/feedback-detail.html",
         item=item,

@@ -15,9 +15,23 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import URL, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    URL,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from engage.forms import EngageForm, clean_text, strip_filter
+from engage.outputs.catalogue import is_web_address
+
+
+def _web_address(form, field) -> None:  # type: ignore[no-untyped-def]
+    if field.data and not is_web_address(field.data):
+        raise ValidationError("Enter a web address starting with https://")
 
 
 class OutputForm(EngageForm):
@@ -75,6 +89,7 @@ class OutputForm(EngageForm):
         validators=[
             Optional(),
             URL(require_tld=True, message="Enter a web address starting with https://"),
+            _web_address,
             Length(max=500),
         ],
     )

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
+    GovCheckboxInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
@@ -9,6 +10,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import (
+    BooleanField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -50,6 +52,15 @@ class CommentaryForm(EngageForm):
 
 class ConfirmForm(EngageForm):
     submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+
+class SignOffForm(EngageForm):
+    year_not_over = BooleanField(
+        "I confirm that the reporting year is not over, and that the signed report will not "
+        "count what happens before it ends",
+        widget=GovCheckboxInput(),
+    )
+    submit = SubmitField("Sign off the report", widget=GovSubmitInput())
 
 
 class RecommendationForm(EngageForm):

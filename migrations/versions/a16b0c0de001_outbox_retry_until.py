@@ -1,7 +1,7 @@
 """outbox: retry_until, so temporary failures are retried for a time (72 hours), not a count
 
 Revision ID: a16b0c0de001
-Revises: d40686173dd0
+Revises: f453aecabcc3
 Create Date: 2026-11-28 04:45:00
 
 """
@@ -13,7 +13,7 @@ import engage.db_types
 
 # revision identifiers, used by Alembic.
 revision = "a16b0c0de001"
-down_revision = "d40686173dd0"
+down_revision = "f453aecabcc3"
 branch_labels = None
 depends_on = None
 
