@@ -6,10 +6,6 @@ from datetime import UTC, datetime
 
 from sqlalchemy.types import DateTime, TypeDecorator
 
-# The largest id a table holds (ids are 32-bit integers on PostgreSQL): a larger number in a
-# URL or a filter names nothing, and must not reach the database driver, which cannot bind it.
-MAX_ID = 2**31 - 1
-
 
 class UTCDateTime(TypeDecorator):
     """Stores naive UTC and always returns aware UTC, on SQLite and PostgreSQL alike.

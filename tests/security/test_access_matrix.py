@@ -35,8 +35,8 @@ def staff_routes(app, ids: dict[str, int] | None = None) -> list[tuple[str, str,
             continue
         url = rule.rule
         for arg in rule.arguments:
-            converter = rule._converters[arg]
-            value = str(ids.get(arg, 1)) if isinstance(converter, IntegerConverter) else SLUG
+            number = isinstance(rule._converters[arg], IntegerConverter)
+            value = str(ids.get(arg, 1)) if number else SLUG
             url = re.sub(rf"<[^>]*\b{arg}>", value, url)
         for method in ("GET", "POST"):
             if method in rule.methods:
