@@ -69,7 +69,8 @@ def test_control_characters_are_refused_in_passwords():
 
 @pytest.mark.parametrize("token", ["\x00", "x" * 5000, "a.b.c", "%00", "..%2f..%2f"])
 def test_reset_links_that_are_not_links(client, token):
-    assert client.get(f"/staff/sign-in/reset-password/{token}").status_code == 404
+    answer = client.get(f"/staff/sign-in/reset-password/{token}", follow_redirects=True)
+    assert answer.status_code == 404
     assert client.post(
         f"/staff/sign-in/reset-password/{token}",
         data={"new_password": "Plum-Orchard-Lantern-42", "confirm_password": "x"},
