@@ -4,6 +4,7 @@ client that checks every page it fetches; signed-in clients per role."""
 
 from __future__ import annotations
 
+import gc
 import os
 import tempfile
 from collections.abc import Iterator
@@ -88,6 +89,7 @@ def _empty_all_tables() -> None:
 
 @pytest.fixture
 def app(database_url: str, _schema) -> Iterator[Flask]:
+    _finish_abandoned_streams()
     app = make_app(database_url)
     with app.app_context():
         yield app
@@ -99,12 +101,21 @@ def app(database_url: str, _schema) -> Iterator[Flask]:
 @pytest.fixture
 def csrf_app(database_url: str, _schema) -> Iterator[Flask]:
     """An app with CSRF protection on, as in production."""
+    _finish_abandoned_streams()
     app = make_app(database_url, WTF_CSRF_ENABLED=True)
     with app.app_context():
         yield app
         _empty_all_tables()
         db.session.remove()
         db.engine.dispose()
+
+
+def _finish_abandoned_streams() -> None:
+    """A streamed export a test never read to its end still holds the request context that
+    stream_with_context pushed; collected later, inside another test, it pops that context and
+    takes the other test's app context with it ("Working outside of application context").
+    Collect such leftovers before this test pushes its own context."""
+    gc.collect()
 
 
 @pytest.fixture
