@@ -274,6 +274,10 @@ def case_new():
 
 
 def load_case(reference: str, *, with_history: bool = False) -> Case:
+    from engage.cases.search import normalise_reference
+
+    # References are case-insensitive, with or without the "C-" (c-2026-00021 is C-2026-00021).
+    reference = normalise_reference(reference) or reference
     query = db.select(Case).where(Case.reference == reference)
     if with_history:  # the case page shows every event and who did it: two queries in all
         query = query.options(
@@ -299,6 +303,8 @@ def case_page(reference: str):
 
     user = current_user._get_current_object()
     case = load_case(reference, with_history=True)
+    if case.reference != reference:  # written another way: the one address of the case
+        return redirect(url_for("cases.case_page", reference=case.reference))
     record_view(user, case)
     today = today_london()
     cal = clock.current_calendar()
@@ -350,4 +356,4 @@ def deadline_calculator():
     return render_template("cases/deadline-calculator.html", form=form, result=result)
 
 
-from engage.cases import action_views, admin_views  # noqa: E402,F401  (routes on this blueprint)
+from engage.cases import action_views, admin_views, search_views  # noqa: E402,F401  (routes)
