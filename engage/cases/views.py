@@ -25,6 +25,7 @@ from engage.auth.permissions import deny, public, requires
 from engage.calendar import LONDON, london_date
 from engage.cases import clock
 from engage.cases.access import can_view, record_view, record_views
+from engage.cases.correction import corrections_allowed
 from engage.cases.forms import ContactForm, DeadlineCalculatorForm, StaffIntakeForm
 from engage.cases.intake import create_case
 from engage.cases.listing import SORTS, CaseFilters, export_csv
@@ -324,6 +325,7 @@ def case_page(reference: str):
         if clock.respond_stopped_on(case) or case.paused_on
         else cal.working_days_remaining(today, case.respond_by),
         actions=allowed_actions(case, user),
+        corrections=corrections_allowed(case, user),
         action_slugs=SLUG_FOR,
         action_titles={spec.name: spec.title for spec in ACTIONS.values()},
         created=request.args.get("created") == "1",
@@ -356,4 +358,9 @@ def deadline_calculator():
     return render_template("cases/deadline-calculator.html", form=form, result=result)
 
 
-from engage.cases import action_views, admin_views, search_views  # noqa: E402,F401  (routes)
+from engage.cases import (  # noqa: E402,F401  (routes on this blueprint)
+    action_views,
+    admin_views,
+    correction_views,
+    search_views,
+)

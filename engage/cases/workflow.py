@@ -232,6 +232,10 @@ def _check_independent(case: Case, assignee: User, *, kind: str | None = None) -
         )
 
 
+# For other modules of the area (correction re-checks it when the output or kind changes).
+check_independent = _check_independent
+
+
 def assign(case: Case, actor: User, *, assignee: User, note: str = "", now=None) -> Case:
     """Assign the case to a member of staff who works cases; they are emailed."""
     check(case, actor, "assign")
