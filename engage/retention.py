@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from flask import current_app
 
 from engage import audit
+from engage.cases.attachments import remove_files_of
 from engage.cases.models import Case, CaseEvent
 from engage.consultations.models import Consultation, ConsultationAnswer, ConsultationResponse
 from engage.db_types import utcnow
@@ -109,6 +110,7 @@ def anonymise_expired(today: date | None = None) -> dict[str, int]:
             .values(note=REMOVED)
             .execution_options(**opts)
         )
+        remove_files_of(ids, now)  # files attached to the case (issue 17)
         db.session.execute(
             db.update(Feedback)
             .where(Feedback.case_id.in_(ids), Feedback.anonymised_at.is_(None))

@@ -25,6 +25,7 @@ from engage.auth.permissions import deny, public, requires
 from engage.calendar import LONDON, london_date
 from engage.cases import clock
 from engage.cases.access import can_view, record_view, record_views
+from engage.cases.attachments import ALLOWED_TYPES, attachments_of, may_add
 from engage.cases.correction import corrections_allowed
 from engage.cases.forms import ContactForm, DeadlineCalculatorForm, StaffIntakeForm
 from engage.cases.intake import create_case
@@ -326,6 +327,9 @@ def case_page(reference: str):
         else cal.working_days_remaining(today, case.respond_by),
         actions=allowed_actions(case, user),
         corrections=corrections_allowed(case, user),
+        files=attachments_of(case),
+        may_add=may_add(case, user),
+        file_kinds=ALLOWED_TYPES,
         action_slugs=SLUG_FOR,
         action_titles={spec.name: spec.title for spec in ACTIONS.values()},
         created=request.args.get("created") == "1",
@@ -361,6 +365,7 @@ def deadline_calculator():
 from engage.cases import (  # noqa: E402,F401  (routes on this blueprint)
     action_views,
     admin_views,
+    attachment_views,
     correction_views,
     search_views,
 )
