@@ -15,6 +15,7 @@ from flask import current_app
 
 from engage import audit
 from engage.cases.attachments import remove_files_of
+from engage.cases.correspondence import forget_emails_of
 from engage.cases.models import Case, CaseEvent
 from engage.consultations.models import Consultation, ConsultationAnswer, ConsultationResponse
 from engage.db_types import utcnow
@@ -111,6 +112,7 @@ def anonymise_expired(today: date | None = None) -> dict[str, int]:
             .execution_options(**opts)
         )
         remove_files_of(ids, now)  # files attached to the case (issue 17)
+        forget_emails_of(ids, now)  # and the texts and addresses of its emails
         db.session.execute(
             db.update(Feedback)
             .where(Feedback.case_id.in_(ids), Feedback.anonymised_at.is_(None))

@@ -27,6 +27,13 @@ from engage.cases import clock
 from engage.cases.access import can_view, record_view, record_views
 from engage.cases.attachments import ALLOWED_TYPES, attachments_of, may_add
 from engage.cases.correction import corrections_allowed
+from engage.cases.correspondence import (
+    PURPOSES,
+    STATE_WORDS,
+    emails_of,
+    failed_requester_emails,
+    failures_in,
+)
 from engage.cases.forms import ContactForm, DeadlineCalculatorForm, StaffIntakeForm
 from engage.cases.intake import create_case
 from engage.cases.listing import SORTS, CaseFilters, export_csv
@@ -166,6 +173,8 @@ LIST_COLUMNS = (
     Case.transferred_on,
     Case.withdrawn_on,
     Case.paused_on,
+    Case.received_on,
+    Case.requester_name,
 )
 
 
@@ -202,6 +211,7 @@ def case_list():
         "cases/case-list.html",
         page=page,
         rows=rows,
+        failed_emails=failed_requester_emails([case.id for case in page.items]),
         filters=filters,
         sorts=SORTS,
         outputs=outputs,
@@ -308,6 +318,7 @@ def case_page(reference: str):
     if case.reference != reference:  # written another way: the one address of the case
         return redirect(url_for("cases.case_page", reference=case.reference))
     record_view(user, case)
+    emails = emails_of(case.id)
     today = today_london()
     cal = clock.current_calendar()
     # Rendered before the commit (which would expire every loaded object and so reload them
@@ -330,6 +341,10 @@ def case_page(reference: str):
         files=attachments_of(case),
         may_add=may_add(case, user),
         file_kinds=ALLOWED_TYPES,
+        emails=emails,
+        email_failures=failures_in(emails),
+        purposes=PURPOSES,
+        email_states=STATE_WORDS,
         action_slugs=SLUG_FOR,
         action_titles={spec.name: spec.title for spec in ACTIONS.values()},
         created=request.args.get("created") == "1",

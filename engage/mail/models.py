@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engage.db_types import UTCDateTime, utcnow
@@ -51,3 +51,8 @@ class OutboxEmail(Model):
     # later change by that run requires it, so a run that lost its row changes nothing.
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     claim_token: Mapped[str | None] = mapped_column(String(32))
+    # The case the email is about (set by queue_email from its `case` or `alert` context), so
+    # the case page can list its correspondence and flag a failed acknowledgement (issue 17).
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="SET NULL"), index=True
+    )

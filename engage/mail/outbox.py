@@ -26,6 +26,12 @@ def render_email(template: str, **context: Any) -> tuple[str, str, str]:
     return first[len("Subject: ") :].strip(), body.strip() + "\n", html
 
 
+def _case_id(context: dict[str, Any]) -> int | None:
+    """The case an email is about: its `case`, or the case of its SLA `alert`."""
+    case = context.get("case") or getattr(context.get("alert"), "case", None)
+    return getattr(case, "id", None)
+
+
 def queue_email(
     to: str, template: str, *, dedup_key: str | None = None, **context: Any
 ) -> OutboxEmail:
@@ -38,6 +44,7 @@ def queue_email(
         body_html=body_html,
         template=template,
         dedup_key=dedup_key,
+        case_id=_case_id(context),
     )
     db.session.add(row)
     return row
@@ -64,6 +71,7 @@ def queue_email_once(to: str, template: str, dedup_key: str, **context: Any) -> 
         "body_html": body_html,
         "template": template,
         "dedup_key": dedup_key,
+        "case_id": _case_id(context),
         "status": "queued",
         "attempts": 0,
         "created_at": utcnow(),
