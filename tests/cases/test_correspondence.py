@@ -16,7 +16,6 @@ from engage.mail.outbox import retry_failed_email
 from engage.retention import anonymise_expired
 from tests.factories.auth import admin, cso, producer
 from tests.factories.cases import make_case, put_in_state
-from tests.smtp import smtp_sink  # noqa: F401  (fixture)
 
 
 def _deliver() -> None:
