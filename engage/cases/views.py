@@ -24,6 +24,7 @@ from engage.auth.models import User
 from engage.auth.permissions import deny, public, requires
 from engage.calendar import LONDON, london_date
 from engage.cases import clock
+from engage.cases import complaint_outcomes as outcomes
 from engage.cases.access import can_view, record_view, record_views
 from engage.cases.attachments import ALLOWED_TYPES, attachments_of, may_add
 from engage.cases.correction import corrections_allowed
@@ -34,6 +35,7 @@ from engage.cases.correspondence import (
     failed_requester_emails,
     failures_in,
 )
+from engage.cases.desk_models import COMPLAINT_OUTCOMES
 from engage.cases.forms import ContactForm, DeadlineCalculatorForm, StaffIntakeForm
 from engage.cases.intake import create_case
 from engage.cases.listing import SORTS, CaseFilters, export_csv
@@ -342,6 +344,11 @@ def case_page(reference: str):
         may_add=may_add(case, user),
         file_kinds=ALLOWED_TYPES,
         emails=emails,
+        complaint_outcome=outcomes.outcome_of(case) if case.is_complaint else None,
+        lessons=outcomes.lessons_of(case) if case.is_complaint else [],
+        may_record_outcome=outcomes.may_record_outcome(case, user),
+        may_complete=outcomes.may_complete,
+        outcome_words=COMPLAINT_OUTCOMES,
         email_failures=failures_in(emails),
         purposes=PURPOSES,
         email_states=STATE_WORDS,
@@ -382,5 +389,6 @@ from engage.cases import (  # noqa: E402,F401  (routes on this blueprint)
     admin_views,
     attachment_views,
     correction_views,
+    outcome_views,
     search_views,
 )
