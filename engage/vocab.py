@@ -85,12 +85,16 @@ CASE_STATES: dict[str, str] = {
     "referred_to_uksa": "Referred to the UK Statistics Authority",
 }
 
+# States in which a case's clocks may still run (the dashboard counts these as open).
+OPEN_CASE_STATES = ("received", "acknowledged", "awaiting_clarification")
+
 SLA_STATUSES: dict[str, str] = {
     "in_time": "In time",
     "due_soon": "Due soon",
     "overdue": "Overdue",
     "met": "Met",
     "missed": "Missed",
+    "not_measured": "Not measured",
 }
 
 CONSULTATION_REASONS: dict[str, str] = {

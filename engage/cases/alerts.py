@@ -17,20 +17,19 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import and_, or_
+from sqlalchemy import or_
 from sqlalchemy.orm import joinedload
 
 from engage.auth.models import User
 from engage.calendar import WorkingCalendar
 from engage.cases.clock import current_calendar, due_soon_boundary
 from engage.cases.models import Case
+from engage.cases.sla import rules, sql, status
 from engage.extensions import db
 from engage.mail.models import OutboxEmail
 from engage.mail.outbox import queue_email_once
 from engage.vocab import CASE_KINDS
 
-# States in which a case's clocks may still be running.
-OPEN_STATES = ("received", "acknowledged", "awaiting_clarification")
 DEADLINE_LABELS = {"acknowledge": "acknowledgement", "respond": "full response"}
 
 
@@ -70,54 +69,29 @@ class ScanResult:
         )
 
 
-def _acknowledge_running() -> object:
-    return and_(
-        Case.state.in_(("received", "awaiting_clarification")),
-        Case.acknowledged_at.is_(None),
-        Case.responded_at.is_(None),
-        Case.transferred_at.is_(None),
-    )
-
-
-def _respond_running() -> object:
-    return and_(
-        Case.state.in_(("received", "acknowledged")),
-        Case.responded_at.is_(None),
-        Case.transferred_at.is_(None),
-        Case.paused_on.is_(None),
-    )
-
-
 def find_alerts(today: date, cal: WorkingCalendar | None = None) -> list[Alert]:
-    """Deadlines due within 2 working days or passed, for open cases: one SQL query on the
-    stored deadlines, the boundary date computed with the office calendar."""
+    """Deadlines due within 2 working days or passed, of running clocks: one SQL query on the
+    stored deadlines (the rule is ``engage.cases.sla.rules.Clock.warns``, read in SQL to select
+    the cases and in Python to pick each case's clocks), the boundary date computed with the
+    office calendar."""
     cal = cal or current_calendar()
     boundary = due_soon_boundary(today, cal)
-    ack_running = _acknowledge_running()
-    resp_running = _respond_running()
+    params = {"today": today, "boundary": boundary}
     rows = db.session.execute(
-        db.select(Case, ack_running.label("ack"), resp_running.label("resp"))  # type: ignore[attr-defined]
+        db.select(Case)
         .options(joinedload(Case.assigned_to))
-        .where(
-            Case.state.in_(OPEN_STATES),
-            or_(
-                and_(ack_running, Case.acknowledge_by <= boundary),  # type: ignore[arg-type]
-                and_(resp_running, Case.respond_by <= boundary),  # type: ignore[arg-type]
-            ),
-        )
+        .where(or_(*(sql.clock_warns(c.name, today, boundary) for c in rules.CLOCKS)))
         .order_by(Case.id)
-    ).all()
+    ).scalars()
     alerts: list[Alert] = []
-    for case, ack, resp in rows:
-        for kind, running, deadline in (
-            ("acknowledge", ack, case.acknowledge_by),
-            ("respond", resp, case.respond_by),
-        ):
-            if not running or deadline > boundary:
+    for case in rows:
+        for clock in rules.CLOCKS:
+            if not status.clock_warns(clock.name, case, params):
                 continue
+            deadline = getattr(case, clock.deadline)
             level = "breach" if deadline < today else "due_soon"
             overdue = cal.working_days_between(deadline, today) if level == "breach" else 0
-            alerts.append(Alert(case, kind, deadline, level, overdue))
+            alerts.append(Alert(case, clock.name, deadline, level, overdue))
     return alerts
 
 

@@ -1,11 +1,10 @@
 """Changing the office calendar: closure days and the region. Administrators only.
 
 Each change recalculates the deadlines of every open case (the respond clock still running) in
-the same transaction, with a history entry on each case whose deadlines moved. Original
-deadlines never move: reports compare against them.
-
-- An acknowledge-by date is recalculated only while the case is not yet acknowledged.
-- respond-by = received + 20 working days + the working days already paused for clarification.
+the same transaction, with a history entry on each case whose deadlines moved
+(``engage.cases.sla.deadlines.recalculated_deadlines``: a stopped clock keeps its deadline).
+The original deadlines are kept for the case page and the CSV; the SLA clock and the reports
+measure against the current ones.
 """
 
 from __future__ import annotations
@@ -13,18 +12,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy.orm import selectinload
+
 from engage import audit
 from engage.auth.permissions import has_permission
 from engage.calendar import (
-    ACKNOWLEDGE_WORKING_DAYS,
     REGIONS,
-    RESPOND_WORKING_DAYS,
     SPAN_END,
     SPAN_START,
     WorkingCalendar,
 )
 from engage.cases import clock
-from engage.cases.models import Case, CaseEvent, OfficeClosure, Setting
+from engage.cases.models import RESPONSE_RUNNING, Case, CaseEvent, OfficeClosure, Setting
+from engage.cases.sla.deadlines import deadline_moves, recalculate
 from engage.cases.workflow import CaseError, CaseForbidden
 from engage.db_types import utcnow
 from engage.extensions import db
@@ -42,28 +42,13 @@ def recompute_open_deadlines(
     """Recalculate open cases' deadlines with `cal`; returns how many cases changed."""
     now = now or utcnow()
     open_cases = db.session.execute(
-        db.select(Case).where(
-            Case.responded_on.is_(None),
-            Case.transferred_on.is_(None),
-            Case.withdrawn_on.is_(None),
-        )
+        db.select(Case).where(RESPONSE_RUNNING).options(selectinload(Case.pauses))
     ).scalars()
     changed = 0
     for case in open_cases:
-        ack = case.acknowledge_by
-        if case.acknowledged_on is None:
-            ack = cal.add_working_days(case.received_on, ACKNOWLEDGE_WORKING_DAYS)
-        respond = cal.add_working_days(
-            case.received_on, RESPOND_WORKING_DAYS + case.paused_working_days
-        )
-        moves = []
-        if ack != case.acknowledge_by:
-            moves.append(f"acknowledge by {long_date(case.acknowledge_by)} → {long_date(ack)}")
-        if respond != case.respond_by:
-            moves.append(f"respond by {long_date(case.respond_by)} → {long_date(respond)}")
+        moves = deadline_moves(case, recalculate(case, cal))
         if not moves:
             continue
-        case.acknowledge_by, case.respond_by = ack, respond
         db.session.add(
             CaseEvent(
                 case=case,

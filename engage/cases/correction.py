@@ -20,10 +20,11 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from engage.auth.permissions import has_permission
-from engage.calendar import LONDON, RESPOND_WORKING_DAYS, london_date
+from engage.calendar import LONDON, london_date
 from engage.cases import clock
 from engage.cases.access import can_view, is_office
 from engage.cases.models import Case, CaseEvent
+from engage.cases.sla.deadlines import deadline_moves, recalculate
 from engage.cases.workflow import (
     TRANSFER_FOR_KIND,
     TRANSFER_TARGETS,
@@ -147,28 +148,20 @@ def correct_received(
             "received_on",
         )
     cal = clock.current_calendar()
-    try:
-        due = clock.deadlines_for(received_on, cal)
-        respond_by = cal.add_working_days(
-            received_on, RESPOND_WORKING_DAYS + case.paused_working_days
-        )
-    except ValueError:
-        raise CaseError(
-            "The date received is outside the calendar Engage knows", "received_on"
-        ) from None
     changes = []
     if received_on != case.received_on:
-        changes.append(
-            _change("Date received", long_date(case.received_on), long_date(received_on))
-        )
-        changes.append(
-            _change("Acknowledge by", long_date(case.acknowledge_by), long_date(due.acknowledge_by))
-        )
-        changes.append(_change("Respond by", long_date(case.respond_by), long_date(respond_by)))
+        old_received = case.received_on
         case.received_on = received_on
+        try:
+            before = recalculate(case, cal, stopped_too=True)
+        except ValueError:
+            case.received_on = old_received
+            raise CaseError(
+                "The date received is outside the calendar Engage knows", "received_on"
+            ) from None
+        changes.append(_change("Date received", long_date(old_received), long_date(received_on)))
+        changes += [m[0].upper() + m[1:] for m in deadline_moves(case, before)]
         case.received_at = datetime.combine(received_on, time(12), tzinfo=LONDON).astimezone(UTC)
-        case.acknowledge_by = due.acknowledge_by
-        case.respond_by = respond_by
     if channel != case.channel:
         changes.append(
             _change(

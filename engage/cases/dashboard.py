@@ -4,8 +4,9 @@ may see, each linking to the filtered case list.
 Counting every case ever received by status grows with the history, so the panel counts:
 - the cases whose response clock still runs (in time, due soon, overdue; read through the
   partial index of running cases), whenever they were received, and
-- the finished cases (met, missed) received in the current reporting year (from 1 April, as the
-  annual report counts them; read through the index on the date received).
+- the finished cases (met, missed, not measured) received in the current reporting year (from
+  1 April: the annual report's case-level totals for that year, with the same rule,
+  engage.cases.sla.rules.CASE_OUTCOME; read through the index on the outcome and date received).
 Both in one grouped query, which also counts the open cases."""
 
 from __future__ import annotations
@@ -19,11 +20,11 @@ from engage.calendar import WorkingCalendar, london_date, london_start
 from engage.cases import clock
 from engage.cases.access import is_office, visible_cases
 from engage.cases.models import RESPONSE_RUNNING, Case
+from engage.cases.sla.rules import OUTCOMES
 from engage.db_types import utcnow
 from engage.extensions import db
 from engage.table_versions import cached_for_version
-
-OPEN_STATES = ("received", "acknowledged", "awaiting_clarification")
+from engage.vocab import OPEN_CASE_STATES
 
 
 def reporting_year_start(today: date) -> date:
@@ -42,10 +43,9 @@ def sla_counts_and_open(  # type: ignore[no-untyped-def]
 
     The running half is grouped over a subquery so PostgreSQL sees one grouping column, not two
     copies of the CASE expression with their own bound dates."""
-    status = clock.sla_status_expr(today, cal or clock.current_calendar(), running_only=True)
-    status = status.label("status")
+    status = clock.sla_status_expr(today, cal or clock.current_calendar()).label("status")
     running = (
-        db.select(status, Case.state.in_(OPEN_STATES).label("open"))
+        db.select(status, Case.state.in_(OPEN_CASE_STATES).label("open"))
         .where(visible_cases(user), RESPONSE_RUNNING)
         .subquery()
     )
@@ -56,7 +56,7 @@ def sla_counts_and_open(  # type: ignore[no-untyped-def]
         db.select(Case.sla_outcome, literal(False), func.count())
         .where(
             visible_cases(user),
-            Case.sla_outcome.in_(("met", "missed")),
+            Case.sla_outcome.in_(OUTCOMES),
             # received_on >= 1 April, as the index ix_cases_sla_outcome_received_at has it:
             # received_at from midnight in London that day (received_on is its London date).
             Case.received_at >= london_start(reporting_year_start(today)),

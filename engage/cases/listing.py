@@ -147,6 +147,10 @@ CSV_COLUMNS = [
     "revised_target_on",
     "transferred_to",
     "transfer_reference",
+    "transferred_on",
+    "withdrawn_on",
+    "acknowledge_outcome",
+    "respond_outcome",
     "uksa_referred_on",
     "assigned_to",
     "output",
@@ -162,19 +166,26 @@ def _cell(value: Any) -> str:
     return text
 
 
+def csv_row(case: Case, today: date, cal: WorkingCalendar) -> list[str]:
+    """One case as a row of CSV_COLUMNS (the SLA status on `today`, and each clock's outcome in
+    the words of engage.cases.sla.rules: met, missed, not measured or running)."""
+    row = {
+        "reference": case.reference,
+        "kind": CASE_KINDS.get(case.kind, case.kind),
+        "channel": CASE_CHANNELS.get(case.channel, case.channel),
+        "state": CASE_STATES.get(case.state, case.state),
+        "sla_status": SLA_STATUSES[clock.sla_status(case, today, cal)],
+        "assigned_to": case.assigned_to.name if case.assigned_to else "",
+        "output": case.output.title if case.output else "",
+        **clock.outcome_words(case),
+    }
+    return [_cell(row[c] if c in row else getattr(case, c)) for c in CSV_COLUMNS]
+
+
 def export_csv(cases: list[Case], today: date, cal: WorkingCalendar) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for case in cases:
-        row = {
-            "reference": case.reference,
-            "kind": CASE_KINDS.get(case.kind, case.kind),
-            "channel": CASE_CHANNELS.get(case.channel, case.channel),
-            "state": CASE_STATES.get(case.state, case.state),
-            "sla_status": SLA_STATUSES[clock.sla_status(case, today, cal)],
-            "assigned_to": case.assigned_to.name if case.assigned_to else "",
-            "output": case.output.title if case.output else "",
-        }
-        writer.writerow([_cell(row[c] if c in row else getattr(case, c)) for c in CSV_COLUMNS])
+        writer.writerow(csv_row(case, today, cal))
     return out.getvalue()

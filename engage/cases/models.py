@@ -12,7 +12,6 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
-    and_,
     case,
     literal_column,
 )
@@ -20,23 +19,18 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.elements import Grouping
 
 from engage.auth.models import User
+from engage.cases.sla import rules
+from engage.cases.sla.expr import to_ddl, to_sql
 from engage.db_types import UTCDateTime, utcnow
 from engage.extensions import Model
 from engage.outputs.models import Output
 from engage.vocab import COMPLAINT_KINDS
 
-# The rule of engage.cases.clock.finished_outcome, in SQL that SQLite and PostgreSQL both accept
-# for a generated column (deterministic, only this row's columns; dates compare as dates on
-# PostgreSQL and as ISO strings on SQLite). Changing it needs a migration that redefines
-# the column.
-_RESPONSE_STOP = "COALESCE(responded_on, transferred_on, withdrawn_on)"
-_ACK_STOP = "COALESCE(acknowledged_on, transferred_on, withdrawn_on)"
-SLA_OUTCOME_SQL = (
-    f"CASE WHEN {_RESPONSE_STOP} IS NULL THEN NULL "
-    f"WHEN {_RESPONSE_STOP} <= respond_by "
-    f"AND ({_ACK_STOP} IS NULL OR {_ACK_STOP} <= acknowledge_by) THEN 'met' "
-    "ELSE 'missed' END"
-)
+# The outcome of a finished case, kept by the database in the generated column sla_outcome:
+# SQL text built from the one definition in engage.cases.sla.rules (SQLite and PostgreSQL
+# both accept it: deterministic, only this row's columns). A change to the rules changes this
+# text, and needs a migration that redefines the column (tests/cases/test_sla.py says which).
+SLA_OUTCOME_SQL = to_ddl(rules.CASE_OUTCOME)
 
 
 class Case(Model):
@@ -110,12 +104,10 @@ class Case(Model):
     withdrawn_on: Mapped[date | None] = mapped_column()
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    # "met" or "missed" once the response clock has stopped, NULL while it runs: kept by the
-    # database itself from the stop dates and deadlines (a generated column, so no code path
-    # and no bulk update can let it drift), so that the met and missed filters and counts read
-    # an index instead of testing every case. engage.cases.clock.finished_outcome is the same
-    # rule in Python; a test checks that they agree.
-    sla_outcome: Mapped[str | None] = mapped_column(String(6), Computed(SLA_OUTCOME_SQL))
+    # "met", "missed" or "not_measured" once the case is finished, NULL while its respond clock
+    # runs: kept by the database itself (a generated column, so no code path and no bulk update
+    # can let it drift), so the finished filters and counts read an index.
+    sla_outcome: Mapped[str | None] = mapped_column(String(12), Computed(SLA_OUTCOME_SQL))
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     output: Mapped[Output | None] = relationship()
@@ -123,31 +115,22 @@ class Case(Model):
     history: Mapped[list[CaseEvent]] = relationship(
         back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan"
     )
+    pauses: Mapped[list[CasePause]] = relationship(
+        order_by="CasePause.id", cascade="all, delete-orphan"
+    )
 
     @property
     def is_complaint(self) -> bool:
         return self.kind in COMPLAINT_KINDS
 
 
-# The deadline that matters next (acknowledge-by until the acknowledgement, a transfer or a
-# withdrawal; then respond-by), and the cases whose response clock still runs. The case list
-# sorts by NEXT_DEADLINE and the SLA filters of running cases test RESPONSE_RUNNING: both are
-# indexed (issue 10) so a page of the list, first or last, is read from an index instead of
-# sorting every case. The queries must use these very expressions for the indexes to apply.
-NEXT_DEADLINE = case(
-    (
-        and_(
-            Case.acknowledged_on.is_(None),
-            Case.transferred_on.is_(None),
-            Case.withdrawn_on.is_(None),
-        ),
-        Case.acknowledge_by,
-    ),
-    else_=Case.respond_by,
-)
-RESPONSE_RUNNING = and_(
-    Case.responded_on.is_(None), Case.transferred_on.is_(None), Case.withdrawn_on.is_(None)
-)
+# The deadline that matters next, and the cases whose respond clock still runs (both from
+# engage.cases.sla.rules). The case list sorts by NEXT_DEADLINE and the filters of running cases
+# test RESPONSE_RUNNING: both are indexed (issue 10) so a page of the list, first or last, is
+# read from an index instead of sorting every case. engage.cases.sla.sql queries with these very
+# objects, so the queries' expressions are the indexes' (tests/performance checks with EXPLAIN).
+NEXT_DEADLINE = to_sql(rules.NEXT_DEADLINE, Case)
+RESPONSE_RUNNING = to_sql(rules.RESPOND.running, Case)
 # The default order of the case list: cases whose response clock still runs first, then the
 # finished ones; each by next deadline. Literal 0/1 (not bound parameters) so that the query's
 # expression is the index's.
@@ -230,6 +213,22 @@ class CaseEvent(Model):
 
     case: Mapped[Case] = relationship(back_populates="history")
     actor: Mapped[User | None] = relationship()
+
+
+class CasePause(Model):
+    """One pause of the respond clock (waiting for clarification or for consent to a charge).
+
+    Kept so that respond-by can be worked out again with the calendar in force (a closure day
+    inside a finished pause is then counted once): the working days after `paused_on` up to
+    and including `resumed_on`. `working_days` is that number under the calendar last used."""
+
+    __tablename__ = "case_pauses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    paused_on: Mapped[date] = mapped_column()
+    resumed_on: Mapped[date | None] = mapped_column()
+    working_days: Mapped[int] = mapped_column(default=0)
 
 
 class OfficeClosure(Model):

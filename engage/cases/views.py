@@ -161,20 +161,14 @@ def _filter_choices() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     )
 
 
-# What a row of the case list shows, and what clock.sla_status and clock.next_deadline read.
+# What a row of the case list shows, and every column the SLA clock reads (clock.HasClockDates).
 LIST_COLUMNS = (
     Case.id,
     Case.reference,
     Case.subject,
     Case.kind,
     Case.state,
-    Case.acknowledge_by,
-    Case.respond_by,
-    Case.acknowledged_on,
-    Case.responded_on,
-    Case.transferred_on,
-    Case.withdrawn_on,
-    Case.paused_on,
+    *(getattr(Case, name) for name in clock.CLOCK_COLUMNS),
     Case.received_on,
     Case.requester_name,
 )
@@ -332,12 +326,8 @@ def case_page(reference: str):
         overall=clock.sla_status(case, today, cal),
         ack_status=clock.acknowledge_status(case, today, cal),
         respond_status=clock.respond_status(case, today, cal),
-        ack_remaining=None
-        if clock.acknowledge_stopped_on(case)
-        else cal.working_days_remaining(today, case.acknowledge_by),
-        respond_remaining=None
-        if clock.respond_stopped_on(case) or case.paused_on
-        else cal.working_days_remaining(today, case.respond_by),
+        ack_remaining=clock.days_remaining("acknowledge", case, today, cal),
+        respond_remaining=clock.days_remaining("respond", case, today, cal),
         actions=allowed_actions(case, user),
         corrections=corrections_allowed(case, user),
         files=attachments_of(case),

@@ -24,14 +24,15 @@ from engage.auth.permissions import has_permission
 from engage.calendar import WorkingCalendar, london_date
 from engage.cases import clock
 from engage.cases.access import can_view, is_office
-from engage.cases.models import Case, CaseEvent
+from engage.cases.models import Case, CaseEvent, CasePause
+from engage.cases.sla.deadlines import deadline_moves, recalculate
 from engage.db_types import utcnow
 from engage.extensions import db
 from engage.filters import govuk_date as long_date
 from engage.mail.outbox import queue_email
-from engage.vocab import CASE_KINDS, CASE_STATES, COMPLAINT_KINDS
+from engage.vocab import CASE_KINDS, CASE_STATES, COMPLAINT_KINDS, OPEN_CASE_STATES
 
-OPEN_STATES = frozenset({"received", "acknowledged", "awaiting_clarification"})
+OPEN_STATES = frozenset(OPEN_CASE_STATES)
 TRANSFER_TARGETS: dict[str, str] = {
     "foi": "the Freedom of Information team",
     "internal_review": "the FoI internal review process",
@@ -80,7 +81,14 @@ class Rule:
 RULES: dict[str, Rule] = {
     "triage": Rule(OPEN_STATES, "office"),
     "assign": Rule(OPEN_STATES, "office"),
-    "acknowledge": Rule(frozenset({"received"}), "worker"),
+    # A pause stops only the respond clock: a case waiting for clarification or for consent to
+    # a charge can still be acknowledged.
+    "acknowledge": Rule(
+        frozenset({"received", "awaiting_clarification"}),
+        "worker",
+        lambda c: c.acknowledged_on is None,
+        "The case is already acknowledged",
+    ),
     "request_clarification": Rule(frozenset({"received", "acknowledged"}), "worker"),
     "clarification_received": Rule(
         frozenset({"awaiting_clarification"}),
@@ -268,7 +276,8 @@ def acknowledge(case: Case, actor: User, *, note: str = "", now=None) -> Case:
     at = _now(now)
     before = case.state
     _acknowledge_fields(case, at)
-    case.state = "acknowledged"
+    if case.state == "received":  # a paused case stays paused
+        case.state = "acknowledged"
     how = "by email" if case.requester_email else "by post or phone"
     _event(case, actor, "acknowledged", note or f"Acknowledged {how}", from_state=before, at=at)
     _email_requester(case, "case_acknowledged")
@@ -277,25 +286,36 @@ def acknowledge(case: Case, actor: User, *, note: str = "", now=None) -> Case:
 
 def _pause(case: Case, at: datetime) -> None:
     case.paused_on = london_date(at)
+    case.pauses.append(CasePause(paused_on=case.paused_on, working_days=0))
     case.state = "awaiting_clarification"
+
+
+def _end_pause(case: Case, on: date) -> CasePause | None:
+    """Close the open pause (if any) on `on`; the respond clock is no longer paused."""
+    pause = next((p for p in case.pauses if p.resumed_on is None), None)
+    if pause is None and case.paused_on is not None:  # paused before pauses were recorded
+        pause = CasePause(paused_on=case.paused_on, working_days=0)
+        case.pauses.append(pause)
+    if pause is not None:
+        pause.resumed_on = max(on, pause.paused_on)
+    case.paused_on = None
+    return pause
 
 
 def _resume(case: Case, replied_on: date, cal: WorkingCalendar) -> int:
     """End the pause: respond-by moves later by the working days paused. Returns that number.
 
     The days paused are the working days after the pause began up to and including the day of
-    the reply (the clock restarts the working day after the reply).
+    the reply (the clock restarts the working day after the reply); respond-by is worked out
+    again with the calendar in force (engage.cases.sla.deadlines.recalculate).
     """
     assert case.paused_on is not None  # nosec B101 - guarded by the rules
     if replied_on < case.paused_on:
         raise CaseError("The reply cannot be before the request was sent", "replied_on")
-    paused = max(0, cal.working_days_between(case.paused_on, replied_on))
-    case.paused_working_days += paused
-    if paused:
-        case.respond_by = cal.add_working_days(case.respond_by, paused)
-    case.paused_on = None
+    pause = _end_pause(case, replied_on)
     case.state = "acknowledged" if case.acknowledged_on else "received"
-    return paused
+    recalculate(case, cal)
+    return pause.working_days if pause is not None else 0
 
 
 def request_clarification(case: Case, actor: User, *, question: str, now=None) -> Case:
@@ -474,7 +494,7 @@ def withdraw(case: Case, actor: User, *, note: str = "", now=None) -> Case:
     case.state = "withdrawn"
     case.withdrawn_at = at
     case.withdrawn_on = london_date(at)
-    case.paused_on = None
+    _end_pause(case, case.withdrawn_on)
     _event(case, actor, "withdrawn", note, from_state=before, at=at)
     return _finish(case)
 
@@ -500,7 +520,10 @@ def reopen(case: Case, actor: User, *, reason: str, now=None) -> Case:
         case.closed_at = None
         target = previous if previous in ("responded", "referred_to_uksa") else "responded"
     case.state = target
-    _event(case, actor, "reopened", reason.strip(), from_state=before, at=at)
+    # The clocks that run again do so against deadlines from the calendar as it is now.
+    moves = deadline_moves(case, recalculate(case, clock.current_calendar()))
+    note = "\n".join([reason.strip(), *(f"Deadline moved: {m}" for m in moves)])
+    _event(case, actor, "reopened", note, from_state=before, at=at)
     return _finish(case)
 
 
@@ -529,7 +552,7 @@ def transfer(case: Case, actor: User, *, to: str, reference: str = "", note: str
     case.transfer_reference = reference or None
     case.transferred_at = at
     case.transferred_on = london_date(at)
-    case.paused_on = None
+    _end_pause(case, case.transferred_on)
     text = f"Transferred to {TRANSFER_TARGETS[to]}" + (
         f" (reference {reference})" if reference else ""
     )

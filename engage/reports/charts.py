@@ -75,12 +75,12 @@ CHARTS: dict[str, dict[str, Any]] = {
     "log_sizes": {"column": 5, "title": "User log entries by user category"},
     "cases_received": {"column": 1, "title": "Enquiries and complaints received, by kind"},
     "responded": {
-        "column": 5,
+        "column": 8,
         "title": "Share responded within 20 working days, by kind",
         "percent": True,
     },
     "performance_complaints": {
-        "column": 7,
+        "column": 9,
         "title": "Share of complaints answered within 20 working days, by quarter",
         "percent": True,
     },

@@ -7,37 +7,21 @@ two per table), whatever the number of cases, log entries or contacts.
 Reporting year: ``year_start`` 2025 means 1 April 2025 to 31 March 2026 (Europe/London dates;
 timestamps stored in UTC are compared against the London day boundaries).
 
-Enquiries and complaints are counted by the year in which they were **received** (a case
-received on 30 March and answered on 20 April counts in the year it was received, with its
-answer). Timeliness uses the deadlines stored on each case and the SLA clock of
-``engage.cases.clock`` (the same rules the staff case lists use):
-
-* *acknowledged within 5 working days of receipt*: acknowledged (or fully answered) on or before
-  its acknowledge-by date (``acknowledged_on <= acknowledge_by``);
-* *responded within 20 working days of receipt*: fully answered on or before its respond-by date
-  (``responded_on <= respond_by``); respond-by has already been moved later by the working days
-  the case was paused waiting for the requester's clarification or consent to a charge;
-* cases **transferred** (to the FoI team, the FoI internal review process or the press office)
-  stop the clock: they are counted as transfers and left out of both timeliness measures, as are
-  cases **withdrawn** before the step was done;
-* a case not yet done whose deadline had passed on the date the figures were computed counts as
-  *not in time*; one whose deadline had not yet come is *not yet due* and left out; a case paused
-  for clarification is overdue only if it was already late when paused (as on the case pages);
-* a late response after a **delay notice** is still late: the report shows late responses with
-  and without a delay notice.
+Enquiries and complaints (``engage.reports.case_figures``) are counted by the year in which they
+were **received**, with the one SLA rule of ``engage.cases.sla.rules`` (the same rule the case
+list, the dashboard, the CSV export and the warning emails use).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from engage.auth.models import User
 from engage.calendar import LONDON, london_start
-from engage.cases.models import Case
 from engage.consultations.models import Consultation, ConsultationResponse
 from engage.consultations.rules import RESPONSE_DUE_DAYS
 from engage.extensions import db
@@ -51,10 +35,10 @@ from engage.outputs.models import (
     Stakeholder,
     SuccessStory,
 )
+from engage.reports.case_figures import cases_tables
 from engage.reports.models import RecommendationNote, UksaRecommendation
-from engage.reports.suppression import share_text
+from engage.reports.tables import grouped, iso, make_table, with_total_row
 from engage.vocab import (
-    CASE_KINDS,
     CONTACT_CHANNELS,
     LEVEL_ORDER,
     RECOMMENDATION_STATUSES,
@@ -63,11 +47,6 @@ from engage.vocab import (
 )
 
 HELD_STATES = ("open", "closed", "response_published")
-TRANSFER_LABELS = {
-    "foi": "Freedom of Information team",
-    "internal_review": "FoI internal review",
-    "press_office": "Press office",
-}
 USEFUL_LABELS = {"yes": "Yes", "partly": "Partly", "no": "No", None: "Not answered"}
 
 SECTIONS = {
@@ -77,22 +56,6 @@ SECTIONS = {
     "recommendations": "Progress on UK Statistics Authority recommendations",
     "success_stories": "Success stories",
 }
-
-ACK_DEFINITION = (
-    "Acknowledged within 5 working days of receipt: the acknowledgement (or the full response, "
-    "if that came first) was sent on or before the 5th working day after the day the enquiry or "
-    "complaint was received. Working days are Monday to Friday, excluding bank holidays and "
-    "office closure days. Cases transferred to another team or withdrawn before being "
-    "acknowledged are not measured; cases still waiting whose deadline had not yet passed are "
-    "shown as not yet due."
-)
-RESPOND_DEFINITION = (
-    "Responded within 20 working days of receipt: the full response was sent on or before the "
-    "20th working day after the day of receipt. When we had to ask the requester for "
-    "clarification (or for consent to a charge), the deadline moved later by the working days "
-    "we waited for their reply. A response after the deadline is late even when a delay notice "
-    "was sent. Cases transferred to another team or withdrawn before a response are not measured."
-)
 
 
 def year_label(year_start: int) -> str:
@@ -121,66 +84,6 @@ def current_year_start(today: date) -> int:
 
 def last_complete_year_start(today: date) -> int:
     return current_year_start(today) - 1
-
-
-def grouped(query: Any) -> dict[Any, int]:
-    """{group value: count} from a two-column grouped query."""
-    return {key: int(count) for key, count in db.session.execute(query)}
-
-
-# --- table plumbing --------------------------------------------------------------------------
-
-
-def make_table(
-    key: str,
-    section: str,
-    title: str,
-    columns: list[str],
-    rows: list[list[Any]],
-    *,
-    definition: str = "",
-    count_columns: list[int] | None = None,
-    total_row: bool = False,
-    total_column: int | None = None,
-    shares: list[dict[str, int]] | None = None,
-    internal: bool = False,
-    empty: str = "None in this year.",
-) -> dict[str, Any]:
-    return {
-        "key": key,
-        "section": section,
-        "title": title,
-        "definition": definition,
-        "columns": columns,
-        "rows": rows,
-        "count_columns": count_columns or [],
-        "total_row": total_row,
-        "total_column": total_column,
-        "shares": shares or [],
-        "internal": internal,
-        "empty": empty,
-    }
-
-
-def with_total_row(rows: list[list[Any]], count_columns: list[int], label: str = "Total"):  # type: ignore[no-untyped-def]
-    total: list[Any] = [label] + [""] * (len(rows[0]) - 1 if rows else 0)
-    for c in count_columns:
-        total[c] = sum(int(r[c]) for r in rows)
-    return [*rows, total]
-
-
-def fill_shares(rows: list[list[Any]], shares: list[dict[str, int]]) -> None:
-    for share in shares:
-        for row in rows:
-            row[share["column"]] = share_text(row[share["in_time"]], row[share["total"]])
-
-
-def iso(value: date | datetime | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = value.astimezone(LONDON).date()
-    return value.isoformat()
 
 
 # --- user engagement -------------------------------------------------------------------------
@@ -441,304 +344,6 @@ def weeks_text(days: int) -> str:
     if rest or not weeks:
         parts.append(f"{rest} day" + ("s" if rest != 1 else ""))
     return " ".join(parts)
-
-
-# --- enquiries and complaints ----------------------------------------------------------------
-
-
-def acknowledge_outcome(as_of: date) -> Any:
-    """SQL CASE: 'transferred', 'withdrawn', 'met', 'missed', 'overdue' or 'pending'."""
-    done_on = func.coalesce(Case.acknowledged_on, Case.responded_on)
-    return case(
-        (Case.transferred_on.is_not(None), "transferred"),
-        (and_(done_on.is_not(None), done_on <= Case.acknowledge_by), "met"),
-        (done_on.is_not(None), "missed"),
-        (Case.withdrawn_on.is_not(None), "withdrawn"),
-        (Case.acknowledge_by < as_of, "overdue"),
-        else_="pending",
-    )
-
-
-def respond_outcome(as_of: date) -> Any:
-    """SQL CASE: 'transferred', 'withdrawn', 'met', 'missed', 'overdue' or 'pending'.
-
-    A paused case (waiting for clarification) is overdue only when it was late when paused."""
-    return case(
-        (Case.transferred_on.is_not(None), "transferred"),
-        (and_(Case.responded_on.is_not(None), Case.responded_on <= Case.respond_by), "met"),
-        (Case.responded_on.is_not(None), "missed"),
-        (Case.withdrawn_on.is_not(None), "withdrawn"),
-        (and_(Case.paused_on.is_not(None), Case.respond_by < Case.paused_on), "overdue"),
-        (and_(Case.paused_on.is_(None), Case.respond_by < as_of), "overdue"),
-        else_="pending",
-    )
-
-
-def case_counts(
-    start: date, end: date, as_of: date, group: Any, *where: Any
-) -> dict[Any, dict[str, int]]:
-    """One grouped query: per group value, the counts every cases table needs."""
-    ack = acknowledge_outcome(as_of)
-    resp = respond_outcome(as_of)
-    late = Case.responded_on > Case.respond_by
-
-    def count_if(cond: Any) -> Any:
-        return func.sum(case((cond, 1), else_=0))
-
-    query = (
-        select(
-            group.label("g"),
-            func.count(Case.id),
-            count_if(Case.transferred_on.is_not(None)),
-            count_if(Case.withdrawn_on.is_not(None)),
-            count_if(ack == "met"),
-            count_if(ack.in_(("missed", "overdue"))),
-            count_if(ack == "pending"),
-            count_if(resp == "met"),
-            count_if(resp == "missed"),
-            count_if(resp == "overdue"),
-            count_if(resp == "pending"),
-            count_if(Case.delay_notice_on.is_not(None)),
-            count_if(and_(late, Case.delay_notice_on.is_not(None))),
-            count_if(and_(late, Case.delay_notice_on.is_(None))),
-            count_if(
-                and_(
-                    Case.delay_notice_on.is_not(None),
-                    Case.revised_target_on.is_not(None),
-                    Case.responded_on <= Case.revised_target_on,
-                )
-            ),
-        )
-        .where(Case.received_on >= start, Case.received_on <= end, *where)
-        .group_by(group)
-    )
-    names = [
-        "received",
-        "transferred",
-        "withdrawn",
-        "ack_met",
-        "ack_not_met",
-        "ack_pending",
-        "resp_met",
-        "resp_late",
-        "resp_overdue",
-        "resp_pending",
-        "delay_notices",
-        "late_with_notice",
-        "late_without_notice",
-        "met_revised_target",
-    ]
-    out: dict[Any, dict[str, int]] = {}
-    for row in db.session.execute(query):
-        out[row[0]] = {name: int(value or 0) for name, value in zip(names, row[1:], strict=True)}
-    return out
-
-
-def empty_counts() -> dict[str, int]:
-    return defaultdict(int)  # type: ignore[return-value]
-
-
-def cases_tables(start: date, end: date, as_of: date) -> list[dict[str, Any]]:
-    section = "cases"
-    by_kind = case_counts(start, end, as_of, Case.kind)
-    kinds = [(key, label, by_kind.get(key, empty_counts())) for key, label in CASE_KINDS.items()]
-    tables = []
-
-    rows = [[label, c["received"], c["transferred"], c["withdrawn"]] for _, label, c in kinds]
-    tables.append(
-        make_table(
-            "cases_received",
-            section,
-            "Enquiries and complaints received, by kind",
-            ["Kind", "Received", "Transferred to another team", "Withdrawn"],
-            with_total_row(rows, [1, 2, 3]),
-            definition="Enquiries and complaints received during the year, counted by the date "
-            "we received them (a case received near the end of the year and answered in the "
-            "next year counts here, in the year it arrived). Requests for unpublished "
-            "statistics go to the Freedom of Information team, complaints about FoI answers to "
-            "the FoI internal review, and media enquiries to the press office.",
-            count_columns=[1, 2, 3],
-            total_row=True,
-        )
-    )
-
-    shares = [{"column": 4, "in_time": 2, "total": 1}]
-    rows = []
-    for _, label, c in kinds:
-        measured = c["ack_met"] + c["ack_not_met"]
-        rows.append([label, measured, c["ack_met"], c["ack_not_met"], "", c["ack_pending"]])
-    rows = with_total_row(rows, [1, 2, 3, 5])
-    fill_shares(rows, shares)
-    tables.append(
-        make_table(
-            "acknowledged",
-            section,
-            "Acknowledged within 5 working days of receipt",
-            [
-                "Kind",
-                "Cases measured",
-                "Acknowledged within 5 working days",
-                "Not acknowledged within 5 working days",
-                "Share within 5 working days",
-                "Not yet due",
-            ],
-            rows,
-            definition=ACK_DEFINITION,
-            count_columns=[1, 2, 3, 5],
-            total_row=True,
-            shares=shares,
-        )
-    )
-
-    rows = []
-    for _, label, c in kinds:
-        not_met = c["resp_late"] + c["resp_overdue"]
-        measured = c["resp_met"] + not_met
-        rows.append(
-            [
-                label,
-                measured,
-                c["resp_met"],
-                c["resp_late"],
-                c["resp_overdue"],
-                "",
-                c["resp_pending"],
-            ]
-        )
-    rows = with_total_row(rows, [1, 2, 3, 4, 6])
-    shares = [{"column": 5, "in_time": 2, "total": 1}]
-    fill_shares(rows, shares)
-    tables.append(
-        make_table(
-            "responded",
-            section,
-            "Responded within 20 working days of receipt",
-            [
-                "Kind",
-                "Cases measured",
-                "Responded within 20 working days",
-                "Responded late",
-                "Not yet responded, deadline passed",
-                "Share within 20 working days",
-                "Not yet due",
-            ],
-            rows,
-            definition=RESPOND_DEFINITION,
-            count_columns=[1, 2, 3, 4, 6],
-            total_row=True,
-            shares=shares,
-        )
-    )
-
-    rows = [
-        [
-            label,
-            c["delay_notices"],
-            c["met_revised_target"],
-            c["late_with_notice"],
-            c["late_without_notice"],
-        ]
-        for _, label, c in kinds
-    ]
-    tables.append(
-        make_table(
-            "delay_notices",
-            section,
-            "Delay notices and late responses",
-            [
-                "Kind",
-                "Delay notices sent",
-                "Responded by the revised date given in the delay notice",
-                "Late responses with a delay notice",
-                "Late responses without a delay notice",
-            ],
-            with_total_row(rows, [1, 2, 3, 4]),
-            definition="When we cannot give a full response within 20 working days we tell the "
-            "requester before the deadline, with the reason and a revised date (a delay "
-            "notice). A response after the 20 working day deadline is counted as late whether "
-            "or not a delay notice was sent.",
-            count_columns=[1, 2, 3, 4],
-            total_row=True,
-        )
-    )
-
-    transfers = grouped(
-        select(Case.transferred_to, func.count(Case.id))
-        .where(
-            Case.received_on >= start,
-            Case.received_on <= end,
-            Case.transferred_on.is_not(None),
-        )
-        .group_by(Case.transferred_to)
-    )
-    rows = [[label, transfers.get(key, 0)] for key, label in TRANSFER_LABELS.items()]
-    tables.append(
-        make_table(
-            "transfers",
-            section,
-            "Cases transferred to another team",
-            ["Transferred to", "Cases"],
-            with_total_row(rows, [1]),
-            definition="Cases received in the year that we recorded and passed to the team "
-            "that handles them. Our 5 and 20 working day clock stops at the transfer, so these "
-            "cases are not counted as late.",
-            count_columns=[1],
-            total_row=True,
-        )
-    )
-
-    referrals = db.session.execute(
-        select(
-            Case.reference,
-            Case.kind,
-            Case.uksa_referred_on,
-            Case.uksa_outcome_on,
-            Case.uksa_outcome,
-        )
-        .where(Case.uksa_referred_on >= start, Case.uksa_referred_on <= end)
-        .order_by(Case.uksa_referred_on, Case.id)
-    ).all()
-    with_outcome = sum(1 for r in referrals if r.uksa_outcome_on or r.uksa_outcome)
-    tables.append(
-        make_table(
-            "uksa_referrals",
-            section,
-            "Complaints referred to the UK Statistics Authority",
-            ["Measure", "Complaints"],
-            [
-                ["Referred during the year", len(referrals)],
-                ["Outcome received", with_outcome],
-                ["Awaiting the Authority's outcome", len(referrals) - with_outcome],
-            ],
-            definition="A complainant still unsatisfied after our full response about a matter "
-            "of the Code of Practice for Statistics may refer the complaint to the UK "
-            "Statistics Authority. Counted by the date of referral.",
-            count_columns=[1],
-        )
-    )
-    tables.append(
-        make_table(
-            "uksa_referral_outcomes",
-            section,
-            "Referrals to the UK Statistics Authority and their outcomes",
-            ["Case", "Kind", "Referred on", "Outcome recorded on", "Outcome"],
-            [
-                [
-                    r.reference,
-                    CASE_KINDS.get(r.kind, r.kind),
-                    iso(r.uksa_referred_on),
-                    iso(r.uksa_outcome_on),
-                    r.uksa_outcome or "Awaiting outcome",
-                ]
-                for r in referrals
-            ],
-            definition="Each referral with the Authority's outcome. Not for publication: it "
-            "describes individual complaints.",
-            internal=True,
-            empty="No complaints were referred to the Authority in this year.",
-        )
-    )
-    return tables
 
 
 # --- recommendations and success stories -----------------------------------------------------

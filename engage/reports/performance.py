@@ -26,11 +26,14 @@ from sqlalchemy import and_, case, select
 
 from engage import perfcache
 from engage.cases.models import Case
+from engage.cases.sla import rules
 from engage.consultations.models import Consultation
 from engage.consultations.rules import RESPONSE_DUE_DAYS
 from engage.extensions import db
-from engage.reports.figures import HELD_STATES, case_counts, fill_shares, make_table
+from engage.reports.case_figures import case_counts
+from engage.reports.figures import HELD_STATES
 from engage.reports.suppression import suppress_table
+from engage.reports.tables import fill_shares, make_table
 from engage.vocab import COMPLAINT_KINDS
 
 LONDON = ZoneInfo("Europe/London")
@@ -95,24 +98,15 @@ def _cases_table(key: str, title: str, quarters: list[Quarter], today: date, com
     rows = []
     for i, q in enumerate(quarters):
         c = counts.get(i, {})
-        ack_measured = c.get("ack_met", 0) + c.get("ack_not_met", 0)
-        resp_measured = c.get("resp_met", 0) + c.get("resp_late", 0) + c.get("resp_overdue", 0)
-        rows.append(
-            [
-                q.label,
-                c.get("received", 0),
-                ack_measured,
-                c.get("ack_met", 0),
-                "",
-                resp_measured,
-                c.get("resp_met", 0),
-                "",
-                c.get("delay_notices", 0),
-            ]
-        )
+        row: list[Any] = [q.label, c.get("received", 0)]
+        for clock in rules.CLOCKS:
+            met = c.get(f"{clock.name}_met", 0)
+            not_met = c.get(f"{clock.name}_missed", 0) + c.get(f"{clock.name}_overdue", 0)
+            row += [met + not_met, met, not_met, ""]
+        rows.append([*row, c.get("delay_notices", 0)])
     shares = [
-        {"column": 4, "in_time": 3, "total": 2},
-        {"column": 7, "in_time": 6, "total": 5},
+        {"column": 5, "in_time": 3, "total": 2},
+        {"column": 9, "in_time": 7, "total": 6},
     ]
     fill_shares(rows, shares)
     return make_table(
@@ -124,15 +118,19 @@ def _cases_table(key: str, title: str, quarters: list[Quarter], today: date, com
             "Received",
             "Due an acknowledgement",
             "Acknowledged within 5 working days",
+            "Not acknowledged within 5 working days",
             "Share acknowledged within 5 working days",
             "Due a full response",
             "Answered within 20 working days",
+            "Not answered within 20 working days",
             "Share answered within 20 working days",
             "Delay notices sent",
         ],
         rows,
-        count_columns=[1, 2, 3, 5, 6, 8],
+        definition=" ".join(clock.definition for clock in rules.CLOCKS),
+        count_columns=[1, 2, 3, 4, 6, 7, 8, 10],
         shares=shares,
+        row_sums=[{"total": 2, "parts": [3, 4]}, {"total": 6, "parts": [7, 8]}],
     )
 
 

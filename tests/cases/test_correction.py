@@ -52,7 +52,7 @@ class TestReceivedDate:
         note = _last_event(case).note
         assert _last_event(case).action == "corrected"
         assert "Date received: 2 March 2026 → 26 February 2026" in note
-        assert "Respond by: 30 March 2026 → 26 March 2026" in note
+        assert "Respond by 30 March 2026 → 26 March 2026" in note
         assert "Channel: Email → Letter" in note and note.endswith("Reason: Postmark")
 
     def test_working_days_already_paused_are_kept(self, app):

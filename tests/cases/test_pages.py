@@ -12,12 +12,13 @@ import pytest
 
 from engage.audit import AuditEvent
 from engage.calendar import london_date
+from engage.cases import workflow
 from engage.cases.models import Case, OfficeClosure
 from engage.db_types import utcnow
 from engage.extensions import db
 from engage.mail.models import OutboxEmail
 from tests.factories.auth import admin, chief, cso, producer
-from tests.factories.cases import make_case, put_in_state
+from tests.factories.cases import at, make_case, put_in_state
 from tests.factories.outputs import OutputFactory
 
 
@@ -304,6 +305,31 @@ class TestCaseList:
         assert len(rows) == 1 and rows[0]["kind"] == "Media enquiry"
         assert rows[0]["subject"].startswith("'=")
         assert rows[0]["sla_status"] in {"Overdue", "In time", "Due soon"}
+
+    def test_export_carries_the_stop_dates_and_each_clocks_outcome(self, app, login):
+        """Anyone can check a figure in a spreadsheet: the dates that stopped each clock and
+        each clock's outcome, in the words of docs/cases.md."""
+        staff = cso()
+        late = make_case(kind="unpublished_statistics", received=date(2026, 3, 2))
+        workflow.transfer(late, staff, to="foi", reference="F-1", now=at(date(2026, 3, 12)))
+        early = make_case(kind="enquiry", received=date(2026, 3, 2))
+        workflow.acknowledge(early, staff, now=at(date(2026, 3, 3)))
+        workflow.withdraw(early, staff, now=at(date(2026, 3, 4)))
+        running = make_case(kind="enquiry", received=date(2026, 3, 2))
+        body = login(staff).get("/staff/cases/export.csv").get_data(as_text=True)
+        rows = {r["reference"]: r for r in csv.DictReader(io.StringIO(body))}
+        assert (rows[late.reference]["transferred_on"], rows[late.reference]["withdrawn_on"]) == (
+            "2026-03-12",
+            "",
+        )
+        # Transferred after acknowledge-by (9 March), before respond-by (30 March).
+        assert rows[late.reference]["acknowledge_outcome"] == "missed"
+        assert rows[late.reference]["respond_outcome"] == "not measured"
+        assert rows[late.reference]["sla_status"] == "Missed"
+        assert rows[early.reference]["withdrawn_on"] == "2026-03-04"
+        assert rows[early.reference]["acknowledge_outcome"] == "met"
+        assert rows[early.reference]["respond_outcome"] == "not measured"
+        assert rows[running.reference]["respond_outcome"] == "running"
 
 
 class TestCasePageAndActions:
