@@ -56,11 +56,14 @@ ACTIONS: dict[str, Action] = {
     "acknowledge": Action(
         "acknowledge",
         "Acknowledge the case",
-        forms.NoteForm,
-        lambda c, a, f: workflow.acknowledge(c, a, note=f.note.data or ""),
-        "Case acknowledged",
-        "If we have the requester's email address, the acknowledgement is "
-        "emailed to them. Otherwise, send it by post or tell them by phone.",
+        forms.AcknowledgeForm,
+        lambda c, a, f: workflow.acknowledge(
+            c, a, note=f.note.data or "", method=f.method.data, on=f.on.data
+        ),
+        "Acknowledgement recorded",
+        "By email today, Engage sends the acknowledgement and it counts once the mail server "
+        "accepts it. If it was sent by post, by phone or in person, or emailed from elsewhere, "
+        "record the day it happened: not before the day of receipt, not in the future.",
     ),
     "request-clarification": Action(
         "request_clarification",
@@ -206,6 +209,9 @@ def case_action(reference: str, action: str):
             form.kind.data = case.kind
         elif isinstance(form, forms.TransferForm):
             form.to.data = TRANSFER_FOR_KIND.get(case.kind)
+        elif isinstance(form, forms.AcknowledgeForm):
+            form.method.data = "email" if case.requester_email else "post"
+            form.on.data = form.today  # type: ignore[attr-defined]
         elif isinstance(form, forms.RespondForm):
             form.method.data = "email" if case.requester_email else "post"
     if form.validate_on_submit():

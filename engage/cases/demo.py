@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from engage.calendar import LONDON
+from engage.calendar import LONDON, london_date
 from engage.cases import workflow
 from engage.cases.clock import current_calendar
 from engage.cases.intake import create_case
@@ -320,3 +320,29 @@ def seed(ctx) -> None:  # type: ignore[no-untyped-def]
         message="Which table has the 2021 data?",
     )
     workflow.withdraw(c, cso, note="Found it on the website", now=_at(wd(-5)))
+
+    _acknowledgements_delivered_when_sent()
+
+
+def _acknowledgements_delivered_when_sent() -> None:
+    """In the demo, every acknowledgement email reached the requester when it was sent (an
+    emailed acknowledgement counts once delivered: engage.cases.sla.delivered)."""
+    from engage.cases.models import Case
+    from engage.cases.sla.delivered import ACK_TEMPLATE
+    from engage.extensions import db
+    from engage.mail.models import OutboxEmail
+
+    pending = db.session.execute(
+        db.select(Case).where(
+            Case.acknowledgement_method == "email", Case.acknowledged_on.is_(None)
+        )
+    ).scalars()
+    for case in pending:
+        assert case.acknowledged_at is not None  # nosec B101 - set when the email was queued
+        case.acknowledged_on = london_date(case.acknowledged_at)
+        db.session.execute(
+            db.update(OutboxEmail)
+            .where(OutboxEmail.case_id == case.id, OutboxEmail.template == ACK_TEMPLATE)
+            .values(status="sent", sent_at=case.acknowledged_at)
+        )
+    db.session.commit()

@@ -219,6 +219,29 @@ class NoteForm(FlaskForm):
     submit = SubmitField("Confirm", widget=GovSubmitInput())
 
 
+class AcknowledgeForm(FlaskForm):
+    method = RadioField(
+        "How was the requester acknowledged?",
+        widget=GovRadioInput(),
+        choices=[
+            ("email", "By email"),
+            ("post", "By post"),
+            ("phone", "By phone"),
+            ("in_person", "In person"),
+        ],
+        validators=[_required("Select how the requester was acknowledged")],
+    )
+    on = GovDateField(
+        "Date it was done",
+        what="Date it was done",
+        validators=[DateRequired("Enter the date it was done"), NotFuture()],
+        description="Today, or the day it happened if you are recording it afterwards. By "
+        "email today: Engage sends it, and it counts once delivered. For example, 27 3 2026",
+    )
+    note = _note()
+    submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+
 class TriageForm(FlaskForm):
     kind = RadioField(
         "Kind of case",

@@ -29,6 +29,7 @@ from uuid import uuid4
 from engage.calendar import london_date
 from engage.cases import clock
 from engage.cases.models import Case, CaseEvent
+from engage.cases.sla.delivered import mark_emailed
 from engage.cases.workflow import CaseError
 from engage.db_types import utcnow
 from engage.extensions import db
@@ -123,8 +124,7 @@ def create_case(
     )
     if channel == "web" and email:
         case.state = "acknowledged"
-        case.acknowledged_at = now
-        case.acknowledged_on = london_date(now)
+        mark_emailed(case, now)  # it counts once delivered
         db.session.add(
             CaseEvent(
                 case=case,
@@ -133,7 +133,7 @@ def create_case(
                 action="acknowledged",
                 from_state="received",
                 to_state="acknowledged",
-                note="Acknowledged automatically by email",
+                note="Acknowledgement emailed automatically: it counts once delivered",
             )
         )
         queue_email(email, "case_acknowledged", case=case)

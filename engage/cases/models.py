@@ -71,6 +71,8 @@ class Case(Model):
     triaged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     acknowledged_on: Mapped[date | None] = mapped_column()
+    # email (counts once delivered: engage.cases.sla.delivered), post, phone or in_person.
+    acknowledgement_method: Mapped[str | None] = mapped_column(String(20))
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     responded_on: Mapped[date | None] = mapped_column()
     response_text: Mapped[str | None] = mapped_column(Text)

@@ -26,6 +26,13 @@ from engage.cases import clock
 from engage.cases.access import can_view, is_office
 from engage.cases.models import Case, CaseEvent, CasePause
 from engage.cases.sla.deadlines import deadline_moves, recalculate
+from engage.cases.sla.delivered import (
+    ACKNOWLEDGEMENT_METHODS,
+    acknowledgement_pending,
+    check_done_on,
+    mark_done_another_way,
+    mark_emailed,
+)
 from engage.db_types import utcnow
 from engage.extensions import db
 from engage.filters import govuk_date as long_date
@@ -82,9 +89,11 @@ RULES: dict[str, Rule] = {
     "triage": Rule(OPEN_STATES, "office"),
     "assign": Rule(OPEN_STATES, "office"),
     # A pause stops only the respond clock: a case waiting for clarification or for consent to
-    # a charge can still be acknowledged.
+    # a charge can still be acknowledged. So can an "acknowledged" case whose acknowledgement
+    # email has not been delivered (it may have bounced): staff then record another way
+    # (engage.cases.sla.delivered).
     "acknowledge": Rule(
-        frozenset({"received", "awaiting_clarification"}),
+        OPEN_STATES,
         "worker",
         lambda c: c.acknowledged_on is None,
         "The case is already acknowledged",
@@ -266,21 +275,57 @@ def assign(case: Case, actor: User, *, assignee: User, note: str = "", now=None)
 
 
 def _acknowledge_fields(case: Case, at: datetime) -> None:
+    """A full response also acknowledges: on the day it is recorded, by its own method."""
     case.acknowledged_at = at
     case.acknowledged_on = london_date(at)
+    case.acknowledgement_method = case.acknowledgement_method or "response"
 
 
-def acknowledge(case: Case, actor: User, *, note: str = "", now=None) -> Case:
-    """Acknowledge receipt: the requester is emailed when we have their email address."""
+def acknowledge(
+    case: Case,
+    actor: User,
+    *,
+    note: str = "",
+    method: str | None = None,
+    on: date | None = None,
+    now=None,
+) -> Case:
+    """Acknowledge receipt, by `method` (default: email when we have their address, else
+    post) on `on` (default today; earlier when recorded after the event, never before receipt
+    nor in the future). By email today, Engage sends it and it counts once delivered
+    (engage.cases.sla.delivered); by email on an earlier day, it was sent from elsewhere and
+    counts on that day; by post, phone or in person it counts on `on`."""
     check(case, actor, "acknowledge")
     at = _now(now)
+    today = london_date(at)
+    method = method or ("email" if case.requester_email else "post")
+    on = on or today
+    if method not in ACKNOWLEDGEMENT_METHODS:
+        raise CaseError("Select how the requester was acknowledged", "method")
+    problem = check_done_on(case, on, today)
+    if problem:
+        raise CaseError(problem, "on")
+    send_now = method == "email" and on == today
+    if send_now and not case.requester_email:
+        raise CaseError("There is no email address for this requester", "method")
     before = case.state
-    _acknowledge_fields(case, at)
+    if send_now:
+        mark_emailed(case, at)
+    else:
+        mark_done_another_way(case, on=on, method=method, at=at)
     if case.state == "received":  # a paused case stays paused
         case.state = "acknowledged"
-    how = "by email" if case.requester_email else "by post or phone"
-    _event(case, actor, "acknowledged", note or f"Acknowledged {how}", from_state=before, at=at)
-    _email_requester(case, "case_acknowledged")
+    how = ACKNOWLEDGEMENT_METHODS[method].lower()
+    what = (
+        "Acknowledgement emailed: it counts once delivered"
+        if send_now
+        else f"Acknowledged {how} on {long_date(on)}"
+    )
+    _event(
+        case, actor, "acknowledged", "\n".join(filter(None, [what, note])), from_state=before, at=at
+    )
+    if send_now:
+        _email_requester(case, "case_acknowledged")
     return _finish(case)
 
 
@@ -456,7 +501,9 @@ def respond(case: Case, actor: User, *, text: str, method: str, now=None) -> Cas
         raise CaseError("There is no postal address for this requester: send it by email", "method")
     at = _now(now)
     before = case.state
-    if case.acknowledged_on is None:  # a full response is also the acknowledgement
+    # A full response is also the acknowledgement, unless an acknowledgement email is still on
+    # its way (the rule reads the response date meanwhile: engage.cases.sla.rules).
+    if case.acknowledged_on is None and not acknowledgement_pending(case):
         _acknowledge_fields(case, at)
     case.responded_at = at
     case.responded_on = london_date(at)

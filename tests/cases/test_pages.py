@@ -313,7 +313,7 @@ class TestCaseList:
         late = make_case(kind="unpublished_statistics", received=date(2026, 3, 2))
         workflow.transfer(late, staff, to="foi", reference="F-1", now=at(date(2026, 3, 12)))
         early = make_case(kind="enquiry", received=date(2026, 3, 2))
-        workflow.acknowledge(early, staff, now=at(date(2026, 3, 3)))
+        workflow.acknowledge(early, staff, method="post", now=at(date(2026, 3, 3)))
         workflow.withdraw(early, staff, now=at(date(2026, 3, 4)))
         running = make_case(kind="enquiry", received=date(2026, 3, 2))
         body = login(staff).get("/staff/cases/export.csv").get_data(as_text=True)

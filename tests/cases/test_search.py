@@ -201,3 +201,23 @@ def test_the_search_reads_the_full_text_index(app):
             rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}").all()
             plan = "\n".join(str(r[-1]) for r in rows)
             assert "VIRTUAL TABLE INDEX" in plan and "case_search" in plan, plan
+
+
+def test_migrations_leave_the_sqlite_index_and_its_triggers_in_place(tmp_path):
+    """A later migration that rebuilds the cases table on SQLite (batch mode) would drop the
+    FTS5 triggers with it: after `flask db upgrade` they must all be there."""
+    import sqlite3
+
+    from tests.test_migrations import _flask
+
+    path = tmp_path / "upgraded.sqlite"
+    done = _flask(["db", "upgrade"], f"sqlite:///{path}")
+    assert done.returncode == 0, done.stderr[-2000:]
+    with sqlite3.connect(path) as conn:
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    assert {
+        "case_search",
+        "cases_search_insert",
+        "cases_search_delete",
+        "cases_search_update",
+    } <= names
