@@ -122,10 +122,12 @@ ACTIONS: dict[str, Action] = {
         "respond",
         "Record the full response",
         forms.RespondForm,
-        lambda c, a, f: workflow.respond(c, a, text=f.text.data, method=f.method.data),
+        lambda c, a, f: workflow.respond(
+            c, a, text=f.text.data, method=f.method.data, on=f.on.data
+        ),
         "Response recorded",
-        "The text is kept on the case. By email, it is sent to the requester; by post, "
-        "it is recorded as sent.",
+        "The text is kept on the case. By email today, Engage sends it to the requester. By "
+        "post or phone, or emailed from elsewhere, record the day it was sent.",
     ),
     "close": Action(
         "close",
@@ -137,8 +139,10 @@ ACTIONS: dict[str, Action] = {
     "withdraw": Action(
         "withdraw",
         "Record that the requester withdrew",
-        forms.NoteForm,
-        lambda c, a, f: workflow.withdraw(c, a, note=f.note.data or ""),
+        forms.WithdrawForm,
+        lambda c, a, f: workflow.withdraw(
+            c, a, note=f.note.data or "", on=f.on.data, method=f.method.data
+        ),
         "Case withdrawn",
         "The clocks stop.",
     ),
@@ -209,11 +213,11 @@ def case_action(reference: str, action: str):
             form.kind.data = case.kind
         elif isinstance(form, forms.TransferForm):
             form.to.data = TRANSFER_FOR_KIND.get(case.kind)
-        elif isinstance(form, forms.AcknowledgeForm):
+        elif isinstance(form, forms.AcknowledgeForm | forms.RespondForm):
             form.method.data = "email" if case.requester_email else "post"
             form.on.data = form.today  # type: ignore[attr-defined]
-        elif isinstance(form, forms.RespondForm):
-            form.method.data = "email" if case.requester_email else "post"
+        elif isinstance(form, forms.WithdrawForm):
+            form.on.data = form.today  # type: ignore[attr-defined]
     if form.validate_on_submit():
         try:
             spec.run(case, actor, form)

@@ -329,15 +329,38 @@ class DelayForm(FlaskForm):
     submit = SubmitField("Send delay notice", widget=GovSubmitInput())
 
 
+def _done_on(label: str = "Date it was done") -> GovDateField:
+    return GovDateField(
+        label,
+        what=label,
+        validators=[DateRequired(f"Enter the {label[0].lower()}{label[1:]}"), NotFuture()],
+        description="Today, or the day it happened if you are recording it afterwards "
+        "(not before the case was received). For example, 27 3 2026",
+    )
+
+
 class RespondForm(FlaskForm):
     text = _long_text("Full response", "Enter the response")
     method = RadioField(
         "How is it sent?",
         widget=GovRadioInput(),
-        choices=[("email", "By email"), ("post", "By post")],
+        choices=[("email", "By email"), ("post", "By post"), ("phone", "By phone")],
         validators=[_required("Select how the response is sent")],
     )
+    on = _done_on("Date it was sent")
     submit = SubmitField("Record response", widget=GovSubmitInput())
+
+
+class WithdrawForm(FlaskForm):
+    method = RadioField(
+        "How did the requester tell us?",
+        widget=GovRadioInput(),
+        choices=[("email", "By email"), ("post", "By post"), ("phone", "By phone")],
+        validators=[_required("Select how the requester told us")],
+    )
+    on = _done_on("Date they withdrew")
+    note = _note()
+    submit = SubmitField("Confirm", widget=GovSubmitInput())
 
 
 class ReopenForm(FlaskForm):

@@ -51,7 +51,9 @@ TRANSFER_FOR_KIND: dict[str, str] = {
     "foi_complaint": "internal_review",
     "media": "press_office",
 }
-RESPONSE_METHODS = {"email": "By email", "post": "By post"}
+RESPONSE_METHODS = {"email": "By email", "post": "By post", "phone": "By phone"}
+# How a requester told us something (a withdrawal, a reply).
+CONTACT_METHODS = {"email": "By email", "post": "By post", "phone": "By phone"}
 
 
 class CaseError(Exception):
@@ -384,6 +386,11 @@ def clarification_received(
     check(case, actor, "clarification_received")
     at = _now(now)
     _not_future(replied_on, london_date(at), "replied_on", "The date of the reply")
+    if case.paused_on is not None and replied_on < case.paused_on:
+        raise CaseError(
+            f"The date of the reply cannot be before {long_date(case.paused_on)}, when we asked",
+            "replied_on",
+        )
     before = case.state
     old = case.respond_by
     paused = _resume(case, replied_on, clock.current_calendar())
@@ -488,37 +495,49 @@ def send_delay_notice(
     return _finish(case)
 
 
-def respond(case: Case, actor: User, *, text: str, method: str, now=None) -> Case:
-    """Record the full response (its text is kept); emailed, or recorded as sent by post."""
+def respond(
+    case: Case, actor: User, *, text: str, method: str, on: date | None = None, now=None
+) -> Case:
+    """Record the full response (its text is kept): by email today, Engage sends it; by email
+    on an earlier day (sent from elsewhere), by post or by phone, it is recorded as done on
+    `on` (not before receipt, not in the future)."""
     check(case, actor, "respond")
     if not text.strip():
         raise CaseError("Enter the response", "text")
     if method not in RESPONSE_METHODS:
         raise CaseError("Select how the response is sent", "method")
-    if method == "email" and not case.requester_email:
+    at = _now(now)
+    today = london_date(at)
+    on = on or today
+    problem = check_done_on(case, on, today)
+    if problem:
+        raise CaseError(problem, "on")
+    send_now = method == "email" and on == today
+    if send_now and not case.requester_email:
         raise CaseError("There is no email address for this requester: send it by post", "method")
     if method == "post" and not case.requester_address:
         raise CaseError("There is no postal address for this requester: send it by email", "method")
-    at = _now(now)
     before = case.state
     # A full response is also the acknowledgement, unless an acknowledgement email is still on
     # its way (the rule reads the response date meanwhile: engage.cases.sla.rules).
     if case.acknowledged_on is None and not acknowledgement_pending(case):
         _acknowledge_fields(case, at)
+        case.acknowledged_on = on
     case.responded_at = at
-    case.responded_on = london_date(at)
+    case.responded_on = on
     case.response_text = text.strip()
     case.response_method = method
     case.state = "responded"
+    how = RESPONSE_METHODS[method].lower()
     _event(
         case,
         actor,
         "responded",
-        f"Full response sent {RESPONSE_METHODS[method].lower()}",
+        f"Full response sent {how}" + ("" if on == today else f" on {long_date(on)}"),
         from_state=before,
         at=at,
     )
-    if method == "email":
+    if send_now:
         _email_requester(case, "case_response")
     return _finish(case)
 
@@ -533,16 +552,41 @@ def close(case: Case, actor: User, *, note: str = "", now=None) -> Case:
     return _finish(case)
 
 
-def withdraw(case: Case, actor: User, *, note: str = "", now=None) -> Case:
-    """The requester withdrew: the clocks stop."""
+def withdraw(
+    case: Case,
+    actor: User,
+    *,
+    note: str = "",
+    on: date | None = None,
+    method: str | None = None,
+    now=None,
+) -> Case:
+    """The requester withdrew (told us by `method`, on `on`: not before receipt, not in the
+    future): the clocks stop on that day."""
     check(case, actor, "withdraw")
     at = _now(now)
+    today = london_date(at)
+    on = on or today
+    problem = check_done_on(case, on, today)
+    if problem:
+        raise CaseError(problem, "on")
+    if method is not None and method not in CONTACT_METHODS:
+        raise CaseError("Select how the requester told us", "method")
     before = case.state
     case.state = "withdrawn"
     case.withdrawn_at = at
-    case.withdrawn_on = london_date(at)
+    case.withdrawn_on = on
     _end_pause(case, case.withdrawn_on)
-    _event(case, actor, "withdrawn", note, from_state=before, at=at)
+    told = f"Told us {CONTACT_METHODS[method].lower()}" if method else ""
+    when = "" if on == today else f"Withdrawn on {long_date(on)}"
+    _event(
+        case,
+        actor,
+        "withdrawn",
+        "\n".join(filter(None, [when, told, note])),
+        from_state=before,
+        at=at,
+    )
     return _finish(case)
 
 

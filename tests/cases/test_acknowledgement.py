@@ -115,3 +115,56 @@ class TestBackdatedAcknowledgement:
             data={"method": "post", "on": ["1", "1", "2026"]},
         ).get_data(as_text=True)
         assert "before the day the case was received" in page and "govuk-error-summary" in page
+
+
+class TestBackdatingOtherSteps:
+    def test_a_response_posted_earlier_counts_on_its_day(self, app):
+        from engage.extensions import db
+        from engage.mail.models import OutboxEmail
+
+        case = put_ack(make_case(address="1 Road"))
+        workflow.respond(
+            case,
+            cso(),
+            text="Answer",
+            method="post",
+            on=RECEIVED + timedelta(days=5),
+            now=at(RECEIVED + timedelta(days=30)),
+        )
+        assert case.responded_on == RECEIVED + timedelta(days=5)
+        assert clock.clock_outcome("respond", case) == "met"  # by the day it happened
+        assert db.session.execute(db.select(OutboxEmail)).first() is None
+        (event,) = [e for e in case.history if e.action == "responded"]
+        assert event.note == "Full response sent by post on 7 March 2026"
+
+    def test_a_response_cannot_be_dated_before_receipt_or_in_the_future(self, app):
+        case = put_ack(make_case())
+        with pytest.raises(CaseError, match="before the day the case was received"):
+            workflow.respond(case, cso(), text="x", method="phone", on=RECEIVED - timedelta(1))
+        with pytest.raises(CaseError, match="today or in the past"):
+            workflow.respond(
+                case, cso(), text="x", method="phone", on=date.today() + timedelta(days=1)
+            )
+
+    def test_a_withdrawal_told_by_phone_last_week(self, app):
+        case = make_case()
+        today = london_date(utcnow())
+        workflow.withdraw(case, cso(), on=today - timedelta(days=7), method="phone")
+        assert case.withdrawn_on == today - timedelta(days=7)
+        (event,) = [e for e in case.history if e.action == "withdrawn"]
+        assert "Told us by phone" in event.note
+        with pytest.raises(CaseError):
+            workflow.withdraw(make_case(), cso(), on=RECEIVED - timedelta(days=1))
+
+    def test_a_reply_cannot_be_dated_before_we_asked(self, app):
+        case = put_ack(make_case())
+        workflow.request_clarification(
+            case, cso(), question="Which year?", now=at(RECEIVED + timedelta(3))
+        )
+        with pytest.raises(CaseError, match="when we asked"):
+            workflow.clarification_received(case, cso(), replied_on=RECEIVED + timedelta(days=1))
+
+
+def put_ack(case):  # type: ignore[no-untyped-def]
+    workflow.acknowledge(case, cso(), method="post", on=RECEIVED, now=at(RECEIVED))
+    return case

@@ -22,6 +22,11 @@ from tests.factories.cases import at, make_case, put_in_state
 from tests.factories.outputs import OutputFactory
 
 
+def _today_parts() -> list[str]:
+    today = london_date(utcnow())
+    return [str(today.day), str(today.month), str(today.year)]
+
+
 def _cases() -> list[Case]:
     return list(db.session.execute(db.select(Case)).scalars())
 
@@ -387,7 +392,7 @@ class TestCasePageAndActions:
         client = login(cso())
         response = client.post(
             f"/staff/cases/{case.reference}/respond",
-            data={"text": "Here are the figures.", "method": "email"},
+            data={"text": "Here are the figures.", "method": "email", "on": _today_parts()},
         )
         assert response.status_code == 302
         page = client.get(response.headers["Location"]).get_data(as_text=True)
