@@ -89,7 +89,7 @@ def test_a_run_that_cannot_get_the_lock_is_skipped(app, caplog):
 
 def test_job_runs_are_recorded_with_their_result_and_failures(app, monkeypatch):
     run = run_job("deliver_emails")
-    assert run.ok and run.result == "sent 0, retrying 0, failed 0"
+    assert run.ok and run.result == "sent 0, retrying 0, failed 0; 0 acknowledgements delivered"
     assert run.finished_at >= run.started_at
     # A job whose domain function raises is recorded as failed and raises nothing.
     broken = Job(
