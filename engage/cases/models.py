@@ -111,6 +111,8 @@ class Case(Model):
     # can let it drift), so the finished filters and counts read an index.
     sla_outcome: Mapped[str | None] = mapped_column(String(12), Computed(SLA_OUTCOME_SQL))
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A follow-up: the case this requester wrote about before (engage.cases.followup).
+    linked_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
 
     output: Mapped[Output | None] = relationship()
     assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])

@@ -23,7 +23,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from engage.auth.models import User
 from engage.auth.permissions import deny, public, requires
 from engage.calendar import LONDON, london_date
-from engage.cases import clock
+from engage.cases import clock, followup
 from engage.cases import complaint_outcomes as outcomes
 from engage.cases.access import can_view, record_view, record_views
 from engage.cases.attachments import ALLOWED_TYPES, attachments_of, may_add
@@ -334,6 +334,9 @@ def case_page(reference: str):
         may_add=may_add(case, user),
         file_kinds=ALLOWED_TYPES,
         emails=emails,
+        linked=followup.linked_cases(case),
+        may_undo_transfer=followup.may_undo_transfer(case, user),
+        may_follow_up=followup.may_follow_up(case, user),
         complaint_outcome=outcomes.outcome_of(case) if case.is_complaint else None,
         lessons=outcomes.lessons_of(case) if case.is_complaint else [],
         may_record_outcome=outcomes.may_record_outcome(case, user),
@@ -379,6 +382,7 @@ from engage.cases import (  # noqa: E402,F401  (routes on this blueprint)
     admin_views,
     attachment_views,
     correction_views,
+    followup_views,
     outcome_views,
     search_views,
 )
