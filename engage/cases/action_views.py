@@ -14,6 +14,7 @@ from flask_wtf import FlaskForm
 from engage.auth.models import User
 from engage.auth.permissions import deny, requires
 from engage.cases import forms, workflow
+from engage.cases.access import record_view
 from engage.cases.views import _apply_case_error, _assignees, bp, load_case
 from engage.cases.workflow import TRANSFER_FOR_KIND, CaseError, CaseForbidden
 from engage.extensions import db
@@ -112,7 +113,11 @@ ACTIONS: dict[str, Action] = {
         "Send a delay notice",
         forms.DelayForm,
         lambda c, a, f: workflow.send_delay_notice(
-            c, a, reason=f.reason.data, revised_target_on=f.revised_target_on.data
+            c,
+            a,
+            reason=f.reason.data,
+            revised_target_on=f.revised_target_on.data,
+            long_delay_reason=f.long_delay_reason.data or "",
         ),
         "Delay notice sent",
         "A delay notice must be sent before the respond-by date. A late response is still "
@@ -205,8 +210,12 @@ def case_action(reference: str, action: str):
     form = spec.form()
     form.today = workflow.london_date(workflow.utcnow())  # type: ignore[attr-defined]
     if isinstance(form, forms.AssignForm):
+        # Only people who may take this case: not a producer of the output a complaint is about.
+        barred = (
+            {p.id for p in case.output.producers} if case.is_complaint and case.output else set()
+        )
         form.assignee.choices = [("", "Select a person")] + [
-            (str(u.id), u.name) for u in _assignees()
+            (str(u.id), u.name) for u in _assignees() if u.id not in barred
         ]
     if not form.is_submitted():
         if isinstance(form, forms.TriageForm):
@@ -230,4 +239,8 @@ def case_action(reference: str, action: str):
         else:
             flash(spec.done, "success")
             return redirect(url_for("cases.case_page", reference=case.reference))
-    return render_template("cases/case-action.html", case=case, form=form, spec=spec)
+    # The page shows the case's subject: a view of a complaint is recorded.
+    record_view(actor, case, how="action")
+    page = render_template("cases/case-action.html", case=case, form=form, spec=spec)
+    db.session.commit()
+    return page

@@ -11,6 +11,7 @@ from flask_login import current_user
 from engage.auth.permissions import deny, requires
 from engage.cases import correction
 from engage.cases import correction_forms as forms
+from engage.cases.access import record_view
 from engage.cases.views import _apply_case_error, _output, bp, load_case, output_choices
 from engage.cases.workflow import CaseError, CaseForbidden, london_date, utcnow
 from engage.extensions import db
@@ -114,4 +115,7 @@ def case_correct(reference: str, what: str):
         else:
             flash("Correction saved", "success")
             return redirect(url_for("cases.case_page", reference=case.reference))
-    return render_template("cases/case-action.html", case=case, form=form, spec=spec)
+    record_view(actor, case, how="action")
+    page = render_template("cases/case-action.html", case=case, form=form, spec=spec)
+    db.session.commit()
+    return page

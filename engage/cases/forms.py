@@ -325,6 +325,17 @@ class DelayForm(FlaskForm):
         "Revised target date",
         what="Revised target date",
         validators=[DateRequired("Enter the revised target date")],
+        description="A working day after the respond-by date, and no more than 20 working days "
+        "after it unless you say why below",
+    )
+    long_delay_reason = TextAreaField(
+        "Why it needs more than 20 more working days (only if it does)",
+        widget=GovTextArea(),
+        filters=[clean_text],
+        validators=[
+            Optional(),
+            Length(max=2000, message="The explanation must be 2,000 characters or fewer"),
+        ],
     )
     submit = SubmitField("Send delay notice", widget=GovSubmitInput())
 

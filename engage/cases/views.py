@@ -25,7 +25,7 @@ from engage.auth.permissions import deny, public, requires
 from engage.calendar import LONDON, london_date
 from engage.cases import clock, followup
 from engage.cases import complaint_outcomes as outcomes
-from engage.cases.access import can_view, record_view, record_views
+from engage.cases.access import can_view, complaint_viewers, record_view, record_views
 from engage.cases.attachments import ALLOWED_TYPES, attachments_of, may_add
 from engage.cases.correction import corrections_allowed
 from engage.cases.correspondence import (
@@ -40,12 +40,13 @@ from engage.cases.forms import ContactForm, DeadlineCalculatorForm, StaffIntakeF
 from engage.cases.intake import create_case
 from engage.cases.listing import SORTS, CaseFilters, export_csv
 from engage.cases.models import Case, CaseEvent
-from engage.cases.workflow import CaseError, allowed_actions
+from engage.cases.workflow import CaseError, allowed_actions, unavailable_actions
 from engage.db_types import utcnow
 from engage.extensions import db
 from engage.outputs.models import Output
 from engage.public.abuse import public_form_limit
 from engage.table_versions import cached_for_version
+from engage.vocab import COMPLAINT_KINDS
 
 bp = Blueprint("cases", __name__)
 
@@ -107,6 +108,10 @@ def contact():
         else:
             session["contact_reference"] = case.reference
             session["contact_acknowledged"] = case.state == "acknowledged"
+            session["contact_deadlines"] = [
+                case.acknowledge_by.isoformat(),
+                case.respond_by.isoformat(),
+            ]
             return redirect(url_for("cases.contact_confirmation"))
     return render_template("cases/contact.html", form=form)
 
@@ -121,7 +126,16 @@ def contact_confirmation():
         "cases/contact-confirmation.html",
         reference=reference,
         emailed=session.get("contact_acknowledged", False),
+        deadlines=_deadlines_from(session.get("contact_deadlines")),
     )
+
+
+def _deadlines_from(raw: object) -> tuple[date, date] | None:
+    try:
+        ack, respond = (date.fromisoformat(str(d)) for d in raw)  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        return None
+    return ack, respond
 
 
 # --- staff: list, export, intake --------------------------------------------------------------
@@ -171,6 +185,8 @@ LIST_COLUMNS = (
     *(getattr(Case, name) for name in clock.CLOCK_COLUMNS),
     Case.received_on,
     Case.requester_name,
+    Case.charge_amount,  # a charge awaiting consent is labelled as such
+    Case.charge_accepted,
 )
 
 
@@ -203,7 +219,9 @@ def case_list():
     rows = [
         (case, clock.sla_status(case, today, cal), clock.next_deadline(case)) for case in page.items
     ]
-    return render_template(
+    # A complaint's subject is its text: listing it is a view of the complaint.
+    record_views(user, [r for r in page.items if r.kind in COMPLAINT_KINDS], how="list")
+    html = render_template(
         "cases/case-list.html",
         page=page,
         rows=rows,
@@ -215,6 +233,8 @@ def case_list():
         export_url=url_for("cases.case_export", **filters.to_args()),
         today=today,
     )
+    db.session.commit()
+    return html
 
 
 @bp.route("/staff/cases/export.csv")
@@ -329,6 +349,8 @@ def case_page(reference: str):
         ack_remaining=clock.days_remaining("acknowledge", case, today, cal),
         respond_remaining=clock.days_remaining("respond", case, today, cal),
         actions=allowed_actions(case, user),
+        unavailable=unavailable_actions(case, user),
+        viewers=complaint_viewers(case, user),
         corrections=corrections_allowed(case, user),
         files=attachments_of(case),
         may_add=may_add(case, user),

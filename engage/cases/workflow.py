@@ -119,7 +119,12 @@ RULES: dict[str, Rule] = {
         _charge_pending,
         "No charge is waiting for the requester's answer",
     ),
-    "send_delay_notice": Rule(OPEN_STATES, "worker"),
+    "send_delay_notice": Rule(
+        OPEN_STATES,
+        "worker",
+        lambda c: london_date(utcnow()) <= c.respond_by,
+        "The respond-by date has passed: a delay notice can only be sent before it",
+    ),
     "respond": Rule(frozenset({"received", "acknowledged"}), "worker"),
     "close": Rule(frozenset({"responded", "referred_to_uksa"}), "office"),
     "withdraw": Rule(OPEN_STATES, "office"),
@@ -169,6 +174,27 @@ def check(case: Case, actor: Any, action: str) -> None:
         raise CaseError(f"You cannot do this while the case is {state}")
     if not rule.when(case):
         raise CaseError(rule.why_not)
+
+
+def unavailable_actions(case: Case, actor: Any) -> dict[str, str]:
+    """Actions this actor could take in this state but not now, with the reason (the case page
+    shows the reason instead of offering something that would be refused)."""
+    found = {}
+    for action, rule in RULES.items():
+        if (
+            rule.why_not
+            and case.state in rule.states
+            and can_view(actor, case)
+            and _may_act(actor, case, rule.who)
+            and not rule.when(case)
+            and action in SHOWN_WHEN_REFUSED
+        ):
+            found[action] = rule.why_not
+    return found
+
+
+# Refusals worth explaining on the case page (the others are plain state rules).
+SHOWN_WHEN_REFUSED = frozenset({"send_delay_notice"})
 
 
 def allowed_actions(case: Case, actor: Any) -> list[str]:
@@ -460,10 +486,21 @@ def record_charge_answer(
 # --- delay, response, closing -----------------------------------------------------------------
 
 
+LONG_DELAY_WORKING_DAYS = 20
+
+
 def send_delay_notice(
-    case: Case, actor: User, *, reason: str, revised_target_on: date, now=None
+    case: Case,
+    actor: User,
+    *,
+    reason: str,
+    revised_target_on: date,
+    long_delay_reason: str = "",
+    now=None,
 ) -> Case:
-    """Tell the requester, before respond-by, why we are late and when to expect a response."""
+    """Tell the requester, before respond-by, why we are late and when to expect a response.
+    The revised date is a working day after respond-by, and no more than 20 working days
+    after it unless `long_delay_reason` says why."""
     check(case, actor, "send_delay_notice")
     at = _now(now)
     today = london_date(at)
@@ -478,6 +515,19 @@ def send_delay_notice(
             f"The revised date must be after the respond-by date, {long_date(case.respond_by)}",
             "revised_target_on",
         )
+    cal = clock.current_calendar()
+    if not cal.is_working_day(revised_target_on):
+        raise CaseError("The revised date must be a working day", "revised_target_on")
+    latest = cal.add_working_days(case.respond_by, LONG_DELAY_WORKING_DAYS)
+    long_delay_reason = (long_delay_reason or "").strip()
+    if revised_target_on > latest and not long_delay_reason:
+        raise CaseError(
+            f"The revised date is more than {LONG_DELAY_WORKING_DAYS} working days after the "
+            f"respond-by date (the latest is {long_date(latest)}): say why it needs longer",
+            "long_delay_reason",
+        )
+    if revised_target_on > latest:
+        reason = f"{reason.strip()}\n{long_delay_reason}"
     before = case.state
     case.delay_notice_sent_at = at
     case.delay_notice_on = today
