@@ -11,7 +11,7 @@ from engage.auth.permissions import deny, requires
 from engage.cases import attachments
 from engage.cases.access import record_view
 from engage.cases.attachment_forms import AttachmentForm, CaseNoteForm
-from engage.cases.desk_models import CaseAttachment
+from engage.cases.desk_models import CaseAttachment, get_by_id
 from engage.cases.views import _apply_case_error, bp, load_case
 from engage.cases.workflow import CaseError, CaseForbidden
 from engage.extensions import db
@@ -95,7 +95,7 @@ def case_attach(reference: str):
 @requires("view_cases")
 def case_attachment(reference: str, attachment_id: int):
     case = load_case(reference)  # 403 for whoever may not see the case
-    attachment = db.session.get(CaseAttachment, attachment_id)
+    attachment = get_by_id(CaseAttachment, attachment_id)
     if attachment is None or attachment.case_id != case.id or attachment.removed_at is not None:
         abort(404)
     path = attachments.file_path(attachment)

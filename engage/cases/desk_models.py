@@ -12,6 +12,16 @@ from engage.auth.models import User
 from engage.db_types import UTCDateTime, utcnow
 from engage.extensions import Model
 
+# The largest id a URL may name (an INTEGER column): larger numbers are simply not found,
+# instead of reaching the database (PostgreSQL refuses them with an error).
+MAX_ID = 2**31 - 1
+
+
+def get_by_id(model, ident: int):  # type: ignore[no-untyped-def]
+    from engage.extensions import db
+
+    return db.session.get(model, ident) if 0 < ident <= MAX_ID else None
+
 
 class CaseAttachment(Model):
     """A file kept with a case (a scanned letter, a PDF, a photo, an office document).

@@ -11,7 +11,7 @@ from flask_login import current_user
 from engage.auth.models import User
 from engage.auth.permissions import deny, requires
 from engage.cases import complaint_outcomes as outcomes
-from engage.cases.desk_models import ComplaintTheme, LessonAction
+from engage.cases.desk_models import ComplaintTheme, LessonAction, get_by_id
 from engage.cases.outcome_forms import LessonDoneForm, LessonForm, OutcomeForm, ThemeForm
 from engage.cases.views import _apply_case_error, _assignees, bp, load_case
 from engage.cases.workflow import CaseError, CaseForbidden, london_date, utcnow
@@ -76,7 +76,7 @@ def lesson_new(reference: str):
     form = LessonForm()
     form.owner.choices = [("", "Select a person")] + [(str(u.id), u.name) for u in _assignees()]
     if form.validate_on_submit():
-        owner = db.session.get(User, int(form.owner.data)) if form.owner.data.isdigit() else None
+        owner = get_by_id(User, int(form.owner.data)) if form.owner.data.isdigit() else None
         try:
             outcomes.add_lesson(
                 case,
@@ -107,7 +107,7 @@ def lesson_new(reference: str):
 @requires("view_cases")
 def lesson_done(reference: str, lesson_id: int):
     case = load_case(reference)
-    lesson = db.session.get(LessonAction, lesson_id)
+    lesson = get_by_id(LessonAction, lesson_id)
     if lesson is None or lesson.case_id != case.id:
         abort(404)
     if not outcomes.may_complete(lesson, case, _me()):
@@ -162,7 +162,7 @@ def complaint_themes():
 @bp.route("/staff/admin/complaint-themes/<int:theme_id>/<change>", methods=["POST"])
 @requires("manage_settings")
 def complaint_theme_change(theme_id: int, change: str):
-    theme = db.session.get(ComplaintTheme, theme_id)
+    theme = get_by_id(ComplaintTheme, theme_id)
     if theme is None or change not in ("retire", "restore"):
         abort(404)
     outcomes.set_theme_active(_me(), theme, change == "restore")
