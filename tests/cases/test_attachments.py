@@ -226,6 +226,14 @@ class TestPages:
         assert (
             login(cso()).get(f"/staff/cases/{case.reference}/attachments/99999").status_code == 404
         )
+        huge = "9" * 30  # past any integer column: not found, not a database error
+        assert (
+            login(cso()).get(f"/staff/cases/{case.reference}/attachments/{huge}").status_code == 404
+        )
+        assert (
+            login(cso()).get(f"/staff/cases/{case.reference}/lessons/{huge}/done").status_code
+            == 404
+        )
         case.assigned_to = None
         db.session.commit()
         assert login(me).get(url).status_code == 403  # no longer theirs
