@@ -214,9 +214,9 @@ def case_action(reference: str, action: str):
         barred = (
             {p.id for p in case.output.producers} if case.is_complaint and case.output else set()
         )
-        form.assignee.choices = [("", "Select a person")] + [
-            (str(u.id), u.name) for u in _assignees() if u.id not in barred
-        ]
+        # (A posted choice of one of them is let through to the rule, which says why not.)
+        offered = [u for u in _assignees() if u.id not in barred or form.is_submitted()]
+        form.assignee.choices = [("", "Select a person")] + [(str(u.id), u.name) for u in offered]
     if not form.is_submitted():
         if isinstance(form, forms.TriageForm):
             form.kind.data = case.kind

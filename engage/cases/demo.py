@@ -327,17 +327,11 @@ def seed(ctx) -> None:  # type: ignore[no-untyped-def]
 def _acknowledgements_delivered_when_sent() -> None:
     """In the demo, every acknowledgement email reached the requester when it was sent (an
     emailed acknowledgement counts once delivered: engage.cases.sla.delivered)."""
-    from engage.cases.models import Case
-    from engage.cases.sla.delivered import ACK_TEMPLATE
+    from engage.cases.sla.delivered import ACK_TEMPLATE, pending_email_acknowledgements
     from engage.extensions import db
     from engage.mail.models import OutboxEmail
 
-    pending = db.session.execute(
-        db.select(Case).where(
-            Case.acknowledgement_method == "email", Case.acknowledged_on.is_(None)
-        )
-    ).scalars()
-    for case in pending:
+    for case in pending_email_acknowledgements():
         assert case.acknowledged_at is not None  # nosec B101 - set when the email was queued
         case.acknowledged_on = london_date(case.acknowledged_at)
         db.session.execute(

@@ -119,12 +119,7 @@ RULES: dict[str, Rule] = {
         _charge_pending,
         "No charge is waiting for the requester's answer",
     ),
-    "send_delay_notice": Rule(
-        OPEN_STATES,
-        "worker",
-        lambda c: london_date(utcnow()) <= c.respond_by,
-        "The respond-by date has passed: a delay notice can only be sent before it",
-    ),
+    "send_delay_notice": Rule(OPEN_STATES, "worker"),
     "respond": Rule(frozenset({"received", "acknowledged"}), "worker"),
     "close": Rule(frozenset({"responded", "referred_to_uksa"}), "office"),
     "withdraw": Rule(OPEN_STATES, "office"),
@@ -176,28 +171,33 @@ def check(case: Case, actor: Any, action: str) -> None:
         raise CaseError(rule.why_not)
 
 
-def unavailable_actions(case: Case, actor: Any) -> dict[str, str]:
-    """Actions this actor could take in this state but not now, with the reason (the case page
-    shows the reason instead of offering something that would be refused)."""
+# Actions that also depend on the day (checked again, with the day of the change, by their
+# functions): the case page does not offer them, and says why.
+NOT_TODAY: dict[str, tuple[Callable[[Case, date], bool], str]] = {
+    "send_delay_notice": (
+        lambda c, today: today <= c.respond_by,
+        "The respond-by date has passed: a delay notice can only be sent before it",
+    ),
+}
+
+
+def unavailable_actions(case: Case, actor: Any, today: date | None = None) -> dict[str, str]:
+    """Actions this actor could take in this state but not today, with the reason (the case
+    page shows the reason instead of offering something that would be refused)."""
+    today = today or london_date(utcnow())
     found = {}
-    for action, rule in RULES.items():
-        if (
-            rule.why_not
-            and case.state in rule.states
-            and can_view(actor, case)
-            and _may_act(actor, case, rule.who)
-            and not rule.when(case)
-            and action in SHOWN_WHEN_REFUSED
-        ):
-            found[action] = rule.why_not
+    for action, (possible, why) in NOT_TODAY.items():
+        try:
+            check(case, actor, action)
+        except (CaseError, CaseForbidden):
+            continue
+        if not possible(case, today):
+            found[action] = why
     return found
 
 
-# Refusals worth explaining on the case page (the others are plain state rules).
-SHOWN_WHEN_REFUSED = frozenset({"send_delay_notice"})
-
-
-def allowed_actions(case: Case, actor: Any) -> list[str]:
+def allowed_actions(case: Case, actor: Any, today: date | None = None) -> list[str]:
+    """What `actor` may do to `case` on `today` (default: today in London)."""
     allowed = []
     for action in RULES:
         try:
@@ -205,7 +205,8 @@ def allowed_actions(case: Case, actor: Any) -> list[str]:
         except (CaseError, CaseForbidden):
             continue
         allowed.append(action)
-    return allowed
+    refused_today = unavailable_actions(case, actor, today)
+    return [a for a in allowed if a not in refused_today]
 
 
 def _now(now: datetime | None) -> datetime:

@@ -37,6 +37,17 @@ def acknowledgement_pending(case: Case) -> bool:
     return case.acknowledgement_method == "email" and case.acknowledged_on is None
 
 
+def pending_email_acknowledgements() -> list[Case]:
+    """Cases whose acknowledgement email has not been delivered (yet)."""
+    return list(
+        db.session.execute(
+            db.select(Case).where(
+                Case.acknowledgement_method == "email", Case.acknowledged_on.is_(None)
+            )
+        ).scalars()
+    )
+
+
 def mark_emailed(case: Case, at: datetime) -> None:
     """An acknowledgement email was queued at `at`: it counts once delivered."""
     case.acknowledged_at = at
