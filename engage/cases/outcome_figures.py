@@ -50,13 +50,14 @@ def _responded(start: date, end: date) -> Any:
 
 def outcome_counts(start: date, end: date) -> dict[str, int]:
     """{outcome key or "": complaints} for complaints responded to in [start, end]."""
-    return grouped(
-        select(func.coalesce(ComplaintOutcome.outcome, ""), func.count(Case.id))
+    counts = grouped(
+        select(ComplaintOutcome.outcome, func.count(Case.id))
         .select_from(Case)
         .outerjoin(ComplaintOutcome, ComplaintOutcome.case_id == Case.id)
         .where(*_responded(start, end))
-        .group_by(func.coalesce(ComplaintOutcome.outcome, ""))
+        .group_by(ComplaintOutcome.outcome)
     )
+    return {key or "": count for key, count in counts.items()}
 
 
 def theme_counts(start: date, end: date) -> list[tuple[str, int]]:
