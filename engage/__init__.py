@@ -14,7 +14,7 @@ from flask_login import current_user, logout_user
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy.orm import joinedload
 
-from engage.config import ROOT, load_config
+from engage.config import ROOT, dev_key_refusal, load_config
 from engage.extensions import csrf, db, limiter, login_manager, migrate
 
 
@@ -53,6 +53,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
+    from engage import urls
+
+    urls.install(app)  # bounded <int:...> and trailing slashes, before any blueprint
     _register_session_teardown(app)
     _register_blueprints(app)
     _register_template_helpers(app)
@@ -71,6 +74,7 @@ def _register_blueprints(app: Flask) -> None:
     from engage.auth.views import bp as auth_bp
     from engage.cases.views import bp as cases_bp
     from engage.consultations.views import bp as consultations_bp
+    from engage.exports import bp as exports_bp
     from engage.mail.views import bp as mail_bp
     from engage.outputs.views import bp as outputs_bp
     from engage.public.views import bp as public_bp
@@ -87,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
         reports_bp,
         admin_bp,
         mail_bp,
+        exports_bp,
     ):
         app.register_blueprint(bp)
 
@@ -112,6 +117,17 @@ def _register_template_helpers(app: Flask) -> None:
         }
 
 
+# Public pages that show back what a person typed (their answers, their name and email): a
+# shared computer's browser cache or a proxy must not keep them.
+NO_STORE_PUBLIC_PAGES = {
+    "consultations.respond",
+    "consultations.check_answers",
+    "consultations.response_confirmation",
+    "cases.contact",
+    "cases.contact_confirmation",
+}
+
+
 def _register_security(app: Flask) -> None:
     from engage.auth.models import User
 
@@ -135,6 +151,21 @@ def _register_security(app: Flask) -> None:
         if user is None or str(user.session_version) != raw_version or not user.active:
             return None
         return user
+
+    @app.before_request
+    def refuse_development_key():  # type: ignore[no-untyped-def]
+        """The public development key signs sessions anyone could forge: answer only on
+        loopback with it."""
+        reason = dev_key_refusal(app.config["SECRET_KEY"], request.environ)
+        if reason is None:
+            return None
+        app.logger.error("refused a request: development SECRET_KEY and %s", reason)
+        return (
+            "Engage is running with the development SECRET_KEY and answers only on this "
+            "computer. Set SECRET_KEY to a random value of 32+ characters.",
+            503,
+            {"Content-Type": "text/plain; charset=utf-8"},
+        )
 
     @app.before_request
     def before() -> None:
@@ -165,7 +196,7 @@ def _register_security(app: Flask) -> None:
         response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
         response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
         response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
-        if request.path.startswith("/staff"):
+        if request.path.startswith("/staff") or request.endpoint in NO_STORE_PUBLIC_PAGES:
             response.headers["Cache-Control"] = "no-store"
         return response
 
@@ -206,7 +237,19 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many(e):  # type: ignore[no-untyped-def]
-        return page("errors/429.html", 429)
+        from engage.public.abuse import retry_after_seconds, typed_values
+
+        seconds = retry_after_seconds()
+        try:
+            body = render_template(
+                "errors/429.html",
+                typed=typed_values() if request.method == "POST" else [],
+                minutes=max(1, -(-seconds // 60)),
+            )
+        except Exception:  # the error page must never fail itself
+            app.logger.exception("error page failed")
+            body = "Error 429"
+        return body, 429, {"Retry-After": str(seconds)}
 
     @app.errorhandler(500)
     def server_error(e):  # type: ignore[no-untyped-def]

@@ -12,7 +12,13 @@ def register(app: Flask) -> None:
     @app.cli.command("seed-demo")
     def seed_demo_command() -> None:
         """Load the demo data (once) and print the demo staff accounts."""
+        from flask import current_app
+
         from engage.seed import seed_demo
+
+        if current_app.config["ENGAGE_ENV"] == "production":
+            # The demo accounts' passwords are printed here and written in the README.
+            raise click.ClickException("seed-demo is refused when ENGAGE_ENV=production")
 
         rows = seed_demo()
         click.echo("")
@@ -74,6 +80,18 @@ def register(app: Flask) -> None:
             raise click.ClickException("No staff account has that email address")
         disable(user, actor=None)  # audited as second_factor.disabled
         click.echo("Authenticator app turned off; it is set up again at the next sign-in")
+
+    @users.command("unlock")
+    @click.argument("email")
+    def unlock_command(email: str) -> None:
+        """Unlock an account locked after wrong passwords or codes (audited)."""
+        from engage.auth.service import find_user, unlock_user
+
+        user = find_user(email)
+        if user is None:
+            raise click.ClickException("No staff account has that email address")
+        unlock_user(user, actor=None)
+        click.echo("Account unlocked")
 
     app.cli.add_command(users)
 

@@ -1,11 +1,16 @@
 """Settings from environment variables, with safe local defaults.
 
-`ENGAGE_ENV=production` refuses to start without a real SECRET_KEY and turns on secure cookies.
+`ENGAGE_ENV` is exactly `development`, `test` or `production`; anything else refuses to start.
+`production` refuses to start without a real SECRET_KEY and turns on secure cookies and the
+second factor. The public development key is refused under gunicorn at start, and for any
+request that reaches the app from beyond loopback (see `dev_key_refusal`).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,8 +19,49 @@ INSTANCE = ROOT / "instance"
 DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105  # nosec B105 - refused in production
 
 
+ENVIRONMENTS = ("development", "test", "production")
+LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
+
+
 class ConfigError(RuntimeError):
     pass
+
+
+def _environment() -> str:
+    env = os.environ.get("ENGAGE_ENV", "development")
+    if env not in ENVIRONMENTS:
+        # A typo ("prod") must not quietly run with development settings.
+        raise ConfigError(f"ENGAGE_ENV must be one of {', '.join(ENVIRONMENTS)} (got {env!r})")
+    return env
+
+
+def is_loopback(host: str | None) -> bool:
+    host = (host or "").strip().lower()
+    if host.startswith("[") and "]" in host:
+        host = host[1 : host.index("]")]
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def under_gunicorn() -> bool:
+    return "gunicorn" in sys.modules
+
+
+def dev_key_refusal(secret_key: str, environ: dict) -> str | None:
+    """Why a request must be refused because the app signs sessions with the public development
+    key, or None. Only requests between loopback addresses are answered with it: a server
+    reachable from elsewhere would accept sessions anyone can forge."""
+    if secret_key != DEV_SECRET_KEY:
+        return None
+    if not is_loopback(environ.get("REMOTE_ADDR")):
+        return "client beyond loopback"
+    if not is_loopback(environ.get("SERVER_NAME")):
+        return "server listening beyond loopback"
+    return None
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -39,7 +85,7 @@ def _database_url() -> str:
 
 def load_config(overrides: dict | None = None) -> dict:
     """Build the Flask config dict from the environment, then apply overrides (tests)."""
-    env = os.environ.get("ENGAGE_ENV", "development")
+    env = _environment()
     production = env == "production"
     config: dict = {
         "ENGAGE_ENV": env,
@@ -60,7 +106,6 @@ def load_config(overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", production),
-        "SESSION_COOKIE_NAME": "engage_session",
         "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
         "WTF_CSRF_ENABLED": True,
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
@@ -90,10 +135,23 @@ def load_config(overrides: dict | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL", "memory://"),
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_HEADERS_ENABLED": False,
-        "PUBLIC_FORM_RATE_LIMIT": os.environ.get("PUBLIC_FORM_RATE_LIMIT", "20 per 10 minutes"),
+        "PUBLIC_FORM_RATE_LIMIT": os.environ.get("PUBLIC_FORM_RATE_LIMIT", "200 per 10 minutes"),
+        "PUBLIC_FORM_TOKEN_RATE_LIMIT": os.environ.get(
+            "PUBLIC_FORM_TOKEN_RATE_LIMIT", "10 per 10 minutes"
+        ),
         "SIGN_IN_RATE_LIMIT": os.environ.get("SIGN_IN_RATE_LIMIT", "30 per 10 minutes"),
+        # The earliest received date a case may have (ISO date): older ones are typos.
+        "RECORDS_BEGIN": os.environ.get("RECORDS_BEGIN", "2000-01-01"),
+        # Automatic acknowledgements of the contact form sent to one address in 24 hours.
+        "CONTACT_ACKNOWLEDGEMENTS_PER_ADDRESS_PER_DAY": int(
+            os.environ.get("CONTACT_ACKNOWLEDGEMENTS_PER_ADDRESS_PER_DAY", "3")
+        ),
+        # Per staff account: user log uploads (each parses a spreadsheet).
+        "STAFF_UPLOAD_RATE_LIMIT": os.environ.get("STAFF_UPLOAD_RATE_LIMIT", "20 per hour"),
         # Data protection
         "RETENTION_YEARS": int(os.environ.get("RETENTION_YEARS", "6")),
+        "AUDIT_IP_RETENTION_DAYS": int(os.environ.get("AUDIT_IP_RETENTION_DAYS", "365")),
+        "IMPORT_UPLOAD_HOURS": int(os.environ.get("IMPORT_UPLOAD_HOURS", "24")),
         "SENT_EMAIL_BODY_RETENTION_DAYS": int(
             os.environ.get("SENT_EMAIL_BODY_RETENTION_DAYS", "90")
         ),
@@ -101,11 +159,30 @@ def load_config(overrides: dict | None = None) -> dict:
             os.environ.get("SCHEDULER_MISFIRE_GRACE_SECONDS", str(6 * 3600))
         ),
         "REQUIRE_SECOND_FACTOR": _bool("REQUIRE_SECOND_FACTOR", production),
-        # Per-process cache of costly, rarely changing figures (engage.perfcache); 0 = off.
+        "PASSWORD_RESET_MINUTES": int(os.environ.get("PASSWORD_RESET_MINUTES", "30")),
+        # Cache of costly, rarely changing figures (engage.caching.for_seconds); 0 = off.
         "PERFORMANCE_CACHE_SECONDS": int(os.environ.get("PERFORMANCE_CACHE_SECONDS", "600")),
+        # Exports (engage.exports): rows read per batch; where background exports are kept, and
+        # for how long.
+        "EXPORT_BATCH_ROWS": int(os.environ.get("EXPORT_BATCH_ROWS", "5000")),
+        "EXPORT_DIR": os.environ.get("EXPORT_DIR", str(INSTANCE / "exports")),
+        "EXPORT_KEEP_HOURS": float(os.environ.get("EXPORT_KEEP_HOURS", "24")),
     }
     if overrides:
         config.update(overrides)
+    if config["ENGAGE_ENV"] not in ENVIRONMENTS:
+        raise ConfigError(f"ENGAGE_ENV must be one of {', '.join(ENVIRONMENTS)}")
+    # A secure cookie takes the __Host- prefix: the browser then refuses it from plain HTTP,
+    # from a subdomain, or with another path. Plain-HTTP local runs keep a plain name.
+    config.setdefault(
+        "SESSION_COOKIE_NAME",
+        "__Host-engage_session" if config["SESSION_COOKIE_SECURE"] else "engage_session",
+    )
+    if config["SECRET_KEY"] == DEV_SECRET_KEY and under_gunicorn():
+        raise ConfigError(
+            "The development SECRET_KEY is refused under gunicorn: set SECRET_KEY to a random "
+            "value of 32+ characters"
+        )
     if config["ENGAGE_ENV"] == "production":
         key = config["SECRET_KEY"]
         if not key or key == DEV_SECRET_KEY or len(key) < 32:

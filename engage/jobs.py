@@ -3,6 +3,11 @@
 Targets are imported when the job runs, not when this module is imported, so the registry (and
 `flask jobs list`) works even while an area's function is being written; a test checks that
 every target imports. Times are Europe/London (the scheduler's time zone).
+
+The clock seam: `Job.execute` is the one place a job reads the time, and it hands that moment
+(`now`, aware UTC) or its London date (`today`) to its targets, which never read the clock for
+their decisions. So `flask jobs run NAME --as-of ...` (development only) runs a job as if it
+were another moment by passing that moment here, without patching any clock.
 """
 
 from __future__ import annotations
@@ -10,14 +15,14 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from engage.calendar import london_date
+from engage.calendar import LONDON, london_date
 from engage.db_types import utcnow
 
 TIMEZONE = "Europe/London"
@@ -38,13 +43,52 @@ class Job:
     def trigger(self) -> BaseTrigger:
         return self.make_trigger()
 
-    def execute(self) -> str:
-        now = utcnow()
+    def execute(self, now: datetime | None = None) -> str:
+        """Run every target with `now` (the real time unless given: see the module's note).
+        With several targets, each result is named by its function."""
+        now = now or utcnow()
         value: Any = now if self.argument == "now" else london_date(now)
         results = []
+        named = len(self.targets) > 1
         for target in self.targets:
-            results.append(str(resolve(target)(value)))
+            result = str(resolve(target)(value))
+            results.append(f"{target.partition(':')[2]}: {result}" if named else result)
         return "; ".join(results)
+
+
+# `--as-of` moments outside these years are refused: far beyond any office's records, and the
+# working-day calendar and date arithmetic need not cope with year 1 or 9999.
+AS_OF_YEARS = (1970, 2199)
+
+
+def parse_as_of(text: str) -> datetime:
+    """An ISO 8601 moment (`2027-01-05T09:00`, or a date for midnight) as aware UTC. Without an
+    offset it is Europe/London wall-clock time; a time the clocks skip in March is refused.
+    Raises ValueError with a message for people."""
+    cleaned = (text or "").strip()
+    if not cleaned or len(cleaned) > 40 or not cleaned.isprintable():
+        raise ValueError("Give a date and time such as 2027-01-05T09:00")
+    try:
+        moment = datetime.fromisoformat(cleaned)
+    except ValueError:
+        raise ValueError(f"{cleaned!r} is not a date and time such as 2027-01-05T09:00") from None
+    low, high = AS_OF_YEARS
+    if not low <= moment.year <= high:
+        raise ValueError(f"Give a moment between {low} and {high}")
+    if moment.tzinfo is None:
+        local = moment.replace(tzinfo=LONDON)
+        if local.astimezone(UTC).astimezone(LONDON).replace(tzinfo=None) != moment:
+            raise ValueError(
+                f"{cleaned} does not exist in Europe/London (the clocks go forward then)"
+            )
+        moment = local
+    return moment.astimezone(UTC)
+
+
+def describe_moment(moment: datetime) -> str:
+    """`Tue 5 Jan 2027 09:00 Europe/London` for a job's result."""
+    local = moment.astimezone(LONDON)
+    return f"{local:%a} {local.day} {local:%b %Y %H:%M} Europe/London"
 
 
 def resolve(target: str) -> Callable[[Any], Any]:
@@ -122,11 +166,23 @@ JOBS: dict[str, Job] = {
             ("engage.consultations.lifecycle:queue_response_reminders",),
         ),
         Job(
+            "build_exports",
+            "Build the downloads staff asked for (large workbooks) and remove expired ones",
+            "every 30 seconds",
+            _every(seconds=30),
+            (
+                "engage.exports.background:build_queued_exports",
+                "engage.exports.background:remove_expired_exports",
+            ),
+            argument="now",
+        ),
+        Job(
             "purge_sent_email_bodies",
-            "Remove the bodies of sent emails after the retention period",
+            "Remove the bodies of sent emails after the retention period, and old submission "
+            "tokens",
             "daily at 03:00",
             _cron(hour=3, minute=0),
-            ("engage.mail.delivery:purge_sent_email_bodies",),
+            ("engage.mail.delivery:purge_sent_email_bodies", "engage.submissions:purge"),
             argument="now",
         ),
         Job(

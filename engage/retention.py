@@ -1,26 +1,38 @@
-"""Retention: personal data is kept RETENTION_YEARS (default 6) after a case is closed,
-feedback is received, or a consultation closes; then it is anonymised.
+"""Retention: personal data is kept RETENTION_YEARS (default 6) after a case ends (closed,
+withdrawn, transferred, or responded to and not taken further), feedback is received, a
+consultation closes, or a stakeholder was last in contact; then it is anonymised. Emails in the
+outbox older than that lose their address and subject (which names the case), so an anonymised
+case cannot be found again through them.
 
 Anonymising removes names, email addresses, postal addresses, phone numbers and free text
-(messages, responses, comments, answers, history notes) and keeps what the statistics need:
-kinds, channels, dates, deadlines, states, categories and choices. It runs as a scheduled job
-(`engage.jobs`) and is safe to run any number of times: rows already anonymised are left alone.
+(messages, responses, comments, answers, history notes, contact summaries) and keeps what the
+statistics need: kinds, channels, dates, deadlines, states, categories, levels and choices. It
+runs as a scheduled job (`engage.jobs`) and is safe to run any number of times: rows already
+anonymised are left alone.
+
+The same job forgets client addresses in the audit log after AUDIT_IP_RETENTION_DAYS, deletes
+import uploads never confirmed after IMPORT_UPLOAD_HOURS, and deletes the local mail
+transport's .eml copies after SENT_EMAIL_BODY_RETENTION_DAYS.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from flask import current_app
 
 from engage import audit
+from engage.audit import AuditEvent
 from engage.cases.attachments import remove_files_of
 from engage.cases.correspondence import forget_emails_of
 from engage.cases.models import Case, CaseEvent
 from engage.consultations.models import Consultation, ConsultationAnswer, ConsultationResponse
 from engage.db_types import utcnow
 from engage.extensions import db
-from engage.outputs.models import Feedback
+from engage.mail.models import OutboxEmail
+from engage.outputs.models import Contact, Feedback, LogEntry, Stakeholder
 
 REMOVED = "[removed under the retention policy]"
 ANONYMOUS_NAME = "Anonymised"
@@ -41,10 +53,19 @@ def _chunks(ids: list[int]) -> list[list[int]]:
 
 
 def _expired_case_ids(cutoff: datetime) -> list[int]:
-    ended = db.func.coalesce(Case.closed_at, Case.withdrawn_at, Case.transferred_at)
+    # The first of these that is set is when the case ended; a response counts when nothing
+    # came after it (a referral to the UK Statistics Authority keeps the case until it too is
+    # old enough).
+    ended = db.func.coalesce(
+        Case.closed_at, Case.withdrawn_at, Case.transferred_at, Case.responded_at
+    )
     return list(
         db.session.execute(
-            db.select(Case.id).where(Case.anonymised_at.is_(None), ended < cutoff)
+            db.select(Case.id).where(
+                Case.anonymised_at.is_(None),
+                ended < cutoff,
+                db.or_(Case.uksa_referred_on.is_(None), Case.uksa_referred_on < cutoff.date()),
+            )
         ).scalars()
     )
 
@@ -148,6 +169,10 @@ def anonymise_expired(today: date | None = None) -> dict[str, int]:
         "cases": len(case_ids),
         "feedback": len(feedback_ids),
         "consultation_responses": len(response_ids),
+        "stakeholders": _anonymise_stakeholders(cutoff, now),
+        "emails": _anonymise_outbox(cutoff, now),
+        "audit_addresses": _forget_audit_addresses(now),
+        "files": _purge_files(),
     }
     audit.record(
         "retention.anonymised",
@@ -157,3 +182,109 @@ def anonymise_expired(today: date | None = None) -> dict[str, int]:
     db.session.commit()
     db.session.expire_all()
     return counts
+
+
+def _anonymise_stakeholders(cutoff: datetime, now: datetime) -> int:
+    """Stakeholders recorded before the cutoff with no contact, entry or change since."""
+    day = cutoff.date()
+    recent_entries = db.select(LogEntry.stakeholder_id).where(
+        db.or_(LogEntry.latest_contact_on >= day, LogEntry.updated_at >= cutoff)
+    )
+    recent_contacts = db.select(Contact.stakeholder_id).where(Contact.contacted_on >= day)
+    ids = list(
+        db.session.execute(
+            db.select(Stakeholder.id).where(
+                Stakeholder.anonymised_at.is_(None),
+                Stakeholder.created_at < cutoff,
+                Stakeholder.id.not_in(recent_entries),
+                Stakeholder.id.not_in(recent_contacts),
+            )
+        ).scalars()
+    )
+    opts = {"synchronize_session": False}
+    for chunk in _chunks(ids):
+        db.session.execute(
+            db.update(Stakeholder)
+            .where(Stakeholder.id.in_(chunk))
+            .values(
+                name=ANONYMOUS_NAME,
+                organisation="",
+                email=None,
+                phone=None,
+                consent_to_contact=False,
+                anonymised_at=now,
+            )
+            .execution_options(**opts)
+        )
+        # The log's copy of the name (see LogEntry), and free text about the person.
+        db.session.execute(
+            db.update(LogEntry)
+            .where(LogEntry.stakeholder_id.in_(chunk))
+            .values(stakeholder_name=ANONYMOUS_NAME, uses="")
+            .execution_options(**opts)
+        )
+        db.session.execute(
+            db.update(Contact)
+            .where(Contact.stakeholder_id.in_(chunk))
+            .values(summary=REMOVED)
+            .execution_options(**opts)
+        )
+    return len(ids)
+
+
+REMOVED_ADDRESS = "removed@retention.invalid"
+
+
+def _anonymise_outbox(cutoff: datetime, now: datetime) -> int:
+    """Emails older than the cutoff keep their template, status and dates only."""
+    result = db.session.execute(
+        db.update(OutboxEmail)
+        .where(
+            OutboxEmail.created_at < cutoff,
+            OutboxEmail.to_address != REMOVED_ADDRESS,
+            OutboxEmail.status != "queued",
+        )
+        .values(
+            to_address=REMOVED_ADDRESS,
+            subject=REMOVED,
+            body_text=None,
+            body_html=None,
+            body_removed_at=db.func.coalesce(OutboxEmail.body_removed_at, now),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _forget_audit_addresses(now: datetime) -> int:
+    """Client addresses in the audit log are personal data needed only for a while. (Audit
+    rows are otherwise append-only: this one column is cleared, by a statement, not the ORM.)"""
+    days = int(current_app.config.get("AUDIT_IP_RETENTION_DAYS", 365))
+    result = db.session.execute(
+        db.update(AuditEvent)
+        .where(AuditEvent.at < now - timedelta(days=days), AuditEvent.ip_address.is_not(None))
+        .values(ip_address=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _purge_files() -> int:
+    """Import uploads never confirmed, and the local mail transport's copies of messages."""
+    config = current_app.config
+    instance = Path(current_app.instance_path)
+    mail_dir = Path(config.get("MAIL_CONSOLE_DIR") or instance / "mail")
+    rules = [
+        (instance / "user-log-imports", "*.json", timedelta(hours=config["IMPORT_UPLOAD_HOURS"])),
+        (mail_dir, "*.eml", timedelta(days=config["SENT_EMAIL_BODY_RETENTION_DAYS"])),
+    ]
+    removed = 0
+    wall_now = time.time()
+    for folder, pattern, age in rules:
+        if not folder.is_dir():
+            continue
+        for path in folder.glob(pattern):
+            if path.is_file() and wall_now - path.stat().st_mtime > age.total_seconds():
+                path.unlink(missing_ok=True)
+                removed += 1
+    return removed

@@ -1,5 +1,5 @@
-"""Table versions: a number the database itself increases whenever a table's rows change, and a
-per-worker cache of counts over that table that is valid for exactly one version.
+"""Table versions: a number the database itself increases whenever a table's rows change. The
+cache that keeps values per version is ``engage.caching.for_version``.
 
 Why: a page of a long list needs the number of rows matching its filters (for "1,234 cases" and
 the pager's last page). On 100,000 cases that COUNT reads a whole index on every view (4-6 ms on
@@ -23,21 +23,12 @@ Counts that depend on the date (SLA statuses) put the date in their key.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from typing import TypeVar
-
-from flask import current_app
 from sqlalchemy import DDL, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engage.extensions import Model, db
 
-T = TypeVar("T")
-
 VERSIONED_TABLES = ("cases",)
-MAX_ENTRIES = 1024
 
 
 class TableVersion(Model):
@@ -105,33 +96,3 @@ def current_version(table: str) -> int | None:
     return db.session.execute(
         db.select(TableVersion.version).where(TableVersion.name == table)
     ).scalar_one_or_none()
-
-
-def _cache() -> tuple[threading.Lock, OrderedDict[Hashable, object]]:
-    store = current_app.extensions.get("engage_version_cache")
-    if store is None:
-        store = current_app.extensions.setdefault(
-            "engage_version_cache", (threading.Lock(), OrderedDict())
-        )
-    return store  # type: ignore[no-any-return]
-
-
-def cached_for_version(table: str, key: Hashable, compute: Callable[[], T]) -> T:
-    """`compute()`, or its value from an earlier call with the same key while `table` has not
-    changed since. `compute` must read only `table` (and the key must say everything else the
-    value depends on: the user's scope, filters, today's date)."""
-    version = current_version(table)
-    if version is None:
-        return compute()
-    full_key = (table, version, key)
-    lock, entries = _cache()
-    with lock:
-        if full_key in entries:
-            entries.move_to_end(full_key)
-            return entries[full_key]  # type: ignore[return-value]
-    value = compute()
-    with lock:
-        entries[full_key] = value
-        while len(entries) > MAX_ENTRIES:
-            entries.popitem(last=False)
-    return value

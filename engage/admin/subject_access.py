@@ -11,7 +11,6 @@ from typing import Any
 
 from flask import Response, render_template
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
 from sqlalchemy import inspect
 from wtforms import HiddenField, StringField, SubmitField
@@ -21,12 +20,13 @@ from engage import audit
 from engage.admin.views import bp
 from engage.auth.permissions import requires
 from engage.cases.models import Case
-from engage.consultations.models import ConsultationResponse
+from engage.consultations.models import ConsultationResponse, ConsultationResponseDraft
 from engage.db_types import utcnow
 from engage.extensions import db
-from engage.forms import strip_filter
+from engage.forms import EngageForm, strip_filter
 from engage.mail.models import OutboxEmail
 from engage.outputs.models import Contact, Feedback, LogEntry, Stakeholder
+from engage.vocab import COMPLAINT_KINDS
 
 SECTIONS = {
     "stakeholders": "Stakeholder records",
@@ -35,6 +35,7 @@ SECTIONS = {
     "feedback": "Feedback",
     "cases": "Enquiries and complaints",
     "consultation_responses": "Consultation responses",
+    "consultation_response_drafts": "Consultation responses not yet sent",
     "emails": "Emails sent or queued",
 }
 
@@ -69,6 +70,13 @@ def find_everything(email: str) -> dict[str, list[dict[str, Any]]]:
         db.select(ConsultationResponse).where(lower(ConsultationResponse.email) == address)
     )
     emails = rows(db.select(OutboxEmail).where(lower(OutboxEmail.to_address) == address))
+    # Drafts live a day at most (purged after), so reading them all is cheap; their address is
+    # inside a JSON document, which the two databases query differently.
+    drafts = [
+        d
+        for d in rows(db.select(ConsultationResponseDraft))
+        if str((d.data or {}).get("email") or "").strip().lower() == address
+    ]
 
     out: dict[str, list[dict[str, Any]]] = {
         "stakeholders": [_row(s) for s in stakeholders],
@@ -101,16 +109,33 @@ def find_everything(email: str) -> dict[str, list[dict[str, Any]]]:
             }
             for r in responses
         ],
+        "consultation_response_drafts": [
+            {k: v for k, v in _row(d).items() if k != "token"} for d in drafts
+        ],
         "emails": [_row(m) for m in emails],
     }
     return out
 
 
-def record_lookup(found: dict[str, list[dict[str, Any]]], *, download: bool) -> None:
+def record_lookup(found: dict[str, list[dict[str, Any]]], *, download: bool, actor: Any) -> None:
+    """Audit the lookup (counts only) and, as every view of a complaint is, each complaint it
+    showed or gave out."""
+    how = "subject_access_download" if download else "subject_access"
     audit.record(
         "subject_access.download" if download else "subject_access.lookup",
+        actor=actor,
         object_type="subject_access",
         detail={name: len(rows) for name, rows in found.items()},
+    )
+    audit.record_many(
+        "case.viewed",
+        actor=actor,
+        object_type="case",
+        items=[
+            (c["reference"], {"kind": c["kind"], "how": how})
+            for c in found["cases"]
+            if c["kind"] in COMPLAINT_KINDS
+        ],
     )
     db.session.commit()
 
@@ -118,7 +143,7 @@ def record_lookup(found: dict[str, list[dict[str, Any]]], *, download: bool) -> 
 # ---------------------------------------------------------------- pages
 
 
-class SubjectAccessForm(FlaskForm):
+class SubjectAccessForm(EngageForm):
     email = StringField(
         "Email address",
         widget=GovTextInput(),
@@ -132,7 +157,7 @@ class SubjectAccessForm(FlaskForm):
     submit = SubmitField("Find records", widget=GovSubmitInput())
 
 
-class DownloadForm(FlaskForm):
+class DownloadForm(EngageForm):
     email = HiddenField()
 
 
@@ -143,7 +168,7 @@ def subject_access():
     form = SubjectAccessForm()
     if form.validate_on_submit():
         found = find_everything(form.email.data)
-        record_lookup(found, download=False)
+        record_lookup(found, download=False, actor=current_user._get_current_object())
         return render_template(
             "admin/subject-access-results.html",
             email=form.email.data,
@@ -163,7 +188,7 @@ def subject_access_download():
     if not email or "@" not in email:
         return subject_access()
     found = find_everything(email)
-    record_lookup(found, download=True)
+    record_lookup(found, download=True, actor=current_user._get_current_object())
     body = json.dumps(
         {
             "email": email,

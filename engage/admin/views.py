@@ -91,4 +91,18 @@ def user_unlock(user_id: int):
     return redirect(url_for("admin.user_edit", user_id=user.id))
 
 
+@bp.route("/users/<int:user_id>/reset-password", methods=["POST"])
+@requires("manage_users")
+def user_reset_password(user_id: int):
+    """Email the holder a reset link: the administrator never learns or sets the password."""
+    from engage.auth import password_change
+
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    password_change.send_reset_link(user, actor=current_user._get_current_object())
+    flash(f"A password reset link has been emailed to {user.name}", "success")
+    return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
 from engage.admin import subject_access  # noqa: E402,F401  (subject access pages)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, UniqueConstraint
@@ -17,6 +17,25 @@ ROLES: dict[str, str] = {
     "cso": "Chief Statistician's office officer",
     "producer": "Producer (statistician)",
 }
+
+
+# Sign-in lock-outs are temporary and grow: every LOCK_EVERY failures in a row lock for twice as
+# long as the last time (1, 2, 4 ... minutes, at most LOCK_MAX_MINUTES). Used for accounts
+# (failures on the account) and client addresses (failures from the address).
+LOCK_EVERY = 5
+ADDRESS_LOCK_EVERY = 10
+LOCK_MAX_MINUTES = 60
+
+
+def lock_minutes(failures: int, every: int) -> int:
+    steps = failures // every
+    return 0 if steps < 1 else min(LOCK_MAX_MINUTES, 2 ** (steps - 1))
+
+
+def locked_until(locked_at: datetime | None, failures: int, every: int) -> datetime | None:
+    if locked_at is None:
+        return None
+    return locked_at + timedelta(minutes=max(1, lock_minutes(failures, every)))
 
 
 class User(UserMixin, Model):
@@ -35,6 +54,13 @@ class User(UserMixin, Model):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled: Mapped[bool] = mapped_column(default=False)
     totp_last_counter: Mapped[int | None] = mapped_column()
+    # Wrong second-factor codes since the password step (kept here, not in the session cookie,
+    # so replaying an older cookie cannot reset the count).
+    code_failures: Mapped[int] = mapped_column(default=0)
+    # Set when an administrator made the account (or the password): the holder must choose a
+    # new one at their next sign-in.
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     role_rows: Mapped[list[UserRole]] = relationship(
@@ -54,6 +80,13 @@ class User(UserMixin, Model):
         have = {r.role for r in self.role_rows}
         for role in sorted(wanted - have):
             self.role_rows.append(UserRole(role=role))
+
+    def locked_until(self) -> datetime | None:
+        return locked_until(self.locked_at, self.failed_sign_ins, LOCK_EVERY)
+
+    def is_locked(self, now: datetime | None = None) -> bool:
+        until = self.locked_until()
+        return until is not None and (now or utcnow()) < until
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
@@ -85,3 +118,19 @@ class RecoveryCode(Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     code_hash: Mapped[str] = mapped_column(String(255))
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SignInThrottle(Model):
+    """Failed sign-ins from one client address, across accounts (password spraying): the
+    address is locked out for a while, however many accounts it tries."""
+
+    __tablename__ = "sign_in_throttles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), unique=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    def locked_until(self) -> datetime | None:
+        return locked_until(self.locked_at, self.failures, ADDRESS_LOCK_EVERY)

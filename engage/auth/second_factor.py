@@ -5,9 +5,10 @@ REQUIRE_SECOND_FACTOR is on (the production default); optional for producers.
 
 The password step only records a *pending* sign-in in the session (user id, time, where to
 go next): the person is not signed in until a code is accepted. Codes are single-use (a code
-whose 30-second time step is not later than the last one used is refused) and limited (five
-wrong codes in a row drop the pending sign-in; wrong codes also count towards the account
-lock-out after MAX_FAILED_SIGN_INS failures).
+whose 30-second time step is not later than the last one used is refused) and limited: five
+wrong codes since the password step (counted on the account, so replaying an older session
+cookie does not reset the count) drop the pending sign-in, and wrong codes also count towards
+the account's lock-out (engage.auth.lockout).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from flask import current_app, redirect, session, url_for
 from werkzeug.wrappers import Response
 
 from engage import audit
-from engage.auth import service
+from engage.auth import lockout
 from engage.auth.models import RecoveryCode, User
 from engage.auth.passwords import hash_password, verify_password
 from engage.db_types import utcnow
@@ -159,16 +160,12 @@ def _check_totp(user: User, secret: str, code: str) -> bool:
     return True
 
 
-def _count_failure(user: User, action: str, failures: int) -> None:
-    user.failed_sign_ins += 1
-    detail: dict = {"failures_in_a_row": failures}
-    if user.failed_sign_ins >= service.MAX_FAILED_SIGN_INS:
-        user.locked_at = utcnow()
-        detail["locked"] = True
-    audit.record(action, object_type="user", object_id=user.id, detail=detail)
+def _count_failure(user: User, action: str) -> None:
+    user.code_failures += 1
+    lockout.record_account_failure(user, action)
 
 
-def verify_sign_in_code(user: User, code: str, failures: int) -> str:
+def verify_sign_in_code(user: User, code: str, failures: int = 0) -> str:
     """Check a 6-digit code or a recovery code at sign-in. Returns "totp" or "recovery".
     Raises CodeError (after recording the failure) when it is wrong or already used."""
     code = (code or "").strip()
@@ -186,7 +183,7 @@ def verify_sign_in_code(user: User, code: str, failures: int) -> str:
             detail={"remaining": remaining},
         )
         return "recovery"
-    _count_failure(user, "second_factor.failed", failures + 1)
+    _count_failure(user, "second_factor.failed")
     db.session.commit()
     raise CodeError("The code is not correct or has already been used. Enter a new code")
 
@@ -228,26 +225,49 @@ def enable(user: User, secret: str, code: str) -> list[str]:
     return codes
 
 
-def regenerate_recovery_codes(user: User) -> list[str]:
+def _tell_holder(user: User, what: str) -> None:
+    from engage.calendar import LONDON
+    from engage.mail.outbox import queue_email
+
+    queue_email(
+        user.email, "second_factor_changed", user=user, what=what, when=utcnow().astimezone(LONDON)
+    )
+
+
+def check_reauthentication(user: User, password: str) -> None:
+    """Before a change to how someone signs in: their password again. A wrong one counts
+    towards the lock-out like a wrong sign-in."""
+    if not verify_password(user.password_hash, password or ""):
+        lockout.record_account_failure(user, "second_factor.reauthentication_failed")
+        db.session.commit()
+        raise CodeError("Your password is not correct")
+
+
+def regenerate_recovery_codes(user: User, password: str) -> list[str]:
+    check_reauthentication(user, password)
     codes = _new_recovery_codes(user)
     audit.record(
         "second_factor.recovery_codes_replaced", actor=user, object_type="user", object_id=user.id
     )
+    _tell_holder(user, "recovery_codes")
     db.session.commit()
     return codes
 
 
-def disable(user: User, actor: User | None) -> None:
+def disable(user: User, actor: User | None, password: str | None = None) -> None:
     """Turn the authenticator off: a producer's own choice, or an operator resetting a lost
     device (`flask users reset-authenticator`, actor None), after which a role that needs one
     sets it up again at the next sign-in."""
     if actor is not None and actor.id == user.id and is_required(user):
         raise CodeError("Your role needs an authenticator app: you cannot turn it off")
+    if actor is not None and actor.id == user.id:
+        check_reauthentication(user, password or "")
     user.totp_enabled = False
     user.totp_secret = None
     user.totp_last_counter = None
     db.session.execute(db.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     audit.record("second_factor.disabled", actor=actor, object_type="user", object_id=user.id)
+    _tell_holder(user, "turned_off")
     db.session.commit()
 
 
@@ -263,6 +283,8 @@ class Pending:
 
 def begin(user: User, next_url: str) -> Response:
     """After a correct password: remember who is part-way through signing in, nothing more."""
+    user.code_failures = 0
+    db.session.commit()
     session.clear()
     session[PENDING_KEY] = {
         "user_id": user.id,
@@ -288,7 +310,7 @@ def pending() -> Pending | None:
     if time.time() - started > PENDING_SECONDS or user is None or not user.active:
         drop_pending()
         return None
-    if user.locked_at is not None:
+    if user.is_locked() or user.code_failures >= MAX_WRONG_CODES:
         drop_pending()
         return None
     return Pending(
@@ -299,8 +321,9 @@ def pending() -> Pending | None:
 
 
 def record_failure_in_session(p: Pending) -> bool:
-    """Count a wrong code; returns True when the pending sign-in has been dropped."""
-    failures = p.failures + 1
+    """After a wrong code (already counted on the account by verify_sign_in_code or enable):
+    returns True when the pending sign-in has been dropped."""
+    failures = p.user.code_failures
     if failures >= MAX_WRONG_CODES:
         audit.record(
             "second_factor.too_many_wrong_codes",
@@ -315,6 +338,12 @@ def record_failure_in_session(p: Pending) -> bool:
     data["failures"] = failures
     session[PENDING_KEY] = data
     return False
+
+
+def count_wrong_setup_code(user: User) -> None:
+    """A wrong code while setting up the app at sign-in counts towards MAX_WRONG_CODES."""
+    user.code_failures += 1
+    db.session.commit()
 
 
 def drop_pending() -> None:

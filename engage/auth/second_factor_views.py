@@ -3,11 +3,12 @@ first sign-in for roles that need one), and the staff member's own account page.
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
 from engage.auth import second_factor, service
+from engage.auth.forms import ReauthForm
 from engage.auth.permissions import public, requires
 from engage.auth.second_factor_forms import ButtonForm, ConfirmCodeForm, SignInCodeForm
 from engage.auth.views import bp, start_session
@@ -43,7 +44,7 @@ def sign_in_code():
                 return redirect(url_for("auth.sign_in"))
             form.code.errors = [error.message]
         else:
-            service.complete_sign_in(user)
+            service.complete_sign_in(user, request.remote_addr)
             start_session(user)
             if method == "recovery":
                 left = second_factor.unused_recovery_codes(user)
@@ -84,12 +85,13 @@ def set_up_authenticator():
         try:
             codes = second_factor.enable(user, user.totp_secret or "", form.code.data)
         except second_factor.CodeError as error:
+            second_factor.count_wrong_setup_code(user)
             if second_factor.record_failure_in_session(pending):
                 flash("You entered a wrong code too many times. Sign in again", "info")
                 return redirect(url_for("auth.sign_in"))
             form.code.errors = [error.message]
         else:
-            service.complete_sign_in(user)
+            service.complete_sign_in(user, request.remote_addr)
             start_session(user)
             return render_template(
                 "auth/recovery-codes.html", codes=codes, next_url=pending.next_url
@@ -130,30 +132,51 @@ def account_authenticator():
     return _setup_page(user, form, "auth/account-authenticator.html")
 
 
-@bp.route("/account/recovery-codes", methods=["POST"])
+@bp.route("/account/recovery-codes", methods=["GET", "POST"])
 @requires("manage_own_account")
+@limiter.limit(_sign_in_limit, methods=["POST"])
 def account_recovery_codes():
     user = current_user._get_current_object()
-    form = ButtonForm()
-    if not user.totp_enabled or not form.validate_on_submit():
+    if not user.totp_enabled:
         return redirect(url_for("auth.account"))
-    codes = second_factor.regenerate_recovery_codes(user)
+    form = ReauthForm()
+    if form.validate_on_submit():
+        try:
+            codes = second_factor.regenerate_recovery_codes(user, form.password.data or "")
+        except second_factor.CodeError as error:
+            form.password.errors = [error.message]
+        else:
+            return render_template(
+                "auth/recovery-codes.html", codes=codes, next_url=url_for("auth.account")
+            )
     return render_template(
-        "auth/recovery-codes.html", codes=codes, next_url=url_for("auth.account")
+        "auth/confirm-with-password.html",
+        form=form,
+        title="Get new recovery codes",
+        explanation="Your old recovery codes stop working. Enter your password to continue.",
     )
 
 
-@bp.route("/account/authenticator/turn-off", methods=["POST"])
+@bp.route("/account/authenticator/turn-off", methods=["GET", "POST"])
 @requires("manage_own_account")
+@limiter.limit(_sign_in_limit, methods=["POST"])
 def account_authenticator_off():
     user = current_user._get_current_object()
-    form = ButtonForm()
-    if form.validate_on_submit() and user.totp_enabled:
+    if not user.totp_enabled:
+        return redirect(url_for("auth.account"))
+    form = ReauthForm()
+    if form.validate_on_submit():
         try:
-            second_factor.disable(user, actor=user)
+            second_factor.disable(user, actor=user, password=form.password.data or "")
         except second_factor.CodeError as error:
             db.session.rollback()
-            flash(error.message, "info")
+            form.password.errors = [error.message]
         else:
             flash("Authenticator app turned off", "success")
-    return redirect(url_for("auth.account"))
+            return redirect(url_for("auth.account"))
+    return render_template(
+        "auth/confirm-with-password.html",
+        form=form,
+        title="Turn off the authenticator app",
+        explanation="Signing in will need only your password. Enter your password to continue.",
+    )

@@ -5,14 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from engage import audit
-from engage.auth.models import ROLES, User
-from engage.auth.passwords import hash_password, password_problem, verify_password
+from engage.auth import lockout
+from engage.auth.models import LOCK_EVERY, ROLES, User
+from engage.auth.passwords import dummy_hash, hash_password, password_problem, verify_password
 from engage.db_types import utcnow
 from engage.extensions import db
 
-MAX_FAILED_SIGN_INS = 10
-# Verifying against a real hash for unknown emails keeps timing from revealing which exist.
-_DUMMY_HASH_PASSWORD = "not-a-real-password-for-timing"  # noqa: S105  # nosec B105
+MAX_FAILED_SIGN_INS = LOCK_EVERY  # the first lock; see engage.auth.lockout
 
 
 class AccountError(ValueError):
@@ -33,46 +32,54 @@ def normalise_email(email: str) -> str:
 
 
 def find_user(email: str) -> User | None:
+    # No account has control characters in its address; PostgreSQL refuses a NUL in a query.
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in email or ""):
+        return None
     return db.session.execute(
         db.select(User).where(User.email == normalise_email(email))
     ).scalar_one_or_none()
 
 
-def check_sign_in(email: str, password: str) -> SignInResult:
-    """Check credentials, counting failures and locking after MAX_FAILED_SIGN_INS.
+def check_sign_in(email: str, password: str, address: str | None = None) -> SignInResult:
+    """Check credentials, counting failures per account and per client address, with
+    temporary, growing lock-outs (engage.auth.lockout).
 
     Always answers the same way to the caller on failure: the view shows one generic message
-    whether the email is unknown, the password wrong, or the account locked or deactivated.
+    whether the email is unknown, the password wrong, or the account or address locked or the
+    account deactivated. Every path verifies exactly one password hash first (a dummy one when
+    there is no account), so the time taken does not tell them apart either.
     """
     user = find_user(email)
+    correct = verify_password(user.password_hash if user else dummy_hash(), password)
+    now = utcnow()
+    if lockout.address_locked(address, now):
+        audit.record("sign_in.refused", detail={"reason": "address_locked"})
+        db.session.commit()
+        return SignInResult(user, False)
     if user is None:
-        verify_password(hash_password(_DUMMY_HASH_PASSWORD), password)
+        lockout.record_address_failure(address, now)
         audit.record("sign_in.failed", detail={"reason": "unknown"})
         db.session.commit()
         return SignInResult(None, False)
-    if user.locked_at is not None or not user.active:
+    if user.is_locked(now) or not user.active:
         audit.record(
             "sign_in.refused",
             object_type="user",
             object_id=user.id,
-            detail={"reason": "locked" if user.locked_at else "deactivated"},
+            detail={"reason": "deactivated" if not user.active else "locked"},
         )
         db.session.commit()
         return SignInResult(user, False)
-    if not verify_password(user.password_hash, password):
-        user.failed_sign_ins += 1
-        detail = {"reason": "password", "failures": user.failed_sign_ins}
-        if user.failed_sign_ins >= MAX_FAILED_SIGN_INS:
-            user.locked_at = utcnow()
-            detail["locked"] = True
-        audit.record("sign_in.failed", object_type="user", object_id=user.id, detail=detail)
+    if not correct:
+        lockout.record_address_failure(address, now)
+        lockout.record_account_failure(user, "sign_in.failed", now)
         db.session.commit()
         return SignInResult(user, False)
     return SignInResult(user, True)
 
 
-def complete_sign_in(user: User) -> None:
-    user.failed_sign_ins = 0
+def complete_sign_in(user: User, address: str | None = None) -> None:
+    lockout.clear(user, address)
     user.last_sign_in_at = utcnow()
     audit.record("sign_in.succeeded", actor=user, object_type="user", object_id=user.id)
     db.session.commit()
@@ -95,7 +102,7 @@ def create_user(
         raise AccountError("email", "A staff account with this email address already exists")
     if not name.strip():
         raise AccountError("name", "Enter a name")
-    problem = password_problem(password, email)
+    problem = password_problem(password, email, name)
     if problem:
         raise AccountError("password", problem)
     unknown = set(roles) - set(ROLES)
@@ -103,7 +110,13 @@ def create_user(
         raise AccountError("roles", f"Unknown role: {', '.join(sorted(unknown))}")
     if not roles:
         raise AccountError("roles", "Select at least one role")
-    user = User(email=email, name=name.strip(), password_hash=hash_password(password))
+    user = User(
+        email=email,
+        name=name.strip(),
+        password_hash=hash_password(password),
+        # Made by an administrator: they know the password, so it is a temporary one.
+        must_change_password=actor is not None,
+    )
     user.set_roles(roles)
     db.session.add(user)
     db.session.flush()
@@ -141,18 +154,5 @@ def update_user(user: User, *, name: str, roles: set[str], active: bool, actor: 
     db.session.commit()
 
 
-def unlock_user(user: User, actor: User) -> None:
-    user.locked_at = None
-    user.failed_sign_ins = 0
-    audit.record("user.unlocked", actor=actor, object_type="user", object_id=user.id)
-    db.session.commit()
-
-
-def set_password(user: User, password: str, actor: User | None = None) -> None:
-    problem = password_problem(password, user.email)
-    if problem:
-        raise AccountError("password", problem)
-    user.password_hash = hash_password(password)
-    user.session_version += 1
-    audit.record("user.password_set", actor=actor, object_type="user", object_id=user.id)
-    db.session.commit()
+def unlock_user(user: User, actor: User | None) -> None:
+    lockout.unlock(user, actor)

@@ -43,14 +43,14 @@ def sign_in():
         return redirect(url_for("staff.dashboard"))
     form = SignInForm()
     if form.validate_on_submit():
-        result = service.check_sign_in(form.email.data, form.password.data)
+        result = service.check_sign_in(form.email.data, form.password.data, request.remote_addr)
         if result.ok and result.user is not None:
             from engage.auth import second_factor
 
             next_url = safe_next(request.args.get("next"))
             if second_factor.needs_second_step(result.user):
                 return second_factor.begin(result.user, next_url)
-            service.complete_sign_in(result.user)
+            service.complete_sign_in(result.user, request.remote_addr)
             start_session(result.user)
             return redirect(next_url)
         form.email.errors = [GENERIC_FAILURE]
@@ -74,4 +74,4 @@ def signed_out():
     return render_template("auth/signed-out.html")
 
 
-from engage.auth import second_factor_views  # noqa: E402,F401  (second-factor pages)
+from engage.auth import password_views, second_factor_views  # noqa: E402,F401  (their pages)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import false, true
+from sqlalchemy import Select, false, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from engage import audit
@@ -91,3 +91,18 @@ def complaint_viewers(case: Case, viewer: Any) -> list[tuple[Any, str, str]] | N
         .limit(VIEWS_SHOWN)
     ).all()
     return [(at, name or "Unknown", (detail or {}).get("how", "page")) for at, name, detail in rows]
+
+
+def record_exported_complaints(user: Any, cases: Select) -> None:
+    """Record that `user` exported the complaints among the cases `cases` selects, one audit
+    event each, in one INSERT ... SELECT per kind of complaint; the caller commits."""
+    for kind in sorted(COMPLAINT_KINDS):
+        audit.record_select(
+            "case.viewed",
+            actor=user,
+            object_type="case",
+            object_ids=cases.with_only_columns(Case.reference)
+            .where(Case.kind == kind)
+            .order_by(None),
+            detail={"kind": kind, "how": "export"},
+        )

@@ -239,8 +239,8 @@ def case_action(reference: str, action: str):
         else:
             flash(spec.done, "success")
             return redirect(url_for("cases.case_page", reference=case.reference))
-    # The page shows the case's subject: a view of a complaint is recorded.
-    record_view(actor, case, how="action")
+    # The action page shows the case: a complaint's view is recorded, as on the case page.
+    record_view(actor, case, how=f"action:{action}")
     page = render_template("cases/case-action.html", case=case, form=form, spec=spec)
     db.session.commit()
     return page

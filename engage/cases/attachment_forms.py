@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
     GovFileInput,
@@ -14,10 +13,10 @@ from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from engage.cases.attachments import DESCRIPTION_MAX, NOTE_MAX
-from engage.forms import clean_text, strip_filter
+from engage.forms import EngageForm, clean_text, strip_filter
 
 
-class CaseNoteForm(FlaskForm):
+class CaseNoteForm(EngageForm):
     text = TextAreaField(
         "Note",
         widget=GovTextArea(),
@@ -31,7 +30,7 @@ class CaseNoteForm(FlaskForm):
     submit = SubmitField("Add note", widget=GovSubmitInput())
 
 
-class AttachmentForm(FlaskForm):
+class AttachmentForm(EngageForm):
     file = FileField(
         "Upload a file",
         widget=GovFileInput(),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovRadioInput,
     GovSelect,
@@ -15,7 +14,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from engage.cases.correction import REASON_MAX
 from engage.cases.forms import EMAIL_MESSAGE
-from engage.forms import DateRequired, GovDateField, NotFuture, clean_text, strip_filter
+from engage.forms import DateRequired, EngageForm, GovDateField, NotFuture, clean_text, strip_filter
 from engage.vocab import CASE_CHANNELS, CASE_KINDS
 
 
@@ -34,7 +33,7 @@ def _reason() -> TextAreaField:
     )
 
 
-class CorrectReceivedForm(FlaskForm):
+class CorrectReceivedForm(EngageForm):
     received_on = GovDateField(
         "Date received",
         what="Date received",
@@ -51,7 +50,7 @@ class CorrectReceivedForm(FlaskForm):
     submit = SubmitField("Save correction", widget=GovSubmitInput())
 
 
-class CorrectRequesterForm(FlaskForm):
+class CorrectRequesterForm(EngageForm):
     requester_name = StringField(
         "Requester's full name",
         widget=GovTextInput(),
@@ -93,7 +92,7 @@ class CorrectRequesterForm(FlaskForm):
     submit = SubmitField("Save correction", widget=GovSubmitInput())
 
 
-class CorrectOutputForm(FlaskForm):
+class CorrectOutputForm(EngageForm):
     output_id = SelectField(
         "Which statistics is it about?", widget=GovSelect(), choices=[], default=""
     )
@@ -101,7 +100,7 @@ class CorrectOutputForm(FlaskForm):
     submit = SubmitField("Save correction", widget=GovSubmitInput())
 
 
-class CorrectKindForm(FlaskForm):
+class CorrectKindForm(EngageForm):
     kind = RadioField(
         "Kind of case",
         widget=GovRadioInput(),

@@ -115,7 +115,7 @@ def case_correct(reference: str, what: str):
         else:
             flash("Correction saved", "success")
             return redirect(url_for("cases.case_page", reference=case.reference))
-    record_view(actor, case, how="action")
+    record_view(actor, case, how=f"action:correct-{what}")  # as on the action pages
     page = render_template("cases/case-action.html", case=case, form=form, spec=spec)
     db.session.commit()
     return page

@@ -38,7 +38,7 @@ STATE_WORDS: dict[str, str] = {
     "cancelled": "Cancelled",
 }
 # The emails to the requester whose failure the case must show: the requester was not told.
-REMOVED_ADDRESS = "removed"
+REMOVED_ADDRESS = "removed@retention.invalid"  # as engage.retention.REMOVED_ADDRESS
 FLAGGED = {"case_acknowledged": "acknowledgement", "case_response": "full response"}
 
 

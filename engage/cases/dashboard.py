@@ -15,6 +15,7 @@ from datetime import date
 
 from sqlalchemy import func, literal, union_all
 
+from engage import caching
 from engage.auth.permissions import has_permission
 from engage.calendar import WorkingCalendar, london_date, london_start
 from engage.cases import clock
@@ -23,7 +24,6 @@ from engage.cases.models import RESPONSE_RUNNING, Case
 from engage.cases.sla.rules import OUTCOMES
 from engage.db_types import utcnow
 from engage.extensions import db
-from engage.table_versions import cached_for_version
 from engage.vocab import OPEN_CASE_STATES
 
 
@@ -82,9 +82,9 @@ def dashboard_panel(user) -> tuple[str, dict] | None:  # type: ignore[no-untyped
         return None
     today = london_date(utcnow())
     cal = clock.current_calendar()
-    # Counted once per version of the cases table (engage.table_versions), per scope and day.
+    # Counted once per version of the cases table (engage.caching), per scope and day.
     scope = "all" if is_office(user) else user.id
-    counts, open_count = cached_for_version(
+    counts, open_count = caching.for_version(
         "cases",
         ("dashboard", scope, today, cal.region, cal.closures),
         lambda: sla_counts_and_open(user, today, cal),

@@ -1,7 +1,8 @@
 """Demo data for the cases area (called by `flask seed-demo`).
 
-Cases in every state and every SLA status relative to ctx.today, built through the real intake
-and workflow functions (so their history and emails are what staff would see), dated in the past
+Cases in every state and every SLA status relative to ctx.today, and a few finished cases a week
+over the last three reporting years (`seed_history`), built through the real intake and workflow
+functions (so their history and emails are what staff would see), dated in the past
 with `now=`: a Saturday receipt, a paused case, a resumed pause, a charge awaiting consent, a
 delay notice, transfers to FoI, internal review and the press office, UKSA referrals, a
 withdrawal, and a complaint about an output assigned independently of its producer.
@@ -11,11 +12,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from uuid import uuid4
 
 from engage.calendar import LONDON, london_date
 from engage.cases import workflow
 from engage.cases.clock import current_calendar
 from engage.cases.intake import create_case
+from engage.cases.models import Case, CaseEvent
+from engage.extensions import db
 
 
 def _at(day: date, hour: int = 10) -> datetime:
@@ -88,28 +92,30 @@ def seed(ctx) -> None:  # type: ignore[no-untyped-def]
         message="Please could you explain why the 2019 figures were revised?",
     )
 
-    # Due soon: acknowledgement due tomorrow, assigned to a producer.
+    # Due soon: acknowledgement due in 2 working days, assigned to a producer. Due soon only
+    # from today, so the scheduler's first scan sends its warning (engage/seed.py).
     c = new(
         "enquiry",
-        wd(-4),
+        wd(-3),
         name="Sam Rivers",
         email="sam.rivers@example.com",
         output=output_a,
         message="Where can I find the regional breakdown?",
     )
-    workflow.assign(c, cso, assignee=producer, now=_at(wd(-3)))
+    workflow.assign(c, cso, assignee=producer, now=_at(wd(-3), 14))
 
-    # Overdue acknowledgement: a service complaint nobody acknowledged.
+    # Overdue acknowledgement: a service complaint nobody acknowledged, due the last working
+    # day, so the first scan sends its breach warning.
     c = new(
         "service_complaint",
-        wd(-7),
+        wd(-6),
         name="Dr Hannah Cole",
         email="h.cole@example.org",
         output=output_a,
         message="I asked for the methodology note three times and nobody replied.",
     )
     workflow.assign(
-        c, cso, assignee=producer2, note="Independent of the output's producer", now=_at(wd(-6))
+        c, cso, assignee=producer2, note="Independent of the output's producer", now=_at(wd(-5))
     )
 
     # Overdue response.
@@ -129,7 +135,7 @@ def seed(ctx) -> None:  # type: ignore[no-untyped-def]
         "enquiry",
         wd(-19),
         name="Priya Nair",
-        email="p.nair@example.ac.uk",
+        email="p.nair@university.example",
         message="Is there a time series of the prison population by age back to 2000?",
     )
     workflow.acknowledge(c, cso, now=_at(wd(-18)))
@@ -321,6 +327,7 @@ def seed(ctx) -> None:  # type: ignore[no-untyped-def]
     )
     workflow.withdraw(c, cso, note="Found it on the website", now=_at(wd(-5)))
 
+    seed_history(ctx)
     _acknowledgements_delivered_when_sent()
 
 
@@ -340,3 +347,104 @@ def _acknowledgements_delivered_when_sent() -> None:
             .values(status="sent", sent_at=case.acknowledged_at)
         )
     db.session.commit()
+
+
+HISTORY_KINDS = (
+    ("enquiry", 12),
+    ("service_complaint", 10),
+    ("unpublished_statistics", 4),
+    ("different_format", 2),
+    ("media", 3),
+    ("foi_complaint", 4),
+)
+HISTORY_PER_WEEK = 8
+
+
+def seed_history(ctx) -> int:  # type: ignore[no-untyped-def]
+    """Finished cases over the last three reporting years (from 1 April two years before the
+    year in progress, up to six weeks ago), several a week: most answered in time, some
+    acknowledged or answered late (some after a delay notice), transfers in time and late,
+    withdrawals. Enough for the performance page and the signed annual report to show real
+    figures. Written as rows (with their history) rather than through the workflow, which would
+    take a minute for a thousand cases; the requesters wrote by post, so nothing is emailed.
+    Returns the number of cases."""
+    cal = current_calendar()
+    rng = ctx.rng
+    cso = ctx.users["cso@demo.engage.test"]
+    today = ctx.today
+    start = date(today.year - (2 if today.month >= 4 else 3), 4, 1)
+    kinds = [kind for kind, weight in HISTORY_KINDS for _ in range(weight)]
+    cases = []
+    day = start
+    while day <= today - timedelta(days=42):
+        for _ in range(HISTORY_PER_WEEK):
+            received = day + timedelta(days=rng.randrange(7))
+            cases.append(_history_case(rng.choice(kinds), received, cal, cso, rng))
+        day += timedelta(days=7)
+    db.session.add_all(cases)
+    db.session.flush()
+    for case in cases:
+        case.reference = f"C-{case.received_on.year}-{case.id:05d}"
+    return len(cases)
+
+
+def _history_case(kind, received, cal, cso, rng) -> Case:  # type: ignore[no-untyped-def]
+    def on(n: int) -> date:
+        return cal.add_working_days(received, n)
+
+    due = cal.deadlines(received)
+    case = Case(
+        reference=f"NEW-{uuid4().hex[:16]}",
+        kind=kind,
+        channel="letter",
+        state="received",
+        requester_name=f"Requester {rng.randrange(10000)}",
+        requester_address="1 High Street, Anytown",
+        subject="A question about the published statistics",
+        message="A question about the published statistics.",
+        received_at=_at(received),
+        received_on=received,
+        acknowledge_by=due.acknowledge_by,
+        respond_by=due.respond_by,
+        original_acknowledge_by=due.acknowledge_by,
+        original_respond_by=due.respond_by,
+        created_by_id=cso.id,
+        created_at=_at(received, 12),
+    )
+    events: list[tuple[str, str | None, str, date, str | None]] = [
+        ("received", None, "received", received, "Received by letter")
+    ]
+    roll = rng.random()
+    if kind in workflow.TRANSFER_FOR_KIND and roll < 0.8:
+        stop = on(rng.choice((0, 1, 1, 2, 3, 6, 7)))  # after acknowledge-by: that clock missed
+        case.transferred_to = workflow.TRANSFER_FOR_KIND[kind]
+        case.transfer_reference = "FOI-H" if case.transferred_to == "foi" else None
+        case.transferred_at, case.transferred_on = _at(stop, 11), stop
+        case.state = "transferred"
+        events.append(("transferred", "received", "transferred", stop, "Transferred"))
+    elif roll < 0.06:
+        stop = on(rng.randrange(1, 9))
+        case.withdrawn_at, case.withdrawn_on, case.state = _at(stop, 11), stop, "withdrawn"
+        events.append(("withdrawn", "received", "withdrawn", stop, "Withdrawn"))
+    else:
+        acknowledged = on(rng.choice((1, 1, 2, 2, 3, 4, 5, 6, 7, 9)))
+        answered = max(on(rng.choice((6, 9, 12, 15, 17, 19, 20, 22, 25, 30))), acknowledged)
+        if answered > due.respond_by and rng.random() < 0.6:
+            case.delay_notice_on = on(18)
+            case.delay_notice_sent_at = _at(case.delay_notice_on, 11)
+            case.delay_reason = "Waiting for data from another team"
+            case.revised_target_on = on(rng.choice((24, 28)))
+        case.acknowledged_at, case.acknowledged_on = _at(acknowledged, 11), acknowledged
+        case.responded_at, case.responded_on = _at(answered, 11), answered
+        case.response_text, case.response_method = "Our full answer.", "post"
+        case.closed_at, case.state = _at(answered, 15), "closed"
+        events += [
+            ("acknowledged", "received", "acknowledged", acknowledged, "Acknowledged by post"),
+            ("responded", "acknowledged", "responded", answered, "Full response sent by post"),
+            ("closed", "responded", "closed", answered, None),
+        ]
+    case.history = [
+        CaseEvent(at=_at(day, 12), actor_id=cso.id, action=a, from_state=f, to_state=t, note=n)
+        for a, f, t, day, n in events
+    ]
+    return case

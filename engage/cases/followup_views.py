@@ -7,7 +7,6 @@ from datetime import date
 
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextArea
 from wtforms import RadioField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
@@ -19,10 +18,10 @@ from engage.cases.intake import MESSAGE_MAX
 from engage.cases.views import _apply_case_error, bp, load_case
 from engage.cases.workflow import CaseError, CaseForbidden, london_date, utcnow
 from engage.extensions import db
-from engage.forms import DateRequired, GovDateField, NotFuture, clean_text
+from engage.forms import DateRequired, EngageForm, GovDateField, NotFuture, clean_text
 
 
-class UndoTransferForm(FlaskForm):
+class UndoTransferForm(EngageForm):
     reason = TextAreaField(
         "Why was the transfer a mistake?",
         widget=GovTextArea(),
@@ -35,7 +34,7 @@ class UndoTransferForm(FlaskForm):
     submit = SubmitField("Undo the transfer", widget=GovSubmitInput())
 
 
-class FollowUpForm(FlaskForm):
+class FollowUpForm(EngageForm):
     received_on = GovDateField(
         "Date it was received",
         what="Date it was received",

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovRadioInput,
@@ -14,19 +14,29 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import (
     DataRequired,
     Email,
     Length,
     Optional,
+    StopValidation,
     ValidationError,
 )
 
 from engage.calendar import REGIONS
 from engage.cases.intake import MESSAGE_MAX
-from engage.forms import DateRequired, GovDateField, NotFuture, clean_text, strip_filter
+from engage.forms import (
+    DateRequired,
+    EngageForm,
+    GovDateField,
+    NotBeforeRecords,
+    NotFuture,
+    clean_text,
+    strip_filter,
+)
 from engage.public.abuse import HoneypotForm
+from engage.submissions import new_token
 from engage.vocab import CASE_KINDS
 
 # The six kinds in plain English, as the public sees them.
@@ -61,16 +71,22 @@ _PUBLIC_KIND = RadioField(
 # The requester fields speak to whoever fills the form in: the public ("Enter your full name")
 # or staff entering a letter, email or call for someone else ("Enter the requester's full
 # name"). Each form names its wording; the validators look the message up when they run.
+PUBLIC_NAME_MAX = 70
+STAFF_NAME_MAX = 200
 PUBLIC_WORDING: dict[str, str] = {
     "name_missing": "Enter your full name",
-    "name_too_long": "Full name must be 200 characters or fewer",
+    "name_too_long": f"Full name must be {PUBLIC_NAME_MAX} characters or fewer",
+    "name_lines": "Full name must be on one line",
+    "name_link": "Full name must not contain a web address",
     "email_or_address": "Enter an email address or a postal address",
     "message_missing": "Enter your message",
     "message_too_long": f"Your message must be {MESSAGE_MAX:,} characters or fewer",
 }
 STAFF_WORDING: dict[str, str] = {
     "name_missing": "Enter the requester's full name",
-    "name_too_long": "Requester's full name must be 200 characters or fewer",
+    "name_too_long": f"Requester's full name must be {STAFF_NAME_MAX} characters or fewer",
+    "name_lines": "Requester's full name must be on one line",
+    "name_link": "Requester's full name must not contain a web address",
     "email_or_address": "Enter the requester's email address or postal address",
     "message_missing": "Enter the message",
     "message_too_long": f"Message must be {MESSAGE_MAX:,} characters or fewer",
@@ -88,8 +104,26 @@ class _Worded:
         self.make(message=form.WORDING[self.key], **self.kwargs)(form, field)
 
 
+_LINK = re.compile(r"https?:|://|www\.|[<>]", re.IGNORECASE)
+
+
+def _name_policy(form: Any, field: Any) -> None:
+    """A name is one short line and no link: it is quoted back in the office's own emails and
+    pages, so it must not carry a message of its own (the contact form was used as a relay)."""
+    name = field.data or ""
+    if any(ch in name for ch in "\r\n\v\f\x85\u2028\u2029") or any(
+        ord(ch) < 32 or ord(ch) == 127 for ch in name
+    ):
+        raise StopValidation(form.WORDING["name_lines"])
+    if _LINK.search(name):
+        raise StopValidation(form.WORDING["name_link"])
+    if len(name) > form.NAME_MAX:
+        raise StopValidation(form.WORDING["name_too_long"])
+
+
 class _RequesterFields:
     WORDING = PUBLIC_WORDING
+    NAME_MAX = PUBLIC_NAME_MAX
 
     requester_name = StringField(
         "Full name",
@@ -97,7 +131,7 @@ class _RequesterFields:
         filters=[strip_filter],
         validators=[
             _Worded("name_missing", DataRequired),
-            _Worded("name_too_long", Length, max=200),
+            _name_policy,
         ],
     )
     requester_email = StringField(
@@ -150,8 +184,9 @@ class ContactForm(_RequesterFields, HoneypotForm):
     submit = SubmitField("Send", widget=GovSubmitInput())
 
 
-class StaffIntakeForm(_RequesterFields, FlaskForm):
+class StaffIntakeForm(_RequesterFields, EngageForm):
     WORDING = STAFF_WORDING
+    NAME_MAX = STAFF_NAME_MAX
 
     kind = RadioField(
         "Kind of case",
@@ -168,7 +203,11 @@ class StaffIntakeForm(_RequesterFields, FlaskForm):
     received_on = GovDateField(
         "Date received",
         what="Date received",
-        validators=[DateRequired("Enter the date it was received"), NotFuture()],
+        validators=[
+            DateRequired("Enter the date it was received"),
+            NotBeforeRecords(),
+            NotFuture(),
+        ],
         description="The date on the letter's postmark or stamp, the email or the call. "
         "For example, 27 3 2026",
     )
@@ -187,6 +226,7 @@ class StaffIntakeForm(_RequesterFields, FlaskForm):
         filters=[strip_filter],
         validators=[Optional(), Length(max=300, message="Subject must be 300 characters or fewer")],
     )
+    submission_token = HiddenField(default=new_token)  # one case however often it is sent
     submit = SubmitField("Save case", widget=GovSubmitInput())
 
 
@@ -214,12 +254,12 @@ def _long_text(label: str, missing: str, limit: int = 20000) -> TextAreaField:
     )
 
 
-class NoteForm(FlaskForm):
+class NoteForm(EngageForm):
     note = _note()
     submit = SubmitField("Confirm", widget=GovSubmitInput())
 
 
-class AcknowledgeForm(FlaskForm):
+class AcknowledgeForm(EngageForm):
     method = RadioField(
         "How was the requester acknowledged?",
         widget=GovRadioInput(),
@@ -242,7 +282,7 @@ class AcknowledgeForm(FlaskForm):
     submit = SubmitField("Confirm", widget=GovSubmitInput())
 
 
-class TriageForm(FlaskForm):
+class TriageForm(EngageForm):
     kind = RadioField(
         "Kind of case",
         widget=GovRadioInput(),
@@ -253,7 +293,7 @@ class TriageForm(FlaskForm):
     submit = SubmitField("Save kind", widget=GovSubmitInput())
 
 
-class AssignForm(FlaskForm):
+class AssignForm(EngageForm):
     assignee = SelectField(
         "Assign to",
         widget=GovSelect(),
@@ -264,14 +304,14 @@ class AssignForm(FlaskForm):
     submit = SubmitField("Assign", widget=GovSubmitInput())
 
 
-class ClarificationForm(FlaskForm):
+class ClarificationForm(EngageForm):
     question = _long_text(
         "What do you need clarified?", "Enter what you need the requester to clarify", 5000
     )
     submit = SubmitField("Send request", widget=GovSubmitInput())
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(EngageForm):
     replied_on = GovDateField(
         "Date the reply was received",
         what="Date the reply was received",
@@ -281,7 +321,7 @@ class ReplyForm(FlaskForm):
     submit = SubmitField("Restart the clock", widget=GovSubmitInput())
 
 
-class ChargeForm(FlaskForm):
+class ChargeForm(EngageForm):
     amount = StringField(
         "Charge in pounds",
         widget=GovTextInput(),
@@ -303,7 +343,7 @@ class ChargeForm(FlaskForm):
         self.amount_value = value
 
 
-class ChargeAnswerForm(FlaskForm):
+class ChargeAnswerForm(EngageForm):
     accepted = RadioField(
         "Did the requester agree to pay?",
         widget=GovRadioInput(),
@@ -319,7 +359,7 @@ class ChargeAnswerForm(FlaskForm):
     submit = SubmitField("Save answer", widget=GovSubmitInput())
 
 
-class DelayForm(FlaskForm):
+class DelayForm(EngageForm):
     reason = _long_text("Reason for the delay", "Enter the reason for the delay", 5000)
     revised_target_on = GovDateField(
         "Revised target date",
@@ -350,7 +390,7 @@ def _done_on(label: str = "Date it was done") -> GovDateField:
     )
 
 
-class RespondForm(FlaskForm):
+class RespondForm(EngageForm):
     text = _long_text("Full response", "Enter the response")
     method = RadioField(
         "How is it sent?",
@@ -362,7 +402,7 @@ class RespondForm(FlaskForm):
     submit = SubmitField("Record response", widget=GovSubmitInput())
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(EngageForm):
     method = RadioField(
         "How did the requester tell us?",
         widget=GovRadioInput(),
@@ -374,14 +414,14 @@ class WithdrawForm(FlaskForm):
     submit = SubmitField("Confirm", widget=GovSubmitInput())
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(EngageForm):
     reason = _long_text(
         "Why is the case being reopened?", "Enter why the case is being reopened", 2000
     )
     submit = SubmitField("Reopen case", widget=GovSubmitInput())
 
 
-class TransferForm(FlaskForm):
+class TransferForm(EngageForm):
     to = RadioField(
         "Transfer to",
         widget=GovRadioInput(),
@@ -405,7 +445,7 @@ class TransferForm(FlaskForm):
     submit = SubmitField("Transfer", widget=GovSubmitInput())
 
 
-class ReferralForm(FlaskForm):
+class ReferralForm(EngageForm):
     referred_on = GovDateField(
         "Date of referral",
         what="Date of referral",
@@ -415,7 +455,7 @@ class ReferralForm(FlaskForm):
     submit = SubmitField("Record referral", widget=GovSubmitInput())
 
 
-class UksaOutcomeForm(FlaskForm):
+class UksaOutcomeForm(EngageForm):
     outcome = _long_text("The Authority's outcome", "Enter the Authority's outcome", 5000)
     outcome_on = GovDateField(
         "Date of the outcome",
@@ -425,7 +465,7 @@ class UksaOutcomeForm(FlaskForm):
     submit = SubmitField("Record outcome", widget=GovSubmitInput())
 
 
-class DeadlineCalculatorForm(FlaskForm):
+class DeadlineCalculatorForm(EngageForm):
     class Meta:
         csrf = False  # a read-only GET form
 
@@ -437,7 +477,7 @@ class DeadlineCalculatorForm(FlaskForm):
     )
 
 
-class ClosureForm(FlaskForm):
+class ClosureForm(EngageForm):
     closed_on = GovDateField(
         "Date the office is closed",
         what="Date the office is closed",
@@ -455,7 +495,7 @@ class ClosureForm(FlaskForm):
     add_closure = SubmitField("Add closure day", widget=GovSubmitInput())
 
 
-class RegionForm(FlaskForm):
+class RegionForm(EngageForm):
     region = RadioField(
         "Calendar region",
         widget=GovRadioInput(),

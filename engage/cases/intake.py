@@ -9,6 +9,8 @@ subject, message, received_at, actor, requester_phone=None, now=None, commit=Tru
   Europe/London date. It must not be in the future.
 - At least one of `requester_email` and `requester_address` is needed.
 - `actor` is the member of staff entering it, or None for the public form.
+- The reference is `C-<London year of registration (now)>-<that year's number>`
+  (engage/cases/references.py), whatever the received date.
 - The deadlines (and their originals) are stored on the case, a "received" history entry is
   written and the case is committed. A web case with an email address is acknowledged at once:
   the acknowledgement email is queued in the same transaction and counts as the acknowledgement.
@@ -22,13 +24,16 @@ invalid.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import uuid4
+
+from sqlalchemy import func
 
 from engage.calendar import london_date
 from engage.cases import clock
 from engage.cases.models import Case, CaseEvent
+from engage.cases.references import allocate_reference
 from engage.cases.sla.delivered import mark_emailed
 from engage.cases.workflow import CaseError
 from engage.db_types import utcnow
@@ -44,6 +49,24 @@ SUBJECT_MAX = 300
 def _subject_from(message: str) -> str:
     first = message.strip().splitlines()[0] if message.strip() else ""
     return first if len(first) <= 80 else first[:77].rstrip() + "…"
+
+
+def _may_acknowledge(email: str, now: datetime) -> bool:
+    """At most CONTACT_ACKNOWLEDGEMENTS_PER_ADDRESS_PER_DAY automatic acknowledgements go to one
+    address in 24 hours: the form must not be a way to send the office's emails to anyone, in
+    bulk. Over the limit the case is kept, unacknowledged, for staff to acknowledge."""
+    from flask import current_app
+
+    from engage.mail.models import OutboxEmail
+
+    sent = db.session.execute(
+        db.select(func.count(OutboxEmail.id)).where(
+            func.lower(OutboxEmail.to_address) == email.lower(),
+            OutboxEmail.template == "case_acknowledged",
+            OutboxEmail.created_at >= now - timedelta(days=1),
+        )
+    ).scalar_one()
+    return int(sent) < current_app.config["CONTACT_ACKNOWLEDGEMENTS_PER_ADDRESS_PER_DAY"]
 
 
 def create_case(
@@ -108,8 +131,8 @@ def create_case(
         created_at=now,
     )
     db.session.add(case)
-    db.session.flush()  # the id gives a short, unique, sayable reference
-    case.reference = f"C-{received_on.year}-{case.id:05d}"
+    db.session.flush()  # the case row first: see engage/cases/references.py on lock order
+    case.reference = allocate_reference(now)
     how = CASE_CHANNELS[channel].lower()
     db.session.add(
         CaseEvent(
@@ -122,7 +145,7 @@ def create_case(
             note=f"Received by {how}",
         )
     )
-    if channel == "web" and email:
+    if channel == "web" and email and _may_acknowledge(email, now):
         case.state = "acknowledged"
         mark_emailed(case, now)  # it counts once delivered
         db.session.add(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovRadioInput,
@@ -23,7 +22,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from engage.cases.complaint_outcomes import LESSON_MAX, THEME_MAX
 from engage.cases.desk_models import COMPLAINT_OUTCOMES
-from engage.forms import DateRequired, GovDateField, NotFuture, clean_text, strip_filter
+from engage.forms import DateRequired, EngageForm, GovDateField, NotFuture, clean_text, strip_filter
 
 
 def _text(label: str, missing: str, *, required: bool = True) -> TextAreaField:
@@ -38,7 +37,7 @@ def _text(label: str, missing: str, *, required: bool = True) -> TextAreaField:
     )
 
 
-class OutcomeForm(FlaskForm):
+class OutcomeForm(EngageForm):
     outcome = RadioField(
         "How did the complaint end?",
         widget=GovRadioInput(),
@@ -56,7 +55,7 @@ class OutcomeForm(FlaskForm):
     submit = SubmitField("Save outcome", widget=GovSubmitInput())
 
 
-class LessonForm(FlaskForm):
+class LessonForm(EngageForm):
     learned = _text("What we learned", "Enter what we learned")
     action = _text("The action we will take", "Enter the action we will take")
     owner = SelectField(
@@ -69,7 +68,7 @@ class LessonForm(FlaskForm):
     submit = SubmitField("Add action", widget=GovSubmitInput())
 
 
-class LessonDoneForm(FlaskForm):
+class LessonDoneForm(EngageForm):
     done_on = GovDateField(
         "Date it was done",
         what="Date it was done",
@@ -79,7 +78,7 @@ class LessonDoneForm(FlaskForm):
     submit = SubmitField("Mark as done", widget=GovSubmitInput())
 
 
-class ThemeForm(FlaskForm):
+class ThemeForm(EngageForm):
     name = StringField(
         "Name of the theme",
         widget=GovTextInput(),

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, time
 
 from flask import (
     Blueprint,
-    Response,
     abort,
+    flash,
     redirect,
     render_template,
     request,
@@ -16,36 +16,44 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import String, and_, cast, func, literal, union_all
+from sqlalchemy import String, and_, cast, literal, union_all
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
+from engage import submissions
 from engage.auth.models import User
 from engage.auth.permissions import deny, public, requires
 from engage.calendar import LONDON, london_date
 from engage.cases import clock, followup
 from engage.cases import complaint_outcomes as outcomes
-from engage.cases.access import can_view, complaint_viewers, record_view, record_views
+from engage.cases.access import (
+    can_view,
+    complaint_viewers,
+    record_exported_complaints,
+    record_view,
+    record_views,
+)
 from engage.cases.attachments import ALLOWED_TYPES, attachments_of, may_add
 from engage.cases.correction import corrections_allowed
-from engage.cases.correspondence import (
-    PURPOSES,
-    STATE_WORDS,
-    emails_of,
-    failed_requester_emails,
-    failures_in,
-)
+from engage.cases.correspondence import PURPOSES, STATE_WORDS, emails_of, failures_in
 from engage.cases.desk_models import COMPLAINT_OUTCOMES
 from engage.cases.forms import ContactForm, DeadlineCalculatorForm, StaffIntakeForm
 from engage.cases.intake import create_case
-from engage.cases.listing import SORTS, CaseFilters, export_csv
+from engage.cases.listing import (
+    CSV_COLUMNS,
+    SORTS,
+    CaseFilters,
+    CaseListPage,
+    csv_rows,
+    export_query,
+)
 from engage.cases.models import Case, CaseEvent
 from engage.cases.workflow import CaseError, allowed_actions, unavailable_actions
 from engage.db_types import utcnow
+from engage.exports.streaming import csv_response, read_in_batches
 from engage.extensions import db
 from engage.outputs.models import Output
 from engage.public.abuse import public_form_limit
-from engage.table_versions import cached_for_version
 from engage.vocab import COMPLAINT_KINDS
 
 bp = Blueprint("cases", __name__)
@@ -89,6 +97,11 @@ def contact():
     if form.validate_on_submit():
         if form.is_bot():
             return render_template("cases/contact-confirmation.html", reference=None)
+        token = form.submission_token.data
+        outcome = submissions.begin(token, "contact")
+        if outcome.duplicate:  # a double click or resend: the first POST's confirmation
+            _remember_contact(outcome.result)
+            return redirect(url_for("cases.contact_confirmation"))
         try:
             case = create_case(
                 kind=form.kind.data,
@@ -104,16 +117,28 @@ def contact():
             )
         except CaseError as error:
             db.session.rollback()
+            submissions.abandon(token)
             _apply_case_error(form, error)
         else:
-            session["contact_reference"] = case.reference
-            session["contact_acknowledged"] = case.state == "acknowledged"
-            session["contact_deadlines"] = [
-                case.acknowledge_by.isoformat(),
-                case.respond_by.isoformat(),
-            ]
+            reference = case.reference
+            submissions.finish(token, reference)
+            _remember_contact(reference)
             return redirect(url_for("cases.contact_confirmation"))
     return render_template("cases/contact.html", form=form)
+
+
+def _remember_contact(reference: str | None) -> None:
+    if reference is None:
+        return
+    row = db.session.execute(
+        db.select(Case.state, Case.acknowledge_by, Case.respond_by).where(
+            Case.reference == reference
+        )
+    ).one_or_none()
+    session["contact_reference"] = reference
+    session["contact_acknowledged"] = row is not None and row.state == "acknowledged"
+    if row is not None:
+        session["contact_deadlines"] = [row.acknowledge_by.isoformat(), row.respond_by.isoformat()]
 
 
 @bp.route("/contact/confirmation")
@@ -175,57 +200,21 @@ def _filter_choices() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     )
 
 
-# What a row of the case list shows, and every column the SLA clock reads (clock.HasClockDates).
-LIST_COLUMNS = (
-    Case.id,
-    Case.reference,
-    Case.subject,
-    Case.kind,
-    Case.state,
-    *(getattr(Case, name) for name in clock.CLOCK_COLUMNS),
-    Case.received_on,
-    Case.requester_name,
-    Case.charge_amount,  # a charge awaiting consent is labelled as such
-    Case.charge_accepted,
-)
-
-
 @bp.route("/staff/cases")
 @requires("view_cases")
 def case_list():
-    from engage.pagination import paginate
-
-    user = current_user._get_current_object()
     filters = CaseFilters.from_args(request.args)
     today = today_london()
-    cal = clock.current_calendar()
-    query = filters.query(user, today, cal)
-    # The number of matching cases is counted once per version of the cases table (any change
-    # to a case gives a new version): see engage.table_versions.
-    total = cached_for_version(
-        "cases",
-        filters.count_key(user, today, cal),
-        lambda: db.session.execute(
-            db.select(func.count()).select_from(query.order_by(None).subquery())
-        ).scalar_one(),
-    )
-    # The page as plain rows of the columns the list shows and the SLA clock reads (no case
-    # objects, none of the long texts), with the assignee's name from the same query.
-    page_query = query.with_only_columns(*LIST_COLUMNS, User.name.label("assignee_name")).join_from(
-        Case, User, Case.assigned_to_id == User.id, isouter=True
-    )
-    page = paginate(page_query, per_page=25, reversible=True, total=total, scalars=False)
+    user = current_user._get_current_object()
+    page = CaseListPage.load(filters, user, today)
     outputs, assignees = _filter_choices()
-    rows = [
-        (case, clock.sla_status(case, today, cal), clock.next_deadline(case)) for case in page.items
-    ]
     # A complaint's subject is its text: listing it is a view of the complaint.
-    record_views(user, [r for r in page.items if r.kind in COMPLAINT_KINDS], how="list")
+    record_views(user, [r for r in page.page.items if r.kind in COMPLAINT_KINDS], how="list")
     html = render_template(
         "cases/case-list.html",
-        page=page,
-        rows=rows,
-        failed_emails=failed_requester_emails([case.id for case in page.items]),
+        page=page.page,
+        rows=page.rows,
+        failed_emails=page.failed_emails,
         filters=filters,
         sorts=SORTS,
         outputs=outputs,
@@ -244,19 +233,12 @@ def case_export():
     filters = CaseFilters.from_args(request.args)
     today = today_london()
     cal = clock.current_calendar()
-    # Assignee and output in the same query: no query per exported case (issue 10).
-    query = filters.query(user, today, cal).options(
-        joinedload(Case.assigned_to), joinedload(Case.output)
-    )
-    cases = list(db.session.execute(query).scalars())
-    record_views(user, cases, how="export")
-    body = export_csv(cases, today, cal)  # before the commit, which would expire every case
+    query = filters.query(user, today, cal)
+    # Every complaint in the export is recorded as seen, in one INSERT, before a row is sent.
+    record_exported_complaints(user, query)
     db.session.commit()
-    return Response(
-        body,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="cases-{today.isoformat()}.csv"'},
-    )
+    batches = (csv_rows(rows) for rows in read_in_batches(export_query(query, today, cal)))
+    return csv_response(f"cases-{today.isoformat()}.csv", CSV_COLUMNS, batches)
 
 
 @bp.route("/staff/cases/new", methods=["GET", "POST"])
@@ -275,6 +257,13 @@ def case_new():
             if received_on == london_date(now)
             else datetime.combine(received_on, time(12), tzinfo=LONDON).astimezone(UTC)
         )
+        token = form.submission_token.data
+        outcome = submissions.begin(token, "staff_case")
+        if outcome.duplicate:  # saved twice: the case the first save made
+            if outcome.result is None:
+                flash("This case is still being saved: find it in the list in a moment", "info")
+                return redirect(url_for("cases.case_list"))
+            return redirect(url_for("cases.case_page", reference=outcome.result, created=1))
         try:
             case = create_case(
                 kind=form.kind.data,
@@ -292,9 +281,12 @@ def case_new():
             )
         except CaseError as error:
             db.session.rollback()
+            submissions.abandon(token)
             _apply_case_error(form, error)
         else:
-            return redirect(url_for("cases.case_page", reference=case.reference, created=1))
+            reference = case.reference
+            submissions.finish(token, reference)
+            return redirect(url_for("cases.case_page", reference=reference, created=1))
     return render_template("cases/case-new.html", form=form)
 
 

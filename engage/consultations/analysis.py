@@ -9,7 +9,7 @@ whatever the number of responses or questions, and kept per process while no res
 Responses are only ever added: never deleted, and their category and choices never changed
 once sent (anonymisation blanks free text only). Each is stored in the same transaction as an
 increase of its consultation's `responses_version` (`responses.submit_response`), so the
-counts depend only on that version: both are cached per process (`engage.perfcache`) under the
+counts depend only on that version: both are cached per process (`engage.caching`) under the
 consultation and its version, and recomputed as soon as a response arrives. A page showing the
 counts then reads no response at all, however many there are.
 """
@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import Text, bindparam, cast, func
 
-from engage import perfcache
+from engage import caching
 from engage.consultations.models import (
     Consultation,
     ConsultationAnswer,
@@ -79,13 +79,13 @@ def _count_responses(consultation_id: int) -> ResponseSummary:
     )
 
 
-def _key(kind: str, consultation: Consultation) -> tuple[str, str, int, int]:
-    return (kind, str(db.engine.url), consultation.id, consultation.responses_version)
+def _key(kind: str, consultation: Consultation) -> tuple[str, int, int]:
+    return (kind, consultation.id, consultation.responses_version)
 
 
 def response_summary(consultation: Consultation) -> ResponseSummary:
     """The consultation's responses per category and in all."""
-    summary, _ = perfcache.cached(
+    summary, _ = caching.for_seconds(
         _key("consultation-responses", consultation),
         lambda: _count_responses(consultation.id),
     )
@@ -111,7 +111,7 @@ def question_tallies(
     and for choice questions the count of each option."""
     if questions is None:
         questions = list(consultation.questions)
-    groups, _ = perfcache.cached(
+    groups, _ = caching.for_seconds(
         _key("consultation-tallies", consultation), lambda: _answer_groups(consultation.id)
     )
     answered: dict[int, int] = {}
@@ -177,3 +177,41 @@ def with_answers(rows: list[Any], questions: list[Any]) -> list[ListedResponse]:
             value = ", ".join(map(str, choices)) if choices is not None else text
             answers[response_id].append((labels.get(question_id, "Question"), value))
     return [ListedResponse(row, answers[row.id]) for row in rows]
+
+
+def repeat_responses(
+    consultation_id: int, rows: list[Any]
+) -> dict[int, tuple[str | None, str | None]]:
+    """For each row of a page (RESPONSE_COLUMNS) whose email also sent another response to this
+    consultation: (the reference it supersedes, the reference superseding it). The rule shown
+    to respondents: every response is kept; a later one from the same email address replaces
+    the earlier ones."""
+    emails = {row.email for row in rows if row.email}
+    if not emails:
+        return {}
+    found = db.session.execute(
+        db.select(
+            ConsultationResponse.email,
+            ConsultationResponse.reference,
+            ConsultationResponse.id,
+        )
+        .where(
+            ConsultationResponse.consultation_id == consultation_id,
+            ConsultationResponse.email.in_(emails),
+        )
+        .order_by(ConsultationResponse.submitted_at, ConsultationResponse.id)
+    ).all()
+    by_email: dict[str, list[tuple[int, str]]] = {}
+    for email, reference, response_id in found:
+        by_email.setdefault(email, []).append((response_id, reference))
+    marks: dict[int, tuple[str | None, str | None]] = {}
+    for row in rows:
+        sent = by_email.get(row.email or "", [])
+        if len(sent) < 2:
+            continue
+        ids = [response_id for response_id, _ in sent]
+        at = ids.index(row.id)
+        earlier = sent[at - 1][1] if at > 0 else None
+        later = sent[at + 1][1] if at + 1 < len(sent) else None
+        marks[row.id] = (earlier, later)
+    return marks

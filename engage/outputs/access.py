@@ -9,10 +9,12 @@ never its user log. Personal data (email, phone) is shown only to people who may
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from engage.auth.permissions import has_permission
-from engage.outputs.models import Feedback, Output
+from engage.extensions import db
+from engage.outputs.models import Feedback, LogEntry, Output, Stakeholder, output_producers
 
 
 def sees_all_logs(user: Any) -> bool:
@@ -52,3 +54,64 @@ def can_view_feedback(user: Any, feedback: Feedback) -> bool:
 
 def has_edit_permission(user: Any) -> bool:
     return has_permission(user, "edit_user_logs")
+
+
+# --- a person in several logs ---------------------------------------------------------------
+# One stakeholder (one email address) can be in the logs of outputs kept by different producers.
+# Their personal data (name, organisation, phone, category, consent) belong to the person, so
+# only someone who may edit every log they are in (or who keeps every log: the CSO office and
+# administrators) may see or change them. Anyone else who has them in a log they keep sees
+# their email address and their own log entry, and changes only that entry.
+
+
+def keeps_every_log(user: Any) -> bool:
+    return sees_all_logs(user) and has_edit_permission(user)
+
+
+def people_kept_elsewhere(user: Any, stakeholder_ids: Iterable[int]) -> set[int]:
+    """Of these stakeholders, those in the log of an output this user may not edit. One query
+    per 500 ids; none for those who keep every log."""
+    ids = sorted(set(stakeholder_ids))
+    if not ids or keeps_every_log(user):
+        return set()
+    if not has_edit_permission(user) or not user.has_role("producer"):
+        return set(ids)
+    owned = db.select(output_producers.c.output_id).where(output_producers.c.user_id == user.id)
+    found: set[int] = set()
+    for start in range(0, len(ids), 500):
+        found.update(
+            db.session.execute(
+                db.select(LogEntry.stakeholder_id)
+                .where(
+                    LogEntry.stakeholder_id.in_(ids[start : start + 500]),
+                    LogEntry.output_id.not_in(owned),
+                )
+                .distinct()
+            ).scalars()
+        )
+    return found
+
+
+def people_kept_elsewhere_in_log(user: Any, output: Output) -> set[int]:
+    """people_kept_elsewhere for everyone in one output's log, in one query (exports)."""
+    if keeps_every_log(user):
+        return set()
+    return people_kept_elsewhere(
+        user,
+        db.session.execute(
+            db.select(LogEntry.stakeholder_id).where(LogEntry.output_id == output.id)
+        ).scalars(),
+    )
+
+
+def may_edit_person(user: Any, stakeholder: Stakeholder) -> bool:
+    """May this user see and change the person's own details (not just a log entry)?"""
+    return not people_kept_elsewhere(user, [stakeholder.id])
+
+
+def person_label(stakeholder: Stakeholder, *, restricted: bool) -> str:
+    """What a page shows as the person's name: their email address to someone who may not see
+    the name recorded in another log."""
+    if not restricted:
+        return stakeholder.name
+    return stakeholder.email or "Name not shown"

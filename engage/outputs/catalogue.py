@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlsplit
 
 from engage import audit, slugs
 from engage.auth.models import User
@@ -51,7 +52,16 @@ def producer_choices() -> list[User]:
     )
 
 
+def is_web_address(url: str) -> bool:
+    """Only http(s) addresses with a host: a `javascript:` or `data:` URL saved as an output's
+    page would run in the browser of whoever follows the link on its public page."""
+    parts = urlsplit(url.strip())
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
 def _apply(output: Output, data: dict, producer_ids: list[int]) -> None:
+    if data.get("page_url") and not is_web_address(data["page_url"]):
+        raise CatalogueError("page_url", "Enter a web address starting with https://")
     for name in OUTPUT_FIELDS:
         if name in data:
             setattr(output, name, data[name])

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovRadioInput,
@@ -16,12 +15,26 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import URL, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    URL,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
-from engage.forms import clean_text, strip_filter
+from engage.forms import EngageForm, clean_text, strip_filter
+from engage.outputs.catalogue import is_web_address
 
 
-class OutputForm(FlaskForm):
+def _web_address(form, field) -> None:  # type: ignore[no-untyped-def]
+    if field.data and not is_web_address(field.data):
+        raise ValidationError("Enter a web address starting with https://")
+
+
+class OutputForm(EngageForm):
     title = StringField(
         "Title",
         widget=GovTextInput(),
@@ -76,6 +89,7 @@ class OutputForm(FlaskForm):
         validators=[
             Optional(),
             URL(require_tld=True, message="Enter a web address starting with https://"),
+            _web_address,
             Length(max=500),
         ],
     )

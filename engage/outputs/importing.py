@@ -15,6 +15,7 @@ import io
 import json
 import re
 import secrets
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,12 +27,21 @@ from sqlalchemy import func
 from engage import audit
 from engage.db_types import utcnow
 from engage.extensions import db
+from engage.outputs import access
 from engage.outputs import spreadsheet as sheet
 from engage.outputs.models import LogEntry, Output, Stakeholder
 from engage.outputs.userlog import normalise_email
 
 MAX_ROWS = 20_000
 CHUNK = 500
+# Bounds checked before and while an XLSX file is parsed (a small zip can claim 16,384 columns
+# or unpack to gigabytes): what the zip may unpack to, how much one member may grow, how many
+# columns are read, and how long one cell may be.
+MAX_COLUMNS = 40
+MAX_CELL_CHARACTERS = 10_000
+XLSX_MAX_UNPACKED_BYTES = 64 * 1024 * 1024
+XLSX_MAX_RATIO = 100
+XLSX_MAX_MEMBERS = 200
 _PHONE = re.compile(r"^[0-9+()\-. ]{3,40}$")
 _TOKEN = re.compile(r"^[A-Za-z0-9_\-]{20,64}$")
 
@@ -88,7 +98,11 @@ def read_rows(filename: str, content: bytes) -> list[dict[str, str]]:
         )
     out: list[dict[str, str]] = []
     for number, values in enumerate(rows, start=2):
-        texts = [sheet.cell_text(v) for v in values]
+        texts = [sheet.cell_text(v) for v in values[:MAX_COLUMNS]]
+        if any(len(t) > MAX_CELL_CHARACTERS for t in texts):
+            raise ImportFileError(
+                f"Row {number} has a cell longer than {MAX_CELL_CHARACTERS:,} characters"
+            )
         if not any(texts):
             continue
         record: dict[str, Any] = {"_row": number}
@@ -114,9 +128,29 @@ def _csv_table(content: bytes) -> list[list[str]]:
         raise ImportFileError("The selected file could not be read as CSV") from error
 
 
+def check_xlsx_container(content: bytes) -> None:
+    """Refuse, before any parsing, a zip that would unpack to too much (a zip bomb)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError) as error:
+        raise ImportFileError("The selected file could not be read as XLSX") from error
+    too_big = ImportFileError("The selected file is too large when unpacked")
+    if len(members) > XLSX_MAX_MEMBERS:
+        raise too_big
+    if sum(m.file_size for m in members) > XLSX_MAX_UNPACKED_BYTES:
+        raise too_big
+    for member in members:
+        if member.file_size > 1024 * 1024 and member.file_size > XLSX_MAX_RATIO * max(
+            member.compress_size, 1
+        ):
+            raise too_big
+
+
 def _xlsx_table(content: bytes) -> list[tuple[Any, ...]]:
     from openpyxl import load_workbook
 
+    check_xlsx_container(content)
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a broken file
@@ -124,11 +158,16 @@ def _xlsx_table(content: bytes) -> list[tuple[Any, ...]]:
     try:
         worksheet = workbook.worksheets[0]
         table = []
-        for values in worksheet.iter_rows(values_only=True):
+        # max_col: a sheet claiming 16,384 columns is read as MAX_COLUMNS wide, not padded.
+        for values in worksheet.iter_rows(
+            max_row=MAX_ROWS + 2, max_col=MAX_COLUMNS, values_only=True
+        ):
             table.append(values)
-            if len(table) > MAX_ROWS + 2:
-                break
         return table
+    except ImportFileError:
+        raise
+    except Exception as error:  # a broken sheet inside a good zip
+        raise ImportFileError("The selected file could not be read as XLSX") from error
     finally:
         workbook.close()
 
@@ -212,8 +251,12 @@ def _name_key(name: str, organisation: str) -> tuple[str, str]:
     return (name.strip().lower(), organisation.strip().lower())
 
 
-def plan_import(output: Output, raw_rows: list[dict[str, Any]]) -> ImportPlan:
-    """Decide, row by row, what an import would do. Reads the database, writes nothing."""
+def plan_import(output: Output, raw_rows: list[dict[str, Any]], actor: Any) -> ImportPlan:
+    """Decide, row by row, what an import would do. Reads the database, writes nothing.
+
+    A row whose email address belongs to a person also in a log the actor may not edit adds or
+    updates only the actor's log entry: the person's own details stay as they are, and the
+    report says nothing about them (it shows what the row holds, and entry changes only)."""
     cleaned = [(raw, *_clean(raw)) for raw in raw_rows]
     emails = sorted({d["email"] for _, d, r in cleaned if d["email"] and not r})
     by_email: dict[str, Stakeholder] = {}
@@ -222,6 +265,7 @@ def plan_import(output: Output, raw_rows: list[dict[str, Any]]) -> ImportPlan:
             db.select(Stakeholder).where(Stakeholder.email.in_(chunk))
         ).scalars():
             by_email[s.email] = s  # type: ignore[index]
+    elsewhere = access.people_kept_elsewhere(actor, [s.id for s in by_email.values()])
     entries: dict[int, LogEntry] = {}
     by_name: dict[tuple[str, str], Stakeholder] = {}
     for entry, stakeholder in db.session.execute(
@@ -256,7 +300,8 @@ def plan_import(output: Output, raw_rows: list[dict[str, Any]]) -> ImportPlan:
             else by_name.get(_name_key(data["name"], data["organisation"]))
         )
         entry = entries.get(stakeholder.id) if stakeholder is not None else None
-        row.changes = _differences(stakeholder, entry, data)
+        data["_person_kept"] = stakeholder is not None and stakeholder.id in elsewhere
+        row.changes = _differences(None if data["_person_kept"] else stakeholder, entry, data)
         if entry is None:
             row.action = "add"
         else:
@@ -322,7 +367,7 @@ def _differences(
 def apply_import(output: Output, raw_rows: list[dict[str, Any]], actor: Any) -> ImportPlan:
     """Plan again against the database as it is now, then write every add and update in bulk
     and commit once. Refused rows are skipped."""
-    plan = plan_import(output, raw_rows)
+    plan = plan_import(output, raw_rows, actor)
     wanted = [r for r in plan.rows if r.action in ("add", "update")]
     ids = sorted({r.data["_stakeholder_id"] for r in wanted if r.data["_stakeholder_id"]})
     stakeholders: dict[int, Stakeholder] = {}
@@ -353,8 +398,9 @@ def apply_import(output: Output, raw_rows: list[dict[str, Any]], actor: Any) -> 
             )
             new_people.append((row, stakeholder))
         else:
-            for key, value in _stakeholder_values(stakeholder, data).items():
-                setattr(stakeholder, key, value)
+            if not data["_person_kept"]:
+                for key, value in _stakeholder_values(stakeholder, data).items():
+                    setattr(stakeholder, key, value)
             entry = entries.get(stakeholder.id)
             if entry is not None:
                 for key, value in _entry_values(entry, data).items():

@@ -1,8 +1,9 @@
 """Keeping a user log: add, edit and remove stakeholders, record contacts, count the log.
 
-Each function checks the rule, writes history through engage.audit and commits once. Who may call
-them is decided by engage.outputs.access (views check it; the functions trust their caller to
-have done so, as the actor is recorded).
+Each function checks the rule, writes history through engage.audit and commits once. Who may
+keep which log is decided by engage.outputs.access (views check it). Who may change a person's
+own details is decided here, as it depends on every log the person is in: someone who may not
+edit all of those logs changes only their own log entry (access.people_kept_elsewhere).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from engage import audit
 from engage.calendar import london_date
 from engage.db_types import utcnow
 from engage.extensions import db
+from engage.outputs import access
 from engage.outputs.models import LOG_NAME_ORDER, Contact, LogEntry, Output, Stakeholder
 from engage.outputs.userlog import find_stakeholder_by_email, normalise_email
 from engage.vocab import (
@@ -107,8 +109,8 @@ def entry_for(output: Output, stakeholder_id: int) -> LogEntry | None:
     ).scalar_one_or_none()
 
 
-def _check_vocab(data: dict[str, Any]) -> None:
-    if data.get("category") not in USER_CATEGORIES:
+def _check_vocab(data: dict[str, Any], *, person: bool = True) -> None:
+    if person and data.get("category") not in USER_CATEGORIES:
         raise LogError("category", "Select the category that describes this user")
     if data.get("engagement_level") not in LEVEL_ORDER:
         raise LogError("engagement_level", "Select an engagement level")
@@ -126,7 +128,8 @@ def _check_email_free(email: str | None, stakeholder_id: int | None) -> None:
 
 def add_entry(output: Output, data: dict[str, Any], actor: Any) -> LogEntry:
     """Add a stakeholder to the log. The same email address is the same stakeholder: an existing
-    stakeholder is reused (their details are kept), and cannot be in one log twice."""
+    stakeholder is reused (their details are kept, never changed from here), and cannot be in
+    one log twice. Nothing about them is told back: the message names no one."""
     _check_vocab(data)
     email = normalise_email(data.get("email"))
     stakeholder = find_stakeholder_by_email(email)
@@ -142,7 +145,7 @@ def add_entry(output: Output, data: dict[str, Any], actor: Any) -> LogEntry:
         db.session.add(stakeholder)
         db.session.flush()
     elif entry_for(output, stakeholder.id) is not None:
-        raise LogError("email", f"{stakeholder.name} is already in this user log")
+        raise LogError("email", "A user with this email address is already in this user log")
     first = data.get("first_contact_on") or london_date(utcnow())
     entry = LogEntry(
         output_id=output.id,
@@ -167,14 +170,21 @@ def add_entry(output: Output, data: dict[str, Any], actor: Any) -> LogEntry:
 
 
 def update_entry(entry: LogEntry, data: dict[str, Any], actor: Any) -> list[str]:
-    """Change a log entry and its stakeholder. Returns the names of the changed fields (kept in
-    the history; the values themselves are not, as they may be personal data)."""
-    _check_vocab(data)
+    """Change a log entry and, when the actor may edit every log the person is in, the person's
+    own details. Returns the names of the changed fields (kept in the history; the values
+    themselves are not, as they may be personal data)."""
     stakeholder = entry.stakeholder
-    data = {**data, "email": normalise_email(data.get("email")), "phone": data.get("phone") or None}
-    _check_email_free(data["email"], stakeholder.id)
+    person = access.may_edit_person(actor, stakeholder)
+    _check_vocab(data, person=person)
     changed: list[str] = []
-    for name in STAKEHOLDER_FIELDS:
+    if person:
+        data = {
+            **data,
+            "email": normalise_email(data.get("email")),
+            "phone": data.get("phone") or None,
+        }
+        _check_email_free(data["email"], stakeholder.id)
+    for name in STAKEHOLDER_FIELDS if person else ():
         if name in data and getattr(stakeholder, name) != data[name]:
             setattr(stakeholder, name, data[name])
             changed.append(name)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from flask import (
-    Response,
     abort,
     current_app,
     flash,
@@ -19,16 +19,19 @@ from flask_login import current_user
 from jinja2.filters import do_truncate
 from sqlalchemy.orm import joinedload, lazyload
 
+from engage import submissions
 from engage.auth.permissions import deny, requires
 from engage.calendar import london_date
 from engage.db_types import utcnow
-from engage.extensions import db
+from engage.exports.pages import offer_export
+from engage.exports.streaming import csv_response, xlsx_response
+from engage.extensions import db, limiter
 from engage.filters import govuk_date_short
 from engage.outputs import access, exporting, importing, logs
 from engage.outputs.links import row_link
 from engage.outputs.log_forms import ConfirmForm, ContactForm, ImportForm, LogEntryForm
 from engage.outputs.models import Contact, LogEntry, Output, Stakeholder
-from engage.outputs.spreadsheet import COLUMNS
+from engage.outputs.spreadsheet import COLUMNS, HEADERS
 from engage.outputs.views import bp
 from engage.pagination import paginate
 from engage.vocab import (
@@ -47,6 +50,9 @@ def _log_helpers() -> dict[str, Any]:
     return {
         "can_view_log": lambda output: access.can_view_log(current_user, output),
         "can_edit_log": lambda output: access.can_edit_log(current_user, output),
+        "person_name": lambda person: access.person_label(
+            person, restricted=not access.may_edit_person(current_user, person)
+        ),
     }
 
 
@@ -110,7 +116,12 @@ def user_log(slug: str):
         "outputs/user-log.html",
         output=output,
         page=page,
-        rows=_log_rows(page.items, output, editable),
+        rows=_log_rows(
+            page.items,
+            output,
+            editable,
+            access.people_kept_elsewhere(_user(), [item[6] for item in page.items]),
+        ),
         counts=counts,
         category=category,
         level=level,
@@ -118,10 +129,13 @@ def user_log(slug: str):
     )
 
 
-def _log_rows(items: list[Any], output: Output, editable: bool) -> list[tuple[Any, ...]]:
+def _log_rows(
+    items: list[Any], output: Output, editable: bool, elsewhere: Collection[int] = ()
+) -> list[tuple[Any, ...]]:
     """The text of each cell of the user log's rows (the template escapes it), worked out here
     rather than by filters and calls in the template, once per row: the same labels, dates,
-    truncation and links as the template's filters and url_for would give."""
+    truncation and links as the template's filters and url_for would give. A person also in a
+    log this user may not edit (`elsewhere`) shows as their email address."""
     env = current_app.jinja_env
     person = row_link("outputs.stakeholder_detail", "stakeholder_id")
     if editable:
@@ -145,8 +159,8 @@ def _log_rows(items: list[Any], output: Output, editable: bool) -> list[tuple[An
         rows.append(
             (
                 person(person_id),
-                name,
-                org,
+                email if person_id in elsewhere else name,
+                "" if person_id in elsewhere else org,
                 USER_CATEGORY_SHORT.get(category, category),
                 ENGAGEMENT_LEVEL_SHORT.get(level, level),
                 do_truncate(env, uses, 80),
@@ -163,19 +177,26 @@ def _log_rows(items: list[Any], output: Output, editable: bool) -> list[tuple[An
     return rows
 
 
+PERSON_FIELDS = ("name", "organisation", "email", "phone", "category", "consent_to_contact")
+
+
 def _entry_data(form: LogEntryForm) -> dict[str, Any]:
-    return {
-        "name": form.name.data,
-        "organisation": form.organisation.data or "",
-        "email": form.email.data or None,
-        "phone": form.phone.data or None,
-        "category": form.category.data,
-        "consent_to_contact": bool(form.consent_to_contact.data),
+    data = {
         "engagement_level": form.engagement_level.data,
         "uses": form.uses.data or "",
         "source": form.source.data,
         "first_contact_on": form.first_contact_on.data,
     }
+    if "name" in form:  # the person's own details are on the form (see log_entry_edit)
+        data |= {
+            "name": form.name.data,
+            "organisation": form.organisation.data or "",
+            "email": form.email.data or None,
+            "phone": form.phone.data or None,
+            "category": form.category.data,
+            "consent_to_contact": bool(form.consent_to_contact.data),
+        }
+    return data
 
 
 @bp.route("/staff/outputs/<slug>/user-log/add", methods=["GET", "POST"])
@@ -185,12 +206,14 @@ def log_entry_add(slug: str):
     form = LogEntryForm()
     if form.validate_on_submit():
         try:
-            entry = logs.add_entry(output, _entry_data(form), _user())
+            logs.add_entry(output, _entry_data(form), _user())
         except logs.LogError as error:
             db.session.rollback()
             getattr(form, error.field).errors = [error.message]
         else:
-            flash(f"{entry.stakeholder.name} added to the user log", "success")
+            # The name as typed: an email address already known keeps the details recorded
+            # with it, which this message must not reveal.
+            flash(f"{form.name.data} added to the user log", "success")
             return redirect(url_for("outputs.user_log", slug=output.slug))
     return render_template("outputs/log-entry-form.html", form=form, output=output, entry=None)
 
@@ -201,6 +224,10 @@ def log_entry_edit(slug: str, entry_id: int):
     output = _editable_output(slug)
     entry = _entry_or_404(output, entry_id)
     form = LogEntryForm()
+    person_editable = access.may_edit_person(_user(), entry.stakeholder)
+    if not person_editable:  # also in a log they may not edit: only their own entry changes
+        for name in PERSON_FIELDS:
+            delattr(form, name)
     if not form.is_submitted():
         person = entry.stakeholder
         form.process(
@@ -226,7 +253,13 @@ def log_entry_edit(slug: str, entry_id: int):
         else:
             flash("Changes saved", "success")
             return redirect(url_for("outputs.user_log", slug=output.slug))
-    return render_template("outputs/log-entry-form.html", form=form, output=output, entry=entry)
+    return render_template(
+        "outputs/log-entry-form.html",
+        form=form,
+        output=output,
+        entry=entry,
+        person_editable=person_editable,
+    )
 
 
 @bp.route("/staff/outputs/<slug>/user-log/<int:entry_id>/remove", methods=["GET", "POST"])
@@ -236,7 +269,9 @@ def log_entry_remove(slug: str, entry_id: int):
     entry = _entry_or_404(output, entry_id)
     form = ConfirmForm()
     if form.validate_on_submit():
-        name = entry.stakeholder.name
+        name = access.person_label(
+            entry.stakeholder, restricted=not access.may_edit_person(_user(), entry.stakeholder)
+        )
         logs.remove_entry(entry, _user())
         flash(f"{name} removed from the user log", "success")
         return redirect(url_for("outputs.user_log", slug=output.slug))
@@ -296,10 +331,13 @@ def stakeholder_detail(stakeholder_id: int):
             .order_by(Contact.contacted_on.desc(), Contact.id.desc())
         ).scalars()
     )
-    personal = bool(editable) or access.sees_all_logs(user) and access.has_edit_permission(user)
+    personal = (bool(editable) or access.keeps_every_log(user)) and access.may_edit_person(
+        user, person
+    )
     return render_template(
         "outputs/stakeholder.html",
         person=person,
+        name=access.person_label(person, restricted=not personal),
         entries=entries,
         contacts=contacts,
         editable=editable,
@@ -310,57 +348,67 @@ def stakeholder_detail(stakeholder_id: int):
 # --- export -------------------------------------------------------------------------------------
 
 
-def _download(body: str | bytes, filename: str, mimetype: str) -> Response:
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+def _dated(stem: str, ext: str) -> str:
+    return f"{stem}-{london_date(utcnow()).isoformat()}.{ext}"
 
 
 @bp.route("/staff/outputs/<slug>/user-log.csv")
 @requires("edit_user_logs")
 def user_log_csv(slug: str):
     output = _editable_output(slug)
-    return _download(
-        exporting.log_csv(output.id), f"user-log-{output.slug}.csv", "text/csv; charset=utf-8"
-    )
+    hidden = access.people_kept_elsewhere_in_log(_user(), output)
+    batches = exporting.log_csv_batches(output.id, hidden)
+    return csv_response(_dated(f"user-log-{output.slug}", "csv"), HEADERS, batches, bom=True)
 
 
 @bp.route("/staff/outputs/<slug>/user-log.xlsx")
 @requires("edit_user_logs")
 def user_log_xlsx(slug: str):
     output = _editable_output(slug)
-    return _download(
-        exporting.log_xlsx(output.id, output.title),
-        f"user-log-{output.slug}.xlsx",
-        exporting.XLSX_TYPE,
+    hidden = access.people_kept_elsewhere_in_log(_user(), output)
+    return xlsx_response(
+        _dated(f"user-log-{output.slug}", "xlsx"),
+        lambda handle: exporting.write_log_xlsx(handle, output.id, output.title, hidden),
     )
 
 
-@bp.route("/staff/user-logs.xlsx")
+@bp.route("/staff/user-logs.xlsx", methods=["GET", "POST"])
 @requires("view_all_user_logs")
 def all_user_logs_xlsx():
+    """Built in the background (engage.exports): a page to ask for it, then its status page."""
     if not access.has_edit_permission(_user()):
         deny("user_log:personal_data")
-    return _download(exporting.all_logs_xlsx(), "user-logs.xlsx", exporting.XLSX_TYPE)
+    return offer_export(
+        "all_user_logs", {}, title="every user log (XLSX)", back_url=url_for("outputs.output_list")
+    )
 
 
 @bp.route("/staff/user-log-template.csv")
 @requires("edit_user_logs")
 def user_log_template_csv():
-    return _download(exporting.log_csv(None), "user-log-template.csv", "text/csv; charset=utf-8")
+    return csv_response("user-log-template.csv", HEADERS, exporting.log_csv_batches(None), bom=True)
 
 
 @bp.route("/staff/user-log-template.xlsx")
 @requires("edit_user_logs")
 def user_log_template_xlsx():
-    return _download(exporting.log_xlsx(None), "user-log-template.xlsx", exporting.XLSX_TYPE)
+    return xlsx_response(
+        "user-log-template.xlsx", lambda handle: exporting.write_log_xlsx(handle, None)
+    )
 
 
 # --- import -------------------------------------------------------------------------------------
 
 
+def _per_user() -> str:
+    return f"user:{current_user.get_id()}"
+
+
 @bp.route("/staff/outputs/<slug>/user-log/import", methods=["GET", "POST"])
 @requires("edit_user_logs")
+@limiter.limit(
+    lambda: current_app.config["STAFF_UPLOAD_RATE_LIMIT"], methods=["POST"], key_func=_per_user
+)
 def user_log_import(slug: str):
     output = _editable_output(slug)
     form = ImportForm()
@@ -396,7 +444,7 @@ def _upload_or_404(output: Output, token: str) -> dict[str, Any]:
 def user_log_import_preview(slug: str, token: str):
     output = _editable_output(slug)
     payload = _upload_or_404(output, token)
-    plan = importing.plan_import(output, payload["rows"])
+    plan = importing.plan_import(output, payload["rows"], _user())
     db.session.rollback()  # planning never writes; make sure nothing lingers
     show = request.args.get("show") or "all"
     rows = plan.rows if show == "all" else [r for r in plan.rows if r.action == show]
@@ -421,7 +469,19 @@ def user_log_import_confirm(slug: str, token: str):
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    plan = importing.apply_import(output, payload["rows"], _user())
+    # Confirmed twice at once (a double click, two tabs): the first applies it, the other
+    # waits for it and shows the log (engage/submissions.py).
+    outcome = submissions.begin(token, "user_log_import")
+    if outcome.duplicate:
+        flash("This import has already been applied", "info")
+        return redirect(url_for("outputs.user_log", slug=output.slug))
+    try:
+        plan = importing.apply_import(output, payload["rows"], _user())
+    except Exception:
+        db.session.rollback()
+        submissions.abandon(token)
+        raise
+    submissions.finish(token, "applied")
     importing.discard_upload(token)
     session[IMPORT_SESSION_KEY] = [t for t in session.get(IMPORT_SESSION_KEY, []) if t != token]
     counts = plan.counts

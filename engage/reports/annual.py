@@ -10,6 +10,7 @@ be started beside a signed report (but only one unsigned report per year at a ti
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -21,7 +22,7 @@ from engage.calendar import london_date
 from engage.db_types import utcnow
 from engage.extensions import db
 from engage.mail.outbox import queue_email
-from engage.reports.figures import compute_figures, year_label
+from engage.reports.figures import compute_figures, year_bounds, year_label
 from engage.reports.models import AnnualReport
 
 STATE_LABELS = {"draft": "Draft", "ready": "Ready for sign-off", "signed_off": "Signed off"}
@@ -151,15 +152,40 @@ def return_to_draft(report: AnnualReport, actor: Any) -> None:
     db.session.commit()
 
 
+def year_is_over(year_start: int, today: date) -> bool:
+    """Whether the reporting year has ended by `today` (a London date)."""
+    return today > year_bounds(year_start)[1]
+
+
 def sign_off(
-    report: AnnualReport, actor: Any, render_body: Callable[[AnnualReport, dict[str, Any]], str]
+    report: AnnualReport,
+    actor: Any,
+    render_body: Callable[[AnnualReport, dict[str, Any]], str],
+    *,
+    year_not_over_confirmed: bool = False,
+    today: date | None = None,
 ) -> AnnualReport:
-    """The Chief Statistician signs off: figures and the rendered body are frozen on the row."""
+    """The Chief Statistician signs off: figures and the rendered body are frozen on the row.
+
+    A year that has not ended is refused unless the Chief confirms, explicitly, that it is not
+    over: the confirmation is recorded in the figures (and so in the report's text) and in the
+    audit record."""
     if not has_permission(actor, "sign_off_reports"):
         raise PermissionError("sign_off_reports")
     if report.state != "ready":
         raise ReportError("Only a report that is ready for sign-off can be signed off")
-    figures = compute_figures(report.year_start, london_today())
+    today = today or london_today()
+    early = not year_is_over(report.year_start, today)
+    if early and not year_not_over_confirmed:
+        end = year_bounds(report.year_start)[1]
+        raise ReportError(
+            f"The reporting year {year_label(report.year_start)} ends on "
+            f"{end.day} {end:%B %Y}: confirm that you are signing off before the year is over",
+            "year_not_over",
+        )
+    figures = compute_figures(report.year_start, today)
+    if early:
+        figures["signed_before_year_end"] = True
     report.state = "signed_off"
     report.signed_off_by_id = actor.id
     report.signed_off_by = actor
@@ -171,7 +197,7 @@ def sign_off(
         actor=actor,
         object_type="annual_report",
         object_id=report.id,
-        detail={"year": year_label(report.year_start)},
+        detail={"year": year_label(report.year_start), "year_not_over_confirmed": early},
     )
     db.session.commit()
     return report

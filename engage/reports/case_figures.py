@@ -21,6 +21,7 @@ from sqlalchemy import and_, case, func, select
 
 from engage.cases.models import Case
 from engage.cases.sla import rules, sql
+from engage.cases.workflow import TRANSFER_FOR_KIND
 from engage.extensions import db
 from engage.reports.tables import fill_shares, grouped, iso, make_table, with_total_row
 from engage.vocab import CASE_KINDS
@@ -158,7 +159,7 @@ def clock_table(clock: rules.Clock, kinds: list[tuple[str, str, dict[str, int]]]
         total_row=True,
         shares=shares,
         row_sums=[{"total": 1, "parts": [2, 3, 4]}, {"total": 4, "parts": [5, 6, 7]}],
-        same_as={1: ("cases_received", 1)},
+        links=[(r, 1, "cases_received", r, 1) for r in range(len(rows))],
     )
 
 
@@ -258,6 +259,14 @@ def _transfer_and_referral_tables(start: date, end: date) -> list[dict[str, Any]
         .group_by(Case.transferred_to)
     )
     rows = [[label, transfers.get(key, 0)] for key, label in TRANSFER_LABELS.items()]
+    # Each kind goes to one team: the same counts as the cases received table's transfers.
+    kinds = list(CASE_KINDS)
+    links = [
+        (i, 1, "cases_received", kinds.index(kind), 6)
+        for kind, to in TRANSFER_FOR_KIND.items()
+        for i, key in enumerate(TRANSFER_LABELS)
+        if key == to
+    ] + [(len(rows), 1, "cases_received", len(kinds), 6)]
     referrals = db.session.execute(
         select(
             Case.reference,
@@ -282,6 +291,7 @@ def _transfer_and_referral_tables(start: date, end: date) -> list[dict[str, Any]
             "measuring it; a transfer after a deadline does not undo the missed deadline.",
             count_columns=[1],
             total_row=True,
+            links=links,
         ),
         make_table(
             "uksa_referrals",

@@ -105,6 +105,6 @@ def seed(ctx) -> None:  # type: ignore[no-untyped-def]
     annual.mark_ready(report, owner)
     from engage.reports.render import render_report_body
 
-    annual.sign_off(report, chief, render_report_body)
+    annual.sign_off(report, chief, render_report_body, today=ctx.today)
     # And a draft for the year in progress, whose live figures show the other areas' demo data.
     annual.start_draft(current_year_start(ctx.today), owner)

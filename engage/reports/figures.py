@@ -103,6 +103,17 @@ def log_entry_joined_before(day: date) -> Any:
     )
 
 
+def stakeholder_joined_before(day: date) -> Any:
+    """SQL: the person was one of our users before `day`: one of their log entries was
+    (``log_entry_joined_before``), or, in no log yet, they were added to our records before it.
+    The one definition of *new*: new in a year = joined before its end, not before its start."""
+    entries = select(LogEntry.id).where(LogEntry.stakeholder_id == Stakeholder.id)
+    return or_(
+        entries.where(log_entry_joined_before(day)).exists(),
+        and_(~entries.exists(), Stakeholder.created_at < london_start(day)),
+    )
+
+
 def user_engagement_tables(start: date, end: date) -> list[dict[str, Any]]:
     start_at, end_at = london_start(start), london_start(end + timedelta(days=1))
     section = "user_engagement"
@@ -142,7 +153,9 @@ def user_engagement_tables(start: date, end: date) -> list[dict[str, Any]]:
 
     new_people = grouped(
         select(Stakeholder.category, func.count(Stakeholder.id))
-        .where(Stakeholder.created_at >= start_at, Stakeholder.created_at < end_at)
+        .where(
+            stakeholder_joined_before(end + timedelta(days=1)), ~stakeholder_joined_before(start)
+        )
         .group_by(Stakeholder.category)
     )
     new_entries = grouped(
@@ -162,10 +175,12 @@ def user_engagement_tables(start: date, end: date) -> list[dict[str, Any]]:
             "New users in the year, by user category",
             ["User category", "New users", "New user log entries"],
             with_total_row(rows, [1, 2]),
-            definition="New users: people added to our records of users during the year. New "
-            "user log entries: people who joined the user log of an output during the year "
-            "(their first contact with us about it), including existing users who started "
-            "using another output.",
+            definition="New users: people whose first contact with us (about any output) fell "
+            "in the year, not the day their record was added or imported. New user log "
+            "entries: people who joined the user log of an output during the year (their first "
+            "contact with us about it), including existing users who started using another "
+            "output. Both use the same date: the first contact recorded in the log, or the day "
+            "the entry was added when no first contact is recorded.",
             count_columns=[1, 2],
             total_row=True,
         )

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
+    GovCheckboxInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
@@ -10,6 +10,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import (
+    BooleanField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -19,11 +20,11 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
-from engage.forms import DateRequired, GovDateField, clean_text, strip_filter
+from engage.forms import DateRequired, EngageForm, GovDateField, clean_text, strip_filter
 from engage.vocab import RECOMMENDATION_STATUSES
 
 
-class StartReportForm(FlaskForm):
+class StartReportForm(EngageForm):
     year_start = SelectField(
         "Reporting year",
         widget=GovSelect(),
@@ -34,7 +35,7 @@ class StartReportForm(FlaskForm):
     submit = SubmitField("Start a draft report", widget=GovSubmitInput())
 
 
-class CommentaryForm(FlaskForm):
+class CommentaryForm(EngageForm):
     commentary = TextAreaField(
         "Commentary",
         widget=GovTextArea(),
@@ -49,11 +50,20 @@ class CommentaryForm(FlaskForm):
     submit = SubmitField("Save commentary", widget=GovSubmitInput())
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(EngageForm):
     submit = SubmitField("Confirm", widget=GovSubmitInput())
 
 
-class RecommendationForm(FlaskForm):
+class SignOffForm(EngageForm):
+    year_not_over = BooleanField(
+        "I confirm that the reporting year is not over, and that the signed report will not "
+        "count what happens before it ends",
+        widget=GovCheckboxInput(),
+    )
+    submit = SubmitField("Sign off the report", widget=GovSubmitInput())
+
+
+class RecommendationForm(EngageForm):
     reference = StringField(
         "Reference",
         widget=GovTextInput(),
@@ -124,7 +134,7 @@ class RecommendationForm(FlaskForm):
     submit = SubmitField("Save recommendation", widget=GovSubmitInput())
 
 
-class NoteForm(FlaskForm):
+class NoteForm(EngageForm):
     noted_on = GovDateField(
         "Date of progress",
         what="Date of progress",

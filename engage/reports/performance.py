@@ -11,7 +11,7 @@ response is "published within 12 weeks" when it was published no later than 84 d
 closing date. Small counts are suppressed with ``engage.reports.suppression``.
 
 The figures of whole past quarters change rarely, so the page's figures (and its chart) are kept
-per process for `PERFORMANCE_CACHE_SECONDS` (10 minutes by default, `engage.perfcache`) and for
+per process for `PERFORMANCE_CACHE_SECONDS` (10 minutes by default, `engage.caching`) and for
 the day they were computed on; the page says when they were computed.
 """
 
@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, select
 
-from engage import perfcache
+from engage import caching
 from engage.cases import outcome_figures
 from engage.cases.models import Case
 from engage.cases.sla import rules
@@ -33,7 +33,7 @@ from engage.consultations.rules import RESPONSE_DUE_DAYS
 from engage.extensions import db
 from engage.reports.case_figures import case_counts
 from engage.reports.figures import HELD_STATES
-from engage.reports.suppression import suppress_table
+from engage.reports.suppression import suppress_tables
 from engage.reports.tables import fill_shares, make_table
 from engage.vocab import COMPLAINT_KINDS
 
@@ -193,7 +193,7 @@ def performance_figures(today: date) -> dict[str, Any]:
         "last": quarters[-1],
         "as_of": today,
         "raw": tables,
-        "tables": [suppress_table(t) for t in tables],
+        "tables": suppress_tables(tables),
     }
 
 
@@ -205,5 +205,5 @@ def page_figures(today: date) -> dict[str, Any]:
         figures = performance_figures(today)
         return {**figures, "chart": chart_for(figures["tables"][0], "perf")}
 
-    figures, computed_at = perfcache.cached(("performance", str(db.engine.url), today), compute)
+    figures, computed_at = caching.for_seconds(("performance", today), compute)
     return {**figures, "computed_at": computed_at}

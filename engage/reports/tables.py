@@ -32,14 +32,15 @@ def make_table(
     internal: bool = False,
     empty: str = "None in this year.",
     row_sums: list[dict[str, Any]] | None = None,
-    same_as: dict[int, tuple[str, int]] | None = None,
+    links: list[tuple[int, int, str, int, int]] | None = None,
 ) -> dict[str, Any]:
     """A table. Besides the columns and rows: which columns hold counts, whether the last row
     is the total of the others (`total_row`), which column is the total of the other count
     columns (`total_column`), further identities within each row (`row_sums`: a column that is
-    the sum of other columns), and columns that hold the same counts as a column of another
-    table, row by row (`same_as`). Suppression (engage.reports.suppression) reads all of them,
-    so that no hidden count can be worked out from the others."""
+    the sum of other columns), and cells that hold the same count as a cell of another table
+    (`links`: (row, column, other table's key, row, column)). Suppression
+    (engage.reports.suppression) reads all of them, so that no hidden count can be worked out
+    from the others."""
     return {
         "key": key,
         "section": section,
@@ -54,7 +55,7 @@ def make_table(
         "internal": internal,
         "empty": empty,
         "row_sums": row_sums or [],
-        "same_as": {str(k): list(v) for k, v in (same_as or {}).items()},
+        "links": [list(link) for link in links or []],
     }
 
 

@@ -8,15 +8,17 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 
 from engage.auth.permissions import deny, has_permission, public, requires
+from engage.exports.pages import offer_export
 from engage.extensions import db
 from engage.reports import annual
 from engage.reports.annual import ReportError
+from engage.reports.exports import export_report
 from engage.reports.figures import (
     current_year_start,
     last_complete_year_start,
     year_label,
 )
-from engage.reports.forms import CommentaryForm, ConfirmForm, StartReportForm
+from engage.reports.forms import CommentaryForm, ConfirmForm, SignOffForm, StartReportForm
 from engage.reports.models import AnnualReport
 from engage.reports.performance import page_figures
 from engage.reports.render import render_report_body, report_body
@@ -125,13 +127,27 @@ def report_publication(report_id: int):
     )
 
 
+@bp.route("/staff/reports/<int:report_id>/download/xlsx", methods=["GET", "POST"])
+@requires("view_reports")
+def report_download_xlsx(report_id: int):
+    """The workbook is built in the background (engage.exports): at 100,000 cases its figures
+    take longer than a web worker should wait."""
+    report = _report_or_404(report_id)
+    publication = request.args.get("publication") == "1"
+    title = f"the annual report {year_label(report.year_start)} as a spreadsheet (XLSX)"
+    return offer_export(
+        "annual_report_xlsx",
+        {"report_id": report.id, "publication": publication},
+        title=title + (", for publication" if publication else ""),
+        back_url=url_for("reports.report_detail", report_id=report.id),
+    )
+
+
 @bp.route("/staff/reports/<int:report_id>/download/<fmt>")
 @requires("view_reports")
 def report_download(report_id: int, fmt: str):
-    from engage.reports.cli import export_report
-
     report = _report_or_404(report_id)
-    if fmt not in ("html", "xlsx", "csv"):
+    if fmt not in ("html", "csv"):
         abort(404)
     content, mimetype, name = export_report(
         report, fmt, publication=request.args.get("publication") == "1"
@@ -184,18 +200,31 @@ def report_mark_ready(report_id: int):
 @requires("sign_off_reports")
 def report_sign_off(report_id: int):
     report = _report_or_404(report_id)
-    form = ConfirmForm()
+    form = SignOffForm()
+    year_over = annual.year_is_over(report.year_start, annual.london_today())
     if form.validate_on_submit():
         try:
-            annual.sign_off(report, current_user, render_report_body)
+            annual.sign_off(
+                report,
+                current_user,
+                render_report_body,
+                year_not_over_confirmed=bool(form.year_not_over.data),
+            )
         except ReportError as error:
             db.session.rollback()
-            flash(error.message)
+            if error.field != "year_not_over":
+                flash(error.message)
+                return redirect(url_for("reports.report_detail", report_id=report.id))
+            form.year_not_over.errors = [error.message]
         else:
             flash(f"Annual report {year_label(report.year_start)} signed off", "success")
-        return redirect(url_for("reports.report_detail", report_id=report.id))
+            return redirect(url_for("reports.report_detail", report_id=report.id))
     return render_template(
-        "reports/report-confirm.html", form=form, report=report, action="sign_off"
+        "reports/report-confirm.html",
+        form=form,
+        report=report,
+        action="sign_off",
+        year_over=year_over,
     )
 
 

@@ -7,11 +7,11 @@ import logging
 from datetime import datetime, timedelta
 
 from apscheduler.schedulers.blocking import BlockingScheduler
-from flask import Flask
+from flask import Flask, current_app
 
 from engage.db_types import utcnow
 from engage.extensions import db
-from engage.jobs import JOBS, TIMEZONE, Job
+from engage.jobs import JOBS, TIMEZONE, Job, describe_moment
 from engage.scheduler.locks import job_lock, this_holder
 from engage.scheduler.models import JobRun
 
@@ -22,12 +22,26 @@ class UnknownJob(KeyError):
     pass
 
 
-def run_job(name: str, *, holder: str | None = None) -> JobRun | None:
+class AsOfRefused(RuntimeError):
+    """Running a job as if at another moment is for development and tests, never production."""
+
+
+def run_job(
+    name: str, *, holder: str | None = None, as_of: datetime | None = None
+) -> JobRun | None:
     """Run one job now if its lock is free. Returns its JobRun, or None when skipped because
-    another process holds the lock. A failing job is recorded (ok=False), never raised."""
+    another process holds the lock. A failing job is recorded (ok=False), never raised.
+
+    `as_of` (development only) runs the job as if it were that moment: the job's targets get it
+    instead of the clock. What they write is real (emails queued, consultations opened), and
+    the JobRun's times are the real ones, its result starting "as of ..."."""
     job = JOBS.get(name)
     if job is None:
         raise UnknownJob(name)
+    if as_of is not None and current_app.config.get("ENGAGE_ENV") == "production":
+        raise AsOfRefused(
+            "--as-of is for development and testing only: refused when ENGAGE_ENV=production"
+        )
     holder = holder or this_holder()
     with job_lock(name, holder) as acquired:
         if not acquired:
@@ -37,7 +51,9 @@ def run_job(name: str, *, holder: str | None = None) -> JobRun | None:
         db.session.add(run)
         db.session.commit()
         try:
-            result = job.execute()
+            result = job.execute(as_of)
+            if as_of is not None:
+                result = f"as of {describe_moment(as_of)}: {result}"
         except Exception as error:
             db.session.rollback()
             log.exception("job %s failed", name)

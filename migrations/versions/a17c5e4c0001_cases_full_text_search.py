@@ -5,7 +5,7 @@ Written by hand: the statements are those of engage.cases.search_index (copied, 
 migration does not change when the code does).
 
 Revision ID: a17c5e4c0001
-Revises: d40686173dd0
+Revises: a16b0c0de003
 Create Date: 2026-11-28 04:30:00
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "a17c5e4c0001"
-down_revision = "d40686173dd0"
+down_revision = "a16b0c0de003"
 branch_labels = None
 depends_on = None
 

@@ -89,7 +89,7 @@ def test_staff_intake_errors_name_the_requester(app, login, change, staff_messag
     ("change", "message"),
     [
         ({"requester_name": " "}, "Enter your full name"),
-        ({"requester_name": "x" * 201}, "Full name must be 200 characters or fewer"),
+        ({"requester_name": "x" * 71}, "Full name must be 70 characters or fewer"),
         (
             {"requester_email": "", "requester_address": ""},
             "Enter an email address or a postal address",

@@ -106,7 +106,8 @@ class TestContactForm:
 
     def test_hostile_input_is_stored_as_text_and_shown_escaped_to_staff(self, client, login):
         hostile = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-        client.post("/contact", data=self._valid(requester_name=hostile, message=hostile))
+        # (A name is one line without markup or links: tests/security/test_contact_relay.py.)
+        client.post("/contact", data=self._valid(requester_name='Jo "Q" & Co', message=hostile))
         (case,) = _cases()
         assert case.message == hostile
         page = login(cso()).get(f"/staff/cases/{case.reference}").get_data(as_text=True)
@@ -310,6 +311,18 @@ class TestCaseList:
         assert len(rows) == 1 and rows[0]["kind"] == "Media enquiry"
         assert rows[0]["subject"].startswith("'=")
         assert rows[0]["sla_status"] in {"Overdue", "In time", "Due soon"}
+
+    def test_the_not_measured_filter_and_hostile_filter_values(self, app, login):
+        staff = cso()
+        moved = make_case(kind="unpublished_statistics", received=date(2026, 3, 2))
+        workflow.transfer(moved, staff, to="foi", reference="F-2", now=at(date(2026, 3, 3)))
+        waiting = make_case(kind="enquiry", received=date(2026, 3, 2))
+        client = login(staff)
+        page = client.get("/staff/cases?sla=not_measured").get_data(as_text=True)
+        assert moved.reference in page and waiting.reference not in page
+        for hostile in ("%00", "not_measured%00", "x" * 5000, "met' OR 1=1 --"):
+            response = client.get(f"/staff/cases?sla={hostile}&received_from=9999999999-01-01")
+            assert response.status_code == 200
 
     def test_export_carries_the_stop_dates_and_each_clocks_outcome(self, app, login):
         """Anyone can check a figure in a spreadsheet: the dates that stopped each clock and

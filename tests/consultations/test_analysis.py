@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from engage import perfcache
+from engage import caching
 from engage.consultations import analysis, responses, service
 from engage.extensions import db
 from tests.conftest import count_queries
@@ -50,7 +50,7 @@ def test_summary_and_tallies_count_every_category_question_and_option(app):
 
 def test_a_new_response_shows_at_once_even_with_the_cache_on(app, monkeypatch):
     monkeypatch.setitem(app.config, "PERFORMANCE_CACHE_SECONDS", 600)
-    perfcache.clear()
+    caching.clear()
     consultation = _open()
     q1 = consultation.questions[0]
     _respond(consultation, "academic", "Yes", ["CSV"])
@@ -61,7 +61,7 @@ def test_a_new_response_shows_at_once_even_with_the_cache_on(app, monkeypatch):
     assert again[q1.id].options[0] == ("Yes", 2) and again[q1.id].answered == 2
     summary = analysis.response_summary(consultation)
     assert (summary.total, summary.by_category["public"]) == (2, 1)
-    perfcache.clear()
+    caching.clear()
 
 
 def test_each_response_increases_the_consultations_responses_version(app):
@@ -79,7 +79,7 @@ def test_with_the_cache_on_the_analysis_page_counts_responses_only_when_one_arri
     app, login, monkeypatch
 ):
     monkeypatch.setitem(app.config, "PERFORMANCE_CACHE_SECONDS", 600)
-    perfcache.clear()
+    caching.clear()
     consultation = _open()
     _respond(consultation, "academic", "Yes", ["CSV"])
     client = login(cso())
@@ -98,7 +98,7 @@ def test_with_the_cache_on_the_analysis_page_counts_responses_only_when_one_arri
     after, counted = counting_queries()
     assert "2 responses in all" in after and len(counted) == 2  # counted again at once
     assert "2 answered" in after
-    perfcache.clear()
+    caching.clear()
 
 
 def test_the_analysis_page_shows_the_tallies_and_each_response_with_its_answers(app, login):

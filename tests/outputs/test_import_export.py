@@ -291,7 +291,7 @@ def test_a_10000_row_file_imports_quickly_without_a_query_per_row(app, owner, ou
     started = time.perf_counter()
     rows = importing.read_rows("big.xlsx", buffer.getvalue())
     with count_queries() as planned:
-        plan = importing.plan_import(output, rows)
+        plan = importing.plan_import(output, rows, owner)
     assert plan.counts["add"] == 10_000 and len(planned) < 40
     with count_queries() as applied:
         importing.apply_import(output, rows, owner)

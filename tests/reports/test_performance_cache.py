@@ -7,14 +7,14 @@ from datetime import UTC, datetime
 
 import time_machine
 
-from engage import perfcache
+from engage import caching
 from tests.factories.reports import build_year
 
 
 def test_figures_are_kept_for_the_configured_time_and_dated(app, client, monkeypatch):
     build_year()
     monkeypatch.setitem(app.config, "PERFORMANCE_CACHE_SECONDS", 600)
-    perfcache.clear()
+    caching.clear()
     try:
         with time_machine.travel(datetime(2026, 5, 15, 9, 30, tzinfo=UTC), tick=False):
             first = client.get("/performance").get_data(as_text=True)
@@ -27,4 +27,4 @@ def test_figures_are_kept_for_the_configured_time_and_dated(app, client, monkeyp
             fresh = client.get("/performance").get_data(as_text=True)
         assert "Figures updated 15 May 2026 at 10:36am." in fresh
     finally:
-        perfcache.clear()
+        caching.clear()

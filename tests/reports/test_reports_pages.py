@@ -109,7 +109,9 @@ def test_recommendation_list_flags_overdue(app, login):
         b"No recommendations have been recorded yet."
         in client.get("/staff/reports/recommendations").data
     )
-    RecommendationFactory(reference="R1", status="in_progress", target_on=date(2020, 1, 1))
+    RecommendationFactory(
+        reference="Rec-past-one", status="in_progress", target_on=date(2020, 1, 1)
+    )
     RecommendationFactory(reference="R2", status="implemented", target_on=date(2020, 1, 1))
     RecommendationFactory(
         reference="R3",
@@ -117,11 +119,13 @@ def test_recommendation_list_flags_overdue(app, login):
         target_on=date(2020, 1, 1),
         will_not_reason="Too costly.",
     )
-    RecommendationFactory(reference="R4", status="not_started", target_on=date(2099, 1, 1))
+    RecommendationFactory(
+        reference="Rec-future-four", status="not_started", target_on=date(2099, 1, 1)
+    )
     html = client.get("/staff/reports/recommendations").get_data(as_text=True)
     assert html.count("data-overdue") == 1 and "Overdue" in html
     only = client.get("/staff/reports/recommendations?status=overdue").get_data(as_text=True)
-    assert "R1" in only and "R4" not in only
+    assert "Rec-past-one" in only and "Rec-future-four" not in only
 
 
 def test_add_edit_and_note_a_recommendation(app, login):

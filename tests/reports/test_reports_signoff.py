@@ -8,13 +8,16 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
+from engage.audit import AuditEvent
 from engage.cases.models import Case
 from engage.extensions import db
 from engage.mail.models import OutboxEmail
 from engage.reports import annual
 from engage.reports.annual import ReportError
+from engage.reports.figures import current_year_start
 from engage.reports.models import AnnualReport
 from engage.reports.render import render_report_body
+from tests.exports.helpers import prepare_and_download
 from tests.factories.auth import chief, cso, producer
 from tests.factories.reports import build_year, make_case
 
@@ -99,7 +102,7 @@ def test_signed_page_and_exports_come_from_the_snapshot(app, login):
     make_case("service_complaint", date(2025, 5, 5), state="received")
     second = client.get(f"/staff/reports/{report.id}").get_data(as_text=True)
     assert report.html in second
-    xlsx = client.get(f"/staff/reports/{report.id}/download/xlsx")
+    xlsx = prepare_and_download(client, f"/staff/reports/{report.id}/download/xlsx")
     book = load_workbook(io.BytesIO(xlsx.data))
     assert book["Cases received"]["B11"].value == 15  # total received, as signed
 
@@ -112,3 +115,59 @@ def test_the_chief_sees_reports_awaiting_sign_off_on_the_dashboard(app, login):
     assert "Annual reports awaiting your sign-off" in html
     assert f"/staff/reports/{report.id}" in html
     assert "awaiting your sign-off" not in login(officer).get("/staff").get_data(as_text=True)
+
+
+def test_a_year_that_is_not_over_is_signed_off_only_with_an_explicit_recorded_confirmation(app):
+    officer, boss = cso(), chief()
+    report = annual.start_draft(2026, officer)  # April 2026 to March 2027
+    annual.mark_ready(report, officer)
+    with pytest.raises(ReportError, match="ends on 31 March 2027") as refused:
+        annual.sign_off(report, boss, render_report_body, today=date(2027, 3, 31))
+    assert refused.value.field == "year_not_over"
+    assert db.session.get(AnnualReport, report.id).state == "ready"
+    annual.sign_off(
+        report, boss, render_report_body, year_not_over_confirmed=True, today=date(2026, 11, 28)
+    )
+    assert report.state == "signed_off" and report.figures["signed_before_year_end"] is True
+    assert "Signed off before the end of the reporting year" in report.html
+    event = db.session.execute(
+        db.select(AuditEvent).where(AuditEvent.action == "report.signed_off")
+    ).scalar_one()
+    assert event.detail["year_not_over_confirmed"] is True
+    # A finished year needs no confirmation, and records none.
+    done = annual.start_draft(2025, officer)
+    annual.mark_ready(done, officer)
+    annual.sign_off(done, boss, render_report_body, today=date(2026, 4, 1))
+    assert "signed_before_year_end" not in done.figures
+
+
+def test_the_sign_off_page_asks_for_the_confirmation_when_the_year_is_not_over(app, login):
+    officer, boss = cso(), chief()
+    year = current_year_start(annual.london_today())
+    report = annual.start_draft(year, officer)
+    annual.mark_ready(report, officer)
+    client = login(boss)
+    page = client.get(f"/staff/reports/{report.id}/sign-off").get_data(as_text=True)
+    assert "is not over" in page and 'name="year_not_over"' in page
+    refused = client.post(f"/staff/reports/{report.id}/sign-off", data={})
+    assert refused.status_code == 200
+    assert "govuk-error-summary" in refused.get_data(as_text=True)
+    assert db.session.get(AnnualReport, report.id).state == "ready"
+    done = client.post(f"/staff/reports/{report.id}/sign-off", data={"year_not_over": "y"})
+    assert done.status_code == 302
+    assert db.session.get(AnnualReport, report.id).state == "signed_off"
+
+
+def test_a_double_submitted_sign_off_signs_once_and_the_second_is_refused_politely(app, login):
+    officer, boss = cso(), chief()
+    report = annual.start_draft(2025, officer)
+    annual.mark_ready(report, officer)
+    client = login(boss)
+    first = client.post(f"/staff/reports/{report.id}/sign-off", data={"year_not_over": "\x00"})
+    second = client.post(f"/staff/reports/{report.id}/sign-off", data={})
+    assert (first.status_code, second.status_code) == (302, 302)
+    events = db.session.execute(
+        db.select(AuditEvent).where(AuditEvent.action == "report.signed_off")
+    ).scalars()
+    assert len(list(events)) == 1
+    assert "signed_before_year_end" not in db.session.get(AnnualReport, report.id).figures

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from werkzeug.routing import IntegerConverter
 
 from engage.audit import AuditEvent
 from engage.auth import service
@@ -34,8 +35,8 @@ def staff_routes(app, ids: dict[str, int] | None = None) -> list[tuple[str, str,
             continue
         url = rule.rule
         for arg in rule.arguments:
-            converter = type(rule._converters[arg]).__name__
-            value = str(ids.get(arg, 1)) if converter == "IntegerConverter" else SLUG
+            number = isinstance(rule._converters[arg], IntegerConverter)
+            value = str(ids.get(arg, 1)) if number else SLUG
             url = re.sub(rf"<[^>]*\b{arg}>", value, url)
         for method in ("GET", "POST"):
             if method in rule.methods:
@@ -160,3 +161,112 @@ def test_producer_cannot_reach_a_complaint_not_assigned_to_them(app, login, reco
     office = login(cso())
     office.check_pages = False
     assert office.get(f"/staff/cases/{complaint.reference}").status_code == 200
+
+
+# --- a person in two producers' logs ----------------------------------------------------------
+# Each producer adds, edits, imports and exports the shared person; neither learns or changes
+# what the other recorded. (The full story: tests/security/test_shared_stakeholders.py.)
+
+SHARED_EMAIL = "shared@example.org"
+IMPORT_CSV = (
+    "Name,Organisation,Email,Phone,Category,Engagement level,Uses,Source,"
+    "First contact,Latest contact,Consent to contact\n"
+    f"Import Name,Import Org,{SHARED_EMAIL},01632 960099,media,Involved,,Event,,,Yes\n"
+)
+
+
+@pytest.mark.parametrize("actor", ["first", "second"])
+@pytest.mark.parametrize("step", ["add", "edit", "import", "export"])
+def test_each_producer_reaches_only_their_entry_of_a_shared_person(app, login, actor, step):
+    import io
+
+    from engage.outputs.models import LogEntry, Stakeholder
+    from tests.factories.outputs import StakeholderFactory
+
+    first, second = producer(), producer()
+    outputs = {
+        "first": OutputFactory(slug="shared-first", producers=[first]),
+        "second": OutputFactory(slug="shared-second", producers=[second]),
+    }
+    person = StakeholderFactory(
+        name="Recorded Name", organisation="Recorded Org", email=SHARED_EMAIL, phone="07700 900999"
+    )
+    other = "second" if actor == "first" else "first"
+    LogEntryFactory(output=outputs[other], stakeholder=person, engagement_level="informed")
+    if step != "add":
+        LogEntryFactory(output=outputs[actor], stakeholder=person, engagement_level="access")
+    client = login(first if actor == "first" else second)
+    base = f"/staff/outputs/{outputs[actor].slug}/user-log"
+    form = {
+        "name": "Typed Name",
+        "organisation": "Typed Org",
+        "email": SHARED_EMAIL,
+        "phone": "01632 960098",
+        "category": "media",
+        "consent_to_contact": "",
+        "engagement_level": "involved",
+        "source": "event",
+    }
+    if step == "add":
+        html = client.post(f"{base}/add", data=form, follow_redirects=True).get_data(as_text=True)
+    elif step == "edit":
+        entry = db.session.scalar(
+            db.select(LogEntry).where(LogEntry.output_id == outputs[actor].id)
+        )
+        client.post(f"{base}/{entry.id}/edit", data=form)
+        html = client.get(f"{base}/{entry.id}/edit").get_data(as_text=True)
+    elif step == "import":
+        upload = client.post(
+            f"{base}/import",
+            data={"file": (io.BytesIO(IMPORT_CSV.encode()), "log.csv")},
+            content_type="multipart/form-data",
+        )
+        html = client.get(upload.headers["Location"]).get_data(as_text=True)
+        client.post(upload.headers["Location"] + "/confirm")
+    else:
+        html = client.get(f"{base}.csv").get_data(as_text=True)
+    assert "Recorded Name" not in html and "07700 900999" not in html and "Recorded Org" not in html
+    db.session.expire_all()
+    kept = db.session.get(Stakeholder, person.id)
+    assert (kept.name, kept.organisation, kept.phone, kept.category, kept.consent_to_contact) == (
+        "Recorded Name",
+        "Recorded Org",
+        "07700 900999",
+        "academic",
+        True,
+    )
+    mine = db.session.scalar(
+        db.select(LogEntry).where(
+            LogEntry.output_id == outputs[actor].id, LogEntry.stakeholder_id == person.id
+        )
+    )
+    assert mine is not None
+    if step in ("add", "edit", "import"):
+        assert mine.engagement_level == "involved"
+    # The other producer's entry is untouched, and their log page still lists the person.
+    theirs = db.session.scalar(db.select(LogEntry).where(LogEntry.output_id == outputs[other].id))
+    assert theirs.engagement_level == "informed"
+
+
+# --- complaints read through other pages ------------------------------------------------------
+
+
+def test_subject_access_and_action_pages_record_complaint_views(app, login):
+    complaint = make_case(kind="service_complaint", email="complainant@example.org")
+
+    def views() -> list[str]:
+        return [
+            (e.detail or {}).get("how", "")
+            for e in db.session.scalars(
+                db.select(AuditEvent).where(
+                    AuditEvent.action == "case.viewed",
+                    AuditEvent.object_id == complaint.reference,
+                )
+            )
+        ]
+
+    login(admin()).post("/staff/admin/subject-access", data={"email": complaint.requester_email})
+    office = login(cso())
+    office.check_pages = False
+    office.get(f"/staff/cases/{complaint.reference}/acknowledge")
+    assert "subject_access" in views() and "action:acknowledge" in views()

@@ -87,7 +87,11 @@ def test_old_cases_feedback_and_responses_are_anonymised_and_statistics_kept(app
     }
 
     counts = anonymise_expired(TODAY)
-    assert counts == {"cases": 2, "feedback": 1, "consultation_responses": 1}
+    assert {k: counts[k] for k in ("cases", "feedback", "consultation_responses")} == {
+        "cases": 2,
+        "feedback": 1,
+        "consultation_responses": 1,
+    }
 
     db.session.refresh(old)
     assert old.requester_name == "Anonymised"
@@ -119,7 +123,8 @@ def test_old_cases_feedback_and_responses_are_anonymised_and_statistics_kept(app
     assert new_response.email == "new@example.org"
 
     # Idempotent: nothing more to do the second time.
-    assert anonymise_expired(TODAY) == {"cases": 0, "feedback": 0, "consultation_responses": 0}
+    again = anonymise_expired(TODAY)
+    assert set(again.values()) == {0}, again
     events = (
         db.session.execute(db.select(AuditEvent).where(AuditEvent.action == "retention.anonymised"))
         .scalars()

@@ -180,11 +180,11 @@ def test_producers_sign_in_with_a_password_and_may_turn_it_on(required, app, log
         )
         account = other.get("/staff/account").get_data(as_text=True)
         assert "Turn off the authenticator app" in account
-        new_codes = other.post("/staff/account/recovery-codes")
+        new_codes = other.post("/staff/account/recovery-codes", data={"password": DEFAULT_PASSWORD})
         assert (
             len(re.findall(r"<code>[0-9a-f-]{11}</code>", new_codes.get_data(as_text=True))) == 10
         )
-        other.post("/staff/account/authenticator/turn-off")
+        other.post("/staff/account/authenticator/turn-off", data={"password": DEFAULT_PASSWORD})
     db.session.refresh(user)
     assert not user.totp_enabled and user.totp_secret is None
     assert login(user).get("/staff").status_code == 200

@@ -109,20 +109,6 @@ def when(*branches: tuple[Expr, Expr | str | None], otherwise: Expr | str | None
     return When(tuple((c, wrap(v)) for c, v in branches), wrap(otherwise))
 
 
-def columns(expr: Expr) -> set[str]:
-    """Every column an expression reads."""
-    if isinstance(expr, Col):
-        return {expr.name}
-    out: set[str] = set()
-    for value in vars(expr).values():
-        items = value if isinstance(value, tuple) else (value,)
-        for item in items:
-            for part in item if isinstance(item, tuple) else (item,):
-                if isinstance(part, Expr):
-                    out |= columns(part)
-    return out
-
-
 # --- Python ------------------------------------------------------------------------------------
 
 PyFn = Callable[[Any, Mapping[str, Any]], Any]

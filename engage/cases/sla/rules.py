@@ -167,15 +167,16 @@ CASE_OUTCOME = when(
     (AnyOf((eq(ACKNOWLEDGE.outcome, MET), eq(RESPOND.outcome, MET))), MET),
     otherwise=NOT_MEASURED,
 )
-# The overall status of a case on `today`: its outcome once finished, else the worst running
-# clock's status.
+# The status of a case whose respond clock still runs: the worst status of its clocks (a
+# stopped acknowledge clock is neither overdue nor due soon).
 _STATUSES = (ACKNOWLEDGE.status, RESPOND.status)
-CASE_STATUS = when(
-    (FINISHED, CASE_OUTCOME),
+OPEN_STATUS = when(
     (AnyOf(tuple(eq(s, OVERDUE) for s in _STATUSES)), OVERDUE),
     (AnyOf(tuple(eq(s, DUE_SOON) for s in _STATUSES)), DUE_SOON),
     otherwise=IN_TIME,
 )
+# The overall status of a case on `today`: its outcome once finished, else OPEN_STATUS.
+CASE_STATUS = when((FINISHED, CASE_OUTCOME), otherwise=OPEN_STATUS)
 # The deadline that matters next: acknowledge-by while that clock runs, then respond-by. The
 # case list sorts by it (and its indexes hold it).
 NEXT_DEADLINE = when((ACKNOWLEDGE.running, Col("acknowledge_by")), otherwise=Col("respond_by"))

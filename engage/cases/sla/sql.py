@@ -18,19 +18,10 @@ from engage.calendar import WorkingCalendar
 from engage.cases.models import NEXT_DEADLINE, RESPONSE_RUNNING, Case
 from engage.cases.sla import rules
 from engage.cases.sla.deadlines import due_soon_boundary
-from engage.cases.sla.expr import AnyOf, Expr, eq, to_sql, when
+from engage.cases.sla.expr import to_sql
 
 SLA_ORDER = (*rules.RUNNING_STATUSES, *rules.OUTCOMES)
 _CLOCK = {c.name: c for c in rules.CLOCKS}
-# The overall status of a case whose respond clock still runs (rules.CASE_STATUS without its
-# finished branch): for rows already restricted to RESPONSE_RUNNING, so that the dashboard and
-# the running filters read only the columns of the partial index ix_cases_running_next_deadline.
-_STATUSES = tuple(c.status for c in rules.CLOCKS)
-OPEN_STATUS: Expr = when(
-    (AnyOf(tuple(eq(s, rules.OVERDUE) for s in _STATUSES)), rules.OVERDUE),
-    (AnyOf(tuple(eq(s, rules.DUE_SOON) for s in _STATUSES)), rules.DUE_SOON),
-    otherwise=rules.IN_TIME,
-)
 
 
 def running(clock: str) -> ColumnElement[bool]:
@@ -60,7 +51,9 @@ def case_outcome() -> Any:
 def _open_status(today: date, boundary: date) -> Any:
     """Built once per date (SQL expressions are immutable, and reusing them spares SQLAlchemy
     rebuilding the statement's cache key on every list view)."""
-    return to_sql(OPEN_STATUS, Case, {"today": today, "boundary": boundary})
+    # rules.OPEN_STATUS, for rows already restricted to RESPONSE_RUNNING: the dashboard and the
+    # running filters then read only the columns of the partial index of running cases.
+    return to_sql(rules.OPEN_STATUS, Case, {"today": today, "boundary": boundary})
 
 
 @functools.lru_cache(maxsize=64)

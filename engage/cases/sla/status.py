@@ -61,11 +61,13 @@ def clock_warns(clock: str, case_: HasClockDates, params: dict[str, date]) -> bo
     return bool(_clock_warns[clock](case_, params))
 
 
-def acknowledge_status(case_: HasClockDates, today: date, cal: WorkingCalendar | None = None):  # type: ignore[no-untyped-def]
+def acknowledge_status(
+    case_: HasClockDates, today: date, cal: WorkingCalendar | None = None
+) -> str:
     return clock_status("acknowledge", case_, today, cal)
 
 
-def respond_status(case_: HasClockDates, today: date, cal: WorkingCalendar | None = None):  # type: ignore[no-untyped-def]
+def respond_status(case_: HasClockDates, today: date, cal: WorkingCalendar | None = None) -> str:
     return clock_status("respond", case_, today, cal)
 
 
