@@ -247,6 +247,11 @@ def page_plan(app) -> list[tuple[str, str | None, str]]:  # type: ignore[no-unty
         ("case list: last page", "cso", f"{cases}?page={last_page}"),
         ("case list (producer's own)", "producer", cases),
         ("case page (complaint)", "cso", f"{cases}/{case_ref}"),
+        # Search (issue 17): a name, a word in every case's message (the worst case: every
+        # case matches, counted and sorted), and a producer's search (their cases only).
+        ("search: a requester", "cso", "/staff/search?q=requester+4321"),
+        ("search: a word in every message", "cso", "/staff/search?q=quarterly+figures"),
+        ("search (producer)", "producer", "/staff/search?q=quarterly"),
         ("user log of largest output", "cso", f"/staff/outputs/{biggest_output.slug}/user-log"),
         (
             "consultation analysis",

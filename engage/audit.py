@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import has_request_context, request
-from sqlalchemy import JSON, ForeignKey, Integer, String, event, literal
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, event, literal
 from sqlalchemy import insert as sa_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -16,6 +16,8 @@ from engage.extensions import Model, db
 
 class AuditEvent(Model):
     __tablename__ = "audit_events"
+    # Everything recorded about one object (who viewed a complaint: engage.cases.access).
+    __table_args__ = (Index("ix_audit_events_object", "object_type", "object_id", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

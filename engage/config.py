@@ -111,6 +111,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(12 * 1024 * 1024))),
         "HSTS_SECONDS": int(os.environ.get("HSTS_SECONDS", "31536000")),
+        # Files attached to cases (engage.cases.attachments); empty: instance/attachments.
+        "ATTACHMENT_DIR": os.environ.get("ATTACHMENT_DIR", ""),
+        "ATTACHMENT_MAX_BYTES": int(os.environ.get("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))),
         # Email
         "MAIL_TRANSPORT": os.environ.get("MAIL_TRANSPORT", "console"),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "engage@statistics.example.gov.uk"),

@@ -118,7 +118,11 @@ JOBS: dict[str, Job] = {
             "Send queued emails over SMTP, retrying temporary failures",
             "every minute",
             _every(minutes=1),
-            ("engage.mail.delivery:deliver_due",),
+            (
+                "engage.mail.delivery:deliver_due",
+                # an acknowledgement email counts once delivered (issue 17)
+                "engage.cases.sla.delivered:confirm_delivered_acknowledgements",
+            ),
             argument="now",
             lease=timedelta(minutes=30),
         ),

@@ -2,6 +2,13 @@
 
 from engage.audit import AuditEvent  # noqa: F401
 from engage.auth.models import RecoveryCode, SignInThrottle, User, UserRole  # noqa: F401
+from engage.cases import search_index  # noqa: F401,E402  (the cases' full-text index, per database)
+from engage.cases.desk_models import (  # noqa: F401
+    CaseAttachment,
+    ComplaintOutcome,
+    ComplaintTheme,
+    LessonAction,
+)
 from engage.cases.models import Case, CaseEvent, OfficeClosure, Setting  # noqa: F401
 from engage.cases.references import CaseReferenceCounter  # noqa: F401
 from engage.consultations.models import (  # noqa: F401

@@ -25,6 +25,8 @@ from flask import current_app
 
 from engage import audit
 from engage.audit import AuditEvent
+from engage.cases.attachments import remove_files_of
+from engage.cases.correspondence import forget_emails_of
 from engage.cases.models import Case, CaseEvent
 from engage.consultations.models import Consultation, ConsultationAnswer, ConsultationResponse
 from engage.db_types import utcnow
@@ -130,6 +132,8 @@ def anonymise_expired(today: date | None = None) -> dict[str, int]:
             .values(note=REMOVED)
             .execution_options(**opts)
         )
+        remove_files_of(ids, now)  # files attached to the case (issue 17)
+        forget_emails_of(ids, now)  # and the texts and addresses of its emails
         db.session.execute(
             db.update(Feedback)
             .where(Feedback.case_id.in_(ids), Feedback.anonymised_at.is_(None))

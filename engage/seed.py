@@ -120,11 +120,18 @@ def seed_demo(today: date | None = None) -> list[tuple[str, str, str, str]]:
                 second_factor.enable_for_demo(ctx.users[email])
         seed_outputs(ctx)
         from engage.cases.demo import seed as seed_cases
+        from engage.cases.outcome_demo import seed as seed_complaint_outcomes
         from engage.consultations.demo import seed as seed_consultations
         from engage.outputs.demo import seed as seed_user_logs
         from engage.reports.demo import seed as seed_reports
 
-        for seeder in (seed_user_logs, seed_cases, seed_consultations, seed_reports):
+        for seeder in (
+            seed_user_logs,
+            seed_cases,
+            seed_complaint_outcomes,
+            seed_consultations,
+            seed_reports,
+        ):
             seeder(ctx)
             db.session.commit()
         settle_demo_history(ctx.today)

@@ -99,7 +99,13 @@ def run_migrations_online():
         if index.info.get("hand_written")
     }
 
+    # Tables the database makes for itself (SQLite FTS5's index of cases and its shadow
+    # tables, engage.cases.search_index): written by hand in their migration, not models.
+    hand_written_tables = get_metadata().info.get("hand_written_tables", set())
+
     def include_object(obj, name, type_, reflected, compare_to):
+        if type_ == "table" and name in hand_written_tables:
+            return False
         return not (type_ == "index" and name in hand_written)
 
     if conf_args.get("include_object") is None:

@@ -55,6 +55,44 @@ def record_view(user: Any, case: Case, *, how: str = "page") -> None:
         )
 
 
+def record_views(user: Any, cases: list[Any], *, how: str) -> None:
+    """`record_view` for many cases at once (an export), in one INSERT; the caller commits."""
+    audit.record_many(
+        "case.viewed",
+        actor=user,
+        object_type="case",
+        items=[
+            (c.reference, {"kind": c.kind, "how": how}) for c in cases if c.kind in COMPLAINT_KINDS
+        ],
+    )
+
+
+VIEWS_SHOWN = 50
+
+
+def complaint_viewers(case: Case, viewer: Any) -> list[tuple[Any, str, str]] | None:
+    """Who viewed this complaint, newest first (at most VIEWS_SHOWN): (when, who, how). For the
+    CSO office only (the Chief Statistician and CSO officers); None for anyone else or for a
+    case that is not a complaint."""
+    from engage.auth.models import User
+    from engage.extensions import db
+
+    if not case.is_complaint or not is_office(viewer):
+        return None
+    rows = db.session.execute(
+        db.select(audit.AuditEvent.at, User.name, audit.AuditEvent.detail)
+        .join(User, User.id == audit.AuditEvent.actor_id, isouter=True)
+        .where(
+            audit.AuditEvent.object_type == "case",
+            audit.AuditEvent.object_id == case.reference,
+            audit.AuditEvent.action == "case.viewed",
+        )
+        .order_by(audit.AuditEvent.at.desc(), audit.AuditEvent.id.desc())
+        .limit(VIEWS_SHOWN)
+    ).all()
+    return [(at, name or "Unknown", (detail or {}).get("how", "page")) for at, name, detail in rows]
+
+
 def record_exported_complaints(user: Any, cases: Select) -> None:
     """Record that `user` exported the complaints among the cases `cases` selects, one audit
     event each, in one INSERT ... SELECT per kind of complaint; the caller commits."""

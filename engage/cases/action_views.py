@@ -57,11 +57,14 @@ ACTIONS: dict[str, Action] = {
     "acknowledge": Action(
         "acknowledge",
         "Acknowledge the case",
-        forms.NoteForm,
-        lambda c, a, f: workflow.acknowledge(c, a, note=f.note.data or ""),
-        "Case acknowledged",
-        "If we have the requester's email address, the acknowledgement is "
-        "emailed to them. Otherwise, send it by post or tell them by phone.",
+        forms.AcknowledgeForm,
+        lambda c, a, f: workflow.acknowledge(
+            c, a, note=f.note.data or "", method=f.method.data, on=f.on.data
+        ),
+        "Acknowledgement recorded",
+        "By email today, Engage sends the acknowledgement and it counts once the mail server "
+        "accepts it. If it was sent by post, by phone or in person, or emailed from elsewhere, "
+        "record the day it happened: not before the day of receipt, not in the future.",
     ),
     "request-clarification": Action(
         "request_clarification",
@@ -110,7 +113,11 @@ ACTIONS: dict[str, Action] = {
         "Send a delay notice",
         forms.DelayForm,
         lambda c, a, f: workflow.send_delay_notice(
-            c, a, reason=f.reason.data, revised_target_on=f.revised_target_on.data
+            c,
+            a,
+            reason=f.reason.data,
+            revised_target_on=f.revised_target_on.data,
+            long_delay_reason=f.long_delay_reason.data or "",
         ),
         "Delay notice sent",
         "A delay notice must be sent before the respond-by date. A late response is still "
@@ -120,10 +127,12 @@ ACTIONS: dict[str, Action] = {
         "respond",
         "Record the full response",
         forms.RespondForm,
-        lambda c, a, f: workflow.respond(c, a, text=f.text.data, method=f.method.data),
+        lambda c, a, f: workflow.respond(
+            c, a, text=f.text.data, method=f.method.data, on=f.on.data
+        ),
         "Response recorded",
-        "The text is kept on the case. By email, it is sent to the requester; by post, "
-        "it is recorded as sent.",
+        "The text is kept on the case. By email today, Engage sends it to the requester. By "
+        "post or phone, or emailed from elsewhere, record the day it was sent.",
     ),
     "close": Action(
         "close",
@@ -135,8 +144,10 @@ ACTIONS: dict[str, Action] = {
     "withdraw": Action(
         "withdraw",
         "Record that the requester withdrew",
-        forms.NoteForm,
-        lambda c, a, f: workflow.withdraw(c, a, note=f.note.data or ""),
+        forms.WithdrawForm,
+        lambda c, a, f: workflow.withdraw(
+            c, a, note=f.note.data or "", on=f.on.data, method=f.method.data
+        ),
         "Case withdrawn",
         "The clocks stop.",
     ),
@@ -199,16 +210,23 @@ def case_action(reference: str, action: str):
     form = spec.form()
     form.today = workflow.london_date(workflow.utcnow())  # type: ignore[attr-defined]
     if isinstance(form, forms.AssignForm):
-        form.assignee.choices = [("", "Select a person")] + [
-            (str(u.id), u.name) for u in _assignees()
-        ]
+        # Only people who may take this case: not a producer of the output a complaint is about.
+        barred = (
+            {p.id for p in case.output.producers} if case.is_complaint and case.output else set()
+        )
+        # (A posted choice of one of them is let through to the rule, which says why not.)
+        offered = [u for u in _assignees() if u.id not in barred or form.is_submitted()]
+        form.assignee.choices = [("", "Select a person")] + [(str(u.id), u.name) for u in offered]
     if not form.is_submitted():
         if isinstance(form, forms.TriageForm):
             form.kind.data = case.kind
         elif isinstance(form, forms.TransferForm):
             form.to.data = TRANSFER_FOR_KIND.get(case.kind)
-        elif isinstance(form, forms.RespondForm):
+        elif isinstance(form, forms.AcknowledgeForm | forms.RespondForm):
             form.method.data = "email" if case.requester_email else "post"
+            form.on.data = form.today  # type: ignore[attr-defined]
+        elif isinstance(form, forms.WithdrawForm):
+            form.on.data = form.today  # type: ignore[attr-defined]
     if form.validate_on_submit():
         try:
             spec.run(case, actor, form)
@@ -223,5 +241,6 @@ def case_action(reference: str, action: str):
             return redirect(url_for("cases.case_page", reference=case.reference))
     # The action page shows the case: a complaint's view is recorded, as on the case page.
     record_view(actor, case, how=f"action:{action}")
+    page = render_template("cases/case-action.html", case=case, form=form, spec=spec)
     db.session.commit()
-    return render_template("cases/case-action.html", case=case, form=form, spec=spec)
+    return page

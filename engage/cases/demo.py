@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from uuid import uuid4
 
-from engage.calendar import LONDON
+from engage.calendar import LONDON, london_date
 from engage.cases import workflow
 from engage.cases.clock import current_calendar
 from engage.cases.intake import create_case
@@ -328,6 +328,25 @@ def seed(ctx) -> None:  # type: ignore[no-untyped-def]
     workflow.withdraw(c, cso, note="Found it on the website", now=_at(wd(-5)))
 
     seed_history(ctx)
+    _acknowledgements_delivered_when_sent()
+
+
+def _acknowledgements_delivered_when_sent() -> None:
+    """In the demo, every acknowledgement email reached the requester when it was sent (an
+    emailed acknowledgement counts once delivered: engage.cases.sla.delivered)."""
+    from engage.cases.sla.delivered import ACK_TEMPLATE, pending_email_acknowledgements
+    from engage.extensions import db
+    from engage.mail.models import OutboxEmail
+
+    for case in pending_email_acknowledgements():
+        assert case.acknowledged_at is not None  # nosec B101 - set when the email was queued
+        case.acknowledged_on = london_date(case.acknowledged_at)
+        db.session.execute(
+            db.update(OutboxEmail)
+            .where(OutboxEmail.case_id == case.id, OutboxEmail.template == ACK_TEMPLATE)
+            .values(status="sent", sent_at=case.acknowledged_at)
+        )
+    db.session.commit()
 
 
 HISTORY_KINDS = (

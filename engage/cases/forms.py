@@ -259,6 +259,29 @@ class NoteForm(EngageForm):
     submit = SubmitField("Confirm", widget=GovSubmitInput())
 
 
+class AcknowledgeForm(EngageForm):
+    method = RadioField(
+        "How was the requester acknowledged?",
+        widget=GovRadioInput(),
+        choices=[
+            ("email", "By email"),
+            ("post", "By post"),
+            ("phone", "By phone"),
+            ("in_person", "In person"),
+        ],
+        validators=[_required("Select how the requester was acknowledged")],
+    )
+    on = GovDateField(
+        "Date it was done",
+        what="Date it was done",
+        validators=[DateRequired("Enter the date it was done"), NotFuture()],
+        description="Today, or the day it happened if you are recording it afterwards. By "
+        "email today: Engage sends it, and it counts once delivered. For example, 27 3 2026",
+    )
+    note = _note()
+    submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+
 class TriageForm(EngageForm):
     kind = RadioField(
         "Kind of case",
@@ -342,8 +365,29 @@ class DelayForm(EngageForm):
         "Revised target date",
         what="Revised target date",
         validators=[DateRequired("Enter the revised target date")],
+        description="A working day after the respond-by date, and no more than 20 working days "
+        "after it unless you say why below",
+    )
+    long_delay_reason = TextAreaField(
+        "Why it needs more than 20 more working days (only if it does)",
+        widget=GovTextArea(),
+        filters=[clean_text],
+        validators=[
+            Optional(),
+            Length(max=2000, message="The explanation must be 2,000 characters or fewer"),
+        ],
     )
     submit = SubmitField("Send delay notice", widget=GovSubmitInput())
+
+
+def _done_on(label: str = "Date it was done") -> GovDateField:
+    return GovDateField(
+        label,
+        what=label,
+        validators=[DateRequired(f"Enter the {label[0].lower()}{label[1:]}"), NotFuture()],
+        description="Today, or the day it happened if you are recording it afterwards "
+        "(not before the case was received). For example, 27 3 2026",
+    )
 
 
 class RespondForm(EngageForm):
@@ -351,10 +395,23 @@ class RespondForm(EngageForm):
     method = RadioField(
         "How is it sent?",
         widget=GovRadioInput(),
-        choices=[("email", "By email"), ("post", "By post")],
+        choices=[("email", "By email"), ("post", "By post"), ("phone", "By phone")],
         validators=[_required("Select how the response is sent")],
     )
+    on = _done_on("Date it was sent")
     submit = SubmitField("Record response", widget=GovSubmitInput())
+
+
+class WithdrawForm(EngageForm):
+    method = RadioField(
+        "How did the requester tell us?",
+        widget=GovRadioInput(),
+        choices=[("email", "By email"), ("post", "By post"), ("phone", "By phone")],
+        validators=[_required("Select how the requester told us")],
+    )
+    on = _done_on("Date they withdrew")
+    note = _note()
+    submit = SubmitField("Confirm", widget=GovSubmitInput())
 
 
 class ReopenForm(EngageForm):

@@ -34,6 +34,7 @@ from engage.calendar import london_date
 from engage.cases import clock
 from engage.cases.models import Case, CaseEvent
 from engage.cases.references import allocate_reference
+from engage.cases.sla.delivered import mark_emailed
 from engage.cases.workflow import CaseError
 from engage.db_types import utcnow
 from engage.extensions import db
@@ -146,8 +147,7 @@ def create_case(
     )
     if channel == "web" and email and _may_acknowledge(email, now):
         case.state = "acknowledged"
-        case.acknowledged_at = now
-        case.acknowledged_on = london_date(now)
+        mark_emailed(case, now)  # it counts once delivered
         db.session.add(
             CaseEvent(
                 case=case,
@@ -156,7 +156,7 @@ def create_case(
                 action="acknowledged",
                 from_state="received",
                 to_state="acknowledged",
-                note="Acknowledged automatically by email",
+                note="Acknowledgement emailed automatically: it counts once delivered",
             )
         )
         queue_email(email, "case_acknowledged", case=case)

@@ -14,6 +14,7 @@ from engage.auth.models import User
 from engage.calendar import WorkingCalendar
 from engage.cases import clock
 from engage.cases.access import is_office, visible_cases
+from engage.cases.correspondence import Failure, failed_requester_emails
 from engage.cases.models import FINISHED_LAST, Case
 from engage.cases.sla import rules
 from engage.cases.sla import sql as sla_sql
@@ -143,6 +144,10 @@ LIST_COLUMNS = (
     Case.kind,
     Case.state,
     *(getattr(Case, name) for name in clock.CLOCK_COLUMNS),
+    Case.received_on,
+    Case.requester_name,
+    Case.charge_amount,  # a charge awaiting consent is labelled as such
+    Case.charge_accepted,
 )
 
 
@@ -151,12 +156,14 @@ class CaseListPage:
     """The read model of the staff case list: one page of plain rows (the columns shown and
     those the SLA clock reads, the assignee's name from the same query; no case objects, none
     of the long texts), each with its SLA status and next deadline, and the number of matching
-    cases, counted once per version of the cases table (engage.caching). The query's order is
-    the one its indexes hold (CaseFilters.query; tests/performance/test_list_plan.py EXPLAINs
-    it on SQLite and PostgreSQL)."""
+    cases, counted once per version of the cases table (engage.caching), and the emails to the
+    requester of each case on the page that could not be delivered (one query, even for an
+    empty page). The query's order is the one its indexes hold (CaseFilters.query;
+    tests/performance/test_list_plan.py EXPLAINs it on SQLite and PostgreSQL)."""
 
     page: Page
     rows: list[tuple[Any, str, tuple[str, date] | None]]
+    failed_emails: dict[int, list[Failure]]
 
     @classmethod
     def load(cls, filters: CaseFilters, user: User, today: date) -> CaseListPage:
@@ -174,7 +181,8 @@ class CaseListPage:
         ).join_from(Case, User, Case.assigned_to_id == User.id, isouter=True)
         page = paginate(page_query, per_page=25, reversible=True, total=total, scalars=False)
         rows = [(r, clock.sla_status(r, today, cal), clock.next_deadline(r)) for r in page.items]
-        return cls(page, rows)
+        failed = failed_requester_emails([r.id for r in page.items])
+        return cls(page, rows, failed)
 
 
 CSV_COLUMNS = [

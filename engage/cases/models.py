@@ -71,6 +71,8 @@ class Case(Model):
     triaged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     acknowledged_on: Mapped[date | None] = mapped_column()
+    # email (counts once delivered: engage.cases.sla.delivered), post, phone or in_person.
+    acknowledgement_method: Mapped[str | None] = mapped_column(String(20))
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     responded_on: Mapped[date | None] = mapped_column()
     response_text: Mapped[str | None] = mapped_column(Text)
@@ -109,6 +111,8 @@ class Case(Model):
     # can let it drift), so the finished filters and counts read an index.
     sla_outcome: Mapped[str | None] = mapped_column(String(12), Computed(SLA_OUTCOME_SQL))
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A follow-up: the case this requester wrote about before (engage.cases.followup).
+    linked_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
 
     output: Mapped[Output | None] = relationship()
     assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])

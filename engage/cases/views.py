@@ -24,8 +24,19 @@ from engage import submissions
 from engage.auth.models import User
 from engage.auth.permissions import deny, public, requires
 from engage.calendar import LONDON, london_date
-from engage.cases import clock
-from engage.cases.access import can_view, is_office, record_exported_complaints, record_view
+from engage.cases import clock, followup
+from engage.cases import complaint_outcomes as outcomes
+from engage.cases.access import (
+    can_view,
+    complaint_viewers,
+    record_exported_complaints,
+    record_view,
+    record_views,
+)
+from engage.cases.attachments import ALLOWED_TYPES, attachments_of, may_add
+from engage.cases.correction import corrections_allowed
+from engage.cases.correspondence import PURPOSES, STATE_WORDS, emails_of, failures_in
+from engage.cases.desk_models import COMPLAINT_OUTCOMES
 from engage.cases.forms import ContactForm, DeadlineCalculatorForm, StaffIntakeForm
 from engage.cases.intake import create_case
 from engage.cases.listing import (
@@ -37,13 +48,13 @@ from engage.cases.listing import (
     export_query,
 )
 from engage.cases.models import Case, CaseEvent
-from engage.cases.workflow import CaseError, allowed_actions
+from engage.cases.workflow import CaseError, allowed_actions, unavailable_actions
 from engage.db_types import utcnow
 from engage.exports.streaming import csv_response, read_in_batches
 from engage.extensions import db
-from engage.mail.outbox import emails_about_case
 from engage.outputs.models import Output
 from engage.public.abuse import public_form_limit
+from engage.vocab import COMPLAINT_KINDS
 
 bp = Blueprint("cases", __name__)
 
@@ -119,11 +130,15 @@ def contact():
 def _remember_contact(reference: str | None) -> None:
     if reference is None:
         return
-    state = db.session.execute(
-        db.select(Case.state).where(Case.reference == reference)
-    ).scalar_one_or_none()
+    row = db.session.execute(
+        db.select(Case.state, Case.acknowledge_by, Case.respond_by).where(
+            Case.reference == reference
+        )
+    ).one_or_none()
     session["contact_reference"] = reference
-    session["contact_acknowledged"] = state == "acknowledged"
+    session["contact_acknowledged"] = row is not None and row.state == "acknowledged"
+    if row is not None:
+        session["contact_deadlines"] = [row.acknowledge_by.isoformat(), row.respond_by.isoformat()]
 
 
 @bp.route("/contact/confirmation")
@@ -136,7 +151,16 @@ def contact_confirmation():
         "cases/contact-confirmation.html",
         reference=reference,
         emailed=session.get("contact_acknowledged", False),
+        deadlines=_deadlines_from(session.get("contact_deadlines")),
     )
+
+
+def _deadlines_from(raw: object) -> tuple[date, date] | None:
+    try:
+        ack, respond = (date.fromisoformat(str(d)) for d in raw)  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        return None
+    return ack, respond
 
 
 # --- staff: list, export, intake --------------------------------------------------------------
@@ -181,12 +205,16 @@ def _filter_choices() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
 def case_list():
     filters = CaseFilters.from_args(request.args)
     today = today_london()
-    page = CaseListPage.load(filters, current_user._get_current_object(), today)
+    user = current_user._get_current_object()
+    page = CaseListPage.load(filters, user, today)
     outputs, assignees = _filter_choices()
-    return render_template(
+    # A complaint's subject is its text: listing it is a view of the complaint.
+    record_views(user, [r for r in page.page.items if r.kind in COMPLAINT_KINDS], how="list")
+    html = render_template(
         "cases/case-list.html",
         page=page.page,
         rows=page.rows,
+        failed_emails=page.failed_emails,
         filters=filters,
         sorts=SORTS,
         outputs=outputs,
@@ -194,6 +222,8 @@ def case_list():
         export_url=url_for("cases.case_export", **filters.to_args()),
         today=today,
     )
+    db.session.commit()
+    return html
 
 
 @bp.route("/staff/cases/export.csv")
@@ -264,8 +294,11 @@ def case_new():
 
 
 def load_case(reference: str, *, with_history: bool = False) -> Case:
-    # References are upper case ("C-2026-00001"); one typed or pasted in lower case finds it.
-    query = db.select(Case).where(Case.reference == reference.strip().upper())
+    from engage.cases.search import normalise_reference
+
+    # References are case-insensitive, with or without the "C-" (c-2026-00021 is C-2026-00021).
+    reference = normalise_reference(reference) or reference
+    query = db.select(Case).where(Case.reference == reference)
     if with_history:  # the case page shows every event and who did it: two queries in all
         query = query.options(
             joinedload(Case.output).lazyload(Output.producers),
@@ -290,7 +323,10 @@ def case_page(reference: str):
 
     user = current_user._get_current_object()
     case = load_case(reference, with_history=True)
+    if case.reference != reference:  # written another way: the one address of the case
+        return redirect(url_for("cases.case_page", reference=case.reference))
     record_view(user, case)
+    emails = emails_of(case.id)
     today = today_london()
     cal = clock.current_calendar()
     # Rendered before the commit (which would expire every loaded object and so reload them
@@ -305,10 +341,27 @@ def case_page(reference: str):
         ack_remaining=clock.days_remaining("acknowledge", case, today, cal),
         respond_remaining=clock.days_remaining("respond", case, today, cal),
         actions=allowed_actions(case, user),
+        unavailable=unavailable_actions(case, user),
+        viewers=complaint_viewers(case, user),
+        corrections=corrections_allowed(case, user),
+        files=attachments_of(case),
+        may_add=may_add(case, user),
+        file_kinds=ALLOWED_TYPES,
+        emails=emails,
+        linked=followup.linked_cases(case),
+        may_undo_transfer=followup.may_undo_transfer(case, user),
+        may_follow_up=followup.may_follow_up(case, user),
+        complaint_outcome=outcomes.outcome_of(case) if case.is_complaint else None,
+        lessons=outcomes.lessons_of(case) if case.is_complaint else [],
+        may_record_outcome=outcomes.may_record_outcome(case, user),
+        may_complete=outcomes.may_complete,
+        outcome_words=COMPLAINT_OUTCOMES,
+        email_failures=failures_in(emails),
+        purposes=PURPOSES,
+        email_states=STATE_WORDS,
         action_slugs=SLUG_FOR,
         action_titles={spec.name: spec.title for spec in ACTIONS.values()},
         created=request.args.get("created") == "1",
-        emails=emails_about_case(case.id) if is_office(user) else None,
     )
     db.session.commit()
     return page
@@ -338,4 +391,12 @@ def deadline_calculator():
     return render_template("cases/deadline-calculator.html", form=form, result=result)
 
 
-from engage.cases import action_views, admin_views  # noqa: E402,F401  (routes on this blueprint)
+from engage.cases import (  # noqa: E402,F401  (routes on this blueprint)
+    action_views,
+    admin_views,
+    attachment_views,
+    correction_views,
+    followup_views,
+    outcome_views,
+    search_views,
+)

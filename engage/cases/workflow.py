@@ -26,6 +26,13 @@ from engage.cases import clock
 from engage.cases.access import can_view, is_office
 from engage.cases.models import Case, CaseEvent, CasePause
 from engage.cases.sla.deadlines import deadline_moves, recalculate
+from engage.cases.sla.delivered import (
+    ACKNOWLEDGEMENT_METHODS,
+    acknowledgement_pending,
+    check_done_on,
+    mark_done_another_way,
+    mark_emailed,
+)
 from engage.db_types import utcnow
 from engage.extensions import db
 from engage.filters import govuk_date as long_date
@@ -44,7 +51,9 @@ TRANSFER_FOR_KIND: dict[str, str] = {
     "foi_complaint": "internal_review",
     "media": "press_office",
 }
-RESPONSE_METHODS = {"email": "By email", "post": "By post"}
+RESPONSE_METHODS = {"email": "By email", "post": "By post", "phone": "By phone"}
+# How a requester told us something (a withdrawal, a reply).
+CONTACT_METHODS = {"email": "By email", "post": "By post", "phone": "By phone"}
 
 
 class CaseError(Exception):
@@ -82,9 +91,11 @@ RULES: dict[str, Rule] = {
     "triage": Rule(OPEN_STATES, "office"),
     "assign": Rule(OPEN_STATES, "office"),
     # A pause stops only the respond clock: a case waiting for clarification or for consent to
-    # a charge can still be acknowledged.
+    # a charge can still be acknowledged. So can an "acknowledged" case whose acknowledgement
+    # email has not been delivered (it may have bounced): staff then record another way
+    # (engage.cases.sla.delivered).
     "acknowledge": Rule(
-        frozenset({"received", "awaiting_clarification"}),
+        OPEN_STATES,
         "worker",
         lambda c: c.acknowledged_on is None,
         "The case is already acknowledged",
@@ -160,7 +171,33 @@ def check(case: Case, actor: Any, action: str) -> None:
         raise CaseError(rule.why_not)
 
 
-def allowed_actions(case: Case, actor: Any) -> list[str]:
+# Actions that also depend on the day (checked again, with the day of the change, by their
+# functions): the case page does not offer them, and says why.
+NOT_TODAY: dict[str, tuple[Callable[[Case, date], bool], str]] = {
+    "send_delay_notice": (
+        lambda c, today: today <= c.respond_by,
+        "The respond-by date has passed: a delay notice can only be sent before it",
+    ),
+}
+
+
+def unavailable_actions(case: Case, actor: Any, today: date | None = None) -> dict[str, str]:
+    """Actions this actor could take in this state but not today, with the reason (the case
+    page shows the reason instead of offering something that would be refused)."""
+    today = today or london_date(utcnow())
+    found = {}
+    for action, (possible, why) in NOT_TODAY.items():
+        try:
+            check(case, actor, action)
+        except (CaseError, CaseForbidden):
+            continue
+        if not possible(case, today):
+            found[action] = why
+    return found
+
+
+def allowed_actions(case: Case, actor: Any, today: date | None = None) -> list[str]:
+    """What `actor` may do to `case` on `today` (default: today in London)."""
     allowed = []
     for action in RULES:
         try:
@@ -168,7 +205,8 @@ def allowed_actions(case: Case, actor: Any) -> list[str]:
         except (CaseError, CaseForbidden):
             continue
         allowed.append(action)
-    return allowed
+    refused_today = unavailable_actions(case, actor, today)
+    return [a for a in allowed if a not in refused_today]
 
 
 def _now(now: datetime | None) -> datetime:
@@ -240,6 +278,10 @@ def _check_independent(case: Case, assignee: User, *, kind: str | None = None) -
         )
 
 
+# For other modules of the area (correction re-checks it when the output or kind changes).
+check_independent = _check_independent
+
+
 def assign(case: Case, actor: User, *, assignee: User, note: str = "", now=None) -> Case:
     """Assign the case to a member of staff who works cases; they are emailed."""
     check(case, actor, "assign")
@@ -262,21 +304,57 @@ def assign(case: Case, actor: User, *, assignee: User, note: str = "", now=None)
 
 
 def _acknowledge_fields(case: Case, at: datetime) -> None:
+    """A full response also acknowledges: on the day it is recorded, by its own method."""
     case.acknowledged_at = at
     case.acknowledged_on = london_date(at)
+    case.acknowledgement_method = case.acknowledgement_method or "response"
 
 
-def acknowledge(case: Case, actor: User, *, note: str = "", now=None) -> Case:
-    """Acknowledge receipt: the requester is emailed when we have their email address."""
+def acknowledge(
+    case: Case,
+    actor: User,
+    *,
+    note: str = "",
+    method: str | None = None,
+    on: date | None = None,
+    now=None,
+) -> Case:
+    """Acknowledge receipt, by `method` (default: email when we have their address, else
+    post) on `on` (default today; earlier when recorded after the event, never before receipt
+    nor in the future). By email today, Engage sends it and it counts once delivered
+    (engage.cases.sla.delivered); by email on an earlier day, it was sent from elsewhere and
+    counts on that day; by post, phone or in person it counts on `on`."""
     check(case, actor, "acknowledge")
     at = _now(now)
+    today = london_date(at)
+    method = method or ("email" if case.requester_email else "post")
+    on = on or today
+    if method not in ACKNOWLEDGEMENT_METHODS:
+        raise CaseError("Select how the requester was acknowledged", "method")
+    problem = check_done_on(case, on, today)
+    if problem:
+        raise CaseError(problem, "on")
+    send_now = method == "email" and on == today
+    if send_now and not case.requester_email:
+        raise CaseError("There is no email address for this requester", "method")
     before = case.state
-    _acknowledge_fields(case, at)
+    if send_now:
+        mark_emailed(case, at)
+    else:
+        mark_done_another_way(case, on=on, method=method, at=at)
     if case.state == "received":  # a paused case stays paused
         case.state = "acknowledged"
-    how = "by email" if case.requester_email else "by post or phone"
-    _event(case, actor, "acknowledged", note or f"Acknowledged {how}", from_state=before, at=at)
-    _email_requester(case, "case_acknowledged")
+    how = ACKNOWLEDGEMENT_METHODS[method].lower()
+    what = (
+        "Acknowledgement emailed: it counts once delivered"
+        if send_now
+        else f"Acknowledged {how} on {long_date(on)}"
+    )
+    _event(
+        case, actor, "acknowledged", "\n".join(filter(None, [what, note])), from_state=before, at=at
+    )
+    if send_now:
+        _email_requester(case, "case_acknowledged")
     return _finish(case)
 
 
@@ -335,6 +413,11 @@ def clarification_received(
     check(case, actor, "clarification_received")
     at = _now(now)
     _not_future(replied_on, london_date(at), "replied_on", "The date of the reply")
+    if case.paused_on is not None and replied_on < case.paused_on:
+        raise CaseError(
+            f"The date of the reply cannot be before {long_date(case.paused_on)}, when we asked",
+            "replied_on",
+        )
     before = case.state
     old = case.respond_by
     paused = _resume(case, replied_on, clock.current_calendar())
@@ -404,10 +487,21 @@ def record_charge_answer(
 # --- delay, response, closing -----------------------------------------------------------------
 
 
+LONG_DELAY_WORKING_DAYS = 20
+
+
 def send_delay_notice(
-    case: Case, actor: User, *, reason: str, revised_target_on: date, now=None
+    case: Case,
+    actor: User,
+    *,
+    reason: str,
+    revised_target_on: date,
+    long_delay_reason: str = "",
+    now=None,
 ) -> Case:
-    """Tell the requester, before respond-by, why we are late and when to expect a response."""
+    """Tell the requester, before respond-by, why we are late and when to expect a response.
+    The revised date is a working day after respond-by, and no more than 20 working days
+    after it unless `long_delay_reason` says why."""
     check(case, actor, "send_delay_notice")
     at = _now(now)
     today = london_date(at)
@@ -422,6 +516,19 @@ def send_delay_notice(
             f"The revised date must be after the respond-by date, {long_date(case.respond_by)}",
             "revised_target_on",
         )
+    cal = clock.current_calendar()
+    if not cal.is_working_day(revised_target_on):
+        raise CaseError("The revised date must be a working day", "revised_target_on")
+    latest = cal.add_working_days(case.respond_by, LONG_DELAY_WORKING_DAYS)
+    long_delay_reason = (long_delay_reason or "").strip()
+    if revised_target_on > latest and not long_delay_reason:
+        raise CaseError(
+            f"The revised date is more than {LONG_DELAY_WORKING_DAYS} working days after the "
+            f"respond-by date (the latest is {long_date(latest)}): say why it needs longer",
+            "long_delay_reason",
+        )
+    if revised_target_on > latest:
+        reason = f"{reason.strip()}\n{long_delay_reason}"
     before = case.state
     case.delay_notice_sent_at = at
     case.delay_notice_on = today
@@ -439,35 +546,49 @@ def send_delay_notice(
     return _finish(case)
 
 
-def respond(case: Case, actor: User, *, text: str, method: str, now=None) -> Case:
-    """Record the full response (its text is kept); emailed, or recorded as sent by post."""
+def respond(
+    case: Case, actor: User, *, text: str, method: str, on: date | None = None, now=None
+) -> Case:
+    """Record the full response (its text is kept): by email today, Engage sends it; by email
+    on an earlier day (sent from elsewhere), by post or by phone, it is recorded as done on
+    `on` (not before receipt, not in the future)."""
     check(case, actor, "respond")
     if not text.strip():
         raise CaseError("Enter the response", "text")
     if method not in RESPONSE_METHODS:
         raise CaseError("Select how the response is sent", "method")
-    if method == "email" and not case.requester_email:
+    at = _now(now)
+    today = london_date(at)
+    on = on or today
+    problem = check_done_on(case, on, today)
+    if problem:
+        raise CaseError(problem, "on")
+    send_now = method == "email" and on == today
+    if send_now and not case.requester_email:
         raise CaseError("There is no email address for this requester: send it by post", "method")
     if method == "post" and not case.requester_address:
         raise CaseError("There is no postal address for this requester: send it by email", "method")
-    at = _now(now)
     before = case.state
-    if case.acknowledged_on is None:  # a full response is also the acknowledgement
+    # A full response is also the acknowledgement, unless an acknowledgement email is still on
+    # its way (the rule reads the response date meanwhile: engage.cases.sla.rules).
+    if case.acknowledged_on is None and not acknowledgement_pending(case):
         _acknowledge_fields(case, at)
+        case.acknowledged_on = on
     case.responded_at = at
-    case.responded_on = london_date(at)
+    case.responded_on = on
     case.response_text = text.strip()
     case.response_method = method
     case.state = "responded"
+    how = RESPONSE_METHODS[method].lower()
     _event(
         case,
         actor,
         "responded",
-        f"Full response sent {RESPONSE_METHODS[method].lower()}",
+        f"Full response sent {how}" + ("" if on == today else f" on {long_date(on)}"),
         from_state=before,
         at=at,
     )
-    if method == "email":
+    if send_now:
         _email_requester(case, "case_response")
     return _finish(case)
 
@@ -482,16 +603,41 @@ def close(case: Case, actor: User, *, note: str = "", now=None) -> Case:
     return _finish(case)
 
 
-def withdraw(case: Case, actor: User, *, note: str = "", now=None) -> Case:
-    """The requester withdrew: the clocks stop."""
+def withdraw(
+    case: Case,
+    actor: User,
+    *,
+    note: str = "",
+    on: date | None = None,
+    method: str | None = None,
+    now=None,
+) -> Case:
+    """The requester withdrew (told us by `method`, on `on`: not before receipt, not in the
+    future): the clocks stop on that day."""
     check(case, actor, "withdraw")
     at = _now(now)
+    today = london_date(at)
+    on = on or today
+    problem = check_done_on(case, on, today)
+    if problem:
+        raise CaseError(problem, "on")
+    if method is not None and method not in CONTACT_METHODS:
+        raise CaseError("Select how the requester told us", "method")
     before = case.state
     case.state = "withdrawn"
     case.withdrawn_at = at
-    case.withdrawn_on = london_date(at)
+    case.withdrawn_on = on
     _end_pause(case, case.withdrawn_on)
-    _event(case, actor, "withdrawn", note, from_state=before, at=at)
+    told = f"Told us {CONTACT_METHODS[method].lower()}" if method else ""
+    when = "" if on == today else f"Withdrawn on {long_date(on)}"
+    _event(
+        case,
+        actor,
+        "withdrawn",
+        "\n".join(filter(None, [when, told, note])),
+        from_state=before,
+        at=at,
+    )
     return _finish(case)
 
 

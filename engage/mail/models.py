@@ -55,8 +55,8 @@ class OutboxEmail(Model):
     # later change by that run requires it, so a run that lost its row changes nothing.
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     claim_token: Mapped[str | None] = mapped_column(String(32))
-    # The case an email is about (acknowledgements, assignments, SLA warnings), so the office
-    # can read the emails of the cases it can see on the case page.
+    # The case the email is about (set by queue_email from its `case` or `alert` context), so
+    # the case page can list its correspondence and flag a failed acknowledgement (issue 17).
     case_id: Mapped[int | None] = mapped_column(
         ForeignKey("cases.id", ondelete="SET NULL"), index=True
     )

@@ -22,6 +22,7 @@ from sqlalchemy import and_, func, or_, select
 
 from engage.auth.models import User
 from engage.calendar import LONDON, london_start
+from engage.cases import outcome_figures
 from engage.consultations.models import Consultation, ConsultationResponse
 from engage.consultations.rules import RESPONSE_DUE_DAYS
 from engage.extensions import db
@@ -53,6 +54,7 @@ SECTIONS = {
     "user_engagement": "User engagement",
     "consultations": "Consultations",
     "cases": "Enquiries and complaints",
+    "lessons": "What we learned from complaints",
     "recommendations": "Progress on UK Statistics Authority recommendations",
     "success_stories": "Success stories",
 }
@@ -483,6 +485,7 @@ def compute_figures(year_start: int, as_of: date) -> dict[str, Any]:
         *user_engagement_tables(start, end),
         consultations_table(start, end),
         *cases_tables(start, end, as_of),
+        *outcome_figures.annual_tables(start, end),  # complaint outcomes, themes, lessons
         *recommendation_tables(start, end),
         success_stories_table(start, end),
     ]

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, select
 
 from engage import caching
+from engage.cases import outcome_figures
 from engage.cases.models import Case
 from engage.cases.sla import rules
 from engage.consultations.models import Consultation
@@ -187,6 +188,7 @@ def performance_figures(today: date) -> dict[str, Any]:
             "performance_enquiries", "Enquiries and requests", quarters, today, complaints=False
         ),
         _consultations_table(quarters, today),
+        *outcome_figures.performance_tables(quarters),  # after: the page reads tables by place
     ]
     return {
         "first": quarters[0],

@@ -91,6 +91,8 @@ def test_contact_form_works_without_javascript(no_js_page):
     page.get_by_label("Your message").fill("Where are the regional figures for 2025?")
     page.get_by_role("button", name="Send").click()
     heading(page, "Message sent")
+    # The confirmation names both dates (issue 17).
     expect(
-        page.get_by_text("We will acknowledge your message within 5 working days")
+        page.get_by_text(re.compile(r"We will acknowledge your message by \w+ \d+ \w+ \d{4}"))
     ).to_be_visible()
+    expect(page.get_by_text(re.compile(r"full response by \w+ \d+ \w+ \d{4}"))).to_be_visible()

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 from playwright.sync_api import expect
 
+from engage.calendar import get_calendar
 from tests.browser.helpers import (
     Journey,
     expect_errors,
@@ -103,7 +104,9 @@ def test_cso_enters_triages_assigns_acknowledges_delays_and_answers_a_complaint(
     page.keyboard.type("We need records from the Youth Justice Board to answer fully.")
     focused = follow_error(page, "Enter the revised target date")
     expect(focused).to_have_accessible_name("Day")
-    _fill_date(page, "Revised target date", date.today() + timedelta(days=60))
+    # A working day after respond-by and within 20 more working days (issue 17).
+    revised = get_calendar("ENG", frozenset()).add_working_days(date.today(), 30)
+    _fill_date(page, "Revised target date", revised)
     page.get_by_role("button", name="Send delay notice").click()
     expect(page).to_have_url(case_url)
 

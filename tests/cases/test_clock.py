@@ -245,13 +245,13 @@ class TestPause:
         # Paused on day 0, before anyone could acknowledge it.
         workflow.request_clarification(case, officer, question="?", now=at(date(2026, 3, 2)))
         assert "acknowledge" in workflow.allowed_actions(case, officer)
-        workflow.acknowledge(case, officer, now=at(date(2026, 3, 4)))
+        workflow.acknowledge(case, officer, method="post", now=at(date(2026, 3, 4)))
         assert case.state == "awaiting_clarification" and case.paused_on == date(2026, 3, 2)
         assert clock.clock_outcome("acknowledge", case) == "met"
         assert clock.respond_status(case, date(2026, 4, 20)) == "in_time"  # paused in time
         assert "acknowledge" not in workflow.allowed_actions(case, officer)
         with pytest.raises(workflow.CaseError):
-            workflow.acknowledge(case, officer, now=at(date(2026, 3, 5)))
+            workflow.acknowledge(case, officer, method="post", now=at(date(2026, 3, 5)))
         workflow.clarification_received(
             case, officer, replied_on=date(2026, 3, 6), now=at(date(2026, 3, 6))
         )
@@ -289,15 +289,15 @@ def _cases_in_every_status() -> dict[str, list[Case]]:
     out["overdue"].append(make_case(received=date(2026, 3, 12)))
     # overdue response (acknowledged on time).
     late = make_case(received=date(2026, 2, 2))
-    workflow.acknowledge(late, officer, now=at(date(2026, 2, 3)))
+    workflow.acknowledge(late, officer, method="post", now=at(date(2026, 2, 3)))
     out["overdue"].append(late)
     # acknowledged late, response still running and in time: the response clock shows.
     ack_late = make_case(received=date(2026, 3, 2))
-    workflow.acknowledge(ack_late, officer, now=at(date(2026, 3, 12)))
+    workflow.acknowledge(ack_late, officer, method="post", now=at(date(2026, 3, 12)))
     out["in_time"].append(ack_late)
     # paused while in time is in time; paused after respond-by passed stays overdue.
     paused = make_case(received=date(2026, 3, 9))
-    workflow.acknowledge(paused, officer, now=at(date(2026, 3, 10)))
+    workflow.acknowledge(paused, officer, method="post", now=at(date(2026, 3, 10)))
     workflow.request_clarification(paused, officer, question="?", now=at(date(2026, 3, 10), 11))
     out["in_time"].append(paused)
     # paused before acknowledging: the acknowledge clock keeps running (overdue on 17 March).
@@ -307,12 +307,12 @@ def _cases_in_every_status() -> dict[str, list[Case]]:
     )
     out["overdue"].append(paused_unacknowledged)
     paused_late = make_case(received=date(2026, 1, 5))
-    workflow.acknowledge(paused_late, officer, now=at(date(2026, 1, 6)))
+    workflow.acknowledge(paused_late, officer, method="post", now=at(date(2026, 1, 6)))
     workflow.request_clarification(paused_late, officer, question="?", now=at(date(2026, 2, 10)))
     out["overdue"].append(paused_late)
     # met: acknowledged and answered in time.
     met = make_case(received=date(2026, 2, 2))
-    workflow.acknowledge(met, officer, now=at(date(2026, 2, 3)))
+    workflow.acknowledge(met, officer, method="post", now=at(date(2026, 2, 3)))
     workflow.respond(met, officer, text="Answer", method="email", now=at(date(2026, 2, 20)))
     out["met"].append(met)
     # not measured: transferred to FoI in time, before being acknowledged.
@@ -321,7 +321,7 @@ def _cases_in_every_status() -> dict[str, list[Case]]:
     out["not_measured"].append(foi)
     # met: acknowledged in time, then transferred to FoI in time.
     foi_ack = make_case(kind="unpublished_statistics", received=date(2026, 3, 2))
-    workflow.acknowledge(foi_ack, officer, now=at(date(2026, 3, 3)))
+    workflow.acknowledge(foi_ack, officer, method="post", now=at(date(2026, 3, 3)))
     workflow.transfer(foi_ack, officer, to="foi", reference="FOI-10", now=at(date(2026, 3, 4)))
     out["met"].append(foi_ack)
     # missed: withdrawn after its acknowledge-by date without an acknowledgement.
@@ -330,7 +330,7 @@ def _cases_in_every_status() -> dict[str, list[Case]]:
     out["missed"].append(withdrawn_late)
     # missed: answered late, even with a delay notice sent in time.
     missed = make_case(received=date(2026, 1, 5))
-    workflow.acknowledge(missed, officer, now=at(date(2026, 1, 6)))
+    workflow.acknowledge(missed, officer, method="post", now=at(date(2026, 1, 6)))
     workflow.send_delay_notice(
         missed,
         officer,
@@ -342,7 +342,7 @@ def _cases_in_every_status() -> dict[str, list[Case]]:
     out["missed"].append(missed)
     # missed: answered in time but acknowledged late.
     ack_missed = make_case(received=date(2026, 2, 2))
-    workflow.acknowledge(ack_missed, officer, now=at(date(2026, 2, 13)))
+    workflow.acknowledge(ack_missed, officer, method="post", now=at(date(2026, 2, 13)))
     workflow.respond(ack_missed, officer, text="Ok", method="email", now=at(date(2026, 2, 20)))
     out["missed"].append(ack_missed)
     return out
@@ -370,7 +370,7 @@ def test_acknowledge_and_respond_statuses_separately(app):
     assert clock.acknowledge_status(case, date(2026, 3, 5)) == "due_soon"
     assert clock.acknowledge_status(case, date(2026, 3, 9)) == "due_soon"  # due today
     assert clock.acknowledge_status(case, date(2026, 3, 10)) == "overdue"
-    workflow.acknowledge(case, officer, now=at(date(2026, 3, 10)))
+    workflow.acknowledge(case, officer, method="post", now=at(date(2026, 3, 10)))
     assert clock.acknowledge_status(case, date(2026, 3, 20)) == "missed"
     assert clock.respond_status(case, date(2026, 3, 20)) == "in_time"
     assert clock.respond_status(case, date(2026, 3, 26)) == "due_soon"

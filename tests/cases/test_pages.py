@@ -22,6 +22,11 @@ from tests.factories.cases import at, make_case, put_in_state
 from tests.factories.outputs import OutputFactory
 
 
+def _today_parts() -> list[str]:
+    today = london_date(utcnow())
+    return [str(today.day), str(today.month), str(today.year)]
+
+
 def _cases() -> list[Case]:
     return list(db.session.execute(db.select(Case)).scalars())
 
@@ -326,7 +331,7 @@ class TestCaseList:
         late = make_case(kind="unpublished_statistics", received=date(2026, 3, 2))
         workflow.transfer(late, staff, to="foi", reference="F-1", now=at(date(2026, 3, 12)))
         early = make_case(kind="enquiry", received=date(2026, 3, 2))
-        workflow.acknowledge(early, staff, now=at(date(2026, 3, 3)))
+        workflow.acknowledge(early, staff, method="post", now=at(date(2026, 3, 3)))
         workflow.withdraw(early, staff, now=at(date(2026, 3, 4)))
         running = make_case(kind="enquiry", received=date(2026, 3, 2))
         body = login(staff).get("/staff/cases/export.csv").get_data(as_text=True)
@@ -400,7 +405,7 @@ class TestCasePageAndActions:
         client = login(cso())
         response = client.post(
             f"/staff/cases/{case.reference}/respond",
-            data={"text": "Here are the figures.", "method": "email"},
+            data={"text": "Here are the figures.", "method": "email", "on": _today_parts()},
         )
         assert response.status_code == 302
         page = client.get(response.headers["Location"]).get_data(as_text=True)

@@ -114,10 +114,12 @@ def test_the_office_reads_the_emails_of_a_case_on_its_page(app, login, client):
     (email,) = db.session.execute(db.select(OutboxEmail)).scalars()
     assert email.case_id == case.id
     page = login(cso()).get(f"/staff/cases/{case.reference}").get_data(as_text=True)
-    assert "Emails about this case" in page and "jo@example.com" in page
-    assert email.subject in page and "Waiting to be sent" in page
+    assert "Correspondence" in page and "jo@example.com" in page
+    assert email.subject in page and ">Queued<" in page
+    # Issue 17 (the case worker's desk): the producer the case is assigned to reads its
+    # correspondence too (tests/cases/test_correspondence.py).
     assigned = producer()
     case.assigned_to_id = assigned.id
     db.session.commit()
     page = login(assigned).get(f"/staff/cases/{case.reference}").get_data(as_text=True)
-    assert "Emails about this case" not in page
+    assert "Correspondence" in page and "jo@example.com" in page

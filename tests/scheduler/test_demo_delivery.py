@@ -166,5 +166,5 @@ def test_the_first_scheduler_start_after_seed_demo_sends_only_new_warnings(
     for job in ("sla_scan", "deliver_emails"):
         result = runner.invoke(args=["jobs", "run", job])
         assert result.exit_code == 0, result.output
-    assert result.output.startswith("deliver_emails: sent 0,")
+    assert result.output.startswith("deliver_emails: deliver_due: sent 0,")
     assert len(smtp_sink.messages) == delivered

@@ -164,6 +164,7 @@ def test_a_trailing_slash_reaches_the_page(app, client, login):
 def test_a_reference_typed_in_lower_case_finds_its_case(app, login):
     case = make_case()
     db.session.commit()
-    page = login(cso()).get(f"/staff/cases/{case.reference.lower()}")
+    # Issue 17: it redirects to the case's one address (C-2026-00001), which shows it.
+    page = login(cso()).get(f"/staff/cases/{case.reference.lower()}", follow_redirects=True)
     assert page.status_code == 200
     assert case.reference in page.get_data(as_text=True)

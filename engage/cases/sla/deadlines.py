@@ -67,18 +67,22 @@ def deadlines_for(received: date | datetime, cal: WorkingCalendar | None = None)
     return (cal or current_calendar()).deadlines(received)
 
 
-def recalculate(case: Case, cal: WorkingCalendar) -> tuple[date, date]:
+def recalculate(
+    case: Case, cal: WorkingCalendar, *, stopped_too: bool = False
+) -> tuple[date, date]:
     """Work out the deadlines of the clocks still running with `cal` (a stopped clock keeps its
     deadline), set them on the case and return the old (acknowledge-by, respond-by).
+    `stopped_too`: every clock, stopped or not (the date received was corrected, so even a
+    finished case's deadlines were wrong: engage.cases.correction).
 
     acknowledge-by = received + 5 working days. respond-by = received + 20 working days + the
     working days paused: each finished pause (``CasePause``) counted again with `cal`, so a
     closure day inside a pause is counted once (as a day the office was closed, not also as a
     day paused); days paused before pauses were recorded one by one are kept as they were."""
     before = (case.acknowledge_by, case.respond_by)
-    if _running(rules.ACKNOWLEDGE, case):
+    if stopped_too or _running(rules.ACKNOWLEDGE, case):
         case.acknowledge_by = cal.add_working_days(case.received_on, ACKNOWLEDGE_WORKING_DAYS)
-    if _running(rules.RESPOND, case):
+    if stopped_too or _running(rules.RESPOND, case):
         finished = [p for p in case.pauses if p.resumed_on is not None]
         unrecorded = case.paused_working_days - sum(p.working_days for p in finished)
         for pause in finished:

@@ -1,0 +1,121 @@
+"""Correcting a case: /staff/cases/<reference>/correct/<what>. Rules in correction.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from engage.auth.permissions import deny, requires
+from engage.cases import correction
+from engage.cases import correction_forms as forms
+from engage.cases.access import record_view
+from engage.cases.views import _apply_case_error, _output, bp, load_case, output_choices
+from engage.cases.workflow import CaseError, CaseForbidden, london_date, utcnow
+from engage.extensions import db
+
+
+@dataclass(frozen=True)
+class Correction:
+    title: str
+    hint: str
+    form: type
+    run: Any
+    fill: Any
+
+
+def _fill_received(case: Any, form: Any) -> None:
+    form.received_on.data, form.received_on.raw_data = case.received_on, None
+    form.channel.data = case.channel
+
+
+CORRECTIONS: dict[str, Correction] = {
+    "received": Correction(
+        "Correct the date received or how it arrived",
+        "The acknowledge-by and respond-by dates are worked out again from the date received. "
+        "The original deadlines are kept for reporting.",
+        forms.CorrectReceivedForm,
+        lambda c, a, f: correction.correct_received(
+            c, a, received_on=f.received_on.data, channel=f.channel.data, reason=f.reason.data
+        ),
+        lambda c, f: _fill_received(c, f),
+    ),
+    "requester": Correction(
+        "Correct the requester's details",
+        "Emails about the case go to the email address saved here.",
+        forms.CorrectRequesterForm,
+        lambda c, a, f: correction.correct_requester(
+            c,
+            a,
+            name=f.requester_name.data,
+            email=f.requester_email.data,
+            address=f.requester_address.data,
+            phone=f.requester_phone.data,
+            reason=f.reason.data,
+        ),
+        lambda c, f: [
+            getattr(f, name).process_data(getattr(c, name))
+            for name in (
+                "requester_name",
+                "requester_email",
+                "requester_address",
+                "requester_phone",
+            )
+        ],
+    ),
+    "output": Correction(
+        "Correct the output",
+        "A complaint about an output cannot stay with a producer of that output.",
+        forms.CorrectOutputForm,
+        lambda c, a, f: correction.correct_output(
+            c, a, output=_output(f.output_id.data), reason=f.reason.data
+        ),
+        lambda c, f: f.output_id.process_data(str(c.output_id or "")),
+    ),
+    "kind": Correction(
+        "Correct the kind of case",
+        "The routes and the independence rule are checked again for the new kind.",
+        forms.CorrectKindForm,
+        lambda c, a, f: correction.correct_kind(c, a, kind=f.kind.data, reason=f.reason.data),
+        lambda c, f: f.kind.process_data(c.kind),
+    ),
+}
+
+
+@bp.route("/staff/cases/<reference>/correct/<what>", methods=["GET", "POST"])
+@requires("view_cases")
+def case_correct(reference: str, what: str):
+    spec = CORRECTIONS.get(what)
+    if spec is None:
+        abort(404)
+    case = load_case(reference)
+    actor = current_user._get_current_object()
+    if not correction.may_correct(case, actor, what):
+        deny(f"case:correct-{what}")
+    form = spec.form()
+    form.today = london_date(utcnow())
+    if hasattr(form, "output_id"):
+        choices = output_choices()
+        if case.output is not None and str(case.output_id) not in dict(choices):
+            choices.append((str(case.output_id), case.output.title))  # discontinued since
+        form.output_id.choices = choices
+    if not form.is_submitted():
+        spec.fill(case, form)
+    if form.validate_on_submit():
+        try:
+            spec.run(case, actor, form)
+        except CaseForbidden as refused:
+            db.session.rollback()
+            deny(refused.reason)
+        except CaseError as error:
+            db.session.rollback()
+            _apply_case_error(form, error)
+        else:
+            flash("Correction saved", "success")
+            return redirect(url_for("cases.case_page", reference=case.reference))
+    record_view(actor, case, how=f"action:correct-{what}")  # as on the action pages
+    page = render_template("cases/case-action.html", case=case, form=form, spec=spec)
+    db.session.commit()
+    return page

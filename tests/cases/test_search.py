@@ -1,0 +1,223 @@
+"""Case search (issue 17): one function over PostgreSQL full-text search and SQLite FTS5;
+references in any form; confidentiality; the box on every staff page; hostile input."""
+
+from __future__ import annotations
+
+import pytest
+
+from engage.audit import AuditEvent
+from engage.cases.models import Case
+from engage.cases.search import find_by_reference, normalise_reference, search_cases
+from engage.extensions import db
+from engage.retention import anonymise_expired
+from tests.conftest import count_queries
+from tests.factories.auth import admin, chief, cso, producer
+from tests.factories.cases import make_case, put_in_state
+
+
+def _found(user, text: str) -> list[str]:  # type: ignore[no-untyped-def]
+    query = search_cases(user, text)
+    if query is None:
+        return []
+    return [c.reference for c in db.session.execute(query).scalars()]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("C-2026-00021", "C-2026-00021"),
+        ("c-2026-00021", "C-2026-00021"),
+        ("2026-00021", "C-2026-00021"),
+        (" C2026-21 ", "C-2026-00021"),
+        ("c 2026/00021", "C-2026-00021"),
+        ("Smith", None),
+        ("2026", None),
+        ("C-2026-", None),
+        ("", None),
+    ],
+)
+def test_references_are_read_in_any_case_with_or_without_the_prefix(text, expected):
+    assert normalise_reference(text) == expected
+
+
+class TestSearchFunction:
+    def test_finds_by_reference_name_email_postcode_and_words(self, app):
+        office = cso()
+        smith = make_case(
+            name="Jo Smith",
+            email="jo.smith@example.com",
+            address="1 High Street\nLeeds\nLS1 4AP",
+            message="Why were the prison population figures late?",
+        )
+        other = make_case(name="Sam Patel", email="sam@example.org", message="Court timeliness")
+        assert _found(office, smith.reference.lower()) == [smith.reference]
+        assert _found(office, smith.reference[2:]) == [smith.reference]
+        assert _found(office, "smith") == [smith.reference]
+        assert _found(office, "SMI") == [smith.reference]  # the start of a word
+        assert _found(office, "jo.smith@example.com") == [smith.reference]
+        assert _found(office, "ls1 4ap") == [smith.reference]
+        assert _found(office, "prison figures") == [smith.reference]
+        assert _found(office, "prison timeliness") == []  # every word must match
+        assert _found(office, "timeliness") == [other.reference]
+        assert _found(office, "example") == [other.reference, smith.reference]  # newest first
+
+    def test_the_index_follows_changes_and_anonymisation(self, app):
+        office = cso()
+        case = make_case(name="Ann Original", message="About tables")
+        case.requester_name = "Ann Corrected"
+        db.session.commit()
+        assert _found(office, "corrected") == [case.reference]
+        assert _found(office, "original") == []
+        put_in_state(case, "closed")
+        from datetime import date
+
+        anonymise_expired(date(2040, 1, 1))
+        assert _found(office, "corrected") == []
+        assert _found(office, "tables") == []
+        assert _found(office, case.reference) == [case.reference]  # the reference is kept
+
+    def test_a_producer_never_learns_that_a_complaint_exists(self, app):
+        me = producer()
+        mine = make_case(kind="enquiry", name="Kim Lowe", assigned_to=me)
+        hidden = make_case(kind="service_complaint", name="Kim Lowe")
+        others = make_case(kind="enquiry", name="Kim Lowe", assigned_to=producer())
+        assert _found(me, "kim lowe") == [mine.reference]
+        assert _found(me, hidden.reference) == []
+        assert find_by_reference(me, hidden.reference) is None
+        assert find_by_reference(me, others.reference.lower()) is None
+        assert find_by_reference(me, mine.reference.lower()).id == mine.id
+        assert sorted(_found(chief(), "kim")) == sorted(
+            [mine.reference, hidden.reference, others.reference]
+        )
+        assert _found(admin(), "kim") == []  # administrators do not see cases
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            '"',
+            "*",
+            "NEAR(a b)",
+            "a:* & !b | c <-> d",
+            "x\x00y",
+            "\x07\x1b[31m",
+            "' OR 1=1 --",
+            "w" * 5000,
+            " ".join(["word"] * 500),
+            "9" * 400,
+            "AND OR NOT",
+            "ünïcödé 東京",
+        ],
+    )
+    def test_hostile_text_is_only_ever_words(self, app, text):
+        office = cso()
+        make_case(name="Plain Name")
+        _found(office, text)  # no error from either database's query language
+
+    def test_no_words_means_no_search(self, app):
+        assert search_cases(cso(), "  -- // ") is None
+
+
+class TestSearchPages:
+    def test_the_box_is_on_staff_pages_for_case_workers_only(self, app, login):
+        for user in (cso(), producer()):
+            page = login(user).get("/staff").get_data(as_text=True)
+            assert 'action="/staff/search"' in page
+        page = login(admin()).get("/staff").get_data(as_text=True)
+        assert 'action="/staff/search"' not in page
+        assert login(admin()).get("/staff/search?q=x").status_code == 403
+
+    def test_a_reference_in_lower_case_opens_the_case(self, app, login):
+        case = make_case()
+        client = login(cso())
+        response = client.get(f"/staff/search?q={case.reference.lower()}")
+        assert response.status_code == 302
+        assert response.headers["Location"].endswith(f"/staff/cases/{case.reference}")
+        response = client.get(f"/staff/cases/{case.reference.lower()}")
+        assert response.status_code == 302
+        assert response.headers["Location"].endswith(f"/staff/cases/{case.reference}")
+        assert client.get(f"/staff/cases/{case.reference.lower()}/acknowledge").status_code == 200
+
+    def test_results_list_and_record_complaint_views(self, app, login):
+        complaint = make_case(kind="service_complaint", name="Lee Green", message="Rude reply")
+        make_case(kind="enquiry", name="Lee Green", message="A question")
+        page = login(cso()).get("/staff/search?q=lee+green").get_data(as_text=True)
+        assert "2 cases found" in page and "Rude reply" in page
+        views = db.session.execute(
+            db.select(AuditEvent).where(AuditEvent.action == "case.viewed")
+        ).scalars()
+        assert [(v.object_id, v.detail["how"]) for v in views] == [(complaint.reference, "search")]
+
+    def test_a_hidden_complaint_looks_exactly_like_nothing(self, app, login):
+        me = producer()
+        hidden = make_case(kind="service_complaint", name="Zed Quill")
+        client = login(me)
+        found = client.get(f"/staff/search?q={hidden.reference}").get_data(as_text=True)
+        missing = client.get("/staff/search?q=C-2026-99999").get_data(as_text=True)
+        assert "No cases you can see match" in found
+        main = lambda page: page.split("<main")[1].split("</main>")[0]  # noqa: E731
+        assert main(found).replace(hidden.reference, "C-2026-99999") == main(missing)
+        page = client.get("/staff/search?q=zed").get_data(as_text=True)
+        assert "No cases you can see match" in page and "Zed" not in page.split("</h1>")[1]
+
+    def test_hostile_query_strings_answer_normally(self, app, login):
+        client = login(cso())
+        for q in ["%00", "%22", "*", "w" * 5000, "%E2%80%AE", "C-2026-" + "9" * 200]:
+            assert client.get(f"/staff/search?q={q}").status_code == 200
+
+    def test_query_count_does_not_grow_with_results(self, app, login):
+        client = login(cso())
+        make_case(name="Pat Count")
+        client.get("/staff/search?q=pat")
+        with count_queries() as one:
+            client.get("/staff/search?q=pat")
+        for _ in range(30):
+            make_case(name="Pat Count")
+        with count_queries() as many:
+            page = client.get("/staff/search?q=pat").get_data(as_text=True)
+        assert "31 cases found" in page
+        assert len(many) == len(one)
+
+
+def test_cases_table_and_index_stay_in_step_on_delete(app):
+    case = make_case(name="Del Row")
+    db.session.delete(case)
+    db.session.commit()
+    assert db.session.execute(db.select(Case)).first() is None
+    assert _found(cso(), "del") == []
+
+
+def test_the_search_reads_the_full_text_index(app):
+    """EXPLAIN on either database: PostgreSQL reads the GIN index (sequential scans off, as a
+    large table would make the planner choose), SQLite the FTS5 table's own index."""
+    make_case(name="Plan Reader")
+    query = search_cases(cso(), "plan reader")
+    compiled = query.compile(db.engine, compile_kwargs={"literal_binds": True})
+    with db.engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            plan = "\n".join(r[0] for r in conn.exec_driver_sql(f"EXPLAIN {compiled}"))
+            assert "ix_cases_search" in plan, plan
+        else:
+            rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}").all()
+            plan = "\n".join(str(r[-1]) for r in rows)
+            assert "VIRTUAL TABLE INDEX" in plan and "case_search" in plan, plan
+
+
+def test_migrations_leave_the_sqlite_index_and_its_triggers_in_place(tmp_path):
+    """A later migration that rebuilds the cases table on SQLite (batch mode) would drop the
+    FTS5 triggers with it: after `flask db upgrade` they must all be there."""
+    import sqlite3
+
+    from tests.test_migrations import _flask
+
+    path = tmp_path / "upgraded.sqlite"
+    done = _flask(["db", "upgrade"], f"sqlite:///{path}")
+    assert done.returncode == 0, done.stderr[-2000:]
+    with sqlite3.connect(path) as conn:
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    assert {
+        "case_search",
+        "cases_search_insert",
+        "cases_search_delete",
+        "cases_search_update",
+    } <= names
