@@ -95,7 +95,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "MAIL_IN_PROCESSED_FOLDER": os.environ.get("MAIL_IN_PROCESSED_FOLDER", "Processed"),
         "MAIL_IN_FAILED_FOLDER": os.environ.get("MAIL_IN_FAILED_FOLDER", "Engage failed"),
         "MAIL_IN_MAX_BYTES": int(os.environ.get("MAIL_IN_MAX_BYTES", str(30 * 1024 * 1024))),
-        "MAIL_IN_ACK_PER_SENDER_PER_DAY": int(os.environ.get("MAIL_IN_ACK_PER_SENDER_PER_DAY", "3")),
+        "MAIL_IN_ACK_PER_SENDER_PER_DAY": int(
+            os.environ.get("MAIL_IN_ACK_PER_SENDER_PER_DAY", "3")
+        ),
         "CSO_EMAIL": os.environ.get("CSO_EMAIL", "cso@statistics.example.gov.uk"),
         "PRESS_OFFICE_EMAIL": os.environ.get(
             "PRESS_OFFICE_EMAIL", "press@statistics.example.gov.uk"

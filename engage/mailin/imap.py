@@ -16,6 +16,7 @@ moves it; two fetchers at once store it once (the unique key) and the server mov
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from datetime import UTC, datetime
@@ -29,6 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from engage.db_types import utcnow
 from engage.extensions import db
+from engage.mailin import moves
 from engage.mailin.models import MailFetch
 from engage.mailin.process import process_pending
 from engage.mailin.store import store_raw
@@ -81,8 +83,13 @@ def _ensure_folder(client: IMAPClient, name: str) -> None:
 
 
 def _move(client: IMAPClient, uid: int, folder: str) -> None:
+    """Move one message; one that another fetcher moved meanwhile is left alone."""
     if client.has_capability("MOVE"):
-        client.move([uid], folder)
+        try:
+            client.move([uid], folder)
+        except IMAPClientError as error:
+            if "EXPUNGEISSUED" not in str(error) and "no longer exist" not in str(error):
+                raise
     else:
         client.copy([uid], folder)
         client.delete_messages([uid])
@@ -95,7 +102,16 @@ def _aware(value: Any) -> datetime:
     return utcnow()
 
 
-def _one(client: IMAPClient, uid: int, info: dict[bytes, Any], fetch: MailFetch) -> None:
+def _claimed_move(client: IMAPClient, key: str, uid: int, folder: str) -> None:
+    """Move the message unless another fetcher has claimed its move."""
+    token = moves.claim(key, uid)
+    if token is None:
+        return
+    _move(client, uid, folder)
+    moves.moved(key, uid, token)
+
+
+def _one(client: IMAPClient, key: str, uid: int, info: dict[bytes, Any], fetch: MailFetch) -> None:
     config = current_app.config
     size = int(info.get(b"RFC822.SIZE", 0))
     received_at = _aware(info.get(b"INTERNALDATE"))
@@ -107,7 +123,7 @@ def _one(client: IMAPClient, uid: int, info: dict[bytes, Any], fetch: MailFetch)
             head, received_at=received_at, source="imap", size=size, refused=reason
         )
         _pause_for_tests("stored")
-        _move(client, uid, config["MAIL_IN_FAILED_FOLDER"])
+        _claimed_move(client, key, uid, config["MAIL_IN_FAILED_FOLDER"])
         fetch.failed += 1
         return
     data = client.fetch([uid], ["BODY.PEEK[]"]).get(uid, {}).get(b"BODY[]")
@@ -115,7 +131,7 @@ def _one(client: IMAPClient, uid: int, info: dict[bytes, Any], fetch: MailFetch)
         return
     _, created = store_raw(bytes(data), received_at=received_at, source="imap")
     _pause_for_tests("stored")
-    _move(client, uid, config["MAIL_IN_PROCESSED_FOLDER"])
+    _claimed_move(client, key, uid, config["MAIL_IN_PROCESSED_FOLDER"])
     if created:
         fetch.stored += 1
     else:
@@ -128,13 +144,22 @@ def fetch_mailbox(now: datetime | None = None) -> str:
     config = current_app.config
     if not config.get("MAIL_IN_IMAP_HOST"):
         return "mail in not configured (MAIL_IN_IMAP_HOST)"
-    fetch = MailFetch(started_at=now or utcnow())
+    fetch = MailFetch(started_at=now or utcnow(), stored=0, duplicates=0, failed=0)
     try:
         client = connect()
         try:
             for folder in (config["MAIL_IN_PROCESSED_FOLDER"], config["MAIL_IN_FAILED_FOLDER"]):
                 _ensure_folder(client, folder)
-            client.select_folder(config["MAIL_IN_FOLDER"])
+            selected = client.select_folder(config["MAIL_IN_FOLDER"])
+            key = "/".join(
+                str(part)
+                for part in (
+                    config["MAIL_IN_IMAP_HOST"],
+                    config["MAIL_IN_IMAP_USER"],
+                    config["MAIL_IN_FOLDER"],
+                    selected.get(b"UIDVALIDITY", 0),
+                )
+            )[:300]
             uids = sorted(client.search(["ALL"]))
             for start in range(0, len(uids), BATCH):
                 batch = uids[start : start + BATCH]
@@ -143,7 +168,7 @@ def fetch_mailbox(now: datetime | None = None) -> str:
                     if uid not in infos:
                         continue  # moved by another fetcher
                     try:
-                        _one(client, uid, infos[uid], fetch)
+                        _one(client, key, uid, infos[uid], fetch)
                     except (IMAPClientError, OSError, SQLAlchemyError):
                         raise  # the server or the database: stop, move nothing
                     except Exception as error:  # noqa: BLE001 - never stall on one message
@@ -151,12 +176,10 @@ def fetch_mailbox(now: datetime | None = None) -> str:
                         log.exception("mail in: message uid %s not stored", uid)
                         fetch.failed += 1
                         fetch.error = f"uid {uid}: {type(error).__name__}: {error}"[:2000]
-                        _move(client, uid, config["MAIL_IN_FAILED_FOLDER"])
+                        _claimed_move(client, key, uid, config["MAIL_IN_FAILED_FOLDER"])
         finally:
-            try:
+            with contextlib.suppress(IMAPClientError, OSError):
                 client.logout()
-            except (IMAPClientError, OSError):
-                pass
     except Exception as error:
         db.session.rollback()
         fetch.error = f"{type(error).__name__}: {error}"[:2000]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String, Text
+from sqlalchemy import BigInteger, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engage.db_types import UTCDateTime, utcnow
@@ -77,3 +77,20 @@ class MailFetch(Model):
     duplicates: Mapped[int] = mapped_column(default=0)
     failed: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class MailMove(Model):
+    """Who moves one message on the server: a fetcher moves a message only after claiming it
+    here (one row per mailbox folder and UID), so two fetchers never both move it (a second
+    MOVE of a message being moved would copy it twice). A claim older than the lease (its
+    fetcher was killed before moving) is taken over."""
+
+    __tablename__ = "mail_moves"
+    __table_args__ = (UniqueConstraint("folder_key", "uid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    folder_key: Mapped[str] = mapped_column(String(300))  # host, user, folder, UIDVALIDITY
+    uid: Mapped[int] = mapped_column(BigInteger)
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    token: Mapped[str] = mapped_column(String(32))
+    moved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -131,7 +131,7 @@ def parse(raw: bytes) -> Parsed:
             content_type = part.get_content_type()
             filename = part.get_filename()
             disposition = part.get_content_disposition()
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001, S112  # nosec B112 - a malformed part is skipped
             continue
         if filename or disposition == "attachment":
             found.attachments.append(

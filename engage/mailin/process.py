@@ -13,7 +13,6 @@ from datetime import datetime
 
 from flask import current_app
 
-from engage.calendar import london_date
 from engage.cases.models import Case, CaseEvent
 from engage.db_types import utcnow
 from engage.extensions import db

@@ -1,8 +1,8 @@
-"""mail in: inbound messages and fetch runs
+"""mail in: inbound messages, fetch runs and move claims
 
 Revision ID: ea60c6eb822d
 Revises: 113712e665e7
-Create Date: 2026-11-28 05:15:23.406901
+Create Date: 2026-11-28 05:20:32.439007
 
 """
 from alembic import op
@@ -32,6 +32,16 @@ def upgrade():
     with op.batch_alter_table('mail_fetches', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_mail_fetches_started_at'), ['started_at'], unique=False)
 
+    op.create_table('mail_moves',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('folder_key', sa.String(length=300), nullable=False),
+    sa.Column('uid', sa.BigInteger(), nullable=False),
+    sa.Column('claimed_at', engage.db_types.UTCDateTime(), nullable=False),
+    sa.Column('token', sa.String(length=32), nullable=False),
+    sa.Column('moved_at', engage.db_types.UTCDateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_mail_moves')),
+    sa.UniqueConstraint('folder_key', 'uid', name=op.f('uq_mail_moves_folder_key'))
+    )
     op.create_table('inbound_messages',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('dedup_key', sa.String(length=80), nullable=False),
@@ -77,6 +87,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_inbound_messages_case_id'))
 
     op.drop_table('inbound_messages')
+    op.drop_table('mail_moves')
     with op.batch_alter_table('mail_fetches', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_mail_fetches_started_at'))
 
