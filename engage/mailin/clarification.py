@@ -47,6 +47,8 @@ def undo_resume(case: Case, actor: Any, *, reason: str, now: datetime) -> None:
         raise CaseError("The clock was not last resumed by an emailed reply")
     pause = max((p for p in case.pauses if p.resumed_on is not None), key=lambda p: p.id)
     pause.resumed_on = None
+    case.paused_working_days -= pause.working_days  # counted again when it really ends
+    pause.working_days = 0
     case.paused_on = pause.paused_on
     before = case.state
     case.state = "awaiting_clarification"

@@ -30,3 +30,6 @@ def imap(app, dovecot: Dovecot) -> Iterator[Dovecot]:
     dovecot.reset()
     app.config.update(dovecot.config())
     yield dovecot
+
+
+from tests.smtp import smtp_sink  # noqa: F401,E402  (fixture)
