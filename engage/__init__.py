@@ -72,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
     from engage.cases.views import bp as cases_bp
     from engage.consultations.views import bp as consultations_bp
     from engage.mail.views import bp as mail_bp
+    from engage.mailin.views import bp as mailin_bp
     from engage.outputs.views import bp as outputs_bp
     from engage.public.views import bp as public_bp
     from engage.reports.views import bp as reports_bp
@@ -87,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
         reports_bp,
         admin_bp,
         mail_bp,
+        mailin_bp,
     ):
         app.register_blueprint(bp)
 

@@ -41,10 +41,10 @@ def undo_resume(case: Case, actor: Any, *, reason: str, now: datetime) -> None:
         raise CaseError("Enter why the clock should be paused again", "reason")
     if len(reason) > 2000:
         raise CaseError("The reason must be 2,000 characters or fewer", "reason")
-    check(case, actor, "request_clarification")
     last = next((e for e in sorted(case.history, key=lambda e: e.id, reverse=True)), None)
     if last is None or last.action != UNDO_ACTION:
         raise CaseError("The clock was not last resumed by an emailed reply")
+    check(case, actor, "request_clarification")  # who may pause this case's clock
     pause = max((p for p in case.pauses if p.resumed_on is not None), key=lambda p: p.id)
     pause.resumed_on = None
     case.paused_working_days -= pause.working_days  # counted again when it really ends
