@@ -1,12 +1,14 @@
 """Polling the office's mailbox over IMAP (IMAPClient).
 
-For each message in the folder, oldest first:
-1. fetch its size and INTERNALDATE (when it reached the mailbox: the received time);
+For the messages in the folder, oldest first, in groups (at most BATCH messages and
+FETCH_BYTES bytes):
+1. fetch their sizes and INTERNALDATEs (when each reached the mailbox: the received time);
 2. fetch the bytes (BODY.PEEK[], so nothing is marked read) and store them: committed, once
    (engage.mailin.store); a message larger than MAIL_IN_MAX_BYTES is recorded as refused,
    with the reason, from its headers alone;
-3. only then move it to MAIL_IN_PROCESSED_FOLDER ("Processed"), or to MAIL_IN_FAILED_FOLDER
-   ("Engage failed") when it was refused or could not be stored. Never deleted.
+3. only then claim their moves (engage.mailin.moves) and move them to
+   MAIL_IN_PROCESSED_FOLDER ("Processed"), or to MAIL_IN_FAILED_FOLDER ("Engage failed")
+   when refused. Never deleted.
 
 Killed between 2 and 3, the next run finds the message already stored (its dedup key) and just
 moves it; two fetchers at once store it once (the unique key) and the server moves it once
@@ -26,17 +28,17 @@ from typing import Any
 from flask import current_app
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
-from sqlalchemy.exc import SQLAlchemyError
 
 from engage.db_types import utcnow
 from engage.extensions import db
 from engage.mailin import moves
 from engage.mailin.models import MailFetch
 from engage.mailin.process import process_pending
-from engage.mailin.store import store_raw
+from engage.mailin.store import insert_raw
 
 log = logging.getLogger(__name__)
-BATCH = 50
+BATCH = 200
+FETCH_BYTES = 64 * 1024 * 1024  # bodies fetched together, at most
 
 
 class MailInNotConfigured(Exception):
@@ -82,18 +84,18 @@ def _ensure_folder(client: IMAPClient, name: str) -> None:
             raise
 
 
-def _move(client: IMAPClient, uid: int, folder: str) -> None:
-    """Move one message; one that another fetcher moved meanwhile is left alone."""
+def _move(client: IMAPClient, uids: list[int], folder: str) -> None:
+    """Move messages; those another fetcher moved meanwhile are left alone."""
     if client.has_capability("MOVE"):
         try:
-            client.move([uid], folder)
+            client.move(uids, folder)
         except IMAPClientError as error:
             if "EXPUNGEISSUED" not in str(error) and "no longer exist" not in str(error):
                 raise
     else:
-        client.copy([uid], folder)
-        client.delete_messages([uid])
-        client.uid_expunge([uid]) if client.has_capability("UIDPLUS") else client.expunge()
+        client.copy(uids, folder)
+        client.delete_messages(uids)
+        client.uid_expunge(uids) if client.has_capability("UIDPLUS") else client.expunge()
 
 
 def _aware(value: Any) -> datetime:
@@ -102,40 +104,61 @@ def _aware(value: Any) -> datetime:
     return utcnow()
 
 
-def _claimed_move(client: IMAPClient, key: str, uid: int, folder: str) -> None:
-    """Move the message unless another fetcher has claimed its move."""
-    token = moves.claim(key, uid)
-    if token is None:
-        return
-    _move(client, uid, folder)
-    moves.moved(key, uid, token)
+def _batches(uids: list[int], infos: dict[int, dict[bytes, Any]], budget: int) -> list[list[int]]:
+    """Groups of UIDs whose bodies together stay within `budget` bytes (one FETCH each)."""
+    groups: list[list[int]] = [[]]
+    total = 0
+    for uid in uids:
+        size = int(infos[uid].get(b"RFC822.SIZE", 0))
+        if groups[-1] and total + size > budget:
+            groups.append([])
+            total = 0
+        groups[-1].append(uid)
+        total += size
+    return [g for g in groups if g]
 
 
-def _one(client: IMAPClient, key: str, uid: int, info: dict[bytes, Any], fetch: MailFetch) -> None:
+def _store_batch(
+    client: IMAPClient, uids: list[int], infos: dict[int, dict[bytes, Any]], fetch: MailFetch
+) -> dict[int, str]:
+    """Store the messages (one commit); {uid: destination folder} for those to move."""
     config = current_app.config
-    size = int(info.get(b"RFC822.SIZE", 0))
-    received_at = _aware(info.get(b"INTERNALDATE"))
     limit = config["MAIL_IN_MAX_BYTES"]
-    if size > limit:
-        head = client.fetch([uid], ["BODY.PEEK[HEADER]"]).get(uid, {}).get(b"BODY[HEADER]", b"")
-        reason = f"Larger than the {limit // (1024 * 1024)} MB limit ({size:,} bytes)"
-        _, created = store_raw(
-            head, received_at=received_at, source="imap", size=size, refused=reason
-        )
-        _pause_for_tests("stored")
-        _claimed_move(client, key, uid, config["MAIL_IN_FAILED_FOLDER"])
-        fetch.failed += 1
-        return
-    data = client.fetch([uid], ["BODY.PEEK[]"]).get(uid, {}).get(b"BODY[]")
-    if data is None:  # expunged by another fetcher meanwhile
-        return
-    _, created = store_raw(bytes(data), received_at=received_at, source="imap")
-    _pause_for_tests("stored")
-    _claimed_move(client, key, uid, config["MAIL_IN_PROCESSED_FOLDER"])
-    if created:
-        fetch.stored += 1
-    else:
-        fetch.duplicates += 1
+    small = [u for u in uids if int(infos[u].get(b"RFC822.SIZE", 0)) <= limit]
+    big = [u for u in uids if u not in small]
+    bodies = client.fetch(small, ["BODY.PEEK[]"]) if small else {}
+    heads = client.fetch(big, ["BODY.PEEK[HEADER]"]) if big else {}
+    destination: dict[int, str] = {}
+    for uid in uids:
+        size = int(infos[uid].get(b"RFC822.SIZE", 0))
+        received_at = _aware(infos[uid].get(b"INTERNALDATE"))
+        if uid in heads:
+            reason = f"Larger than the {limit // (1024 * 1024)} MB limit ({size:,} bytes)"
+            raw = bytes(heads[uid].get(b"BODY[HEADER]", b""))
+            insert_raw(raw, received_at=received_at, source="imap", size=size, refused=reason)
+            destination[uid] = config["MAIL_IN_FAILED_FOLDER"]
+            fetch.failed += 1
+        elif uid in bodies and bodies[uid].get(b"BODY[]") is not None:
+            raw = bytes(bodies[uid][b"BODY[]"])
+            new_id, _ = insert_raw(raw, received_at=received_at, source="imap")
+            destination[uid] = config["MAIL_IN_PROCESSED_FOLDER"]
+            if new_id is None:
+                fetch.duplicates += 1
+            else:
+                fetch.stored += 1
+        # else: moved away by another fetcher meanwhile
+    db.session.commit()  # stored, before anything is moved
+    return destination
+
+
+def _move_batch(client: IMAPClient, key: str, destination: dict[int, str]) -> None:
+    """Move the stored messages whose moves this fetcher claims, one MOVE per folder."""
+    claimed = moves.claim_many(key, sorted(destination))
+    for folder in sorted(set(destination.values())):
+        uids = [u for u in sorted(claimed) if destination[u] == folder]
+        if uids:
+            _move(client, uids, folder)
+    moves.moved_many(key, claimed)
 
 
 def fetch_mailbox(now: datetime | None = None) -> str:
@@ -162,21 +185,12 @@ def fetch_mailbox(now: datetime | None = None) -> str:
             )[:300]
             uids = sorted(client.search(["ALL"]))
             for start in range(0, len(uids), BATCH):
-                batch = uids[start : start + BATCH]
-                infos = client.fetch(batch, ["RFC822.SIZE", "INTERNALDATE"])
-                for uid in batch:
-                    if uid not in infos:
-                        continue  # moved by another fetcher
-                    try:
-                        _one(client, key, uid, infos[uid], fetch)
-                    except (IMAPClientError, OSError, SQLAlchemyError):
-                        raise  # the server or the database: stop, move nothing
-                    except Exception as error:  # noqa: BLE001 - never stall on one message
-                        db.session.rollback()
-                        log.exception("mail in: message uid %s not stored", uid)
-                        fetch.failed += 1
-                        fetch.error = f"uid {uid}: {type(error).__name__}: {error}"[:2000]
-                        _claimed_move(client, key, uid, config["MAIL_IN_FAILED_FOLDER"])
+                infos = client.fetch(uids[start : start + BATCH], ["RFC822.SIZE", "INTERNALDATE"])
+                present = [u for u in uids[start : start + BATCH] if u in infos]
+                for group in _batches(present, infos, FETCH_BYTES):
+                    destination = _store_batch(client, group, infos, fetch)
+                    _pause_for_tests("stored")
+                    _move_batch(client, key, destination)
         finally:
             with contextlib.suppress(IMAPClientError, OSError):
                 client.logout()

@@ -68,7 +68,7 @@ def first_received(raw: bytes) -> datetime | None:
     return value.astimezone(UTC)
 
 
-def store_raw(
+def insert_raw(
     raw: bytes | None,
     *,
     received_at: datetime,
@@ -76,9 +76,9 @@ def store_raw(
     message_id: str | None = None,
     size: int | None = None,
     refused: str | None = None,
-) -> tuple[int, bool]:
-    """Insert the message once and commit. `refused` (a reason) stores the headers' identity
-    without the bytes (a message too large to keep). Returns (row id, newly stored)."""
+) -> tuple[int | None, str]:
+    """Insert the message unless its key is stored: (new id or None, key). Does not commit:
+    the caller commits (one message, or a batch) before doing anything else with them."""
     body = raw or b""
     message_id = message_id or message_id_of(body)
     key = dedup_key(body, message_id)
@@ -103,7 +103,28 @@ def store_raw(
         .on_conflict_do_nothing(index_elements=["dedup_key"])
         .returning(InboundMessage.id)
     )
-    new_id = db.session.execute(statement).scalar_one_or_none()
+    return db.session.execute(statement).scalar_one_or_none(), key
+
+
+def store_raw(
+    raw: bytes | None,
+    *,
+    received_at: datetime,
+    source: str,
+    message_id: str | None = None,
+    size: int | None = None,
+    refused: str | None = None,
+) -> tuple[int, bool]:
+    """Insert the message once and commit. `refused` (a reason) stores the headers' identity
+    without the bytes (a message too large to keep). Returns (row id, newly stored)."""
+    new_id, key = insert_raw(
+        raw,
+        received_at=received_at,
+        source=source,
+        message_id=message_id,
+        size=size,
+        refused=refused,
+    )
     db.session.commit()
     if new_id is not None:
         return new_id, True
