@@ -2,7 +2,9 @@
 loopback, as in tests/mailin) into a fresh database, stored, moved and read.
 
     python bench/bench_mail_in.py                                   # SQLite
-    python bench/bench_mail_in.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench
+    python bench/bench_mail_in.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+
+(a database of its own is created next to the one named, and dropped afterwards)
 
 Not part of the test suite. Each size runs on an emptied database and mailbox; the messages
 are a mix of new enquiries and replies quoting an outbox Message-ID. Prints seconds per run

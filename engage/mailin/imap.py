@@ -204,8 +204,6 @@ def fetch_mailbox(now: datetime | None = None) -> str:
     fetch.finished_at = utcnow()
     db.session.add(fetch)
     db.session.commit()
+    counts = (fetch.stored, fetch.duplicates, fetch.failed)
     read = process_pending(now)
-    return (
-        f"{fetch.stored} stored, {fetch.duplicates} already stored, {fetch.failed} refused or "
-        f"failed; {read}"
-    )
+    return f"{counts[0]} stored, {counts[1]} already stored, {counts[2]} refused or failed; {read}"

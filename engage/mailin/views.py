@@ -21,6 +21,18 @@ from engage.mailin.models import STATUSES, InboundMessage, MailFetch
 bp = Blueprint("mailin", __name__)
 
 
+@bp.app_template_global()
+def emails_received(case_id: int) -> list[tuple[InboundMessage, str]]:
+    """Emails received on a case (its page: whoever may see the case), with their text."""
+    rows = db.session.execute(
+        db.select(InboundMessage)
+        .where(InboundMessage.case_id == case_id, InboundMessage.raw.is_not(None))
+        .where(InboundMessage.status != "bounce")
+        .order_by(InboundMessage.received_at, InboundMessage.id)
+    ).scalars()
+    return [(row, inbox.read(row).text[:20000]) for row in rows]
+
+
 def _message(message_id: int) -> InboundMessage:
     row = db.session.get(InboundMessage, message_id) if 0 < message_id <= MAX_ID else None
     if row is None or row.raw is None and row.status != "refused":

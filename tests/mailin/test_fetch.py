@@ -144,7 +144,7 @@ def test_a_fetcher_killed_between_storing_and_moving(app, imap, database_url, tm
 
 
 def test_two_fetchers_at_once_store_and_move_each_message_once(app, imap, database_url):
-    sent = [mail(n) for n in range(30)]
+    sent = [mail(n) for n in range(60)]  # more than one commit group when read
     for raw in sent:
         imap.append(raw)
     fetchers = [_fetcher(app, database_url, imap) for _ in range(2)]

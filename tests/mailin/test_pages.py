@@ -121,3 +121,21 @@ def test_undo_an_emailed_resume_needs_a_reason(app, login):
     assert case.state == "awaiting_clarification"
     again = client.post(url, data={"reason": "again"}).get_data(as_text=True)
     assert "not last resumed by an emailed reply" in again
+
+
+def test_the_case_page_shows_emails_received_and_the_undo_link(app, login):
+    from engage.mailin.clarification import resume_from_reply
+    from engage.mailin.inbox import add_to_case
+
+    case = make_case()
+    put_in_state(case, "acknowledged")
+    workflow.request_clarification(case, cso(), question="Which year?", now=at(date(2026, 3, 4)))
+    row = _stored(html="<p>The 2025 one</p><script>x()</script>", sender="alex@example.com")
+    add_to_case(row, cso(), case=case)
+    resume_from_reply(case, row, at(date(2026, 3, 9)))
+    db.session.commit()
+    page = login(cso()).get(f"/staff/cases/{case.reference}").get_data(as_text=True)
+    assert "Emails received" in page and "The 2025 one" in page and "x()" not in page
+    assert f"/staff/cases/{case.reference}/undo-email-resume" in page
+    # whoever may not see the case sees none of it
+    assert login(producer()).get(f"/staff/cases/{case.reference}").status_code in (403, 404)
