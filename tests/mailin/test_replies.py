@@ -195,3 +195,31 @@ def test_a_reply_event_is_recorded_on_a_case_without_an_assignee(app, imap):
     ).scalar_one()
     assert event.case_id == case.id and "alex@example.com" in event.note
     assert db.session.execute(db.select(OutboxEmail.template)).scalars().all() == []
+
+
+def test_a_plain_bounce_from_a_mailer_daemon_marks_the_row(app, smtp_sink):
+    from engage.mailin.cli import receive_bytes
+
+    case = make_case(channel="web")
+    _deliver()
+    (sent,) = smtp_sink.messages
+    plain = (
+        "Return-Path: <>\r\nFrom: Mail Delivery System <Mailer-Daemon@mx.example.org>\r\n"
+        "Subject: Mail delivery failed: returning message to sender\r\n"
+        "Message-ID: <plain-bounce@mx.example.org>\r\n\r\n"
+        "This message was created automatically by mail delivery software.\r\n"
+        "  alex@example.com\r\n    mailbox is full\r\n\r\n------ This is a copy of the message\r\n"
+        f"Message-ID: {sent['Message-ID']}\r\nSubject: {sent['Subject']}\r\n"
+    ).encode()
+    receive_bytes(plain)
+    row = db.session.execute(db.select(OutboxEmail)).scalar_one()
+    assert row.status == "failed" and row.last_error.startswith("Bounced: Mail delivery failed")
+    (bounce,) = db.session.execute(db.select(InboundMessage)).scalars().all()
+    assert (bounce.status, bounce.case_id, bounce.automatic) == ("bounce", case.id, True)
+    # a bounce about an email that is not ours changes nothing
+    receive_bytes(plain.replace(b"<plain-bounce@", b"<other@").replace(b"<outbox-", b"<nope-"))
+    other = db.session.execute(
+        db.select(InboundMessage).where(InboundMessage.message_id == "<other@mx.example.org>")
+    ).scalar_one()
+    assert other.status == "bounce" and other.outbox_id is None
+    assert "for no email of ours" in other.status_reason
