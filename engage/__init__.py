@@ -76,6 +76,7 @@ def _register_blueprints(app: Flask) -> None:
     from engage.consultations.views import bp as consultations_bp
     from engage.exports import bp as exports_bp
     from engage.mail.views import bp as mail_bp
+    from engage.mailin.views import bp as mailin_bp
     from engage.outputs.views import bp as outputs_bp
     from engage.public.views import bp as public_bp
     from engage.reports.views import bp as reports_bp
@@ -92,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
         admin_bp,
         mail_bp,
         exports_bp,
+        mailin_bp,
     ):
         app.register_blueprint(bp)
 

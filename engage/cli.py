@@ -95,7 +95,12 @@ def register(app: Flask) -> None:
 
     app.cli.add_command(users)
 
-    for module in ("engage.cases.cli", "engage.scheduler.cli", "engage.reports.cli"):
+    for module in (
+        "engage.cases.cli",
+        "engage.scheduler.cli",
+        "engage.reports.cli",
+        "engage.mailin.cli",
+    ):
         try:
             mod = __import__(module, fromlist=["register"])
         except ModuleNotFoundError as error:

@@ -127,6 +127,22 @@ def load_config(overrides: dict | None = None) -> dict:
         "SMTP_END_OF_DATA_TIMEOUT": float(os.environ.get("SMTP_END_OF_DATA_TIMEOUT", "60")),
         # How long to keep trying to record a 250 while the database is unreachable.
         "MAIL_SENT_RECORD_SECONDS": float(os.environ.get("MAIL_SENT_RECORD_SECONDS", "60")),
+        # Email in (engage.mailin, docs/mail-in.md): the monitored mailbox, polled over IMAP.
+        "MAIL_IN_ADDRESS": os.environ.get("MAIL_IN_ADDRESS", ""),  # Reply-To on our emails
+        "MAIL_IN_IMAP_HOST": os.environ.get("MAIL_IN_IMAP_HOST", ""),
+        "MAIL_IN_IMAP_PORT": int(os.environ.get("MAIL_IN_IMAP_PORT", "993")),
+        "MAIL_IN_IMAP_TLS": _bool("MAIL_IN_IMAP_TLS", True),
+        "MAIL_IN_IMAP_USER": os.environ.get("MAIL_IN_IMAP_USER", ""),
+        "MAIL_IN_IMAP_PASSWORD": os.environ.get("MAIL_IN_IMAP_PASSWORD", ""),
+        "MAIL_IN_IMAP_OAUTH_TOKEN": os.environ.get("MAIL_IN_IMAP_OAUTH_TOKEN", ""),
+        "MAIL_IN_IMAP_TIMEOUT": float(os.environ.get("MAIL_IN_IMAP_TIMEOUT", "30")),
+        "MAIL_IN_FOLDER": os.environ.get("MAIL_IN_FOLDER", "INBOX"),
+        "MAIL_IN_PROCESSED_FOLDER": os.environ.get("MAIL_IN_PROCESSED_FOLDER", "Processed"),
+        "MAIL_IN_FAILED_FOLDER": os.environ.get("MAIL_IN_FAILED_FOLDER", "Engage failed"),
+        "MAIL_IN_MAX_BYTES": int(os.environ.get("MAIL_IN_MAX_BYTES", str(30 * 1024 * 1024))),
+        "MAIL_IN_ACK_PER_SENDER_PER_DAY": int(
+            os.environ.get("MAIL_IN_ACK_PER_SENDER_PER_DAY", "3")
+        ),
         "CSO_EMAIL": os.environ.get("CSO_EMAIL", "cso@statistics.example.gov.uk"),
         "PRESS_OFFICE_EMAIL": os.environ.get(
             "PRESS_OFFICE_EMAIL", "press@statistics.example.gov.uk"

@@ -127,6 +127,15 @@ JOBS: dict[str, Job] = {
             lease=timedelta(minutes=30),
         ),
         Job(
+            "fetch_mail",
+            "Store new messages from the office's mailbox, then move them to Processed",
+            "every minute",
+            _every(minutes=1),
+            ("engage.mailin.imap:fetch_mailbox",),
+            argument="now",
+            lease=timedelta(minutes=30),
+        ),
+        Job(
             "sla_scan",
             "Warn assignees and the CSO of case deadlines due soon or missed",
             "hourly 08:05 to 18:05 Monday to Friday, and at start",

@@ -19,6 +19,7 @@ from engage.consultations.models import (  # noqa: F401
 )
 from engage.exports.models import ExportJob  # noqa: F401
 from engage.mail.models import OutboxEmail  # noqa: F401
+from engage.mailin.models import InboundMessage, MailFetch, MailMove  # noqa: F401
 from engage.outputs.models import (  # noqa: F401
     Contact,
     Feedback,

@@ -175,6 +175,8 @@ def _build(row: OutboxEmail) -> EmailMessage:
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = address
     message["Message-ID"] = message_id(row)
+    if current_app.config.get("MAIL_IN_ADDRESS"):  # replies reach the monitored mailbox (issue 20)
+        message["Reply-To"] = current_app.config["MAIL_IN_ADDRESS"]
     message["Date"] = format_datetime(row.created_at)
     message.set_content(row.body_text or "")
     if row.body_html:

@@ -1,0 +1,9 @@
+"""Email in (issue 20): the office's mailbox becomes cases, replies find their case, bounces
+are seen. See docs/mail-in.md.
+
+- store.py: the raw message is stored and committed first, exactly once (unique dedup key);
+- imap.py: polling the mailbox; a message is moved to "Processed" (or "Engage failed") only
+  after its row is committed;
+- process.py: reading a stored message (text, loops, bounces, which case it answers);
+- inbox.py: the CSO office's decisions on a message in the "Mail in" inbox.
+"""

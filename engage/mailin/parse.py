@@ -1,0 +1,145 @@
+"""Reading a stored message safely: bounded headers, text only (HTML turned into text, never
+rendered), attachments listed; malformed parts never raise."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+from dataclasses import dataclass, field
+from email.message import Message
+from email.utils import getaddresses
+from html.parser import HTMLParser
+
+MAX_PARTS = 500  # parts looked at; a 10,000-part tree is read no further
+TEXT_MAX = 100_000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean(text: str, limit: int) -> str:
+    return _CONTROL.sub("", text or "").strip()[:limit]
+
+
+def header(message: Message, name: str, limit: int = 998) -> str:
+    try:
+        values = message.get_all(name) or []
+        return clean(" ".join(str(v) for v in values), limit)
+    except Exception:  # noqa: BLE001 - a malformed header reads as empty, never a crash
+        return ""
+
+
+class _Text(HTMLParser):
+    """HTML to plain text: tags dropped, script/style content dropped, blocks on new lines."""
+
+    SKIP = {"script", "style", "head", "title", "template", "noscript"}
+    BLOCKS = {"p", "br", "div", "li", "tr", "h1", "h2", "h3", "h4", "blockquote", "table"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:  # type: ignore[type-arg]
+        if tag in self.SKIP:
+            self.skipping += 1
+        elif tag in self.BLOCKS:
+            self.out.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.SKIP and self.skipping:
+            self.skipping -= 1
+        elif tag in self.BLOCKS:
+            self.out.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.out.append(data)
+
+
+def html_to_text(html: str) -> str:
+    parser = _Text()
+    try:
+        parser.feed(html[: TEXT_MAX * 4])
+        parser.close()
+    except Exception:  # noqa: BLE001
+        return ""
+    text = "".join(parser.out)
+    text = re.sub(r"[ \t]+", " ", text)
+    return re.sub(r"\n\s*\n+", "\n\n", text).strip()
+
+
+@dataclass
+class Attachment:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass
+class Parsed:
+    from_address: str = ""
+    from_name: str = ""
+    subject: str = ""
+    message_id: str = ""
+    references: list[str] = field(default_factory=list)
+    text: str = ""
+    attachments: list[Attachment] = field(default_factory=list)
+    parts_skipped: int = 0
+    message: Message | None = None
+
+
+def _payload(part: Message) -> bytes:
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:  # noqa: BLE001
+        return b""
+    return data if isinstance(data, bytes) else b""
+
+
+def _decode(part: Message) -> str:
+    data = _payload(part)
+    charset = "utf-8"
+    try:
+        charset = part.get_content_charset() or "utf-8"
+        return data.decode(charset, "replace")
+    except (LookupError, ValueError):
+        return data.decode("utf-8", "replace")
+
+
+def parse(raw: bytes) -> Parsed:
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    found = Parsed(message=message)
+    try:
+        pairs = getaddresses([header(message, "From")])
+    except Exception:  # noqa: BLE001
+        pairs = []
+    if pairs:
+        found.from_name = clean(pairs[0][0], 200)
+        found.from_address = clean(pairs[0][1], 254).lower()
+    found.subject = clean(" ".join(header(message, "Subject").split()), 300)
+    found.message_id = header(message, "Message-ID", 300)
+    refs = header(message, "In-Reply-To", 20_000) + " " + header(message, "References", 20_000)
+    found.references = re.findall(r"<[^<>\s]{1,300}>", refs)[:100]
+    plain, html = "", ""
+    for index, part in enumerate(message.walk()):
+        if index >= MAX_PARTS:
+            found.parts_skipped += 1
+            continue
+        if part.is_multipart():
+            continue
+        try:
+            content_type = part.get_content_type()
+            filename = part.get_filename()
+            disposition = part.get_content_disposition()
+        except Exception:  # noqa: BLE001, S112  # nosec B112 - a malformed part is skipped
+            continue
+        if filename or disposition == "attachment":
+            found.attachments.append(
+                Attachment(clean(filename or "attachment", 150), content_type, _payload(part))
+            )
+        elif content_type == "text/plain" and not plain:
+            plain = _decode(part)
+        elif content_type == "text/html" and not html:
+            html = _decode(part)
+    found.text = clean(plain or html_to_text(html), TEXT_MAX)
+    return found

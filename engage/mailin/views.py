@@ -1,0 +1,198 @@
+"""Mail in pages: /staff/mail-in (the CSO office's inbox), /staff/mail-in/<id> (one message
+and its decision), /staff/admin/mail-in (operations), and undoing a clock resumed by an
+emailed reply. Thin: rules in engage.mailin.inbox and engage.mailin.clarification."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import func
+
+from engage.auth.permissions import deny, requires
+from engage.cases.desk_models import MAX_ID
+from engage.cases.models import Case
+from engage.cases.workflow import CaseError, CaseForbidden
+from engage.db_types import utcnow
+from engage.extensions import db
+from engage.mailin import clarification, inbox
+from engage.mailin import forms as mailin_forms
+from engage.mailin.models import STATUSES, InboundMessage, MailFetch
+
+bp = Blueprint("mailin", __name__)
+
+
+@bp.app_template_global()
+def emails_received(case_id: int) -> list[tuple[InboundMessage, str]]:
+    """Emails received on a case (its page: whoever may see the case), with their text."""
+    rows = db.session.execute(
+        db.select(InboundMessage)
+        .where(InboundMessage.case_id == case_id, InboundMessage.raw.is_not(None))
+        .where(InboundMessage.status != "bounce")
+        .order_by(InboundMessage.received_at, InboundMessage.id)
+    ).scalars()
+    return [(row, inbox.read(row).text[:20000]) for row in rows]
+
+
+def _message(message_id: int) -> InboundMessage:
+    row = db.session.get(InboundMessage, message_id) if 0 < message_id <= MAX_ID else None
+    if row is None or row.raw is None and row.status != "refused":
+        abort(404)
+    return row
+
+
+def _error(form, error: CaseError) -> None:  # type: ignore[no-untyped-def]
+    field = getattr(form, error.field or "", None) or next(
+        f for f in form if f.name != "csrf_token"
+    )
+    field.errors = [*list(field.errors), error.message]
+
+
+@bp.route("/staff/mail-in")
+@requires("triage_cases")
+def inbox_list():
+    rows = inbox.waiting()
+    now = utcnow()
+    return render_template("mailin/inbox.html", rows=[(row, *inbox.age(row, now)) for row in rows])
+
+
+@bp.route("/staff/mail-in/<int:message_id>")
+@requires("triage_cases")
+def message_page(message_id: int):
+    row = _message(message_id)
+    parsed = inbox.read(row) if row.raw is not None else None
+    return render_template(
+        "mailin/message.html",
+        row=row,
+        parsed=parsed,
+        status=STATUSES.get(row.status, row.status),
+        age=inbox.age(row),
+        case=db.session.get(Case, row.case_id) if row.case_id else None,
+    )
+
+
+def _decision(message_id: int, form_class, title: str, run):  # type: ignore[no-untyped-def]
+    row = _message(message_id)
+    if row.status != "new":
+        flash("Someone has already dealt with this message", "success")
+        return redirect(url_for("mailin.message_page", message_id=row.id))
+    form = form_class()
+    parsed = inbox.read(row)
+    if not form.is_submitted() and hasattr(form, "requester_name"):
+        form.requester_name.data = parsed.from_name or parsed.from_address
+    if form.validate_on_submit():
+        try:
+            done = run(row, current_user._get_current_object(), form)
+        except CaseForbidden as refused:
+            db.session.rollback()
+            deny(refused.reason)
+        except CaseError as error:
+            db.session.rollback()
+            _error(form, error)
+        else:
+            return done
+    return render_template("mailin/decide.html", row=row, parsed=parsed, form=form, title=title)
+
+
+@bp.route("/staff/mail-in/<int:message_id>/case", methods=["GET", "POST"])
+@requires("triage_cases")
+def to_case(message_id: int):
+    def run(row, actor, form):  # type: ignore[no-untyped-def]
+        made = inbox.to_case(
+            row,
+            actor,
+            kind=form.kind.data,
+            requester_name=form.requester_name.data,
+            acknowledge=bool(form.acknowledge.data),
+        )
+        text = f"Case {made.case.reference} created"
+        text += (
+            "; acknowledgement emailed"
+            if made.acknowledged
+            else f"; no acknowledgement sent: {made.why_not_acknowledged}"
+        )
+        if made.attachments_refused:
+            text += f"; {len(made.attachments_refused)} attachment(s) not kept (see the history)"
+        flash(text, "success")
+        return redirect(url_for("cases.case_page", reference=made.case.reference))
+
+    return _decision(message_id, mailin_forms.ToCaseForm, "Turn this email into a case", run)
+
+
+@bp.route("/staff/mail-in/<int:message_id>/add", methods=["GET", "POST"])
+@requires("triage_cases")
+def add_to_case(message_id: int):
+    def run(row, actor, form):  # type: ignore[no-untyped-def]
+        case = db.session.execute(
+            db.select(Case).where(func.upper(Case.reference) == form.reference.data.upper())
+        ).scalar_one_or_none()
+        if case is None:
+            raise CaseError("No case has that reference", "reference")
+        inbox.add_to_case(row, actor, case=case)
+        flash(f"Email added to case {case.reference}", "success")
+        return redirect(url_for("cases.case_page", reference=case.reference))
+
+    return _decision(message_id, mailin_forms.AddToCaseForm, "Add this email to a case", run)
+
+
+@bp.route("/staff/mail-in/<int:message_id>/not-a-case", methods=["GET", "POST"])
+@requires("triage_cases")
+def not_a_case(message_id: int):
+    def run(row, actor, form):  # type: ignore[no-untyped-def]
+        inbox.not_a_case(row, actor, reason=form.reason.data, note=form.note.data or "")
+        flash("Marked as not a case", "success")
+        return redirect(url_for("mailin.inbox_list"))
+
+    return _decision(message_id, mailin_forms.NotACaseForm, "Mark this email as not a case", run)
+
+
+@bp.route("/staff/cases/<reference>/undo-email-resume", methods=["GET", "POST"])
+@requires("work_cases")
+def undo_resume(reference: str):
+    case = db.session.execute(
+        db.select(Case).where(Case.reference == reference[:40])
+    ).scalar_one_or_none()
+    if case is None:
+        abort(404)
+    form = mailin_forms.UndoResumeForm()
+    if form.validate_on_submit():
+        try:
+            clarification.undo_resume(
+                case, current_user._get_current_object(), reason=form.reason.data, now=utcnow()
+            )
+            db.session.commit()
+        except CaseForbidden as refused:
+            db.session.rollback()
+            deny(refused.reason)
+        except CaseError as error:
+            db.session.rollback()
+            _error(form, error)
+        else:
+            flash("The clock is paused again", "success")
+            return redirect(url_for("cases.case_page", reference=case.reference))
+    return render_template("mailin/undo-resume.html", case=case, form=form)
+
+
+@bp.route("/staff/admin/mail-in")
+@requires("view_outbox")
+def admin_page():
+    fetches = (
+        db.session.execute(db.select(MailFetch).order_by(MailFetch.started_at.desc()).limit(10))
+        .scalars()
+        .all()
+    )
+    waiting = db.session.execute(
+        db.select(func.count(InboundMessage.id)).where(InboundMessage.status == "new")
+    ).scalar_one()
+    problems = (
+        db.session.execute(
+            db.select(InboundMessage)
+            .where(InboundMessage.status.in_(("failed", "refused", "pending")))
+            .order_by(InboundMessage.stored_at.desc())
+            .limit(50)
+        )
+        .scalars()
+        .all()
+    )
+    return render_template(
+        "mailin/admin.html", fetches=fetches, waiting=waiting, problems=problems, statuses=STATUSES
+    )

@@ -1,0 +1,159 @@
+"""The Mail in inbox's decisions, and `flask mail receive` (the pipe)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from email.message import EmailMessage
+
+import pytest
+
+from engage.cases.attachments import attachments_of
+from engage.cases.workflow import CaseError, CaseForbidden
+from engage.extensions import db
+from engage.mail.models import OutboxEmail
+from engage.mailin.cli import receive_bytes
+from engage.mailin.inbox import add_to_case, age, not_a_case, to_case
+from engage.mailin.models import InboundMessage
+from tests.factories.auth import cso, producer
+from tests.factories.cases import make_case
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _email(n: int = 1, *, sender: str = "Sam Writer <sam@example.org>", **headers) -> bytes:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = "enquiries@statistics.example.gov.uk"
+    message["Subject"] = f"Complaint about table {n}"
+    message["Message-ID"] = f"<in-{n}@example.org>"
+    message["Received"] = "from mx.example.org by mail.office; Mon, 15 Jun 2026 23:30:00 +0000"
+    for name, value in headers.items():
+        message[name.replace("_", "-")] = value
+    message.set_content("Your table 4 is wrong.")
+    message.add_alternative("<p>Your <b>table</b> 4</p><script>alert(1)</script>", subtype="html")
+    message.add_attachment(PDF, maintype="application", subtype="pdf", filename="letter.pdf")
+    message.add_attachment(
+        b"MZ\x90\x00fake", maintype="application", subtype="pdf", filename="x.pdf"
+    )
+    return bytes(message)
+
+
+def _stored(raw: bytes) -> InboundMessage:
+    row_id, created, _ = receive_bytes(raw)
+    assert created
+    return db.session.get(InboundMessage, row_id)
+
+
+def test_the_pipe_stores_once_with_the_received_header_time(app):
+    runner = app.test_cli_runner()
+    raw = _email()
+    result = runner.invoke(args=["mail", "receive"], input=raw)
+    assert result.exit_code == 0 and "stored" in result.output, result.output
+    again = runner.invoke(args=["mail", "receive"], input=_email())
+    assert "already stored" in again.output
+    (row,) = db.session.execute(db.select(InboundMessage)).scalars().all()
+    assert row.source == "pipe" and row.status == "new" and row.raw == raw
+    # the office's server's Received: header, 23:30 UTC in British Summer Time: 16 June
+    assert row.received_at == datetime(2026, 6, 15, 23, 30, tzinfo=UTC)
+    empty = runner.invoke(args=["mail", "receive"], input=b"")
+    assert empty.exit_code != 0 and "No message" in empty.output
+
+
+def test_a_message_becomes_a_complaint_with_its_attachments_and_acknowledgement(app):
+    row = _stored(_email())
+    made = to_case(
+        row,
+        cso(),
+        kind="service_complaint",
+        requester_name="Sam Writer",
+        acknowledge=True,
+        now=datetime(2026, 6, 17, 9, tzinfo=UTC),
+    )
+    case = made.case
+    assert (case.kind, case.channel, case.requester_email) == (
+        "service_complaint",
+        "email",
+        "sam@example.org",
+    )
+    assert case.received_on == date(2026, 6, 16)  # the London day it reached the mailbox
+    assert case.message == "Your table 4 is wrong."
+    assert [a.original_name for a in attachments_of(case)] == ["letter.pdf"]
+    assert made.attachments_refused and "x.pdf" in made.attachments_refused[0]  # .exe named .pdf
+    assert made.acknowledged and case.state == "acknowledged"
+    ack = db.session.execute(
+        db.select(OutboxEmail).where(OutboxEmail.template == "case_acknowledged")
+    ).scalar_one()
+    assert ack.to_address == "sam@example.org" and f"[{case.reference}]" in ack.subject
+    assert (row.status, row.case_id) == ("case_created", case.id)
+    with pytest.raises(CaseError, match="already dealt with"):  # a double submit
+        to_case(row, cso(), kind="enquiry", requester_name="x", acknowledge=True)
+    assert db.session.execute(db.select(db.func.count()).select_from(OutboxEmail)).scalar_one() == 1
+
+
+def test_no_acknowledgement_when_unticked_automatic_or_over_the_daily_cap(app):
+    app.config["MAIL_IN_ACK_PER_SENDER_PER_DAY"] = 2
+    office = cso()
+    now = datetime(2026, 6, 17, 9, tzinfo=UTC)
+    unticked = to_case(
+        _stored(_email(1)), office, kind="enquiry", requester_name="S", acknowledge=False, now=now
+    )
+    assert not unticked.acknowledged
+    auto = to_case(
+        _stored(_email(2, Auto_Submitted="auto-replied")),
+        office,
+        kind="enquiry",
+        requester_name="S",
+        acknowledge=True,
+        now=now,
+    )
+    assert not auto.acknowledged and "automatically" in auto.why_not_acknowledged
+    results = [
+        to_case(
+            _stored(_email(n)),
+            office,
+            kind="enquiry",
+            requester_name="S",
+            acknowledge=True,
+            now=now,
+        )
+        for n in (3, 4, 5)
+    ]
+    assert [r.acknowledged for r in results] == [True, True, False]
+    assert "2 acknowledgements in a day" in results[2].why_not_acknowledged
+
+
+def test_html_only_mail_is_read_as_text_without_script(app):
+    message = EmailMessage()
+    message["From"] = "h@example.org"
+    message["Subject"] = "html"
+    message.set_content(
+        "<h1>Hi</h1><script>steal()</script><p>Table&nbsp;4 &lt;b&gt;</p>", subtype="html"
+    )
+    made = to_case(
+        _stored(bytes(message)), cso(), kind="enquiry", requester_name="H", acknowledge=False
+    )
+    assert "steal" not in made.case.message and "Hi" in made.case.message
+    assert "Table\xa04 <b>" in made.case.message  # shown escaped, as text, never rendered
+
+
+def test_add_to_case_and_not_a_case(app):
+    office = cso()
+    case = make_case()
+    first = _stored(_email(1))
+    add_to_case(first, office, case=case)
+    assert (first.status, first.case_id) == ("added_to_case", case.id)
+    assert any(e.action == "email_received" for e in case.history)
+    second = _stored(_email(2))
+    with pytest.raises(CaseError, match="Explain"):
+        not_a_case(second, office, reason="other", note="  ")
+    not_a_case(second, office, reason="spam")
+    assert (second.status, second.status_reason) == ("not_a_case", "Spam")
+    with pytest.raises(CaseForbidden):
+        not_a_case(_stored(_email(3)), producer(), reason="spam")
+
+
+def test_age_against_the_five_working_day_promise(app):
+    row = _stored(_email())  # received Tuesday 16 June 2026 (London)
+    assert age(row, datetime(2026, 6, 16, 12, tzinfo=UTC)) == (0, 5)
+    assert age(row, datetime(2026, 6, 23, 12, tzinfo=UTC)) == (5, 0)  # the next Tuesday
+    assert age(row, datetime(2026, 6, 24, 12, tzinfo=UTC)) == (6, -1)
