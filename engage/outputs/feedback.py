@@ -128,6 +128,7 @@ def feedback_to_case(
             received_at=feedback.received_at,
             actor=actor,
             commit=False,
+            without_contact=feedback.email is None,
         )
         # Only link feedback that is still unlinked in the database: another member of staff
         # may have made it into a case since this page loaded.
