@@ -25,7 +25,7 @@ from engage.calendar import london_date
 from engage.db_types import utcnow
 from engage.extensions import db, limiter
 from engage.filters import govuk_date_short
-from engage.outputs import access, exporting, importing, logs, userlog
+from engage.outputs import access, exporting, importing, logs, search, userlog
 from engage.outputs.links import row_link
 from engage.outputs.log_forms import ConfirmForm, ContactForm, ImportForm, LogEntryForm
 from engage.outputs.models import Contact, LogEntry, Output, Stakeholder
@@ -388,6 +388,24 @@ def contact_new(slug: str, entry_id: int):
                 url_for("outputs.stakeholder_detail", stakeholder_id=entry.stakeholder_id)
             )
     return render_template("outputs/contact-form.html", form=form, output=output, entry=entry)
+
+
+@bp.route("/staff/stakeholders")
+@requires("view_outputs")
+def stakeholder_search():
+    user = _user()
+    if not search.may_search(user):
+        deny("stakeholder:search_not_allowed")
+    text = request.args.get("q", "")
+    query = search.clean_query(text)
+    results = search.search_people(user, text)
+    return render_template(
+        "outputs/stakeholder-search.html",
+        query=query,
+        results=results,
+        too_short=bool(query) and len(query) < search.MIN_QUERY,
+        limit=search.LIMIT,
+    )
 
 
 @bp.route("/staff/stakeholders/<int:stakeholder_id>")
