@@ -332,9 +332,10 @@ def best_of(func: Callable[[], Any], repeat: int) -> float:
 
 def jobs(url: str, repeat: int) -> dict[str, Any]:
     from engage.calendar import london_date
-    from engage.cases.alerts import OPEN_STATES, find_alerts, scan_sla
+    from engage.cases.alerts import find_alerts, scan_sla
     from engage.cases.models import Case
     from engage.extensions import db
+    from engage.vocab import OPEN_CASE_STATES
 
     app = bench_app(url)
     out: dict[str, Any] = {}
@@ -342,7 +343,7 @@ def jobs(url: str, repeat: int) -> dict[str, Any]:
     with app.app_context(), app.test_request_context():
         out["cases"] = db.session.execute(sa.select(sa.func.count()).select_from(Case)).scalar_one()
         out["open"] = db.session.execute(
-            sa.select(sa.func.count()).select_from(Case).where(Case.state.in_(OPEN_STATES))
+            sa.select(sa.func.count()).select_from(Case).where(Case.state.in_(OPEN_CASE_STATES))
         ).scalar_one()
         out["alerts"] = len(find_alerts(today))
         out["find_alerts"] = best_of(lambda: (find_alerts(today), db.session.rollback()), repeat)
