@@ -178,3 +178,35 @@ def test_logs_add_entry_turns_a_second_entry_into_a_form_error(known):
     with pytest.raises(logs.LogError) as raised:
         logs.add_entry(output, {**FORM, "first_contact_on": None}, cso())
     assert raised.value.field == "email"
+
+
+def test_forged_choices_and_a_double_submit_change_nothing_they_should_not(known, login):
+    OutputFactory(slug="mine")
+    client = login(cso())
+    url = "/staff/outputs/mine/user-log/add"
+    forged = client.post(
+        url,
+        data={
+            **FORM,
+            "compared": ["email", "id", "name", "organisation", "category"],
+            "keep_name": "typed\x00",
+            "keep_organisation": "recorded",
+            "keep_category": "recorded",
+            "keep_email": "typed",
+        },
+    )
+    assert forged.status_code == 200 and "Choose which name to keep" in forged.text
+    choices = {
+        **FORM,
+        "compared": ["name", "organisation", "category"],
+        "keep_name": "recorded",
+        "keep_organisation": "recorded",
+        "keep_category": "recorded",
+    }
+    assert client.post(url, data=choices).status_code == 302
+    again = client.post(url, data=choices)  # a second click
+    assert "already in this user log" in again.text
+    db.session.expire_all()
+    person = db.session.get(Stakeholder, known.id)
+    assert (person.name, person.email) == ("Recorded Name", EMAIL)
+    assert db.session.scalar(db.select(db.func.count()).select_from(LogEntry)) == 2
