@@ -360,14 +360,14 @@ def _written(
     hidden: bool,
 ) -> dict[str, str]:
     """What the log will hold after this row: the name, category, level and consent. The
-    person's own details recorded by a log the actor may not edit are never shown (`hidden`);
-    an empty cell there keeps them."""
+    details of a person kept by a log the actor may not edit and already in this one
+    (`hidden`) are never written from here, nor shown."""
 
     def person(key: str, given: bool) -> str:
-        if given or (stakeholder is None and not hidden):
-            return _shown(key, data[key])
-        if stakeholder is None:
+        if hidden:  # not written, and not shown
             return "Kept as recorded"
+        if given or stakeholder is None:
+            return _shown(key, data[key])
         return _shown(key, getattr(stakeholder, key))
 
     level = data["engagement_level"] or (entry.engagement_level if entry else None)
