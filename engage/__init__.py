@@ -53,6 +53,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
+    from engage import urls
+
+    urls.install(app)  # bounded <int:...> and trailing slashes, before any blueprint
     _register_session_teardown(app)
     _register_blueprints(app)
     _register_template_helpers(app)
@@ -71,6 +74,7 @@ def _register_blueprints(app: Flask) -> None:
     from engage.auth.views import bp as auth_bp
     from engage.cases.views import bp as cases_bp
     from engage.consultations.views import bp as consultations_bp
+    from engage.exports import bp as exports_bp
     from engage.mail.views import bp as mail_bp
     from engage.outputs.views import bp as outputs_bp
     from engage.public.views import bp as public_bp
@@ -87,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
         reports_bp,
         admin_bp,
         mail_bp,
+        exports_bp,
     ):
         app.register_blueprint(bp)
 
@@ -232,7 +237,19 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many(e):  # type: ignore[no-untyped-def]
-        return page("errors/429.html", 429)
+        from engage.public.abuse import retry_after_seconds, typed_values
+
+        seconds = retry_after_seconds()
+        try:
+            body = render_template(
+                "errors/429.html",
+                typed=typed_values() if request.method == "POST" else [],
+                minutes=max(1, -(-seconds // 60)),
+            )
+        except Exception:  # the error page must never fail itself
+            app.logger.exception("error page failed")
+            body = "Error 429"
+        return body, 429, {"Retry-After": str(seconds)}
 
     @app.errorhandler(500)
     def server_error(e):  # type: ignore[no-untyped-def]

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import has_request_context, request
-from sqlalchemy import JSON, ForeignKey, String, event
+from sqlalchemy import JSON, ForeignKey, Integer, String, event, literal
 from sqlalchemy import insert as sa_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -90,3 +90,22 @@ def record_many(
             for object_id, detail in items
         ],
     )
+
+
+def record_select(
+    action: str, *, actor: Any, object_type: str, object_ids: Any, detail: dict[str, Any]
+) -> None:
+    """One audit event per row of `object_ids` (a select of one column), with the same
+    `detail`, in one INSERT ... SELECT that the database runs without sending the rows to
+    Python (the caller commits). For exports of very many records."""
+    ip = request.remote_addr if has_request_context() else None
+    values = object_ids.add_columns(
+        literal(utcnow(), UTCDateTime()),
+        literal(getattr(actor, "id", None), Integer()),
+        literal(action, String()),
+        literal(object_type, String()),
+        literal(detail, JSON()),
+        literal(ip, String()),
+    )
+    columns = ["object_id", "at", "actor_id", "action", "object_type", "detail", "ip_address"]
+    db.session.execute(sa_insert(AuditEvent).from_select(columns, values))

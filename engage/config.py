@@ -132,8 +132,13 @@ def load_config(overrides: dict | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL", "memory://"),
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_HEADERS_ENABLED": False,
-        "PUBLIC_FORM_RATE_LIMIT": os.environ.get("PUBLIC_FORM_RATE_LIMIT", "20 per 10 minutes"),
+        "PUBLIC_FORM_RATE_LIMIT": os.environ.get("PUBLIC_FORM_RATE_LIMIT", "200 per 10 minutes"),
+        "PUBLIC_FORM_TOKEN_RATE_LIMIT": os.environ.get(
+            "PUBLIC_FORM_TOKEN_RATE_LIMIT", "10 per 10 minutes"
+        ),
         "SIGN_IN_RATE_LIMIT": os.environ.get("SIGN_IN_RATE_LIMIT", "30 per 10 minutes"),
+        # The earliest received date a case may have (ISO date): older ones are typos.
+        "RECORDS_BEGIN": os.environ.get("RECORDS_BEGIN", "2000-01-01"),
         # Automatic acknowledgements of the contact form sent to one address in 24 hours.
         "CONTACT_ACKNOWLEDGEMENTS_PER_ADDRESS_PER_DAY": int(
             os.environ.get("CONTACT_ACKNOWLEDGEMENTS_PER_ADDRESS_PER_DAY", "3")
@@ -154,6 +159,11 @@ def load_config(overrides: dict | None = None) -> dict:
         "PASSWORD_RESET_MINUTES": int(os.environ.get("PASSWORD_RESET_MINUTES", "30")),
         # Cache of costly, rarely changing figures (engage.caching.for_seconds); 0 = off.
         "PERFORMANCE_CACHE_SECONDS": int(os.environ.get("PERFORMANCE_CACHE_SECONDS", "600")),
+        # Exports (engage.exports): rows read per batch; where background exports are kept, and
+        # for how long.
+        "EXPORT_BATCH_ROWS": int(os.environ.get("EXPORT_BATCH_ROWS", "5000")),
+        "EXPORT_DIR": os.environ.get("EXPORT_DIR", str(INSTANCE / "exports")),
+        "EXPORT_KEEP_HOURS": float(os.environ.get("EXPORT_KEEP_HOURS", "24")),
     }
     if overrides:
         config.update(overrides)

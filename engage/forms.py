@@ -1,13 +1,100 @@
-"""Shared form plumbing: the GOV.UK error summary and common field helpers."""
+"""Shared form plumbing: the one base form (text policy, named length messages, bounded
+numbers), the GOV.UK error summary and the one GOV.UK date field.
+
+Every form in Engage derives from `EngageForm` (a test walks every form class to keep it so).
+Its Meta binds each text field with the text policy of engage/textpolicy.py as its first
+filter: single-line fields (`StringField` and kin) get `clean_line`, multi-line ones
+(`TextAreaField`) `clean_multiline`; passwords are left exactly as typed. A `Length` without a
+message gets one that names the field, and a text field without any `Length` gets a generous
+one, so no value is longer than its column. An `IntegerField` without a `NumberRange` is
+bounded to what a database integer holds.
+"""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
+from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
-from wtforms import Field, Form
-from wtforms.validators import StopValidation, ValidationError
+from wtforms import (
+    Field,
+    Form,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import Length, NumberRange, StopValidation, ValidationError
+
+from engage.textpolicy import clean_line_filter, clean_multiline_filter
+
+# Lengths for text fields that set none (characters): a single line, and a multi-line text.
+DEFAULT_LINE_MAX = 300
+DEFAULT_MULTILINE_MAX = 50_000
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+
+
+def _label_text(unbound: Any) -> str:
+    label = unbound.kwargs.get("label", unbound.args[0] if unbound.args else "")
+    text = str(getattr(label, "text", label) or "This field")
+    return text.removesuffix(" (optional)").strip() or "This field"
+
+
+def _bounded_validators(unbound: Any, field_class: type, label: str) -> list[Any] | None:
+    """The field's validators with named length messages and the default bounds, or None when
+    nothing needs to change."""
+    validators = list(unbound.kwargs.get("validators") or [])
+    changed = False
+    if issubclass(field_class, StringField) and not issubclass(
+        field_class, (PasswordField, HiddenField)
+    ):
+        if not any(isinstance(v, Length) for v in validators):
+            multiline = issubclass(field_class, TextAreaField)
+            validators.append(Length(max=DEFAULT_MULTILINE_MAX if multiline else DEFAULT_LINE_MAX))
+            changed = True
+        for index, validator in enumerate(validators):
+            if isinstance(validator, Length) and not validator.message and validator.max > 0:
+                validators[index] = Length(
+                    min=validator.min,
+                    max=validator.max,
+                    message=f"{label} must be {validator.max:,} characters or fewer",
+                )
+                changed = True
+    if issubclass(field_class, IntegerField) and not any(
+        isinstance(v, NumberRange) for v in validators
+    ):
+        validators.append(
+            NumberRange(INT_MIN, INT_MAX, message=f"{label} must be a smaller number")
+        )
+        changed = True
+    return validators if changed else None
+
+
+class EngageForm(FlaskForm):
+    """The base of every form: see the module docstring."""
+
+    class Meta(FlaskForm.Meta):
+        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
+            field_class = unbound_field.field_class
+            if unbound_field.args[1:]:  # validators given by position: leave as written
+                return super().bind_field(form, unbound_field, options)
+            extra: dict[str, Any] = {}
+            policy = None
+            if issubclass(field_class, TextAreaField):
+                policy = clean_multiline_filter
+            elif issubclass(field_class, StringField) and not issubclass(
+                field_class,
+                (PasswordField, HiddenField),  # tokens: checked by their users
+            ):
+                policy = clean_line_filter
+            if policy is not None:
+                extra["filters"] = (policy, *(unbound_field.kwargs.get("filters") or ()))
+            validators = _bounded_validators(unbound_field, field_class, _label_text(unbound_field))
+            if validators is not None:
+                extra["validators"] = validators
+            return unbound_field.bind(form=form, **options, **extra)
 
 
 def error_summary(form: Form, **params: Any) -> dict[str, Any]:
@@ -41,6 +128,24 @@ def clean_text(value: Any) -> Any:
     return cleaned.replace("\r\n", "\n").strip()
 
 
+# Years any date in Engage may have (a typo like 0202 or 20266 is refused with a message).
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2199
+
+
+def real_date(day: str, month: str, year: str) -> date:
+    """The date three boxes name, or ValueError: digits only, a day and month of at most two
+    digits and a four-digit year from EARLIEST_YEAR to LATEST_YEAR, so no typed value can
+    reach date() as a number it cannot hold (OverflowError)."""
+    parts = (day.strip(), month.strip(), year.strip())
+    if not all(p.isascii() and p.isdigit() for p in parts):
+        raise ValueError("not a date")
+    if len(parts[0]) > 2 or len(parts[1]) > 2 or len(parts[2]) != 4:
+        raise ValueError("not a date")
+    if not EARLIEST_YEAR <= int(parts[2]) <= LATEST_YEAR:
+        raise ValueError("year out of range")
+    return date(int(parts[2]), int(parts[1]), int(parts[0]))
+
+
 class GovDateField(Field):
     """A day/month/year date with the GOV.UK Design System's error messages.
 
@@ -58,7 +163,7 @@ class GovDateField(Field):
         return self.data.strftime("%d %m %Y") if self.data else ""
 
     def process_formdata(self, valuelist: list[str]) -> None:
-        parts = [(v or "").strip() for v in valuelist][:3]
+        parts = [clean_line_filter(v or "") for v in valuelist][:3]
         parts += [""] * (3 - len(parts))
         self.raw_data = parts
         self.data = None
@@ -70,15 +175,21 @@ class GovDateField(Field):
         if missing:
             self._problem = f"{self.what} must include a {' and a '.join(missing)}"
             return
-        if not (day.isdigit() and month.isdigit() and year.isdigit()):
+        if not all(part.isascii() and part.isdigit() for part in parts):
             self._problem = f"{self.what} must be a real date"
             return
         if len(year) != 4:
             self._problem = "Year must include 4 numbers"
             return
+        if len(day) > 2 or len(month) > 2:  # never hand 19 digits to date(): OverflowError
+            self._problem = f"{self.what} must be a real date"
+            return
+        if not EARLIEST_YEAR <= int(year) <= LATEST_YEAR:
+            self._problem = f"Year must be between {EARLIEST_YEAR} and {LATEST_YEAR}"
+            return
         try:
             self.data = date(int(year), int(month), int(day))
-        except ValueError:
+        except (ValueError, OverflowError):
             self._problem = f"{self.what} must be a real date"
 
     def pre_validate(self, form: Any) -> None:
@@ -109,3 +220,18 @@ class NotFuture:
         today = getattr(form, "today", None) or date.today()
         if field.data and field.data > today:
             raise ValidationError(f"{field.what} must be today or in the past")
+
+
+class NotBeforeRecords:
+    """Not before the office's records begin (the RECORDS_BEGIN setting): a received date of
+    1899 is a typo, and working-day arithmetic that far back means nothing."""
+
+    def __call__(self, form: Any, field: GovDateField) -> None:
+        from flask import current_app
+
+        earliest = date.fromisoformat(current_app.config["RECORDS_BEGIN"])
+        if field.data and field.data < earliest:
+            raise ValidationError(
+                f"{field.what} must be on or after {earliest.day} {earliest:%B %Y}, "
+                "when the office's records begin"
+            )

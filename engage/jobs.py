@@ -162,11 +162,23 @@ JOBS: dict[str, Job] = {
             ("engage.consultations.lifecycle:queue_response_reminders",),
         ),
         Job(
+            "build_exports",
+            "Build the downloads staff asked for (large workbooks) and remove expired ones",
+            "every 30 seconds",
+            _every(seconds=30),
+            (
+                "engage.exports.background:build_queued_exports",
+                "engage.exports.background:remove_expired_exports",
+            ),
+            argument="now",
+        ),
+        Job(
             "purge_sent_email_bodies",
-            "Remove the bodies of sent emails after the retention period",
+            "Remove the bodies of sent emails after the retention period, and old submission "
+            "tokens",
             "daily at 03:00",
             _cron(hour=3, minute=0),
-            ("engage.mail.delivery:purge_sent_email_bodies",),
+            ("engage.mail.delivery:purge_sent_email_bodies", "engage.submissions:purge"),
             argument="now",
         ),
         Job(

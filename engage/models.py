@@ -10,6 +10,7 @@ from engage.consultations.models import (  # noqa: F401
     ConsultationQuestion,
     ConsultationResponse,
 )
+from engage.exports.models import ExportJob  # noqa: F401
 from engage.mail.models import OutboxEmail  # noqa: F401
 from engage.outputs.models import (  # noqa: F401
     Contact,
@@ -22,4 +23,5 @@ from engage.outputs.models import (  # noqa: F401
 )
 from engage.reports.models import AnnualReport, RecommendationNote, UksaRecommendation  # noqa: F401
 from engage.scheduler.models import JobLease, JobRun  # noqa: F401
+from engage.submissions import FormSubmission  # noqa: F401
 from engage.table_versions import TableVersion  # noqa: F401,E402

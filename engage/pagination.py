@@ -53,10 +53,10 @@ class Page:
 
 
 def requested_page() -> int:
-    try:
-        return max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        return 1
+    from engage.urls import bounded_int
+
+    # Bounded: page 10**30 is the last page, not an OFFSET the database cannot hold.
+    return bounded_int(request.args.get("page"), 1, low=1, high=1_000_000) or 1
 
 
 def _reversed(clause: Any) -> Any:

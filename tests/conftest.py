@@ -4,6 +4,8 @@ client that checks every page it fetches; signed-in clients per role."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,6 +53,8 @@ TEST_CONFIG = {
     "MAIL_TRANSPORT": "console",
     "SERVER_NAME": None,
     "PERFORMANCE_CACHE_SECONDS": 0,  # each test builds its own data; ids repeat between tests
+    # Background exports' files: a folder of this test process, not instance/.
+    "EXPORT_DIR": os.path.join(tempfile.gettempdir(), f"engage-test-exports-{os.getpid()}"),
 }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from werkzeug.routing import IntegerConverter
 
 from engage.extensions import csrf
 
@@ -44,8 +45,8 @@ def test_public_marker_is_used_only_for_sign_in_pages_under_staff(app):
 def _example_url(rule) -> str:
     url = rule.rule
     for arg in rule.arguments:
-        converter = rule._converters[arg].__class__.__name__
-        url = re.sub(rf"<[^>]*{arg}>", "1" if converter == "IntegerConverter" else "x", url)
+        number = isinstance(rule._converters[arg], IntegerConverter)
+        url = re.sub(rf"<[^>]*{arg}>", "1" if number else "x", url)
     return url
 
 

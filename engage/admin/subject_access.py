@@ -11,7 +11,6 @@ from typing import Any
 
 from flask import Response, render_template
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
 from sqlalchemy import inspect
 from wtforms import HiddenField, StringField, SubmitField
@@ -24,7 +23,7 @@ from engage.cases.models import Case
 from engage.consultations.models import ConsultationResponse, ConsultationResponseDraft
 from engage.db_types import utcnow
 from engage.extensions import db
-from engage.forms import strip_filter
+from engage.forms import EngageForm, strip_filter
 from engage.mail.models import OutboxEmail
 from engage.outputs.models import Contact, Feedback, LogEntry, Stakeholder
 from engage.vocab import COMPLAINT_KINDS
@@ -144,7 +143,7 @@ def record_lookup(found: dict[str, list[dict[str, Any]]], *, download: bool, act
 # ---------------------------------------------------------------- pages
 
 
-class SubjectAccessForm(FlaskForm):
+class SubjectAccessForm(EngageForm):
     email = StringField(
         "Email address",
         widget=GovTextInput(),
@@ -158,7 +157,7 @@ class SubjectAccessForm(FlaskForm):
     submit = SubmitField("Find records", widget=GovSubmitInput())
 
 
-class DownloadForm(FlaskForm):
+class DownloadForm(EngageForm):
     email = HiddenField()
 
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovCheckboxInput,
@@ -12,10 +11,10 @@ from wtforms import BooleanField, PasswordField, SelectMultipleField, StringFiel
 from wtforms.validators import Email, EqualTo, InputRequired, Length
 
 from engage.auth.models import ROLES
-from engage.forms import strip_filter
+from engage.forms import EngageForm, strip_filter
 
 
-class SignInForm(FlaskForm):
+class SignInForm(EngageForm):
     email = StringField(
         "Email address",
         widget=GovTextInput(),
@@ -30,7 +29,7 @@ class SignInForm(FlaskForm):
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
 
-class UserForm(FlaskForm):
+class UserForm(EngageForm):
     name = StringField(
         "Full name",
         widget=GovTextInput(),
@@ -87,7 +86,7 @@ def _confirm_field() -> PasswordField:
     )
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(EngageForm):
     current_password = PasswordField(
         "Current password",
         widget=GovPasswordInput(),
@@ -101,7 +100,7 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField("Change password", widget=GovSubmitInput())
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(EngageForm):
     email = StringField(
         "Email address",
         widget=GovTextInput(),
@@ -114,13 +113,13 @@ class ForgotPasswordForm(FlaskForm):
     submit = SubmitField("Send a reset link", widget=GovSubmitInput())
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(EngageForm):
     new_password = _new_password_field()
     confirm_password = _confirm_field()
     submit = SubmitField("Set password", widget=GovSubmitInput())
 
 
-class ReauthForm(FlaskForm):
+class ReauthForm(EngageForm):
     """Proof that the person at the keyboard is the account holder, before a change to how
     they sign in."""
 

@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
 from wtforms import StringField, SubmitField
 from wtforms.validators import InputRequired, Length
 
-from engage.forms import strip_filter
+from engage.forms import EngageForm, strip_filter
 
 
-class SignInCodeForm(FlaskForm):
+class SignInCodeForm(EngageForm):
     code = StringField(
         "Code",
         widget=GovTextInput(),
@@ -22,7 +21,7 @@ class SignInCodeForm(FlaskForm):
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
 
-class ConfirmCodeForm(FlaskForm):
+class ConfirmCodeForm(EngageForm):
     code = StringField(
         "Code from your authenticator app",
         widget=GovTextInput(),
@@ -36,5 +35,5 @@ class ConfirmCodeForm(FlaskForm):
     submit = SubmitField("Confirm", widget=GovSubmitInput())
 
 
-class ButtonForm(FlaskForm):
+class ButtonForm(EngageForm):
     submit = SubmitField("Continue", widget=GovSubmitInput())

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import false, true
+from sqlalchemy import Select, false, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from engage import audit
 from engage.auth.permissions import has_permission
 from engage.cases.models import Case
+from engage.vocab import COMPLAINT_KINDS
 
 
 def is_office(user: Any) -> bool:
@@ -54,11 +55,16 @@ def record_view(user: Any, case: Case, *, how: str = "page") -> None:
         )
 
 
-def record_views(user: Any, cases: list[Case], *, how: str) -> None:
-    """`record_view` for many cases at once (an export), in one INSERT; the caller commits."""
-    audit.record_many(
-        "case.viewed",
-        actor=user,
-        object_type="case",
-        items=[(c.reference, {"kind": c.kind, "how": how}) for c in cases if c.is_complaint],
-    )
+def record_exported_complaints(user: Any, cases: Select) -> None:
+    """Record that `user` exported the complaints among the cases `cases` selects, one audit
+    event each, in one INSERT ... SELECT per kind of complaint; the caller commits."""
+    for kind in sorted(COMPLAINT_KINDS):
+        audit.record_select(
+            "case.viewed",
+            actor=user,
+            object_type="case",
+            object_ids=cases.with_only_columns(Case.reference)
+            .where(Case.kind == kind)
+            .order_by(None),
+            detail={"kind": kind, "how": "export"},
+        )

@@ -6,7 +6,6 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovRadioInput,
@@ -15,7 +14,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -27,8 +26,17 @@ from wtforms.validators import (
 
 from engage.calendar import REGIONS
 from engage.cases.intake import MESSAGE_MAX
-from engage.forms import DateRequired, GovDateField, NotFuture, clean_text, strip_filter
+from engage.forms import (
+    DateRequired,
+    EngageForm,
+    GovDateField,
+    NotBeforeRecords,
+    NotFuture,
+    clean_text,
+    strip_filter,
+)
 from engage.public.abuse import HoneypotForm
+from engage.submissions import new_token
 from engage.vocab import CASE_KINDS
 
 # The six kinds in plain English, as the public sees them.
@@ -176,7 +184,7 @@ class ContactForm(_RequesterFields, HoneypotForm):
     submit = SubmitField("Send", widget=GovSubmitInput())
 
 
-class StaffIntakeForm(_RequesterFields, FlaskForm):
+class StaffIntakeForm(_RequesterFields, EngageForm):
     WORDING = STAFF_WORDING
     NAME_MAX = STAFF_NAME_MAX
 
@@ -195,7 +203,11 @@ class StaffIntakeForm(_RequesterFields, FlaskForm):
     received_on = GovDateField(
         "Date received",
         what="Date received",
-        validators=[DateRequired("Enter the date it was received"), NotFuture()],
+        validators=[
+            DateRequired("Enter the date it was received"),
+            NotBeforeRecords(),
+            NotFuture(),
+        ],
         description="The date on the letter's postmark or stamp, the email or the call. "
         "For example, 27 3 2026",
     )
@@ -214,6 +226,7 @@ class StaffIntakeForm(_RequesterFields, FlaskForm):
         filters=[strip_filter],
         validators=[Optional(), Length(max=300, message="Subject must be 300 characters or fewer")],
     )
+    submission_token = HiddenField(default=new_token)  # one case however often it is sent
     submit = SubmitField("Save case", widget=GovSubmitInput())
 
 
@@ -241,12 +254,12 @@ def _long_text(label: str, missing: str, limit: int = 20000) -> TextAreaField:
     )
 
 
-class NoteForm(FlaskForm):
+class NoteForm(EngageForm):
     note = _note()
     submit = SubmitField("Confirm", widget=GovSubmitInput())
 
 
-class TriageForm(FlaskForm):
+class TriageForm(EngageForm):
     kind = RadioField(
         "Kind of case",
         widget=GovRadioInput(),
@@ -257,7 +270,7 @@ class TriageForm(FlaskForm):
     submit = SubmitField("Save kind", widget=GovSubmitInput())
 
 
-class AssignForm(FlaskForm):
+class AssignForm(EngageForm):
     assignee = SelectField(
         "Assign to",
         widget=GovSelect(),
@@ -268,14 +281,14 @@ class AssignForm(FlaskForm):
     submit = SubmitField("Assign", widget=GovSubmitInput())
 
 
-class ClarificationForm(FlaskForm):
+class ClarificationForm(EngageForm):
     question = _long_text(
         "What do you need clarified?", "Enter what you need the requester to clarify", 5000
     )
     submit = SubmitField("Send request", widget=GovSubmitInput())
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(EngageForm):
     replied_on = GovDateField(
         "Date the reply was received",
         what="Date the reply was received",
@@ -285,7 +298,7 @@ class ReplyForm(FlaskForm):
     submit = SubmitField("Restart the clock", widget=GovSubmitInput())
 
 
-class ChargeForm(FlaskForm):
+class ChargeForm(EngageForm):
     amount = StringField(
         "Charge in pounds",
         widget=GovTextInput(),
@@ -307,7 +320,7 @@ class ChargeForm(FlaskForm):
         self.amount_value = value
 
 
-class ChargeAnswerForm(FlaskForm):
+class ChargeAnswerForm(EngageForm):
     accepted = RadioField(
         "Did the requester agree to pay?",
         widget=GovRadioInput(),
@@ -323,7 +336,7 @@ class ChargeAnswerForm(FlaskForm):
     submit = SubmitField("Save answer", widget=GovSubmitInput())
 
 
-class DelayForm(FlaskForm):
+class DelayForm(EngageForm):
     reason = _long_text("Reason for the delay", "Enter the reason for the delay", 5000)
     revised_target_on = GovDateField(
         "Revised target date",
@@ -333,7 +346,7 @@ class DelayForm(FlaskForm):
     submit = SubmitField("Send delay notice", widget=GovSubmitInput())
 
 
-class RespondForm(FlaskForm):
+class RespondForm(EngageForm):
     text = _long_text("Full response", "Enter the response")
     method = RadioField(
         "How is it sent?",
@@ -344,14 +357,14 @@ class RespondForm(FlaskForm):
     submit = SubmitField("Record response", widget=GovSubmitInput())
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(EngageForm):
     reason = _long_text(
         "Why is the case being reopened?", "Enter why the case is being reopened", 2000
     )
     submit = SubmitField("Reopen case", widget=GovSubmitInput())
 
 
-class TransferForm(FlaskForm):
+class TransferForm(EngageForm):
     to = RadioField(
         "Transfer to",
         widget=GovRadioInput(),
@@ -375,7 +388,7 @@ class TransferForm(FlaskForm):
     submit = SubmitField("Transfer", widget=GovSubmitInput())
 
 
-class ReferralForm(FlaskForm):
+class ReferralForm(EngageForm):
     referred_on = GovDateField(
         "Date of referral",
         what="Date of referral",
@@ -385,7 +398,7 @@ class ReferralForm(FlaskForm):
     submit = SubmitField("Record referral", widget=GovSubmitInput())
 
 
-class UksaOutcomeForm(FlaskForm):
+class UksaOutcomeForm(EngageForm):
     outcome = _long_text("The Authority's outcome", "Enter the Authority's outcome", 5000)
     outcome_on = GovDateField(
         "Date of the outcome",
@@ -395,7 +408,7 @@ class UksaOutcomeForm(FlaskForm):
     submit = SubmitField("Record outcome", widget=GovSubmitInput())
 
 
-class DeadlineCalculatorForm(FlaskForm):
+class DeadlineCalculatorForm(EngageForm):
     class Meta:
         csrf = False  # a read-only GET form
 
@@ -407,7 +420,7 @@ class DeadlineCalculatorForm(FlaskForm):
     )
 
 
-class ClosureForm(FlaskForm):
+class ClosureForm(EngageForm):
     closed_on = GovDateField(
         "Date the office is closed",
         what="Date the office is closed",
@@ -425,7 +438,7 @@ class ClosureForm(FlaskForm):
     add_closure = SubmitField("Add closure day", widget=GovSubmitInput())
 
 
-class RegionForm(FlaskForm):
+class RegionForm(EngageForm):
     region = RadioField(
         "Calendar region",
         widget=GovRadioInput(),

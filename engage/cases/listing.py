@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import io
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -16,8 +15,15 @@ from engage.calendar import WorkingCalendar
 from engage.cases import clock
 from engage.cases.access import is_office, visible_cases
 from engage.cases.models import FINISHED_LAST, Case
+from engage.cases.sla import rules
+from engage.cases.sla import sql as sla_sql
+from engage.cases.sla.expr import to_sql
+from engage.exports.streaming import csv_chunks, iso_date, read_in_batches
 from engage.extensions import db
+from engage.outputs.models import Output
+from engage.outputs.spreadsheet import safe_cell
 from engage.pagination import Page, paginate
+from engage.urls import bounded_int
 from engage.vocab import CASE_CHANNELS, CASE_KINDS, CASE_STATES, SLA_STATUSES
 
 SORTS = {"deadline": "Next deadline, soonest first", "received": "Date received, newest first"}
@@ -31,10 +37,7 @@ def _date(raw: str | None) -> date | None:
 
 
 def _int(raw: str | None) -> int | None:
-    try:
-        return int(raw) if raw else None
-    except ValueError:
-        return None
+    return bounded_int(raw)
 
 
 @dataclass
@@ -202,34 +205,131 @@ CSV_COLUMNS = [
 ]
 
 
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    # Spreadsheet formula injection: a cell starting with = + - @ is made inert.
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        text = "'" + text
-    return text
+def _as_text(column: Any) -> Any:
+    """A date column as its ISO text (see engage.exports.streaming.iso_date)."""
+    return iso_date(column).label(column.key)
 
 
-def csv_row(case: Case, today: date, cal: WorkingCalendar) -> list[str]:
-    """One case as a row of CSV_COLUMNS (the SLA status on `today`, and each clock's outcome in
-    the words of engage.cases.sla.rules: met, missed, not measured or running)."""
-    row = {
-        "reference": case.reference,
-        "kind": CASE_KINDS.get(case.kind, case.kind),
-        "channel": CASE_CHANNELS.get(case.channel, case.channel),
-        "state": CASE_STATES.get(case.state, case.state),
-        "sla_status": SLA_STATUSES[clock.sla_status(case, today, cal)],
-        "assigned_to": case.assigned_to.name if case.assigned_to else "",
-        "output": case.output.title if case.output else "",
-        **clock.outcome_words(case),
-    }
-    return [_cell(row[c] if c in row else getattr(case, c)) for c in CSV_COLUMNS]
+# What the export reads, as plain tuples (no case objects, none of the long texts): the CSV's
+# own columns in CSV order, with the assignee's name and the output's title joined; the SLA
+# status and each clock's outcome are added by export_query.
+EXPORT_COLUMNS = (
+    Case.reference,
+    Case.kind,
+    Case.channel,
+    Case.state,
+    _as_text(Case.received_on),
+    _as_text(Case.acknowledge_by),
+    _as_text(Case.acknowledged_on),
+    _as_text(Case.respond_by),
+    _as_text(Case.responded_on),
+    _as_text(Case.original_acknowledge_by),
+    _as_text(Case.original_respond_by),
+    _as_text(Case.delay_notice_on),
+    _as_text(Case.revised_target_on),
+    Case.transferred_to,
+    Case.transfer_reference,
+    _as_text(Case.transferred_on),
+    _as_text(Case.withdrawn_on),
+    _as_text(Case.uksa_referred_on),
+    User.name.label("assignee_name"),
+    Output.title.label("output_title"),
+    Case.subject,
+)
 
 
-def export_csv(cases: list[Case], today: date, cal: WorkingCalendar) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for case in cases:
-        writer.writerow(csv_row(case, today, cal))
-    return out.getvalue()
+def clock_columns(today: date, cal: WorkingCalendar) -> tuple[Any, Any, Any]:
+    """The case's SLA status on `today` and each clock's outcome, as SQL: THE rules of
+    engage.cases.sla.rules (CASE_STATUS, each clock's outcome) read by its own to_sql, the
+    reading its filters and generated column use. The database works them out with the rows:
+    the rules' Python reading costs about 100 microseconds a row, 10 seconds an export of
+    100,000 cases (tests hold the two readings equal on every case they make)."""
+    params = {"today": today, "boundary": clock.due_soon_boundary(today, cal)}
+    acknowledge, respond = (sla_sql.clock_outcome(name) for name in ("acknowledge", "respond"))
+    return (
+        to_sql(rules.CASE_STATUS, Case, params).label("sla_status"),
+        acknowledge.label("acknowledge_outcome"),
+        respond.label("respond_outcome"),
+    )
+
+
+def export_query(query: Select, today: date, cal: WorkingCalendar) -> Select:
+    """The case list's query (filters, visibility and order kept) reading EXPORT_COLUMNS and
+    the clock's columns."""
+    return (
+        query.with_only_columns(*EXPORT_COLUMNS, *clock_columns(today, cal))
+        .join_from(Case, User, Case.assigned_to_id == User.id, isouter=True)
+        .join_from(Case, Output, Case.output_id == Output.id, isouter=True)
+    )
+
+
+def csv_rows(rows: Iterable[Any]) -> list[tuple[Any, ...]]:
+    """CSV rows (in CSV_COLUMNS order) of rows read by export_query, unpacked by position (a
+    row's attributes cost more than the rest of the export). Dates go out as ISO text, None as
+    an empty cell, codes as words; every text a person typed passes the formula guard."""
+    safe = safe_cell
+    kinds, channels, states, statuses = CASE_KINDS, CASE_CHANNELS, CASE_STATES, SLA_STATUSES
+    words = rules.OUTCOME_WORDS
+    return [
+        (
+            reference,  # made by Engage
+            kinds.get(kind, kind),
+            channels.get(channel, channel),
+            states.get(state, state),
+            statuses[status],
+            received_on,
+            acknowledge_by,
+            acknowledged_on,
+            respond_by,
+            responded_on,
+            original_acknowledge_by,
+            original_respond_by,
+            delay_notice_on,
+            revised_target_on,
+            transferred_to,  # one of engage.vocab's transfer codes
+            safe(transfer_reference or ""),
+            transferred_on,
+            withdrawn_on,
+            words[acknowledge_outcome],
+            words[respond_outcome],
+            uksa_referred_on,
+            safe(assignee_name or ""),
+            safe(output_title or ""),
+            safe(subject or ""),
+        )
+        for (
+            reference,
+            kind,
+            channel,
+            state,
+            received_on,
+            acknowledge_by,
+            acknowledged_on,
+            respond_by,
+            responded_on,
+            original_acknowledge_by,
+            original_respond_by,
+            delay_notice_on,
+            revised_target_on,
+            transferred_to,
+            transfer_reference,
+            transferred_on,
+            withdrawn_on,
+            uksa_referred_on,
+            assignee_name,
+            output_title,
+            subject,
+            status,
+            acknowledge_outcome,
+            respond_outcome,
+        ) in rows
+    ]
+
+
+def export_csv(
+    user: User, today: date, cal: WorkingCalendar, filters: CaseFilters | None = None
+) -> str:
+    """The case CSV as text: the same rows the download streams (for tests and scripts)."""
+    query = export_query((filters or CaseFilters()).query(user, today, cal), today, cal)
+    batches = (csv_rows(rows) for rows in read_in_batches(query))
+    return "".join(csv_chunks(CSV_COLUMNS, batches))

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, time
 
 from flask import (
     Blueprint,
-    Response,
     abort,
+    flash,
     redirect,
     render_template,
     request,
@@ -20,18 +20,28 @@ from sqlalchemy import String, and_, cast, literal, union_all
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
+from engage import submissions
 from engage.auth.models import User
 from engage.auth.permissions import deny, public, requires
 from engage.calendar import LONDON, london_date
 from engage.cases import clock
-from engage.cases.access import can_view, record_view, record_views
+from engage.cases.access import can_view, is_office, record_exported_complaints, record_view
 from engage.cases.forms import ContactForm, DeadlineCalculatorForm, StaffIntakeForm
 from engage.cases.intake import create_case
-from engage.cases.listing import SORTS, CaseFilters, CaseListPage, export_csv
+from engage.cases.listing import (
+    CSV_COLUMNS,
+    SORTS,
+    CaseFilters,
+    CaseListPage,
+    csv_rows,
+    export_query,
+)
 from engage.cases.models import Case, CaseEvent
 from engage.cases.workflow import CaseError, allowed_actions
 from engage.db_types import utcnow
+from engage.exports.streaming import csv_response, read_in_batches
 from engage.extensions import db
+from engage.mail.outbox import emails_about_case
 from engage.outputs.models import Output
 from engage.public.abuse import public_form_limit
 
@@ -76,6 +86,11 @@ def contact():
     if form.validate_on_submit():
         if form.is_bot():
             return render_template("cases/contact-confirmation.html", reference=None)
+        token = form.submission_token.data
+        outcome = submissions.begin(token, "contact")
+        if outcome.duplicate:  # a double click or resend: the first POST's confirmation
+            _remember_contact(outcome.result)
+            return redirect(url_for("cases.contact_confirmation"))
         try:
             case = create_case(
                 kind=form.kind.data,
@@ -91,12 +106,24 @@ def contact():
             )
         except CaseError as error:
             db.session.rollback()
+            submissions.abandon(token)
             _apply_case_error(form, error)
         else:
-            session["contact_reference"] = case.reference
-            session["contact_acknowledged"] = case.state == "acknowledged"
+            reference = case.reference
+            submissions.finish(token, reference)
+            _remember_contact(reference)
             return redirect(url_for("cases.contact_confirmation"))
     return render_template("cases/contact.html", form=form)
+
+
+def _remember_contact(reference: str | None) -> None:
+    if reference is None:
+        return
+    state = db.session.execute(
+        db.select(Case.state).where(Case.reference == reference)
+    ).scalar_one_or_none()
+    session["contact_reference"] = reference
+    session["contact_acknowledged"] = state == "acknowledged"
 
 
 @bp.route("/contact/confirmation")
@@ -176,19 +203,12 @@ def case_export():
     filters = CaseFilters.from_args(request.args)
     today = today_london()
     cal = clock.current_calendar()
-    # Assignee and output in the same query: no query per exported case (issue 10).
-    query = filters.query(user, today, cal).options(
-        joinedload(Case.assigned_to), joinedload(Case.output)
-    )
-    cases = list(db.session.execute(query).scalars())
-    record_views(user, cases, how="export")
-    body = export_csv(cases, today, cal)  # before the commit, which would expire every case
+    query = filters.query(user, today, cal)
+    # Every complaint in the export is recorded as seen, in one INSERT, before a row is sent.
+    record_exported_complaints(user, query)
     db.session.commit()
-    return Response(
-        body,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="cases-{today.isoformat()}.csv"'},
-    )
+    batches = (csv_rows(rows) for rows in read_in_batches(export_query(query, today, cal)))
+    return csv_response(f"cases-{today.isoformat()}.csv", CSV_COLUMNS, batches)
 
 
 @bp.route("/staff/cases/new", methods=["GET", "POST"])
@@ -207,6 +227,13 @@ def case_new():
             if received_on == london_date(now)
             else datetime.combine(received_on, time(12), tzinfo=LONDON).astimezone(UTC)
         )
+        token = form.submission_token.data
+        outcome = submissions.begin(token, "staff_case")
+        if outcome.duplicate:  # saved twice: the case the first save made
+            if outcome.result is None:
+                flash("This case is still being saved: find it in the list in a moment", "info")
+                return redirect(url_for("cases.case_list"))
+            return redirect(url_for("cases.case_page", reference=outcome.result, created=1))
         try:
             case = create_case(
                 kind=form.kind.data,
@@ -224,9 +251,12 @@ def case_new():
             )
         except CaseError as error:
             db.session.rollback()
+            submissions.abandon(token)
             _apply_case_error(form, error)
         else:
-            return redirect(url_for("cases.case_page", reference=case.reference, created=1))
+            reference = case.reference
+            submissions.finish(token, reference)
+            return redirect(url_for("cases.case_page", reference=reference, created=1))
     return render_template("cases/case-new.html", form=form)
 
 
@@ -234,7 +264,8 @@ def case_new():
 
 
 def load_case(reference: str, *, with_history: bool = False) -> Case:
-    query = db.select(Case).where(Case.reference == reference)
+    # References are upper case ("C-2026-00001"); one typed or pasted in lower case finds it.
+    query = db.select(Case).where(Case.reference == reference.strip().upper())
     if with_history:  # the case page shows every event and who did it: two queries in all
         query = query.options(
             joinedload(Case.output).lazyload(Output.producers),
@@ -277,6 +308,7 @@ def case_page(reference: str):
         action_slugs=SLUG_FOR,
         action_titles={spec.name: spec.title for spec in ACTIONS.values()},
         created=request.args.get("created") == "1",
+        emails=emails_about_case(case.id) if is_office(user) else None,
     )
     db.session.commit()
     return page

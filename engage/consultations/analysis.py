@@ -177,3 +177,41 @@ def with_answers(rows: list[Any], questions: list[Any]) -> list[ListedResponse]:
             value = ", ".join(map(str, choices)) if choices is not None else text
             answers[response_id].append((labels.get(question_id, "Question"), value))
     return [ListedResponse(row, answers[row.id]) for row in rows]
+
+
+def repeat_responses(
+    consultation_id: int, rows: list[Any]
+) -> dict[int, tuple[str | None, str | None]]:
+    """For each row of a page (RESPONSE_COLUMNS) whose email also sent another response to this
+    consultation: (the reference it supersedes, the reference superseding it). The rule shown
+    to respondents: every response is kept; a later one from the same email address replaces
+    the earlier ones."""
+    emails = {row.email for row in rows if row.email}
+    if not emails:
+        return {}
+    found = db.session.execute(
+        db.select(
+            ConsultationResponse.email,
+            ConsultationResponse.reference,
+            ConsultationResponse.id,
+        )
+        .where(
+            ConsultationResponse.consultation_id == consultation_id,
+            ConsultationResponse.email.in_(emails),
+        )
+        .order_by(ConsultationResponse.submitted_at, ConsultationResponse.id)
+    ).all()
+    by_email: dict[str, list[tuple[int, str]]] = {}
+    for email, reference, response_id in found:
+        by_email.setdefault(email, []).append((response_id, reference))
+    marks: dict[int, tuple[str | None, str | None]] = {}
+    for row in rows:
+        sent = by_email.get(row.email or "", [])
+        if len(sent) < 2:
+            continue
+        ids = [response_id for response_id, _ in sent]
+        at = ids.index(row.id)
+        earlier = sent[at - 1][1] if at > 0 else None
+        later = sent[at + 1][1] if at + 1 < len(sent) else None
+        marks[row.id] = (earlier, later)
+    return marks

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 
 from engage.auth.permissions import deny, requires
+from engage.calendar import london_date
 from engage.consultations import analysis, responses, service
 from engage.consultations.forms import CATEGORY_CHOICES, PublishedResponseForm
 from engage.consultations.models import ConsultationResponse
 from engage.consultations.rules import ConsultationError
 from engage.consultations.views import _me, bp, managed_or_404
 from engage.db_types import utcnow
+from engage.exports.pages import offer_export
+from engage.exports.streaming import csv_response
 from engage.extensions import db
 from engage.pagination import paginate
 from engage.vocab import USER_CATEGORIES
@@ -43,6 +46,7 @@ def staff_responses(slug: str):
         consultation=consultation,
         page=page,
         responses=analysis.with_answers(page.items, questions),
+        repeats=analysis.repeat_responses(consultation.id, page.items),
         category_choices=CATEGORY_CHOICES,
         chosen_category=chosen,
         category=category,
@@ -56,25 +60,25 @@ def staff_responses(slug: str):
 @requires("draft_consultations")
 def staff_responses_csv(slug: str):
     consultation = managed_or_404(slug)
-    return Response(
-        responses.export_csv(consultation),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{consultation.slug}-responses.csv"'
-        },
+    questions = list(consultation.questions)
+    today = london_date(utcnow()).isoformat()
+    return csv_response(
+        f"{consultation.slug}-responses-{today}.csv",
+        responses.export_header(questions),
+        responses.export_batches(consultation, questions),
     )
 
 
-@bp.route("/staff/consultations/<slug>/responses.xlsx")
+@bp.route("/staff/consultations/<slug>/responses.xlsx", methods=["GET", "POST"])
 @requires("draft_consultations")
 def staff_responses_xlsx(slug: str):
+    """Built in the background (engage.exports): a page to ask for it, then its status page."""
     consultation = managed_or_404(slug)
-    return Response(
-        responses.export_xlsx(consultation),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={
-            "Content-Disposition": f'attachment; filename="{consultation.slug}-responses.xlsx"'
-        },
+    return offer_export(
+        "consultation_responses_xlsx",
+        {"consultation_id": consultation.id},
+        title=f"the responses to {consultation.title} (XLSX)",
+        back_url=url_for("consultations.staff_responses", slug=consultation.slug),
     )
 
 

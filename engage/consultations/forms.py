@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovCheckboxInput,
@@ -26,7 +24,7 @@ from wtforms import (
 )
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
-from engage.forms import clean_text, strip_filter
+from engage.forms import EngageForm, clean_text, real_date, strip_filter
 from engage.public.abuse import HoneypotForm
 from engage.vocab import CONSULTATION_REASONS, QUESTION_KINDS, USER_CATEGORIES
 
@@ -56,10 +54,7 @@ class GovDateField(DateField):
             self.data = None
             raise ValueError(f"The {self.what} must include a day, month and year")
         try:
-            day, month, year = (int(p) for p in parts)
-            if year < 1000:
-                raise ValueError
-            self.data = date(year, month, day)
+            self.data = real_date(*parts)
         except ValueError:
             self.data = None
             raise ValueError(f"The {self.what} must be a real date") from None
@@ -69,7 +64,7 @@ class GovDateField(DateField):
             raise ValidationError(f"Enter the {self.what}")
 
 
-class ConsultationForm(FlaskForm):
+class ConsultationForm(EngageForm):
     title = StringField(
         "Title",
         widget=GovTextInput(),
@@ -147,7 +142,7 @@ class ConsultationForm(FlaskForm):
         }
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(EngageForm):
     text = TextAreaField(
         "Question",
         widget=GovTextArea(),
@@ -171,7 +166,7 @@ class QuestionForm(FlaskForm):
     submit = SubmitField("Save question", widget=GovSubmitInput())
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(EngageForm):
     reason = TextAreaField(
         "Reason",
         widget=GovTextArea(),
@@ -181,12 +176,12 @@ class ReasonForm(FlaskForm):
     submit = SubmitField("Confirm", widget=GovSubmitInput())
 
 
-class ExtendForm(FlaskForm):
+class ExtendForm(EngageForm):
     closes_on = GovDateField("New closing date", what="new closing date")
     submit = SubmitField("Extend consultation", widget=GovSubmitInput())
 
 
-class PublishedResponseForm(FlaskForm):
+class PublishedResponseForm(EngageForm):
     response_summary = TextAreaField(
         "Summary of responses",
         widget=GovTextArea(),
@@ -240,7 +235,9 @@ class RespondentForm(HoneypotForm):
         widget=GovTextInput(),
         filters=[strip_filter],
         description="We will only use this to contact you about this consultation, or to add "
-        "you to the list of users if you ask us to.",
+        "you to the list of users if you ask us to. If you respond more than once with the same "
+        "email address, we keep every response and treat your latest as replacing the earlier "
+        "ones.",
         validators=[Optional(), Email(message=EMAIL_MESSAGE), Length(max=254)],
     )
     publish_name = BooleanField(

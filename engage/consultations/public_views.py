@@ -14,10 +14,12 @@ from flask import (
     current_app,
     redirect,
     render_template,
+    request,
     session,
     url_for,
 )
 
+from engage import submissions
 from engage.auth.permissions import public
 from engage.consultations import responses, rules, service
 from engage.consultations.forms import (
@@ -32,6 +34,7 @@ from engage.db_types import utcnow
 from engage.extensions import db
 from engage.pagination import paginate
 from engage.public.abuse import public_form_limit
+from engage.textpolicy import xml_text
 
 FIXED_FIELDS = ("category", "name", "organisation", "email", "publish_name", "join_log")
 # The answers wait in the database between the form and check-your-answers; the session cookie
@@ -118,9 +121,53 @@ def _session_key(consultation: Consultation) -> str:
     return f"consultation-response-{consultation.id}"
 
 
-def _closed_page(consultation: Consultation):
-    session.pop(_session_key(consultation), None)
-    return render_template("consultations/closed.html", consultation=consultation), 200
+def _closed_page(consultation: Consultation, values: dict[str, Any] | None = None):
+    """The consultation is not taking responses. When someone sent answers just after it
+    closed, they are kept (a day, as a draft) and shown, with a copy to download: nothing
+    typed is lost to the deadline."""
+    if not values:
+        session.pop(_session_key(consultation), None)
+        return render_template("consultations/closed.html", consultation=consultation), 200
+    return render_template(
+        "consultations/closed.html",
+        consultation=consultation,
+        answers=_answers_for_display(consultation, values),
+        values=values,
+    ), 200
+
+
+def _keep_late_answers(consultation: Consultation, form_class: Any, now: Any) -> dict | None:
+    """Answers POSTed to the form after closing: saved as a draft for the download."""
+    if request.method != "POST":
+        return None
+    values = _form_values(form_class(), consultation)
+    token = session.get(_session_key(consultation))
+    session[_session_key(consultation)] = responses.save_draft(
+        consultation, values, now, token=token
+    )
+    return values
+
+
+@bp.route("/consultations/<slug>/respond/your-answers")
+@public
+def late_answers(slug: str):
+    """A copy of the answers someone sent after the consultation closed."""
+    consultation = _public_or_404(slug)
+    token = session.get(_session_key(consultation))
+    values = responses.load_draft(consultation, token, utcnow()) if token else None
+    if not values:
+        return redirect(url_for("consultations.public_detail", slug=slug))
+    lines = [f"Your answers to the consultation ‘{consultation.title}’", ""]
+    for question, shown in _answers_for_display(consultation, values):
+        lines += [f"{question.position}. {question.text}", shown or "(no answer)", ""]
+    for name in ("name", "organisation", "email"):
+        if values.get(name):
+            lines.append(f"{name.capitalize()}: {values[name]}")
+    return Response(
+        "\n".join(lines) + "\n",
+        mimetype="text/plain",
+        headers={"Content-Disposition": 'attachment; filename="your-answers.txt"'},
+    )
 
 
 def _form_values(form: RespondentForm, consultation: Consultation) -> dict[str, Any]:
@@ -138,9 +185,9 @@ def _form_values(form: RespondentForm, consultation: Consultation) -> dict[str, 
 def respond(slug: str):
     consultation = _public_or_404(slug)
     now = utcnow()
-    if not responses.is_accepting_responses(consultation, now):
-        return _closed_page(consultation)
     form_class = response_form_class(list(consultation.questions))
+    if not responses.is_accepting_responses(consultation, now):
+        return _closed_page(consultation, _keep_late_answers(consultation, form_class, now))
     token = session.get(_session_key(consultation))
     stored = responses.load_draft(consultation, token, now) if token else None
     lost = bool(token) and stored is None
@@ -178,10 +225,10 @@ def _answers_for_display(consultation: Consultation, values: dict[str, Any]) -> 
 def check_answers(slug: str):
     consultation = _public_or_404(slug)
     now = utcnow()
-    if not responses.is_accepting_responses(consultation, now):
-        return _closed_page(consultation)
     token = session.get(_session_key(consultation))
     values = responses.load_draft(consultation, token, now) if token else None
+    if not responses.is_accepting_responses(consultation, now):
+        return _closed_page(consultation, values)
     if not values:
         # No token: start at the form. An unknown, expired or tampered token stays in the
         # session so the form can say the answers were lost.
@@ -192,6 +239,12 @@ def check_answers(slug: str):
             session.pop(_session_key(consultation), None)
             responses.discard_draft(token)
             return _confirmation(consultation, "CR-" + secrets.token_hex(4).upper())
+        outcome = submissions.begin(token, "consultation_response")
+        if outcome.duplicate:  # sent twice (a double click, two tabs): one response
+            session.pop(_session_key(consultation), None)
+            if outcome.result:
+                session["consultation-response-reference"] = outcome.result
+            return redirect(url_for("consultations.response_confirmation", slug=slug))
         answers = {q.id: values.get(question_field_name(q.id)) for q in consultation.questions}
         try:
             response = responses.submit_response(
@@ -210,10 +263,13 @@ def check_answers(slug: str):
             )
         except responses.ConsultationClosed:
             db.session.rollback()
-            return _closed_page(consultation)
+            submissions.abandon(token)
+            return _closed_page(consultation, values)
         except ValueError:
             db.session.rollback()
+            submissions.abandon(token)
             return redirect(url_for("consultations.respond", slug=slug))
+        submissions.finish(token, response.reference)
         session.pop(_session_key(consultation), None)
         session["consultation-response-reference"] = response.reference
         return redirect(url_for("consultations.response_confirmation", slug=slug))
@@ -267,7 +323,7 @@ def atom_feed():
     ).all()
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
-    office = current_app.config["OFFICE_NAME"]
+    office = xml_text(current_app.config["OFFICE_NAME"])
     ET.SubElement(feed, f"{{{ATOM}}}title").text = f"Consultations – {office}"
     ET.SubElement(feed, f"{{{ATOM}}}id").text = f"{base}/consultations"
     ET.SubElement(feed, f"{{{ATOM}}}link", href=f"{base}/consultations.atom", rel="self")
@@ -292,11 +348,12 @@ def atom_feed():
         entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
         published = consultation.state == "response_published"
         prefix = "Response published: " if published else "Open consultation: "
-        ET.SubElement(entry, f"{{{ATOM}}}title").text = prefix + consultation.title
+        # xml_text: whatever is stored, the feed stays well-formed XML 1.0
+        ET.SubElement(entry, f"{{{ATOM}}}title").text = prefix + xml_text(consultation.title)
         ET.SubElement(entry, f"{{{ATOM}}}id").text = f"{url}#{consultation.state}"
         ET.SubElement(entry, f"{{{ATOM}}}link", href=url, rel="alternate")
         ET.SubElement(entry, f"{{{ATOM}}}updated").text = stamp(consultation)
-        ET.SubElement(entry, f"{{{ATOM}}}summary").text = consultation.summary
+        ET.SubElement(entry, f"{{{ATOM}}}summary").text = xml_text(consultation.summary)
     body = ET.tostring(feed, encoding="unicode", xml_declaration=False)
     return Response(
         '<?xml version="1.0" encoding="utf-8"?>\n' + body,

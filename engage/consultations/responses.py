@@ -7,16 +7,14 @@ scheduler has closed the consultation).
 
 from __future__ import annotations
 
-import csv
-import io
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import IO, Any
 
 from openpyxl import Workbook
 from sqlalchemy import func, text
-from sqlalchemy.orm import joinedload
 
 from engage import audit
 from engage.calendar import london_date
@@ -29,8 +27,10 @@ from engage.consultations.models import (
     ConsultationResponse,
     ConsultationResponseDraft,
 )
+from engage.exports.streaming import read_in_batches
 from engage.extensions import db
 from engage.filters import govuk_datetime
+from engage.outputs.spreadsheet import safe_cell, xlsx_row, xlsx_text
 from engage.outputs.userlog import join_log
 from engage.vocab import USER_CATEGORIES
 
@@ -297,16 +297,24 @@ def summary_starting_text(consultation: Consultation) -> str:
 # Exports -------------------------------------------------------------------------------------
 
 
-def _safe_cell(value: Any) -> Any:
-    """Stop spreadsheet programs treating text from the public as a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+RESPONSE_COLUMNS = (
+    ConsultationResponse.id,
+    ConsultationResponse.reference,
+    ConsultationResponse.submitted_at,
+    ConsultationResponse.category,
+    ConsultationResponse.name,
+    ConsultationResponse.organisation,
+    ConsultationResponse.email,
+    ConsultationResponse.publish_name,
+    ConsultationResponse.join_log,
+    ConsultationAnswer.question_id,
+    ConsultationAnswer.text,
+    ConsultationAnswer.choices,
+)
 
 
-def export_rows(consultation: Consultation) -> tuple[list[str], list[list[Any]]]:
-    questions = list(consultation.questions)
-    header = [
+def export_header(questions: list[ConsultationQuestion]) -> list[str]:
+    return [
         "Reference",
         "Received",
         "Category",
@@ -316,59 +324,91 @@ def export_rows(consultation: Consultation) -> tuple[list[str], list[list[Any]]]
         "Consents to publish name",
         "Joined user log",
     ] + [f"Q{q.position}. {q.text}" for q in questions]
-    # Answers joined in the same query: no query per response (issue 10).
-    responses = (
-        db.session.execute(
-            db.select(ConsultationResponse)
-            .options(joinedload(ConsultationResponse.answers))
-            .where(ConsultationResponse.consultation_id == consultation.id)
-            .order_by(ConsultationResponse.submitted_at, ConsultationResponse.id)
+
+
+def _answer_text(text_answer: str | None, choices: list[Any] | None) -> str:
+    if choices is not None:
+        return "; ".join(str(choice) for choice in choices)
+    return text_answer or ""
+
+
+def export_batches(
+    consultation: Consultation, questions: list[ConsultationQuestion]
+) -> Iterator[list[list[Any]]]:
+    """The export's rows, one per response with its answers in question order, in batches as
+    they are read: responses and answers in one query (a response's answers are adjacent), no
+    objects per row, every text through the formula guard."""
+    column = {q.id: n for n, q in enumerate(questions, start=8)}
+    width = 8 + len(questions)
+    query = (
+        db.select(*RESPONSE_COLUMNS)
+        .join_from(
+            ConsultationResponse,
+            ConsultationAnswer,
+            ConsultationAnswer.response_id == ConsultationResponse.id,
+            isouter=True,
         )
-        .unique()
-        .scalars()
+        .where(ConsultationResponse.consultation_id == consultation.id)
+        .order_by(ConsultationResponse.submitted_at, ConsultationResponse.id)
     )
-    rows = []
-    for response in responses:
-        by_question = {a.question_id: a for a in response.answers}
-        row: list[Any] = [
-            response.reference,
-            govuk_datetime(response.submitted_at),
-            USER_CATEGORIES.get(response.category, response.category),
-            response.name or "",
-            response.organisation or "",
-            response.email or "",
-            "Yes" if response.publish_name else "No",
-            "Yes" if response.join_log else "No",
-        ]
-        for q in questions:
-            answer = by_question.get(q.id)
-            if answer is None:
-                row.append("")
-            elif answer.choices is not None:
-                row.append("; ".join(answer.choices))
-            else:
-                row.append(answer.text or "")
-        rows.append([_safe_cell(v) for v in row])
-    return header, rows
+    current: list[Any] | None = None
+    current_id = None
+    for rows in read_in_batches(query):
+        done: list[list[Any]] = []
+        # Unpacked by position: a row's named attributes cost more than the rest of the export.
+        for (
+            response_id,
+            reference,
+            submitted_at,
+            category,
+            name,
+            organisation,
+            email,
+            publish_name,
+            joined_log,
+            question_id,
+            answer_text,
+            choices,
+        ) in rows:
+            if response_id != current_id:
+                if current is not None:
+                    done.append(current)
+                current_id = response_id
+                current = [
+                    safe_cell(reference),
+                    govuk_datetime(submitted_at),
+                    USER_CATEGORIES.get(category, category),
+                    safe_cell(name or ""),
+                    safe_cell(organisation or ""),
+                    safe_cell(email or ""),
+                    "Yes" if publish_name else "No",
+                    "Yes" if joined_log else "No",
+                ] + [""] * (width - 8)
+            position = column.get(question_id)
+            if position is not None and current is not None:
+                current[position] = safe_cell(_answer_text(answer_text, choices))
+        if done:
+            yield done
+    if current is not None:
+        yield [current]
 
 
-def export_csv(consultation: Consultation) -> str:
-    header, rows = export_rows(consultation)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue()
+def export_rows(consultation: Consultation) -> tuple[list[str], list[list[Any]]]:
+    """Header and every row (for tests and small callers; downloads stream export_batches)."""
+    questions = list(consultation.questions)
+    rows = [row for batch in export_batches(consultation, questions) for row in batch]
+    return export_header(questions), rows
 
 
-def export_xlsx(consultation: Consultation) -> bytes:
-    header, rows = export_rows(consultation)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Responses"
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
+def write_responses_xlsx(consultation: Consultation, target: IO[bytes]) -> None:
+    """Responses, counts by category and by question, in openpyxl's write-only mode."""
+    questions = list(consultation.questions)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Responses")
+    sheet.append(xlsx_row([safe_cell(h) for h in export_header(questions)]))
+    for batch in export_batches(consultation, questions):
+        for row in batch:
+            sheet.append(xlsx_row(row))
     counts = book.create_sheet("By category")
     counts.append(["Category", "Responses"])
     for key, n in counts_by_category(consultation).items():
@@ -376,9 +416,8 @@ def export_xlsx(consultation: Consultation) -> bytes:
     tallies = book.create_sheet("By question")
     tallies.append(["Question", "Option", "Count"])
     for tally in question_tallies(consultation):
-        tallies.append([_safe_cell(tally.question.text), "(answered)", tally.answered])
+        question = xlsx_text(safe_cell(tally.question.text))
+        tallies.append([question, "(answered)", tally.answered])
         for option, n in tally.options:
-            tallies.append([_safe_cell(tally.question.text), _safe_cell(option), n])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+            tallies.append([question, xlsx_text(safe_cell(option)), n])
+    book.save(target)

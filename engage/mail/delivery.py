@@ -38,9 +38,17 @@ row marked uncertain by the other's recovery is put right by its owner when the 
 
 Failures: an SMTP reply 5xx is permanent (status failed, shown to admins, never retried); 4xx
 replies, refused connections, timeouts and dropped connections before the end of the message are
-temporary and retried with exponential backoff and jitter until MAIL_MAX_ATTEMPTS, then failed.
-An authentication failure is a configuration problem, not a problem with the email, so it is
-treated as temporary.
+temporary and retried with exponential backoff and jitter, capped at an hour, for as long as
+MAIL_RETRY_HOURS (72: a long weekend's outage loses nothing) from the first failure; only then
+is the email failed. An authentication failure is a configuration problem, not a problem with
+the email, so it is treated as temporary. When a run delivers again after an outage, every email
+waiting on its backoff is due at once, and the CSO mailbox is told once how many waited and
+since when (engage/mail/health.py).
+
+A message that cannot be built from what is stored (an address the email package refuses, say)
+fails on its own, with a plain reason: it never stops the rest of the run. Subjects and names
+are cleaned for headers when the message is built (engage/textpolicy.py), so text stored before
+the text policy existed cannot break a header either.
 """
 
 from __future__ import annotations
@@ -66,13 +74,14 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from engage.extensions import db
 from engage.mail.models import IN_PROGRESS, OutboxEmail
+from engage.textpolicy import header_text
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MAX_ATTEMPTS = 10
+DEFAULT_RETRY_HOURS = 72
 DEFAULT_BATCH_SIZE = 200
 BACKOFF_BASE_SECONDS = 60
-BACKOFF_CAP_SECONDS = 6 * 3600
+BACKOFF_CAP_SECONDS = 3600
 # How long to keep trying to record "sent" after the server's 250 (the database is unreachable).
 DEFAULT_SENT_RECORD_SECONDS = 60
 # The reply to the end of the message may take a while (RFC 5321 suggests waiting 10 minutes):
@@ -141,11 +150,30 @@ def message_id(row: OutboxEmail) -> str:
 POLICY = email.policy.default.clone(max_line_length=998)
 
 
+class Unbuildable(Exception):
+    """The stored row cannot become an email (the reason is plain English)."""
+
+
 def build_message(row: OutboxEmail) -> EmailMessage:
+    """The email for a row. Header values are cleaned here, whatever is stored; a row that still
+    cannot be made into an email raises Unbuildable with a plain reason."""
+    try:
+        return _build(row)
+    except Exception as error:  # the email package raises several kinds; all mean the same
+        raise Unbuildable(
+            f"The email could not be built from what is stored ({type(error).__name__}); "
+            "check the recipient's address"
+        ) from error
+
+
+def _build(row: OutboxEmail) -> EmailMessage:
+    address = header_text(row.to_address, 254)
+    if "@" not in address or any(ch in address for ch in ' ,;<>"\t'):
+        raise ValueError("not one email address")
     message = EmailMessage(policy=POLICY)
-    message["Subject"] = row.subject
+    message["Subject"] = header_text(row.subject)
     message["From"] = current_app.config["MAIL_FROM"]
-    message["To"] = row.to_address
+    message["To"] = address
     message["Message-ID"] = message_id(row)
     message["Date"] = format_datetime(row.created_at)
     message.set_content(row.body_text or "")
@@ -283,6 +311,12 @@ class SmtpTransport:
             self.close()
             code, reply = next(iter(error.recipients.values()))
             raise _classify(code, reply) from error
+        except smtplib.SMTPNotSupportedError as error:
+            # An address the server cannot take (SMTPUTF8 needed): it will not change.
+            self.close()
+            raise PermanentFailure(
+                f"The mail server cannot send to this address: {error}"
+            ) from None
         except smtplib.SMTPAuthenticationError as error:
             self.close()
             raise TemporaryFailure(f"SMTP authentication failed: {error.smtp_code}") from error
@@ -398,20 +432,29 @@ def _claim_next(now: datetime, skip: set[int], token: str) -> OutboxEmail | None
         skip.add(row_id)  # another deliverer took it between our SELECT and UPDATE
 
 
-def recover_interrupted(now: datetime, max_attempts: int | None = None) -> tuple[int, int, int]:
-    """Rows a delivery run left in progress when it died. "sending" -> queued, due now (the end
-    of the message was never sent, so the server discarded it), or failed once the attempts
-    are used up; "finishing" -> uncertain (the server may or may not have it; never resent
-    automatically). Logs ids only. Commits. Returns (requeued, failed, uncertain)."""
-    if max_attempts is None:
-        max_attempts = int(current_app.config.get("MAIL_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
+def retry_window() -> timedelta:
+    return timedelta(hours=float(current_app.config.get("MAIL_RETRY_HOURS", DEFAULT_RETRY_HOURS)))
+
+
+def recover_interrupted(now: datetime) -> tuple[int, int, int]:
+    """Rows a delivery run left in progress when it died. "sending" -> queued after a backoff
+    (the end of the message was never sent, so the server discarded it; the backoff keeps a
+    message that kills the deliverer from going first every run), or failed once its retry
+    window has passed; "finishing" -> uncertain (the server may or may not have it; never
+    resent automatically). Logs ids only. Commits. Returns (requeued, failed, uncertain)."""
     rows = db.session.execute(
-        db.select(OutboxEmail.id, OutboxEmail.status, OutboxEmail.claim_token, OutboxEmail.attempts)
+        db.select(
+            OutboxEmail.id,
+            OutboxEmail.status,
+            OutboxEmail.claim_token,
+            OutboxEmail.attempts,
+            OutboxEmail.retry_until,
+        )
         .where(OutboxEmail.status.in_(IN_PROGRESS))
         .order_by(OutboxEmail.id)
     ).all()
     requeued = failed = uncertain = 0
-    for row_id, status, token, attempts in rows:
+    for row_id, status, token, attempts, retry_until in rows:
         values: dict[str, Any]
         if status == "finishing":
             values = {
@@ -420,7 +463,7 @@ def recover_interrupted(now: datetime, max_attempts: int | None = None) -> tuple
                 "to be) and before the mail server's reply was recorded: it may or may not "
                 "have been delivered",
             }
-        elif attempts >= max_attempts:
+        elif retry_until is not None and now >= retry_until:
             values = {
                 "status": "failed",
                 "failed_at": now,
@@ -430,7 +473,8 @@ def recover_interrupted(now: datetime, max_attempts: int | None = None) -> tuple
         else:
             values = {
                 "status": "queued",
-                "next_attempt_at": now,
+                "next_attempt_at": now + backoff(attempts) if attempts > 1 else now,
+                "retry_until": retry_until or now + retry_window(),
                 "last_error": "Delivery stopped before the message was complete (the mail "
                 "server discarded it); sending again",
             }
@@ -523,12 +567,18 @@ def _deliver_one(
     transport: Transport,
     now: datetime,
     token: str,
-    max_attempts: int,
     result: DeliveryResult,
 ) -> None:
     """Send one claimed row and record the outcome (see the phases in the module docstring)."""
-    row_id, attempts = row.id, row.attempts
-    message = build_message(row)
+    row_id, attempts, retry_until = row.id, row.attempts, row.retry_until
+    try:
+        message = build_message(row)
+    except Unbuildable as error:
+        _move(row_id, token, OWNED, status="failed", failed_at=now, last_error=str(error))
+        result.failed += 1
+        result.errors.append(f"{row_id}: {error}")
+        log.warning("email %s failed: %s", row_id, error)
+        return
     _pause_for_tests("claimed")
 
     def before_end() -> None:
@@ -562,7 +612,8 @@ def _deliver_one(
         log.warning("email %s failed permanently: %s", row_id, error)
     except TemporaryFailure as error:
         detail = str(error)[:2000]
-        if attempts >= max_attempts:
+        if retry_until is not None and now >= retry_until:
+            detail = f"Still failing after {attempts} attempts over {retry_window()}: {detail}"
             _move(row_id, token, OWNED, status="failed", failed_at=now, last_error=detail)
             result.failed += 1
             log.warning("email %s failed after %s attempts", row_id, attempts)
@@ -573,6 +624,7 @@ def _deliver_one(
                 OWNED,
                 status="queued",
                 next_attempt_at=now + backoff(attempts),
+                retry_until=retry_until or now + retry_window(),
                 last_error=detail,
             )
             result.retrying += 1
@@ -596,25 +648,34 @@ def _deliver_one(
 def deliver_due(now: datetime, *, limit: int | None = None) -> DeliveryResult:
     """Recover rows an interrupted run left in progress, then send every queued email whose
     next attempt is due at `now` (up to a batch size)."""
+    from engage.mail import health
+
     config = current_app.config
-    max_attempts = int(config.get("MAIL_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
     limit = limit or int(config.get("MAIL_BATCH_SIZE", DEFAULT_BATCH_SIZE))
     result = DeliveryResult()
     token = uuid.uuid4().hex
     db.session.commit()  # start from a clean transaction: each phase is its own
-    result.requeued, result.failed, result.uncertain = recover_interrupted(now, max_attempts)
+    result.requeued, result.failed, result.uncertain = recover_interrupted(now)
+    outage = health.waiting_since()  # emails already waiting on a retry: an outage
     transport = make_transport()
     tried: set[int] = set()
+    resumed = False
     try:
         for _ in range(limit):
             row = _claim_next(now, tried, token)
             if row is None:
                 break
             tried.add(row.id)
-            _deliver_one(row, transport, now, token, max_attempts, result)
+            _deliver_one(row, transport, now, token, result)
+            if result.sent and outage is not None and not resumed:
+                # The server answers again: everything waiting on a backoff goes now.
+                resumed = True
+                health.resume_waiting(now)
     finally:
         transport.close()
         _rollback_quietly()
+    if resumed and outage is not None:
+        health.report_recovery(now, outage)
     return result
 
 

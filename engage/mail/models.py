@@ -7,7 +7,9 @@ Statuses (see engage/mail/delivery.py for the delivery phases):
   been sent, so the mail server cannot have it;
 - finishing: recorded just before the end of the message is sent; the server's answer is
   awaited;
-- sent: the server accepted it (250); failed: refused for good, or too many temporary failures;
+- sent: the server accepted it (250); failed: refused for good, temporary failures for longer
+  than the retry window (retry_until), or a message that cannot be built from what is stored;
+- cancelled: an administrator decided it must not go (with a reason, audited);
 - uncertain: the deliverer stopped (or lost the connection) between the end of the message and
   recording the server's answer, so the server may or may not have it. Never resent
   automatically: an administrator chooses "Send again" or "Mark as delivered".
@@ -17,13 +19,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engage.db_types import UTCDateTime, utcnow
 from engage.extensions import Model
 
-STATUSES = ("queued", "sending", "finishing", "sent", "uncertain", "failed")
+STATUSES = ("queued", "sending", "finishing", "sent", "uncertain", "failed", "cancelled")
 IN_PROGRESS = ("sending", "finishing")
 
 
@@ -46,8 +48,15 @@ class OutboxEmail(Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set at the first temporary failure: retried until then (MAIL_RETRY_HOURS), then failed.
+    retry_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     body_removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Set when a delivery run claims the row (status sending). The token names the run: every
     # later change by that run requires it, so a run that lost its row changes nothing.
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     claim_token: Mapped[str | None] = mapped_column(String(32))
+    # The case an email is about (acknowledgements, assignments, SLA warnings), so the office
+    # can read the emails of the cases it can see on the case page.
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="SET NULL"), index=True
+    )

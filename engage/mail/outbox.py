@@ -26,6 +26,27 @@ def render_email(template: str, **context: Any) -> tuple[str, str, str]:
     return first[len("Subject: ") :].strip(), body.strip() + "\n", html
 
 
+def _case_id(context: dict[str, Any]) -> int | None:
+    """The case an email is about: `case=` in its context, or the case of an SLA `alert=`."""
+    case = context.get("case") or getattr(context.get("alert"), "case", None)
+    case_id = getattr(case, "id", None)
+    return case_id if isinstance(case_id, int) else None
+
+
+def emails_about_case(case_id: int) -> list[OutboxEmail]:
+    """The outbox rows of one case, newest first, without their bodies (the case page)."""
+    from sqlalchemy.orm import defer
+
+    return list(
+        db.session.execute(
+            db.select(OutboxEmail)
+            .options(defer(OutboxEmail.body_text), defer(OutboxEmail.body_html))
+            .where(OutboxEmail.case_id == case_id)
+            .order_by(OutboxEmail.created_at.desc(), OutboxEmail.id.desc())
+        ).scalars()
+    )
+
+
 def queue_email(
     to: str, template: str, *, dedup_key: str | None = None, **context: Any
 ) -> OutboxEmail:
@@ -38,6 +59,7 @@ def queue_email(
         body_html=body_html,
         template=template,
         dedup_key=dedup_key,
+        case_id=_case_id(context),
     )
     db.session.add(row)
     return row
@@ -64,6 +86,7 @@ def queue_email_once(to: str, template: str, dedup_key: str, **context: Any) -> 
         "body_html": body_html,
         "template": template,
         "dedup_key": dedup_key,
+        "case_id": _case_id(context),
         "status": "queued",
         "attempts": 0,
         "created_at": utcnow(),
@@ -105,6 +128,7 @@ def retry_failed_email(row: OutboxEmail, actor: Any) -> None:
     row.failed_at = None
     row.next_attempt_at = utcnow()
     row.attempts = 0
+    row.retry_until = None  # a fresh retry window
     audit.record(
         "email.retry",
         actor=actor,
@@ -133,3 +157,60 @@ def mark_email_delivered(row: OutboxEmail, actor: Any) -> None:
         detail={"from_status": "uncertain", "last_error": (row.last_error or "")[:200]},
     )
     db.session.commit()
+
+
+CANCELLABLE = ("queued", "failed", "uncertain")
+
+
+def cancel_email(row: OutboxEmail, actor: Any, reason: str) -> None:
+    """An administrator decides an email must not go (sent to the wrong person, no longer
+    true): cancelled, with the reason, audited. Only a queued, failed or uncertain email (one
+    being sent is the delivery run's until it finishes). Commits."""
+    from engage import audit
+
+    if row.status not in CANCELLABLE:
+        raise RetryRefused("Only a queued, failed or uncertain email can be cancelled")
+    previous = row.status
+    row.status = "cancelled"
+    row.last_error = f"Cancelled: {reason}"[:2000]
+    audit.record(
+        "email.cancel",
+        actor=actor,
+        object_type="outbox_email",
+        object_id=row.id,
+        detail={"from_status": previous, "reason": reason[:500]},
+    )
+    db.session.commit()
+
+
+def retry_all_failed(actor: Any) -> int:
+    """Every failed email that still has its text goes back to the queue, due now, with a fresh
+    retry window (after an outage that outlasted the window). One audit record. Commits."""
+    from engage import audit
+
+    ids = list(
+        db.session.execute(
+            db.select(OutboxEmail.id).where(
+                OutboxEmail.status == "failed", OutboxEmail.body_text.is_not(None)
+            )
+        ).scalars()
+    )
+    if not ids:
+        return 0
+    db.session.execute(
+        db.update(OutboxEmail)
+        .where(OutboxEmail.id.in_(ids), OutboxEmail.status == "failed")
+        .values(
+            status="queued", failed_at=None, next_attempt_at=utcnow(), attempts=0, retry_until=None
+        )
+        .execution_options(synchronize_session=False)
+    )
+    audit.record(
+        "email.retry_all_failed",
+        actor=actor,
+        object_type="outbox_email",
+        object_id=None,
+        detail={"count": len(ids), "ids": ids[:1000]},
+    )
+    db.session.commit()
+    return len(ids)

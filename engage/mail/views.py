@@ -10,8 +10,15 @@ from engage.auth.permissions import requires
 from engage.db_types import utcnow
 from engage.extensions import db
 from engage.mail.delivery import message_id
+from engage.mail.forms import CancelEmailForm, RetryAllForm
 from engage.mail.models import OutboxEmail
-from engage.mail.outbox import RetryRefused, mark_email_delivered, retry_failed_email
+from engage.mail.outbox import (
+    RetryRefused,
+    cancel_email,
+    mark_email_delivered,
+    retry_all_failed,
+    retry_failed_email,
+)
 from engage.pagination import paginate
 
 bp = Blueprint("mail", __name__, url_prefix="/staff/admin")
@@ -22,6 +29,7 @@ OUTBOX_TABS = {
     "sent": "Sent",
     "uncertain": "Uncertain",
     "failed": "Failed",
+    "cancelled": "Cancelled",
 }
 # The "Being sent" tab: claimed by a delivery run ("sending"), or waiting for the mail server's
 # reply to the end of the message ("finishing").
@@ -41,6 +49,7 @@ def outbox():
         "sent": (OutboxEmail.sent_at.desc(), OutboxEmail.id.desc()),
         "uncertain": (OutboxEmail.claimed_at.desc(), OutboxEmail.id.desc()),
         "failed": (OutboxEmail.failed_at.desc(), OutboxEmail.id.desc()),
+        "cancelled": (OutboxEmail.id.desc(),),
     }[status]
     statuses = TAB_STATUSES.get(status, (status,))
     # Counts of the work to do (queued, being sent, uncertain, failed): a few index ranges.
@@ -55,7 +64,7 @@ def outbox():
     counts = {
         tab: sum(by_status.get(s, 0) for s in TAB_STATUSES.get(tab, (tab,)))
         for tab in OUTBOX_TABS
-        if tab != "sent"
+        if tab not in ("sent", "cancelled")
     }
     # The tab counts give the pager its total; the list does not read the email bodies.
     query = (
@@ -72,6 +81,7 @@ def outbox():
         tabs=OUTBOX_TABS,
         counts=counts,
         message_id=message_id,
+        retry_all_form=RetryAllForm(),
     )
 
 
@@ -114,6 +124,42 @@ def outbox_mark_delivered(email_id: int):
         "success",
     )
     return redirect(url_for("mail.outbox", status="uncertain"))
+
+
+@bp.route("/outbox/send-all-failed-again", methods=["POST"])
+@requires("view_outbox")
+def outbox_retry_all():
+    form = RetryAllForm()
+    if not form.validate_on_submit():
+        abort(400)
+    count = retry_all_failed(current_user)
+    if count:
+        flash(
+            f"{count} failed {'email is' if count == 1 else 'emails are'} queued again", "success"
+        )
+    else:
+        flash("No failed emails to send again", "info")
+    return redirect(url_for("mail.outbox", status="queued"))
+
+
+@bp.route("/outbox/<int:email_id>/cancel", methods=["GET", "POST"])
+@requires("view_outbox")
+def outbox_cancel(email_id: int):
+    row = db.session.get(OutboxEmail, email_id)
+    if row is None:
+        abort(404)
+    form = CancelEmailForm()
+    if form.validate_on_submit():
+        row = _locked_email(email_id)
+        try:
+            cancel_email(row, current_user, form.reason.data)
+        except RetryRefused as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return redirect(url_for("mail.outbox", status=_tab_of(row.status)))
+        flash(f"Email {row.id} to {row.to_address} is cancelled and will not be sent", "success")
+        return redirect(url_for("mail.outbox", status="cancelled"))
+    return render_template("mail/cancel.html", form=form, email=row)
 
 
 def _tab_of(status: str) -> str:

@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, render_template, request, session, url
 from flask_login import current_user
 from sqlalchemy import func
 
+from engage import submissions
 from engage.auth.permissions import deny, has_permission, public, requires
 from engage.extensions import db
 from engage.outputs import access
@@ -44,6 +45,10 @@ def output_feedback(slug: str):
     if form.validate_on_submit():
         if form.is_bot():
             return _thank(_bot_reference())
+        token = form.submission_token.data
+        outcome = submissions.begin(token, "feedback")
+        if outcome.duplicate:
+            return _thank(outcome.result or _bot_reference())
         try:
             item = feedback_domain.submit_feedback(
                 output=output,
@@ -56,8 +61,10 @@ def output_feedback(slug: str):
             )
         except feedback_domain.FeedbackError as error:
             db.session.rollback()
+            submissions.abandon(token)
             getattr(form, error.field).errors = [error.message]
         else:
+            submissions.finish(token, item.reference)
             return _thank(item.reference)
     return render_template("outputs/feedback-form.html", form=form, output=output)
 
@@ -70,6 +77,10 @@ def general_feedback():
     if form.validate_on_submit():
         if form.is_bot():
             return _thank(_bot_reference())
+        token = form.submission_token.data
+        outcome = submissions.begin(token, "feedback")
+        if outcome.duplicate:
+            return _thank(outcome.result or _bot_reference())
         item = feedback_domain.submit_feedback(
             output=None,
             useful=None,
@@ -79,6 +90,7 @@ def general_feedback():
             email=form.email.data or None,
             join_level=None,
         )
+        submissions.finish(token, item.reference)
         return _thank(item.reference)
     return render_template("outputs/feedback-general-form.html", form=form)
 

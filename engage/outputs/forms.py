@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovRadioInput,
@@ -26,7 +25,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from engage.forms import clean_text, strip_filter
+from engage.forms import EngageForm, clean_text, strip_filter
 from engage.outputs.catalogue import is_web_address
 
 
@@ -35,7 +34,7 @@ def _web_address(form, field) -> None:  # type: ignore[no-untyped-def]
         raise ValidationError("Enter a web address starting with https://")
 
 
-class OutputForm(FlaskForm):
+class OutputForm(EngageForm):
     title = StringField(
         "Title",
         widget=GovTextInput(),

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
@@ -27,7 +24,7 @@ from wtforms import (
 )
 from wtforms.validators import Email, InputRequired, Length, Optional, Regexp, StopValidation
 
-from engage.forms import clean_text, strip_filter
+from engage.forms import EngageForm, clean_text, real_date, strip_filter
 from engage.vocab import CONTACT_CHANNELS, ENGAGEMENT_LEVELS, LOG_SOURCES, USER_CATEGORIES
 
 EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.com"
@@ -58,10 +55,7 @@ class GovDateField(DateField):
         if len(parts) != 3 or not all(parts):
             raise ValueError(f"{subject} must include a day, month and year")
         try:
-            day, month, year = (int(p) for p in parts)
-            if year < 1900:
-                raise ValueError
-            self.data = date(year, month, day)
+            self.data = real_date(*parts)
         except ValueError:
             raise ValueError(f"{subject} must be a real date") from None
 
@@ -74,7 +68,7 @@ def _choices(vocab: dict[str, str]) -> list[tuple[str, str]]:
     return list(vocab.items())
 
 
-class LogEntryForm(FlaskForm):
+class LogEntryForm(EngageForm):
     name = StringField(
         "Name",
         widget=GovTextInput(),
@@ -145,11 +139,11 @@ class LogEntryForm(FlaskForm):
     submit = SubmitField("Save", widget=GovSubmitInput())
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(EngageForm):
     submit = SubmitField("Confirm", widget=GovSubmitInput())
 
 
-class ContactForm(FlaskForm):
+class ContactForm(EngageForm):
     contacted_on = GovDateField(
         "Date of the contact", what="the date of the contact", description="For example, 27 3 2025"
     )
@@ -171,7 +165,7 @@ class ContactForm(FlaskForm):
     submit = SubmitField("Record contact", widget=GovSubmitInput())
 
 
-class ImportForm(FlaskForm):
+class ImportForm(EngageForm):
     file = FileField(
         "Upload a CSV or XLSX file",
         widget=GovFileInput(),
@@ -180,7 +174,7 @@ class ImportForm(FlaskForm):
     submit = SubmitField("Check the file", widget=GovSubmitInput())
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(EngageForm):
     reviewed_on = GovDateField(
         "Date of the review", what="the date of the review", description="For example, 27 3 2025"
     )
@@ -205,7 +199,7 @@ class ReviewForm(FlaskForm):
     submit = SubmitField("Record review", widget=GovSubmitInput())
 
 
-class StoryForm(FlaskForm):
+class StoryForm(EngageForm):
     title = StringField(
         "Title",
         widget=GovTextInput(),
@@ -231,7 +225,7 @@ class StoryForm(FlaskForm):
     submit = SubmitField("Save success story", widget=GovSubmitInput())
 
 
-class FeedbackCaseForm(FlaskForm):
+class FeedbackCaseForm(EngageForm):
     kind = RadioField(
         "What kind of case is it?",
         widget=GovRadioInput(),

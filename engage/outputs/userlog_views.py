@@ -6,7 +6,6 @@ from collections.abc import Collection
 from typing import Any
 
 from flask import (
-    Response,
     abort,
     current_app,
     flash,
@@ -20,16 +19,19 @@ from flask_login import current_user
 from jinja2.filters import do_truncate
 from sqlalchemy.orm import joinedload, lazyload
 
+from engage import submissions
 from engage.auth.permissions import deny, requires
 from engage.calendar import london_date
 from engage.db_types import utcnow
+from engage.exports.pages import offer_export
+from engage.exports.streaming import csv_response, xlsx_response
 from engage.extensions import db, limiter
 from engage.filters import govuk_date_short
 from engage.outputs import access, exporting, importing, logs, search, userlog
 from engage.outputs.links import row_link
 from engage.outputs.log_forms import ConfirmForm, ContactForm, ImportForm, LogEntryForm
 from engage.outputs.models import Contact, LogEntry, Output, Stakeholder
-from engage.outputs.spreadsheet import COLUMNS
+from engage.outputs.spreadsheet import COLUMNS, HEADERS
 from engage.outputs.views import bp
 from engage.pagination import paginate
 from engage.vocab import (
@@ -449,10 +451,8 @@ def stakeholder_detail(stakeholder_id: int):
 # --- export -------------------------------------------------------------------------------------
 
 
-def _download(body: str | bytes, filename: str, mimetype: str) -> Response:
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+def _dated(stem: str, ext: str) -> str:
+    return f"{stem}-{london_date(utcnow()).isoformat()}.{ext}"
 
 
 @bp.route("/staff/outputs/<slug>/user-log.csv")
@@ -460,11 +460,8 @@ def _download(body: str | bytes, filename: str, mimetype: str) -> Response:
 def user_log_csv(slug: str):
     output = _editable_output(slug)
     hidden = access.people_kept_elsewhere_in_log(_user(), output)
-    return _download(
-        exporting.log_csv(output.id, hidden),
-        f"user-log-{output.slug}.csv",
-        "text/csv; charset=utf-8",
-    )
+    batches = exporting.log_csv_batches(output.id, hidden)
+    return csv_response(_dated(f"user-log-{output.slug}", "csv"), HEADERS, batches, bom=True)
 
 
 @bp.route("/staff/outputs/<slug>/user-log.xlsx")
@@ -472,31 +469,35 @@ def user_log_csv(slug: str):
 def user_log_xlsx(slug: str):
     output = _editable_output(slug)
     hidden = access.people_kept_elsewhere_in_log(_user(), output)
-    return _download(
-        exporting.log_xlsx(output.id, output.title, hidden),
-        f"user-log-{output.slug}.xlsx",
-        exporting.XLSX_TYPE,
+    return xlsx_response(
+        _dated(f"user-log-{output.slug}", "xlsx"),
+        lambda handle: exporting.write_log_xlsx(handle, output.id, output.title, hidden),
     )
 
 
-@bp.route("/staff/user-logs.xlsx")
+@bp.route("/staff/user-logs.xlsx", methods=["GET", "POST"])
 @requires("view_all_user_logs")
 def all_user_logs_xlsx():
+    """Built in the background (engage.exports): a page to ask for it, then its status page."""
     if not access.has_edit_permission(_user()):
         deny("user_log:personal_data")
-    return _download(exporting.all_logs_xlsx(), "user-logs.xlsx", exporting.XLSX_TYPE)
+    return offer_export(
+        "all_user_logs", {}, title="every user log (XLSX)", back_url=url_for("outputs.output_list")
+    )
 
 
 @bp.route("/staff/user-log-template.csv")
 @requires("edit_user_logs")
 def user_log_template_csv():
-    return _download(exporting.log_csv(None), "user-log-template.csv", "text/csv; charset=utf-8")
+    return csv_response("user-log-template.csv", HEADERS, exporting.log_csv_batches(None), bom=True)
 
 
 @bp.route("/staff/user-log-template.xlsx")
 @requires("edit_user_logs")
 def user_log_template_xlsx():
-    return _download(exporting.log_xlsx(None), "user-log-template.xlsx", exporting.XLSX_TYPE)
+    return xlsx_response(
+        "user-log-template.xlsx", lambda handle: exporting.write_log_xlsx(handle, None)
+    )
 
 
 # --- import -------------------------------------------------------------------------------------
@@ -572,17 +573,29 @@ def user_log_import_confirm(slug: str, token: str):
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
+    # Confirmed twice at once (a double click, two tabs): the first applies it, the other
+    # waits for it and shows the log (engage/submissions.py).
+    outcome = submissions.begin(token, "user_log_import")
+    if outcome.duplicate:
+        flash("This import has already been applied", "info")
+        return redirect(url_for("outputs.user_log", slug=output.slug))
     try:
         plan = importing.apply_import(
             output, payload["rows"], _user(), version=request.form.get("version", "")
         )
     except importing.LogChangedError:
+        submissions.abandon(token)  # the new preview can be confirmed
         flash(
             "The user log changed after you checked this import. Nothing has been imported: "
             "check what the import will do now and confirm again.",
             "error",
         )
         return redirect(url_for("outputs.user_log_import_preview", slug=slug, token=token))
+    except Exception:
+        db.session.rollback()
+        submissions.abandon(token)
+        raise
+    submissions.finish(token, "applied")
     importing.discard_upload(token)
     session[IMPORT_SESSION_KEY] = [t for t in session.get(IMPORT_SESSION_KEY, []) if t != token]
     counts = plan.counts

@@ -8,37 +8,9 @@ import click
 from flask import Flask
 
 from engage.reports import annual
-from engage.reports.exports import to_csv, to_xlsx
+from engage.reports.exports import export_report
 from engage.reports.figures import parse_year, year_label
 from engage.reports.models import AnnualReport
-from engage.reports.render import html_document, report_body
-
-
-def export_report(
-    report: AnnualReport, fmt: str, *, publication: bool = False
-) -> tuple[bytes, str, str]:
-    """(content, mimetype, file name) of one export of a report."""
-    figures = annual.figures_for(report)
-    name = f"annual-report-{year_label(report.year_start)}"
-    if publication:
-        name += "-for-publication"
-    if report.state != "signed_off":
-        name += "-draft"
-    if fmt == "xlsx":
-        data = to_xlsx(
-            figures,
-            publication=publication,
-            status=annual.STATE_LABELS.get(report.state, report.state),
-        )
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        return data, mimetype, f"{name}.xlsx"
-    if fmt == "csv":
-        return to_csv(figures, publication=publication).encode("utf-8"), "text/csv", f"{name}.csv"
-    if fmt == "html":
-        body = report_body(report, figures, publication=publication)
-        document = html_document(report, body, publication=publication)
-        return document.encode("utf-8"), "text/html", f"{name}.html"
-    raise ValueError(f"unknown format {fmt!r}")
 
 
 def register(app: Flask) -> None:

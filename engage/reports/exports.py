@@ -13,12 +13,18 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
+from typing import IO, Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from engage.reports.figures import SECTIONS
+from engage.exports.streaming import XLSX_TYPE
+from engage.outputs.spreadsheet import safe_cell, xlsx_text
+from engage.reports import annual
+from engage.reports.figures import SECTIONS, year_label
+from engage.reports.models import AnnualReport
+from engage.reports.render import html_document, report_body
 from engage.reports.suppression import suppress_figures
 
 
@@ -32,42 +38,54 @@ def sheet_name(key: str) -> str:
 
 def _safe(value: Any) -> Any:
     """Text that a spreadsheet would run as a formula is prefixed with an apostrophe."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and value != "–":
-        return "'" + value
-    return value
+    return safe_cell(value) if isinstance(value, str) else value
 
 
-def to_xlsx(figures: dict[str, Any], *, publication: bool = False, status: str = "") -> bytes:
+def _cell(value: Any) -> Any:
+    """A value for the workbook: guarded, and text an XLSX cell can hold."""
+    value = _safe(value)
+    return xlsx_text(value) if isinstance(value, str) else value
+
+
+def _bold(sheet: Any, value: Any) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.font = Font(bold=True)
+    return cell
+
+
+def write_xlsx(
+    figures: dict[str, Any], target: IO[bytes], *, publication: bool = False, status: str = ""
+) -> None:
+    """The workbook, written in openpyxl's write-only mode to `target` (a file or a path)."""
     shown = _shown(figures, publication)
-    book = Workbook()
-    about = book.active
-    about.title = "About"
-    about.append(["Annual report to the National Statistician", shown["year_label"]])
+    book = Workbook(write_only=True)
+    about = book.create_sheet("About")
+    about.append([_bold(about, "Annual report to the National Statistician"), shown["year_label"]])
     about.append(["Period start", shown["period_start"]])
     about.append(["Period end", shown["period_end"]])
     about.append(["Figures computed on", shown["as_of"]])
-    about.append(["Status", status])
+    about.append(["Status", _cell(status)])
     about.append(
         [
             "Small counts",
             "Counts from 1 to 4 are shown as [c]; zero as 0" if publication else "Not suppressed",
         ]
     )
-    about["A1"].font = Font(bold=True)
     for table in shown["tables"]:
         sheet = book.create_sheet(sheet_name(table["key"]))
-        sheet.append([table["title"]])
-        sheet["A1"].font = Font(bold=True)
+        sheet.column_dimensions["A"].width = 40
+        sheet.append([_bold(sheet, table["title"])])
         sheet.append([table["definition"]])
         sheet.append([])
-        sheet.append(table["columns"])
-        for cell in sheet[4]:
-            cell.font = Font(bold=True)
+        sheet.append([_bold(sheet, column) for column in table["columns"]])
         for row in table["rows"]:
-            sheet.append([_safe(v) for v in row])
-        sheet.column_dimensions["A"].width = 40
+            sheet.append([_cell(v) for v in row])
+    book.save(target)
+
+
+def to_xlsx(figures: dict[str, Any], *, publication: bool = False, status: str = "") -> bytes:
     out = io.BytesIO()
-    book.save(out)
+    write_xlsx(figures, out, publication=publication, status=status)
     return out.getvalue()
 
 
@@ -82,3 +100,41 @@ def to_csv(figures: dict[str, Any], *, publication: bool = False) -> str:
             for column, value in zip(table["columns"][1:], row[1:], strict=True):
                 writer.writerow([section, table["title"], _safe(row[0]), column, _safe(value)])
     return out.getvalue()
+
+
+def report_file_name(report: AnnualReport, publication: bool) -> str:
+    """The file name of a report's download, without its extension."""
+    name = f"annual-report-{year_label(report.year_start)}"
+    if publication:
+        name += "-for-publication"
+    if report.state != "signed_off":
+        name += "-draft"
+    return name
+
+
+def write_report_xlsx(report: AnnualReport, target: IO[bytes], *, publication: bool) -> None:
+    write_xlsx(
+        annual.figures_for(report),
+        target,
+        publication=publication,
+        status=annual.STATE_LABELS.get(report.state, report.state),
+    )
+
+
+def export_report(
+    report: AnnualReport, fmt: str, *, publication: bool = False
+) -> tuple[bytes, str, str]:
+    """(content, mimetype, file name) of one export of a report (for `flask report annual`)."""
+    name = report_file_name(report, publication)
+    if fmt == "xlsx":
+        out = io.BytesIO()
+        write_report_xlsx(report, out, publication=publication)
+        return out.getvalue(), XLSX_TYPE, f"{name}.xlsx"
+    figures = annual.figures_for(report)
+    if fmt == "csv":
+        return to_csv(figures, publication=publication).encode("utf-8"), "text/csv", f"{name}.csv"
+    if fmt == "html":
+        body = report_body(report, figures, publication=publication)
+        document = html_document(report, body, publication=publication)
+        return document.encode("utf-8"), "text/html", f"{name}.html"
+    raise ValueError(f"unknown format {fmt!r}")

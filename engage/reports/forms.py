@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovCheckboxInput,
@@ -21,11 +20,11 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
-from engage.forms import DateRequired, GovDateField, clean_text, strip_filter
+from engage.forms import DateRequired, EngageForm, GovDateField, clean_text, strip_filter
 from engage.vocab import RECOMMENDATION_STATUSES
 
 
-class StartReportForm(FlaskForm):
+class StartReportForm(EngageForm):
     year_start = SelectField(
         "Reporting year",
         widget=GovSelect(),
@@ -36,7 +35,7 @@ class StartReportForm(FlaskForm):
     submit = SubmitField("Start a draft report", widget=GovSubmitInput())
 
 
-class CommentaryForm(FlaskForm):
+class CommentaryForm(EngageForm):
     commentary = TextAreaField(
         "Commentary",
         widget=GovTextArea(),
@@ -51,11 +50,11 @@ class CommentaryForm(FlaskForm):
     submit = SubmitField("Save commentary", widget=GovSubmitInput())
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(EngageForm):
     submit = SubmitField("Confirm", widget=GovSubmitInput())
 
 
-class SignOffForm(FlaskForm):
+class SignOffForm(EngageForm):
     year_not_over = BooleanField(
         "I confirm that the reporting year is not over, and that the signed report will not "
         "count what happens before it ends",
@@ -64,7 +63,7 @@ class SignOffForm(FlaskForm):
     submit = SubmitField("Sign off the report", widget=GovSubmitInput())
 
 
-class RecommendationForm(FlaskForm):
+class RecommendationForm(EngageForm):
     reference = StringField(
         "Reference",
         widget=GovTextInput(),
@@ -135,7 +134,7 @@ class RecommendationForm(FlaskForm):
     submit = SubmitField("Save recommendation", widget=GovSubmitInput())
 
 
-class NoteForm(FlaskForm):
+class NoteForm(EngageForm):
     noted_on = GovDateField(
         "Date of progress",
         what="Date of progress",

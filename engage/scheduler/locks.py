@@ -5,8 +5,11 @@ scheduler) never runs the same job at the same time.
   taken on a dedicated connection and released when the run ends (or when the process dies and
   PostgreSQL drops its connection).
 - SQLite (and others): a lease row in `job_leases`, taken by one atomic UPDATE (free when
-  expired, or already ours) or an INSERT when missing, in its own committed transaction. A
-  process that dies holding a lease blocks the job only until the lease expires.
+  expired, or already ours) or an INSERT when missing, in its own committed transaction. The
+  holder is "host:pid": a lease whose holder is a process on this machine that no longer
+  exists (killed mid-run) is taken over at once, so a killed delivery run blocks email only
+  until the next run (a minute), not until the lease expires. (SQLite is one machine's file,
+  so every holder is on this machine.)
 """
 
 from __future__ import annotations
@@ -33,6 +36,20 @@ def this_holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def holder_is_dead(held_by: str) -> bool:
+    """True when `held_by` ("host:pid") names a process on this machine that no longer runs."""
+    host, _, pid = held_by.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
+
+
 def advisory_key(name: str) -> int:
     """Stable signed 64-bit key for a job name (Python's hash() changes between processes)."""
     return int.from_bytes(hashlib.sha256(f"engage-job:{name}".encode()).digest()[:8], signed=True)
@@ -55,6 +72,17 @@ def acquire_lease(
         ).rowcount
         if taken:
             return True
+        held_by = conn.execute(
+            sa.select(table.c.holder).where(table.c.job_name == name)
+        ).scalar_one_or_none()
+        if held_by is not None and holder_is_dead(held_by):
+            taken = conn.execute(
+                sa.update(table)
+                .where(table.c.job_name == name, table.c.holder == held_by)
+                .values(holder=holder, expires_at=now + duration)
+            ).rowcount
+            if taken:
+                return True
     try:
         with db.engine.begin() as conn:
             conn.execute(

@@ -31,7 +31,7 @@ from engage.cases.sla.rules import CLOCKS, OUTCOME_WORDS, RUNNING_STATUSES
 from engage.extensions import db
 from engage.mail.models import OutboxEmail
 from engage.reports.figures import compute_figures, current_year_start, table_by_key, year_bounds
-from engage.vocab import CASE_KINDS
+from engage.vocab import CASE_KINDS, SLA_STATUSES
 from tests.factories.auth import admin, cso
 from tests.factories.cases import at, make_case
 
@@ -232,13 +232,16 @@ def _agree(officer, today: date) -> None:  # type: ignore[no-untyped-def]  # noq
         status[c.id] for c in cases if status[c.id] in RUNNING_STATUSES or c.received_on >= since
     )
     assert counts == dict(expected)
-    # The CSV: stop dates and each clock's outcome.
-    rows = list(csv.DictReader(io.StringIO(export_csv(cases, today, cal))))
+    # The CSV: stop dates, the status and each clock's outcome (the export reads the rules as
+    # SQL: every case agrees with the Python reading).
+    rows = list(csv.DictReader(io.StringIO(export_csv(officer, today, cal))))
+    assert sorted(row["reference"] for row in rows) == sorted(c.reference for c in cases)
     by_ref = {c.reference: c for c in cases}
     for row in rows:
         case = by_ref[row["reference"]]
         assert row["transferred_on"] == (str(case.transferred_on or ""))
         assert row["withdrawn_on"] == (str(case.withdrawn_on or ""))
+        assert row["sla_status"] == SLA_STATUSES[status[case.id]]
         for k in CLOCKS:
             outcome = per_clock[case.id, k.name]
             word = OUTCOME_WORDS[None if outcome in RUNNING_STATUSES else outcome]

@@ -14,6 +14,7 @@ from engage.consultations.models import Consultation, ConsultationResponse
 from engage.extensions import db
 from engage.mail.models import OutboxEmail
 from tests.consultations.helpers import at, consultation_with_questions
+from tests.exports.helpers import prepare_and_download
 from tests.factories.auth import admin, chief, cso, producer
 from tests.factories.outputs import OutputFactory
 
@@ -211,7 +212,7 @@ def test_analysis_filter_and_exports(app, login):
     csv_response = client.get(url + ".csv")
     assert csv_response.mimetype == "text/csv"
     assert csv_response.text.count("CR-TEST") == 3
-    xlsx = client.get(url + ".xlsx")
+    xlsx = prepare_and_download(client, url + ".xlsx")
     assert load_workbook(io.BytesIO(xlsx.data))["Responses"].max_row == 4
 
 

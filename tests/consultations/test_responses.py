@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import date
 
@@ -140,11 +139,50 @@ def test_exports_hold_every_response_and_defuse_formulas(app):
     responses.submit_response(
         consultation, _answer(consultation, name="Ann", organisation="Uni"), at(2027, 3, 10)
     )
-    rows = list(csv.reader(io.StringIO(responses.export_csv(consultation))))
-    assert rows[0][:3] == ["Reference", "Received", "Category"]
-    assert rows[1][3] == "Ann"
-    assert rows[1][-2] == "CSV; PDF"
-    assert rows[1][-1] == '\'=HYPERLINK("x")'
-    book = load_workbook(io.BytesIO(responses.export_xlsx(consultation)))
+    header, rows = responses.export_rows(consultation)
+    assert header[:3] == ["Reference", "Received", "Category"]
+    assert rows[0][3] == "Ann"
+    assert rows[0][-2] == "CSV; PDF"
+    assert rows[0][-1] == '\'=HYPERLINK("x")'
+    assert len(rows) == 1
+    workbook = io.BytesIO()
+    responses.write_responses_xlsx(consultation, workbook)
+    book = load_workbook(workbook)
     assert book.sheetnames == ["Responses", "By category", "By question"]
     assert book["Responses"].max_row == 2
+
+
+def test_the_same_email_responding_twice_is_flagged_and_both_are_kept(app, login):
+    from datetime import UTC, datetime, timedelta
+
+    from engage.consultations import responses as domain
+    from tests.factories.auth import cso as _cso
+    from tests.security.publicforms import make_world
+
+    make_world()
+    from engage.consultations.models import Consultation
+
+    consultation = db.session.execute(
+        db.select(Consultation).where(Consultation.slug == "target")
+    ).scalar_one()
+    now = datetime.now(UTC)
+    first = domain.submit_response(
+        consultation,
+        domain.ResponseData(category="public", answers={}, email="Sam@Example.org"),
+        now - timedelta(hours=1),
+    )
+    second = domain.submit_response(
+        consultation,
+        domain.ResponseData(category="public", answers={}, email="sam@example.org"),
+        now,
+    )
+    domain.submit_response(
+        consultation,
+        domain.ResponseData(category="public", answers={}, email="other@example.org"),
+        now,
+    )
+    db.session.commit()
+    page = login(_cso()).get("/staff/consultations/target/responses").get_data(as_text=True)
+    assert f"by {second.reference}, a later response from the same email address" in page
+    assert f"</strong> {first.reference}, an earlier response from the same email address" in page
+    assert page.count("from the same email address") == 2

@@ -117,17 +117,21 @@ def test_a_5xx_reply_is_not_retried(app, smtp_sink):
     assert smtp_sink.messages == []
 
 
-def test_temporary_failures_give_up_after_the_maximum_attempts(app, smtp_sink):
-    app.config["MAIL_MAX_ATTEMPTS"] = 3
+def test_temporary_failures_are_retried_for_72_hours_then_fail(app, smtp_sink):
     _queue(1)
     smtp_sink.mode = "tempfail"
     now = T0
-    for attempt in (1, 2, 3):
+    deliver_due(now)
+    (stored,) = _rows()
+    assert stored.retry_until == T0 + timedelta(hours=72)
+    while now < T0 + timedelta(hours=72):  # a long weekend of outage: still queued
+        assert stored.status == "queued", now
+        assert stored.next_attempt_at - now <= timedelta(hours=1)  # backoff capped at an hour
+        now = stored.next_attempt_at
         deliver_due(now)
         (stored,) = _rows()
-        assert stored.attempts == attempt
-        now = stored.next_attempt_at
-    assert stored.status == "failed"
+    assert stored.status == "failed" and stored.attempts > 70
+    assert "Still failing after" in stored.last_error
     assert deliver_due(now + timedelta(days=1)).retrying == 0
 
 

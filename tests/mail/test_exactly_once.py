@@ -244,11 +244,11 @@ def test_a_row_left_sending_by_a_dead_run_is_sent_exactly_once_by_the_next(app, 
     assert f"email {row.id}" in logged and "person0" not in logged
 
 
-def test_a_row_left_sending_with_its_attempts_used_up_fails(app, smtp_sink):
-    app.config["MAIL_MAX_ATTEMPTS"] = 3
+def test_a_row_left_sending_after_its_retry_window_fails(app, smtp_sink):
     (row,) = _queue(1)
     _leave_in_progress(row, "sending")
     row.attempts = 3
+    row.retry_until = T0
     db.session.commit()
     result = deliver_due(T0)
     assert (result.sent, result.requeued, result.failed) == (0, 0, 1)

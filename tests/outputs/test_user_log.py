@@ -11,6 +11,7 @@ from engage.audit import AuditEvent
 from engage.extensions import db
 from engage.outputs import access, logs
 from engage.outputs.models import Contact, LogEntry, Stakeholder
+from tests.exports.helpers import prepare_and_download
 from tests.factories.auth import admin, chief, cso, producer
 from tests.factories.outputs import LogEntryFactory, OutputFactory, StakeholderFactory
 
@@ -139,15 +140,17 @@ def test_a_producer_editing_through_their_own_output_cannot_reach_another_logs_e
 def test_cso_reads_all_logs_and_downloads_the_workbook(setup, login):
     client = login(cso())
     assert client.get("/staff/outputs/court-statistics/user-log").status_code == 200
-    response = client.get("/staff/user-logs.xlsx")
-    assert response.status_code == 200
+    response = prepare_and_download(client, "/staff/user-logs.xlsx")
+    assert response.headers["Content-Disposition"].startswith('attachment; filename="user-logs-')
     from io import BytesIO
 
     from openpyxl import load_workbook
 
     book = load_workbook(BytesIO(response.data))
     assert sorted(book.sheetnames) == ["Court Statistics", "Prison Population"]
-    assert login(setup["owner"]).get("/staff/user-logs.xlsx").status_code == 403
+    producer_client = login(setup["owner"])
+    assert producer_client.get("/staff/user-logs.xlsx").status_code == 403
+    assert producer_client.post("/staff/user-logs.xlsx").status_code == 403
 
 
 def test_add_edit_remove_with_history(setup, login):

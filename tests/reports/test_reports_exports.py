@@ -12,6 +12,7 @@ from engage.reports import annual
 from engage.reports.exports import sheet_name, to_csv, to_xlsx
 from engage.reports.figures import compute_figures
 from engage.reports.render import render_report_body
+from tests.exports.helpers import prepare_and_download
 from tests.factories.auth import chief, cso
 from tests.factories.reports import AS_OF, build_year
 
@@ -144,10 +145,21 @@ def test_downloads_from_the_report_page(app, login):
     build_year()
     report = annual.start_draft(2025, cso())
     client = login(cso())
-    for fmt, kind in (("xlsx", "spreadsheetml"), ("csv", "text/csv"), ("html", "text/html")):
+    for fmt, kind in (("csv", "text/csv"), ("html", "text/html")):
         response = client.get(f"/staff/reports/{report.id}/download/{fmt}")
         assert response.status_code == 200 and kind in response.content_type
         assert "attachment" in response.headers["Content-Disposition"]
+    # The workbook is prepared in the background (engage.exports), as the publication version too
+    for query, name in (
+        ("", "annual-report-2025-26-draft.xlsx"),
+        ("?publication=1", "annual-report-2025-26-for-publication-draft.xlsx"),
+    ):
+        url = f"/staff/reports/{report.id}/download/xlsx{query}"
+        response = prepare_and_download(client, url)
+        assert "spreadsheetml" in response.content_type
+        assert response.headers["Content-Disposition"] == f'attachment; filename="{name}"'
+        book = load_workbook(io.BytesIO(response.data))
+        assert book.sheetnames[0] == "About"
     published = client.get(f"/staff/reports/{report.id}/download/html?publication=1")
     assert b"for publication" in published.data and b"[c]" in published.data
     assert client.get(f"/staff/reports/{report.id}/download/pdf").status_code == 404

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from urllib.parse import urljoin
+from urllib.parse import urlencode, urljoin
 
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
@@ -114,6 +114,15 @@ def fill(form, values=None) -> dict[str, object]:  # type: ignore[no-untyped-def
     return data
 
 
+FORM_TYPE = "application/x-www-form-urlencoded"
+
+
+def encode_form(data: dict[str, object]) -> bytes:
+    """A form body as a browser would send it; lone surrogates (which a str can hold but UTF-8
+    cannot) are sent as the raw bytes a broken client would send."""
+    return urlencode(data, doseq=True, encoding="utf-8", errors="surrogatepass").encode()
+
+
 def submit_flow(client, url: str, values=None, steps: int = 3):  # type: ignore[no-untyped-def]
     """GET the form, fill it and POST; follow into further form steps on the same journey
     (for example 'check your answers'). Returns the last response."""
@@ -123,7 +132,7 @@ def submit_flow(client, url: str, values=None, steps: int = 3):  # type: ignore[
         if form is None:
             return response
         action = urljoin(url, form.get("action") or url)
-        response = client.post(action, data=fill(form, values))
+        response = client.post(action, data=encode_form(fill(form, values)), content_type=FORM_TYPE)
         if response.status_code in (301, 302, 303) and response.location:
             url = urljoin(action, response.location)
             if url.startswith("http"):

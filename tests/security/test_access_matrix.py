@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from werkzeug.routing import IntegerConverter
 
 from engage.audit import AuditEvent
 from engage.auth import service
@@ -35,8 +36,8 @@ def staff_routes(app, ids: dict[str, int] | None = None) -> list[tuple[str, str,
             continue
         url = rule.rule
         for arg in rule.arguments:
-            converter = type(rule._converters[arg]).__name__
-            value = str(ids.get(arg, 1)) if converter == "IntegerConverter" else SLUG
+            number = isinstance(rule._converters[arg], IntegerConverter)
+            value = str(ids.get(arg, 1)) if number else SLUG
             url = re.sub(rf"<[^>]*\b{arg}>", value, url)
         for method in ("GET", "POST"):
             if method in rule.methods:
