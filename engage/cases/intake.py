@@ -84,7 +84,10 @@ def create_case(
     requester_phone: str | None = None,
     now: datetime | None = None,
     commit: bool = True,
+    without_contact: bool = False,
 ) -> Case:
+    """Open a case. `without_contact`: the case may have no email or postal address (feedback
+    sent without one); the case says so and no email is ever attempted."""
     now = now or utcnow()
     if kind not in CASE_KINDS:
         raise CaseError("Select what you would like to do", "kind")
@@ -95,7 +98,7 @@ def create_case(
         raise CaseError("Enter the requester's name", "requester_name")
     email = (requester_email or "").strip() or None
     address = (requester_address or "").strip() or None
-    if not email and not address:
+    if not email and not address and not without_contact:
         raise CaseError("Enter an email address or a postal address", "requester_email")
     message = (message or "").strip()
     if not message:
@@ -142,7 +145,12 @@ def create_case(
             action="received",
             from_state=None,
             to_state="received",
-            note=f"Received by {how}",
+            note=f"Received by {how}"
+            + (
+                ". No contact details were given: no acknowledgement or reply can be sent"
+                if not email and not address
+                else ""
+            ),
         )
     )
     if channel == "web" and email and _may_acknowledge(email, now):

@@ -5,10 +5,14 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import urlsplit
 
+from sqlalchemy import func
+
 from engage import audit, slugs
 from engage.auth.models import User
+from engage.calendar import london_date
+from engage.db_types import utcnow
 from engage.extensions import db
-from engage.outputs.models import Output
+from engage.outputs.models import Output, OutputReview
 
 OUTPUT_FIELDS = (
     "title",
@@ -86,16 +90,32 @@ def create_output(data: dict, producer_ids: list[int], actor: User | None) -> Ou
 
 
 def update_output(output: Output, data: dict, producer_ids: list[int], actor: User) -> None:
+    """Change an output. A new review interval moves the next review: one interval after the
+    last review, or (never reviewed) one interval after the start the old due date implies."""
     before = {"producers": sorted(p.id for p in output.producers), "status": output.status}
+    interval, due = output.review_interval_months, output.next_review_due
     _apply(output, data, producer_ids)
+    detail: dict = {"before": before, "producers": producer_ids, "status": output.status}
+    if output.review_interval_months != interval:
+        output.next_review_due = next_due_after_interval_change(output, interval, due)
+        detail["review_interval_months"] = [interval, output.review_interval_months]
+        detail["next_review_due"] = [
+            d.isoformat() if d else None for d in (due, output.next_review_due)
+        ]
     audit.record(
-        "output.updated",
-        actor=actor,
-        object_type="output",
-        object_id=output.id,
-        detail={"before": before, "producers": producer_ids, "status": output.status},
+        "output.updated", actor=actor, object_type="output", object_id=output.id, detail=detail
     )
     db.session.commit()
+
+
+def next_due_after_interval_change(output: Output, old_interval: int, old_due: date | None) -> date:
+    last = db.session.scalar(
+        db.select(func.max(OutputReview.reviewed_on)).where(OutputReview.output_id == output.id)
+    )
+    if last is not None:
+        return add_months(last, output.review_interval_months)
+    start = add_months(old_due, -old_interval) if old_due else london_date(utcnow())
+    return add_months(start, output.review_interval_months)
 
 
 def add_months(day: date, months: int) -> date:

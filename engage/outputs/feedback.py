@@ -101,6 +101,37 @@ def mark_reviewed(feedback: Feedback, actor: Any) -> None:
     db.session.commit()
 
 
+MAX_BULK = 100
+
+
+def mark_many_reviewed(ids: list[int], actor: Any) -> int:
+    """Mark several feedback items reviewed in one transaction (issue 21 item 9); the number
+    newly marked. Every item must be one the actor may see, or nothing is marked
+    (PermissionError); items already reviewed are left as they are."""
+    from engage.outputs.access import can_view_feedback
+
+    wanted = sorted(set(ids))[:MAX_BULK]
+    items = list(db.session.execute(db.select(Feedback).where(Feedback.id.in_(wanted))).scalars())
+    if len(items) != len(wanted) or not all(can_view_feedback(actor, f) for f in items):
+        raise PermissionError("feedback:not_visible")
+    marked = 0
+    now = utcnow()
+    for item in items:
+        if item.reviewed_at is None:
+            item.reviewed_at = now
+            item.reviewed_by_id = actor.id
+            audit.record(
+                "feedback.reviewed",
+                actor=actor,
+                object_type="feedback",
+                object_id=item.id,
+                detail={"bulk": True},
+            )
+            marked += 1
+    db.session.commit()
+    return marked
+
+
 def feedback_to_case(
     feedback: Feedback, *, kind: str, subject: str, requester_name: str, actor: Any
 ) -> Any:
@@ -128,6 +159,7 @@ def feedback_to_case(
             received_at=feedback.received_at,
             actor=actor,
             commit=False,
+            without_contact=feedback.email is None,
         )
         # Only link feedback that is still unlinked in the database: another member of staff
         # may have made it into a case since this page loaded.

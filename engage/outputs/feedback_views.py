@@ -167,6 +167,32 @@ def feedback_list():
     )
 
 
+@bp.route("/staff/feedback/reviewed", methods=["POST"])
+@requires("view_feedback")
+def feedback_mark_many_reviewed():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    ids = [int(v) for v in request.form.getlist("feedback_id") if v.isdigit() and len(v) < 10]
+    back = _safe_back(request.form.get("back", ""))
+    if not ids:
+        flash("Select the feedback to mark as reviewed", "error")
+        return redirect(back)
+    try:
+        marked = feedback_domain.mark_many_reviewed(ids, current_user._get_current_object())
+    except PermissionError:
+        db.session.rollback()
+        deny("feedback:not_visible")
+    flash(f"{marked} feedback {'item' if marked == 1 else 'items'} marked as reviewed", "success")
+    return redirect(back)
+
+
+def _safe_back(path: str) -> str:
+    """Back to the list the form was on: a path on this site only."""
+    if path.startswith("/staff/") and "//" not in path and "\\" not in path:
+        return path
+    return url_for("outputs.feedback_list")
+
+
 @bp.route("/staff/outputs/<slug>/feedback")
 @requires("view_feedback")
 def output_feedback_list(slug: str):

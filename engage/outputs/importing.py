@@ -11,6 +11,7 @@ one SELECT per row; applying inserts in bulk. See docs/user-logs.md for measurem
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import re
@@ -31,6 +32,7 @@ from engage.outputs import access
 from engage.outputs import spreadsheet as sheet
 from engage.outputs.models import LogEntry, Output, Stakeholder
 from engage.outputs.userlog import normalise_email
+from engage.vocab import ENGAGEMENT_LEVEL_SHORT, LOG_SOURCES, USER_CATEGORY_SHORT
 
 MAX_ROWS = 20_000
 CHUNK = 500
@@ -58,6 +60,7 @@ class PlannedRow:
     email: str | None = None
     reasons: list[str] = field(default_factory=list)
     changes: list[str] = field(default_factory=list)
+    written: dict[str, str] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)
 
 
@@ -179,9 +182,7 @@ def _clean(raw: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
     reasons: list[str] = []
     data: dict[str, Any] = {}
     name = raw.get("name", "").strip()
-    if not name:
-        reasons.append("Name is missing")
-    elif len(name) > 200:
+    if len(name) > 200:
         reasons.append("Name must be 200 characters or fewer")
     data["name"] = name
     data["organisation"] = raw.get("organisation", "").strip()
@@ -200,22 +201,18 @@ def _clean(raw: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
     if phone and not _PHONE.match(phone):
         reasons.append(f"Phone ‘{phone[:40]}’ is not a phone number")
     data["phone"] = phone or None
-    category = sheet.category_key(raw.get("category", ""))
-    if category is None:
-        given = raw.get("category", "").strip()
-        reasons.append(
-            f"Category ‘{given[:60]}’ is not one of the seven user categories"
-            if given
-            else "Category is missing"
-        )
+    # An empty name, category or level keeps what is recorded for a person already in the
+    # log; plan_import refuses them only for someone new.
+    given = raw.get("category", "").strip()
+    category = sheet.category_key(given) if given else None
+    if given and category is None:
+        reasons.append(f"Category ‘{given[:60]}’ is not one of the seven user categories")
     data["category"] = category
-    level = sheet.level_key(raw.get("engagement_level", ""))
-    if level is None:
-        given = raw.get("engagement_level", "").strip()
+    given = raw.get("engagement_level", "").strip()
+    level = sheet.level_key(given) if given else None
+    if given and level is None:
         reasons.append(
             f"Engagement level ‘{given[:40]}’ must be Access, Informed, Consulted or Involved"
-            if given
-            else "Engagement level is missing"
         )
     data["engagement_level"] = level
     data["uses"] = raw.get("uses", "").strip()
@@ -234,12 +231,27 @@ def _clean(raw: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
     first, latest = data["first_contact_on"], data["latest_contact_on"]
     if first and latest and latest < first:
         reasons.append("Latest contact is before first contact")
-    consent = sheet.consent_value(raw.get("consent_to_contact", ""))
+    consent_text = raw.get("consent_to_contact", "").strip()
+    consent = sheet.consent_value(consent_text)
     if consent is None:
         reasons.append("Consent to contact must be Yes or No")
     data["consent_to_contact"] = bool(consent)
-    data["consent_given"] = "consent_to_contact" in raw
+    # An empty cell (or no column) keeps the consent recorded; it never withdraws it.
+    data["consent_given"] = bool(consent_text)
     return data, reasons
+
+
+def _missing_for_new(data: dict[str, Any], *, new_person: bool, new_entry: bool) -> list[str]:
+    """What a row must give when it adds someone: empty cells keep what is recorded, and a
+    new person or entry has nothing recorded."""
+    reasons = []
+    if new_person and not data["name"]:
+        reasons.append("Name is missing")
+    if new_person and data["category"] is None:
+        reasons.append("Category is missing")
+    if new_entry and data["engagement_level"] is None:
+        reasons.append("Engagement level is missing")
+    return reasons
 
 
 def _chunks(items: list[str]):  # type: ignore[no-untyped-def]
@@ -301,7 +313,22 @@ def plan_import(output: Output, raw_rows: list[dict[str, Any]], actor: Any) -> I
         )
         entry = entries.get(stakeholder.id) if stakeholder is not None else None
         data["_person_kept"] = stakeholder is not None and stakeholder.id in elsewhere
-        row.changes = _differences(None if data["_person_kept"] else stakeholder, entry, data)
+        # Someone kept in another log and not yet in this one is treated as new here, so the
+        # report cannot tell the actor they exist (the shared-stakeholder rule).
+        missing = _missing_for_new(
+            data,
+            new_person=stakeholder is None or (data["_person_kept"] and entry is None),
+            new_entry=entry is None,
+        )
+        if missing:
+            row.reasons = missing
+            rows.append(row)
+            continue
+        shown = None if data["_person_kept"] else stakeholder
+        row.changes = _differences(shown, entry, data)
+        row.written = _written(
+            shown, entry, data, hidden=data["_person_kept"] and entry is not None
+        )
         if entry is None:
             row.action = "add"
         else:
@@ -309,6 +336,47 @@ def plan_import(output: Output, raw_rows: list[dict[str, Any]], actor: Any) -> I
         row.data["_stakeholder_id"] = stakeholder.id if stakeholder is not None else None
         rows.append(row)
     return ImportPlan(rows)
+
+
+def _shown(key: str, value: Any) -> str:
+    if value is None or value == "":
+        return "(empty)"
+    if key == "category":
+        return USER_CATEGORY_SHORT.get(value, value)
+    if key == "engagement_level":
+        return ENGAGEMENT_LEVEL_SHORT.get(value, value)
+    if key == "source":
+        return LOG_SOURCES.get(value, value)
+    if key == "consent_to_contact":
+        return "Yes" if value else "No"
+    return str(value)
+
+
+def _written(
+    stakeholder: Stakeholder | None,
+    entry: LogEntry | None,
+    data: dict[str, Any],
+    *,
+    hidden: bool,
+) -> dict[str, str]:
+    """What the log will hold after this row: the name, category, level and consent. The
+    details of a person kept by a log the actor may not edit and already in this one
+    (`hidden`) are never written from here, nor shown."""
+
+    def person(key: str, given: bool) -> str:
+        if hidden:  # not written, and not shown
+            return "Kept as recorded"
+        if given or stakeholder is None:
+            return _shown(key, data[key])
+        return _shown(key, getattr(stakeholder, key))
+
+    level = data["engagement_level"] or (entry.engagement_level if entry else None)
+    return {
+        "name": person("name", bool(data["name"])),
+        "category": person("category", data["category"] is not None),
+        "engagement_level": _shown("engagement_level", level),
+        "consent": person("consent_to_contact", data["consent_given"]),
+    }
 
 
 _LABELS = {
@@ -326,7 +394,12 @@ _LABELS = {
 
 
 def _stakeholder_values(stakeholder: Stakeholder, data: dict[str, Any]) -> dict[str, Any]:
-    values = {"name": data["name"], "category": data["category"]}
+    """What a row changes of a recorded person: empty cells keep what is recorded."""
+    values: dict[str, Any] = {}
+    if data["name"]:
+        values["name"] = data["name"]
+    if data["category"] is not None:
+        values["category"] = data["category"]
     if data["organisation"]:
         values["organisation"] = data["organisation"]
     if data["phone"]:
@@ -337,7 +410,9 @@ def _stakeholder_values(stakeholder: Stakeholder, data: dict[str, Any]) -> dict[
 
 
 def _entry_values(entry: LogEntry, data: dict[str, Any]) -> dict[str, Any]:
-    values: dict[str, Any] = {"engagement_level": data["engagement_level"]}
+    values: dict[str, Any] = {}
+    if data["engagement_level"] is not None:
+        values["engagement_level"] = data["engagement_level"]
     if data["uses"]:
         values["uses"] = data["uses"]
     if data["source"] != "other" or entry.source == "other":
@@ -353,21 +428,46 @@ def _entry_values(entry: LogEntry, data: dict[str, Any]) -> dict[str, Any]:
 def _differences(
     stakeholder: Stakeholder | None, entry: LogEntry | None, data: dict[str, Any]
 ) -> list[str]:
-    changed: list[str] = []
+    """What changes for a recorded person, as 'label: recorded → new'."""
+    changed: list[tuple[Any, str, Any]] = []
     if stakeholder is not None:
-        changed += list(_stakeholder_values(stakeholder, data))
+        changed += [(stakeholder, k, v) for k, v in _stakeholder_values(stakeholder, data).items()]
     if entry is not None:
-        changed += list(_entry_values(entry, data))
-    return [_LABELS[c] for c in changed]
+        changed += [(entry, k, v) for k, v in _entry_values(entry, data).items()]
+    return [f"{_LABELS[k]}: {_shown(k, getattr(obj, k))} → {_shown(k, v)}" for obj, k, v in changed]
 
 
 # --- applying ---------------------------------------------------------------------------------
 
 
-def apply_import(output: Output, raw_rows: list[dict[str, Any]], actor: Any) -> ImportPlan:
+class LogChangedError(Exception):
+    """The log changed after the preview the user confirmed: nothing was written."""
+
+
+def plan_version(output: Output, plan: ImportPlan) -> str:
+    """A fingerprint of the log as it is now and of what the plan would write. The preview
+    carries it; confirming refuses when it differs (someone changed the log meanwhile)."""
+    count, last_id, last_change = db.session.execute(
+        db.select(func.count(), func.max(LogEntry.id), func.max(LogEntry.updated_at)).where(
+            LogEntry.output_id == output.id
+        )
+    ).one()
+    digest = hashlib.sha256(f"{count}|{last_id}|{last_change}".encode())
+    for r in plan.rows:
+        digest.update(json.dumps([r.number, r.action, r.changes, r.written, r.reasons]).encode())
+    return digest.hexdigest()[:32]
+
+
+def apply_import(
+    output: Output, raw_rows: list[dict[str, Any]], actor: Any, *, version: str | None = None
+) -> ImportPlan:
     """Plan again against the database as it is now, then write every add and update in bulk
-    and commit once. Refused rows are skipped."""
+    and commit once. Refused rows are skipped. With `version` (from the preview), refuse with
+    LogChangedError, writing nothing, when the log or the plan changed since."""
     plan = plan_import(output, raw_rows, actor)
+    if version is not None and plan_version(output, plan) != version:
+        db.session.rollback()
+        raise LogChangedError
     wanted = [r for r in plan.rows if r.action in ("add", "update")]
     ids = sorted({r.data["_stakeholder_id"] for r in wanted if r.data["_stakeholder_id"]})
     stakeholders: dict[int, Stakeholder] = {}

@@ -8,6 +8,7 @@ edit all of those logs changes only their own log entry (access.people_kept_else
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -18,7 +19,7 @@ from engage import audit
 from engage.calendar import london_date
 from engage.db_types import utcnow
 from engage.extensions import db
-from engage.outputs import access
+from engage.outputs import access, userlog
 from engage.outputs.models import LOG_NAME_ORDER, Contact, LogEntry, Output, Stakeholder
 from engage.outputs.userlog import find_stakeholder_by_email, normalise_email
 from engage.vocab import (
@@ -126,45 +127,38 @@ def _check_email_free(email: str | None, stakeholder_id: int | None) -> None:
         raise LogError("email", "Another stakeholder already has this email address")
 
 
-def add_entry(output: Output, data: dict[str, Any], actor: Any) -> LogEntry:
-    """Add a stakeholder to the log. The same email address is the same stakeholder: an existing
-    stakeholder is reused (their details are kept, never changed from here), and cannot be in
-    one log twice. Nothing about them is told back: the message names no one."""
+def add_entry(
+    output: Output, data: dict[str, Any], actor: Any, *, use_typed: Collection[str] | None = None
+) -> LogEntry:
+    """A staff user adds a person to the log through userlog.add_to_log (the one path). An
+    email address already recorded raises userlog.PersonExists to someone who may see the
+    person, with what is recorded beside what was typed; they choose, field by field, which
+    typed values to keep (`use_typed`). Anyone else adds their own log entry only, told
+    nothing about the person."""
     _check_vocab(data)
-    email = normalise_email(data.get("email"))
-    stakeholder = find_stakeholder_by_email(email)
-    if stakeholder is None:
-        stakeholder = Stakeholder(
-            name=data["name"],
-            organisation=data.get("organisation") or "",
-            email=email,
-            phone=data.get("phone") or None,
-            category=data["category"],
-            consent_to_contact=bool(data.get("consent_to_contact")),
+    try:
+        entry = userlog.add_to_log(
+            output,
+            userlog.PersonData(
+                name=data["name"],
+                email=data.get("email"),
+                category=data["category"],
+                organisation=data.get("organisation") or "",
+                phone=data.get("phone") or None,
+                consent_to_contact=bool(data.get("consent_to_contact")),
+            ),
+            userlog.EntryData(
+                engagement_level=data["engagement_level"],
+                source=data["source"],
+                on=data.get("first_contact_on") or london_date(utcnow()),
+                uses=data.get("uses") or "",
+            ),
+            actor=actor,
+            on_existing="refuse",
+            use_typed=use_typed,
         )
-        db.session.add(stakeholder)
-        db.session.flush()
-    elif entry_for(output, stakeholder.id) is not None:
-        raise LogError("email", "A user with this email address is already in this user log")
-    first = data.get("first_contact_on") or london_date(utcnow())
-    entry = LogEntry(
-        output_id=output.id,
-        stakeholder_id=stakeholder.id,
-        engagement_level=data["engagement_level"],
-        uses=data.get("uses") or "",
-        source=data["source"],
-        first_contact_on=first,
-        latest_contact_on=first,
-    )
-    db.session.add(entry)
-    db.session.flush()
-    audit.record(
-        "log_entry.added",
-        actor=actor,
-        object_type="log_entry",
-        object_id=entry.id,
-        detail={"output": output.slug, "stakeholder": stakeholder.id, "source": entry.source},
-    )
+    except userlog.AlreadyInLog as error:
+        raise LogError("email", str(error)) from error
     db.session.commit()
     return entry
 

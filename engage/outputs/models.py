@@ -82,6 +82,17 @@ class Stakeholder(Model):
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+# Finding people (engage/outputs/search.py) by the start of their name, organisation or email
+# address. On PostgreSQL these are text_pattern_ops indexes, which serve LIKE 'abc%' whatever
+# the collation; written by hand in migration 5c1e0a9b7d21.
+for _name, _column in (
+    ("ix_stakeholders_name_prefix", func.lower(Stakeholder.name)),
+    ("ix_stakeholders_organisation_prefix", func.lower(Stakeholder.organisation)),
+    ("ix_stakeholders_email_prefix", Stakeholder.email),
+):
+    Index(_name, _column, info={"hand_written": True})
+
+
 class LogEntry(Model):
     """A stakeholder in an output's user log.
 

@@ -1,16 +1,74 @@
-"""Joining people to output user logs: shared by feedback, consultations and imports.
+"""The one path into a user log: staff forms, feedback, consultations and imports add a person
+to a log through `add_to_log` (imports plan in bulk with the same rules, see importing.py).
 
-The same email address is the same stakeholder; joining never lowers an engagement level.
+The same email address is the same stakeholder. What happens when the email address is already
+recorded depends on who is adding:
+- staff (`on_existing="refuse"`): someone who may see the person's details (access.
+  may_edit_person) is shown what is recorded beside what they typed (PersonExists) and keeps
+  either, field by field (`use_typed`); someone who may not (the person is in a log they do not
+  keep) adds their own log entry only, and learns nothing about the person;
+- the public (`on_existing="merge"`: feedback, consultation responses): the recorded details
+  stay, consent is only ever given (never withdrawn) and the engagement level never lowered.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass, fields
 from datetime import date
+from typing import Any, Literal
 
 from engage import audit
 from engage.extensions import db
+from engage.outputs import access
 from engage.outputs.models import LogEntry, Output, Stakeholder
 from engage.vocab import LEVEL_ORDER
+
+# The person's own details a staff user may choose between, in the order a page shows them.
+CHOOSABLE = ("name", "organisation", "phone", "category", "consent_to_contact")
+
+
+@dataclass(frozen=True)
+class PersonData:
+    name: str
+    email: str | None
+    category: str
+    organisation: str = ""
+    phone: str | None = None
+    consent_to_contact: bool = False
+
+
+@dataclass(frozen=True)
+class EntryData:
+    engagement_level: str
+    source: str
+    on: date
+    uses: str = ""
+
+
+class AlreadyInLog(ValueError):
+    """This person is already in this log (staff adds refuse a second entry)."""
+
+
+class PersonExists(Exception):
+    """The email address is recorded with other details: `differences` maps each differing
+    field to (recorded, typed). Raised only to someone who may see the recorded details."""
+
+    def __init__(self, stakeholder: Stakeholder, differences: dict[str, tuple[Any, Any]]):
+        super().__init__("This email address is already recorded with other details")
+        self.stakeholder = stakeholder
+        self.differences = differences
+
+
+def differences(stakeholder: Stakeholder, person: PersonData) -> dict[str, tuple[Any, Any]]:
+    typed = {f.name: getattr(person, f.name) for f in fields(person)}
+    typed["organisation"] = typed["organisation"] or ""
+    typed["phone"] = typed["phone"] or None
+    return {
+        name: (getattr(stakeholder, name), typed[name])
+        for name in CHOOSABLE
+        if getattr(stakeholder, name) != typed[name]
+    }
 
 
 def normalise_email(email: str | None) -> str | None:
@@ -33,6 +91,85 @@ def higher_level(a: str | None, b: str) -> str:
     return a if LEVEL_ORDER.index(a) >= LEVEL_ORDER.index(b) else b
 
 
+def add_to_log(
+    output: Output,
+    person: PersonData,
+    entry: EntryData,
+    *,
+    actor: Any,
+    on_existing: Literal["refuse", "merge"],
+    use_typed: Collection[str] | None = None,
+) -> LogEntry:
+    """Add a person to an output's log, in the caller's transaction (see the module docstring
+    for an email address already recorded). Raises AlreadyInLog or PersonExists (staff only)."""
+    email = normalise_email(person.email)
+    stakeholder = find_stakeholder_by_email(email)
+    changed: list[str] = []
+    if stakeholder is None:
+        stakeholder = Stakeholder(
+            name=person.name.strip() or (email or "Unnamed user"),
+            organisation=(person.organisation or "").strip(),
+            email=email,
+            phone=person.phone or None,
+            category=person.category,
+            consent_to_contact=person.consent_to_contact,
+        )
+        db.session.add(stakeholder)
+        db.session.flush()
+    elif on_existing == "refuse":
+        if _entry(output, stakeholder) is not None:
+            raise AlreadyInLog("A user with this email address is already in this user log")
+        if access.may_edit_person(actor, stakeholder):
+            diff = differences(stakeholder, person)
+            if diff and use_typed is None:
+                raise PersonExists(stakeholder, diff)
+            for name in diff:
+                if name in (use_typed or ()):
+                    setattr(stakeholder, name, diff[name][1])
+                    changed.append(name)
+    elif person.consent_to_contact and not stakeholder.consent_to_contact:
+        stakeholder.consent_to_contact = True
+    found = _entry(output, stakeholder)
+    if found is not None:  # merge: refresh, never lower
+        found.engagement_level = higher_level(found.engagement_level, entry.engagement_level)
+        if found.latest_contact_on is None or entry.on > found.latest_contact_on:
+            found.latest_contact_on = entry.on
+        if entry.uses and not found.uses:
+            found.uses = entry.uses
+        return found
+    found = LogEntry(
+        output_id=output.id,
+        stakeholder_id=stakeholder.id,
+        engagement_level=entry.engagement_level,
+        source=entry.source,
+        uses=entry.uses,
+        first_contact_on=entry.on,
+        latest_contact_on=entry.on,
+    )
+    db.session.add(found)
+    db.session.flush()
+    detail: dict[str, Any] = {
+        "output": output.slug,
+        "stakeholder": stakeholder.id,
+        "source": entry.source,
+        "level": entry.engagement_level,
+    }
+    if changed:
+        detail["person_fields_changed"] = changed  # names only: the values are personal data
+    audit.record(
+        "log_entry.added", actor=actor, object_type="log_entry", object_id=found.id, detail=detail
+    )
+    return found
+
+
+def _entry(output: Output, stakeholder: Stakeholder) -> LogEntry | None:
+    return db.session.execute(
+        db.select(LogEntry).where(
+            LogEntry.output_id == output.id, LogEntry.stakeholder_id == stakeholder.id
+        )
+    ).scalar_one_or_none()
+
+
 def join_log(
     *,
     output: Output,
@@ -45,50 +182,19 @@ def join_log(
     organisation: str = "",
     consent_to_contact: bool = True,
     uses: str = "",
-    actor=None,  # type: ignore[no-untyped-def]
+    actor: Any = None,
 ) -> LogEntry:
-    """Add (or refresh) a stakeholder in an output's log, in the caller's transaction."""
-    stakeholder = find_stakeholder_by_email(email)
-    if stakeholder is None:
-        stakeholder = Stakeholder(
-            name=name.strip() or (normalise_email(email) or "Unnamed user"),
-            organisation=organisation.strip(),
-            email=normalise_email(email),
+    """A member of the public joins (or refreshes) a log: feedback and consultation responses."""
+    return add_to_log(
+        output,
+        PersonData(
+            name=name,
+            email=email,
             category=category,
+            organisation=organisation,
             consent_to_contact=consent_to_contact,
-        )
-        db.session.add(stakeholder)
-        db.session.flush()
-    elif consent_to_contact and not stakeholder.consent_to_contact:
-        stakeholder.consent_to_contact = True
-    entry = db.session.execute(
-        db.select(LogEntry).where(
-            LogEntry.output_id == output.id, LogEntry.stakeholder_id == stakeholder.id
-        )
-    ).scalar_one_or_none()
-    if entry is None:
-        entry = LogEntry(
-            output_id=output.id,
-            stakeholder_id=stakeholder.id,
-            engagement_level=level,
-            source=source,
-            uses=uses,
-            first_contact_on=on,
-            latest_contact_on=on,
-        )
-        db.session.add(entry)
-        db.session.flush()
-        audit.record(
-            "log_entry.added",
-            actor=actor,
-            object_type="log_entry",
-            object_id=entry.id,
-            detail={"output": output.slug, "source": source, "level": level},
-        )
-    else:
-        entry.engagement_level = higher_level(entry.engagement_level, level)
-        if entry.latest_contact_on is None or on > entry.latest_contact_on:
-            entry.latest_contact_on = on
-        if uses and not entry.uses:
-            entry.uses = uses
-    return entry
+        ),
+        EntryData(engagement_level=level, source=source, on=on, uses=uses),
+        actor=actor,
+        on_existing="merge",
+    )

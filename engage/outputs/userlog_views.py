@@ -27,7 +27,7 @@ from engage.exports.pages import offer_export
 from engage.exports.streaming import csv_response, xlsx_response
 from engage.extensions import db, limiter
 from engage.filters import govuk_date_short
-from engage.outputs import access, exporting, importing, logs
+from engage.outputs import access, exporting, importing, logs, search, userlog
 from engage.outputs.links import row_link
 from engage.outputs.log_forms import ConfirmForm, ContactForm, ImportForm, LogEntryForm
 from engage.outputs.models import Contact, LogEntry, Output, Stakeholder
@@ -204,18 +204,103 @@ def _entry_data(form: LogEntryForm) -> dict[str, Any]:
 def log_entry_add(slug: str):
     output = _editable_output(slug)
     form = LogEntryForm()
+    compare: list[dict[str, Any]] = []
     if form.validate_on_submit():
-        try:
-            logs.add_entry(output, _entry_data(form), _user())
-        except logs.LogError as error:
-            db.session.rollback()
-            getattr(form, error.field).errors = [error.message]
-        else:
-            # The name as typed: an email address already known keeps the details recorded
-            # with it, which this message must not reveal.
+        use_typed, missing = _kept_choices()
+        compare = _comparison(form, None) if missing else []
+        added = False
+        if not compare:
+            try:
+                logs.add_entry(output, _entry_data(form), _user(), use_typed=use_typed)
+                added = True
+            except logs.LogError as error:
+                db.session.rollback()
+                getattr(form, error.field).errors = [error.message]
+            except userlog.PersonExists as exists:
+                db.session.rollback()
+                compare = _comparison(form, exists.differences)
+        if added:
+            # The name as typed: to someone who may not see an email address's recorded
+            # details, this message must not reveal them.
             flash(f"{form.name.data} added to the user log", "success")
             return redirect(url_for("outputs.user_log", slug=output.slug))
-    return render_template("outputs/log-entry-form.html", form=form, output=output, entry=None)
+    return render_template(
+        "outputs/log-entry-form.html", form=form, output=output, entry=None, compare=compare
+    )
+
+
+_CHOICE_LABELS = {
+    "name": "name",
+    "organisation": "organisation",
+    "phone": "phone",
+    "category": "category",
+    "consent_to_contact": "consent to contact",
+}
+
+
+def _kept_choices() -> tuple[set[str] | None, list[str]]:
+    """The field-by-field choices of a comparison form: the fields to take as typed (None when
+    no comparison was shown) and the compared fields left unchosen."""
+    compared = [f for f in request.form.getlist("compared") if f in userlog.CHOOSABLE]
+    if not compared:
+        return None, []
+    choices = {f: request.form.get(f"keep_{f}") for f in compared}
+    missing = [f for f, v in choices.items() if v not in ("recorded", "typed")]
+    return {f for f, v in choices.items() if v == "typed"}, missing
+
+
+def _shown_value(field: str, value: Any) -> str:
+    if field == "category":
+        return USER_CATEGORY_SHORT.get(value, value or "")
+    if field == "consent_to_contact":
+        return "Yes" if value else "No"
+    return value or "(none)"
+
+
+def _comparison(
+    form: LogEntryForm, diff: dict[str, tuple[Any, Any]] | None
+) -> list[dict[str, Any]]:
+    """Rows of 'recorded beside typed' for the form. Without `diff` (choices were left out),
+    compare again against the record and show an error for each unchosen field."""
+    checking = diff is None
+    if diff is None:
+        person = userlog.find_stakeholder_by_email(form.email.data)
+        data = _entry_data(form)
+        diff = (
+            userlog.differences(
+                person,
+                userlog.PersonData(
+                    name=data["name"],
+                    email=data["email"],
+                    category=data["category"],
+                    organisation=data["organisation"],
+                    phone=data["phone"],
+                    consent_to_contact=data["consent_to_contact"],
+                ),
+            )
+            if person is not None and access.may_edit_person(_user(), person)
+            else {}
+        )
+    rows = []
+    for field, (recorded, typed) in diff.items():
+        chosen = request.form.get(f"keep_{field}")
+        rows.append(
+            {
+                "field": field,
+                "label": _CHOICE_LABELS[field],
+                "recorded": _shown_value(field, recorded),
+                "typed": _shown_value(field, typed),
+                "chosen": chosen,
+                "error": (
+                    f"Choose which {_CHOICE_LABELS[field]} to keep"
+                    if checking and chosen not in ("recorded", "typed")
+                    else None
+                ),
+            }
+        )
+    if any(r["error"] for r in rows):
+        form.email.errors = [r["error"] for r in rows if r["error"]]
+    return rows
 
 
 @bp.route("/staff/outputs/<slug>/user-log/<int:entry_id>/edit", methods=["GET", "POST"])
@@ -305,6 +390,24 @@ def contact_new(slug: str, entry_id: int):
                 url_for("outputs.stakeholder_detail", stakeholder_id=entry.stakeholder_id)
             )
     return render_template("outputs/contact-form.html", form=form, output=output, entry=entry)
+
+
+@bp.route("/staff/stakeholders")
+@requires("view_outputs")
+def stakeholder_search():
+    user = _user()
+    if not search.may_search(user):
+        deny("stakeholder:search_not_allowed")
+    text = request.args.get("q", "")
+    query = search.clean_query(text)
+    results = search.search_people(user, text)
+    return render_template(
+        "outputs/stakeholder-search.html",
+        query=query,
+        results=results,
+        too_short=bool(query) and len(query) < search.MIN_QUERY,
+        limit=search.LIMIT,
+    )
 
 
 @bp.route("/staff/stakeholders/<int:stakeholder_id>")
@@ -455,6 +558,7 @@ def user_log_import_preview(slug: str, token: str):
         rows=rows[:1000],
         shown_all=len(rows) <= 1000,
         show=show,
+        version=importing.plan_version(output, plan),
         token=token,
         filename=payload.get("filename", ""),
         form=ConfirmForm(),
@@ -476,7 +580,17 @@ def user_log_import_confirm(slug: str, token: str):
         flash("This import has already been applied", "info")
         return redirect(url_for("outputs.user_log", slug=output.slug))
     try:
-        plan = importing.apply_import(output, payload["rows"], _user())
+        plan = importing.apply_import(
+            output, payload["rows"], _user(), version=request.form.get("version", "")
+        )
+    except importing.LogChangedError:
+        submissions.abandon(token)  # the new preview can be confirmed
+        flash(
+            "The user log changed after you checked this import. Nothing has been imported: "
+            "check what the import will do now and confirm again.",
+            "error",
+        )
+        return redirect(url_for("outputs.user_log_import_preview", slug=slug, token=token))
     except Exception:
         db.session.rollback()
         submissions.abandon(token)

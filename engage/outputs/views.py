@@ -7,11 +7,13 @@ from flask_login import current_user
 
 from engage.auth.models import User
 from engage.auth.permissions import requires
+from engage.calendar import london_date
+from engage.db_types import utcnow
 from engage.extensions import db
 from engage.outputs import catalogue
 from engage.outputs.forms import OutputForm
 from engage.outputs.links import row_link
-from engage.outputs.models import Output, output_producers
+from engage.outputs.models import Output, OutputReview, output_producers
 from engage.pagination import paginate
 
 bp = Blueprint("outputs", __name__)
@@ -21,8 +23,20 @@ bp = Blueprint("outputs", __name__)
 @requires("view_outputs")
 def output_list():
     # Only the columns the list shows (not Output objects with their producers' User objects).
+    reviewed = (
+        db.select(OutputReview.id)
+        .where(OutputReview.output_id == Output.id)
+        .exists()
+        .label("reviewed")
+    )
     query = db.select(
-        Output.id, Output.slug, Output.title, Output.area, Output.next_review_due, Output.status
+        Output.id,
+        Output.slug,
+        Output.title,
+        Output.area,
+        Output.next_review_due,
+        Output.status,
+        reviewed,
     ).order_by(Output.title, Output.id)
     page = paginate(query, per_page=50, scalars=False)
     producers: dict[int, list[str]] = {}
@@ -47,6 +61,7 @@ def output_list():
         mine=mine,
         producers=producers,
         detail_link=row_link("outputs.output_detail", "slug"),
+        today=london_date(utcnow()),
     )
 
 

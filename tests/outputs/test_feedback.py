@@ -193,3 +193,37 @@ def test_feedback_becomes_a_case_with_the_clock_from_its_received_date(app, logi
     db.session.expire_all()
     assert db.session.get(Feedback, item.id).case_id == case.id
     assert login(producer()).get(f"/staff/feedback/{item.id}/case").status_code == 403
+
+
+def test_several_feedback_items_are_marked_reviewed_at_once(app, login):
+    """Issue 21 item 9 (bulk): only feedback the user may see; nothing when one is not."""
+    owner = producer()
+    mine = OutputFactory(slug="mine-fb", producers=[owner])
+    first, second = FeedbackFactory(output=mine), FeedbackFactory(output=mine)
+    others = FeedbackFactory(output=OutputFactory())
+    client = login(owner)
+    page = client.get("/staff/outputs/mine-fb/feedback").text
+    assert f'name="feedback_id" type="checkbox" value="{first.id}"' in page
+    refused = client.post(
+        "/staff/feedback/reviewed", data={"feedback_id": [str(first.id), str(others.id)]}
+    )
+    assert refused.status_code == 403
+    db.session.expire_all()
+    assert db.session.get(Feedback, first.id).reviewed_at is None
+    done = client.post(
+        "/staff/feedback/reviewed",
+        data={
+            "feedback_id": [str(first.id), str(second.id), "99999999999", "x"],
+            "back": "/staff/outputs/mine-fb/feedback",
+        },
+    )
+    assert done.status_code == 302
+    assert done.headers["Location"].endswith("/staff/outputs/mine-fb/feedback")
+    db.session.expire_all()
+    assert db.session.get(Feedback, first.id).reviewed_at is not None
+    assert db.session.get(Feedback, second.id).reviewed_by_id == owner.id
+    assert "2 feedback items marked as reviewed" in client.get(done.headers["Location"]).text
+    elsewhere = client.post(
+        "/staff/feedback/reviewed", data={"feedback_id": str(second.id), "back": "//evil.example"}
+    )
+    assert elsewhere.headers["Location"].endswith("/staff/feedback")

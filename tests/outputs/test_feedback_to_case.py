@@ -3,6 +3,7 @@ at all."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -16,6 +17,7 @@ from engage.outputs.models import Feedback
 from tests.factories.auth import cso
 from tests.factories.cases import make_case
 from tests.factories.outputs import FeedbackFactory, OutputFactory
+from tests.smtp import smtp_sink  # noqa: F401,F811  (fixture)
 
 RECEIVED = datetime(2025, 5, 15, 10, 0, tzinfo=UTC)
 
@@ -105,3 +107,32 @@ def test_feedback_already_made_into_a_case_is_refused_through_the_page(app, logi
     again = client.post(f"/staff/feedback/{item.id}/case", data=data)
     assert again.status_code == 302
     assert len(db.session.execute(db.select(Case)).all()) == 1
+
+
+def test_feedback_without_an_email_becomes_a_case_with_no_contact_details(
+    app,
+    login,
+    smtp_sink,  # noqa: F811
+):
+    """Issue 21 item 10: the case says it has no contact details and no email is attempted."""
+    from engage.mail.delivery import deliver_due
+    from engage.mail.models import OutboxEmail
+
+    item = FeedbackFactory(
+        output=OutputFactory(), comments="Table 3 is wrong", email=None, received_at=RECEIVED
+    )
+    client = login(cso())
+    form = client.get(f"/staff/feedback/{item.id}/case").get_data(as_text=True)
+    assert "the case will have no contact details" in form
+    data = {"kind": "service_complaint", "requester_name": "Sender", "subject": "Table 3"}
+    made = client.post(f"/staff/feedback/{item.id}/case", data=data)
+    assert made.status_code == 302, re.findall(r"govuk-error-message.{0,400}", made.text, re.S)
+    case = db.session.execute(db.select(Case)).scalar_one()
+    assert (case.requester_email, case.requester_address) == (None, None)
+    received = db.session.scalars(db.select(CaseEvent).where(CaseEvent.case_id == case.id)).one()
+    assert "No contact details were given" in received.note
+    page = client.get(f"/staff/cases/{case.reference}").get_data(as_text=True)
+    assert "No contact details were given: no acknowledgement or reply can be sent" in page
+    assert db.session.scalar(db.select(db.func.count()).select_from(OutboxEmail)) == 0
+    deliver_due(datetime.now(UTC))
+    assert smtp_sink.messages == []

@@ -15,6 +15,7 @@ from engage.outputs import importing
 from engage.outputs.models import LogEntry, Stakeholder
 from tests.factories.auth import producer
 from tests.factories.outputs import LogEntryFactory, OutputFactory, StakeholderFactory
+from tests.imports import confirm_import
 
 HEADER = (
     "Name,Organisation,Email,Phone,Category,Engagement level,Uses,Source,"
@@ -87,9 +88,10 @@ def test_preview_reports_each_row_and_writes_nothing_until_confirmed(owner, outp
     assert "Name is missing" in html
     assert "Same email address as row 2 of this file" in html
     assert "First contact ‘31/02/2024’ is not a real date" in html
-    assert "Changes: consent, engagement level, source" in html
+    assert "consent: Yes → No" in html
+    assert "engagement level: Informed → Involved" in html
     token = response.headers["Location"].rsplit("/", 1)[1]
-    confirm = client.post(f"/staff/outputs/offender-management/user-log/import/{token}/confirm")
+    confirm = confirm_import(client, response.headers["Location"])
     assert confirm.status_code == 302
     assert _count(LogEntry) == before[1] + 2
     db.session.expire_all()
@@ -237,7 +239,7 @@ def test_export_reimports_to_the_same_log(owner, output, login, kind):
         data={"file": (io.BytesIO(exported.data), f"log.{kind}")},
         content_type="multipart/form-data",
     )
-    client.post(response.headers["Location"] + "/confirm")
+    confirm_import(client, response.headers["Location"])
     assert _snapshot(other.id) == before
 
 

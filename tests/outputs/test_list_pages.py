@@ -157,13 +157,13 @@ def test_feedback_list_rows_pages_and_statuses(app, login):
     for number in (1, 2, 3):  # page 3 is past the middle: read backwards and turned round
         html = client.get(f"/staff/feedback?page={number}").get_data(as_text=True)
         seen += [_cells(r) for r in _rows(html)]
-    assert [c[4] for c in seen] == [i.comments for i in newest_first]
-    first = seen[0]
-    assert first[0] == (
+    assert [c[5] for c in seen] == [i.comments for i in newest_first]
+    first = seen[0]  # the first cell holds the checkbox that selects the row
+    assert first[1] == (
         f'<a class="govuk-link" href="/staff/feedback/{items[58].id}">{items[58].reference}</a>'
     )
-    assert first[2] == "General" and seen[1][2] == "Prison Population"
-    assert first[5] == '<strong class="govuk-tag govuk-tag--yellow">Not reviewed</strong>'
+    assert first[3] == "General" and seen[1][3] == "Prison Population"
+    assert first[6] == '<strong class="govuk-tag govuk-tag--yellow">Not reviewed</strong>'
     everything = client.get("/staff/feedback?show=all").get_data(as_text=True)
     assert "Showing 1 to 25 of 60" in everything
     assert '<strong class="govuk-tag govuk-tag--green">Reviewed</strong>' in everything

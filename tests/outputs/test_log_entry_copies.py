@@ -63,11 +63,13 @@ def test_new_entries_copy_their_stakeholder_whichever_way_they_are_made(app):
         {**ENTRY, "name": "Grace Hopper", "email": "grace@navy.example", "category": "government"},
         cso(),
     )
-    # The same email address is the same stakeholder: their details, not the form's, are copied.
+    # The same email address is the same stakeholder: kept as recorded (the user chose to keep
+    # the recorded details), their details, not the form's, are copied.
     again = logs.add_entry(
         OutputFactory(),
         {**ENTRY, "name": "G. Hopper", "email": "grace@navy.example", "category": "public"},
         cso(),
+        use_typed=set(),
     )
     joined = join_log(
         output=output,

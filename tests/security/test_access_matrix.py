@@ -19,6 +19,7 @@ from tests.factories.auth import UserFactory, admin, cso, producer
 from tests.factories.cases import make_case
 from tests.factories.consultations import ConsultationFactory
 from tests.factories.outputs import LogEntryFactory, OutputFactory
+from tests.imports import confirm_import
 
 ROLES = ["admin", "chief_statistician", "cso", "producer"]
 SLUG = "matrix-record"
@@ -222,7 +223,7 @@ def test_each_producer_reaches_only_their_entry_of_a_shared_person(app, login, a
             content_type="multipart/form-data",
         )
         html = client.get(upload.headers["Location"]).get_data(as_text=True)
-        client.post(upload.headers["Location"] + "/confirm")
+        confirm_import(client, upload.headers["Location"])
     else:
         html = client.get(f"{base}.csv").get_data(as_text=True)
     assert "Recorded Name" not in html and "07700 900999" not in html and "Recorded Org" not in html

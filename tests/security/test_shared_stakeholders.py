@@ -17,6 +17,7 @@ from engage.extensions import db
 from engage.outputs.models import LogEntry, Stakeholder
 from tests.factories.auth import cso, producer
 from tests.factories.outputs import LogEntryFactory, OutputFactory, StakeholderFactory
+from tests.imports import confirm_import
 
 SECRET_NAME = "Dr Bethany Secretname"
 SECRET_ORG = "Hidden Institute"
@@ -190,8 +191,7 @@ def test_an_import_adds_entries_and_its_preview_reveals_nothing(two_logs, login)
     actions = dict(re.findall(r'data-row="(\d+)" data-action="(\w+)"', preview))
     assert actions == {"2": "add", "3": "add"}  # a known person looks like a new one
     assert "Changes:" not in preview and _leaks(preview) == []
-    token = response.headers["Location"].rsplit("/", 1)[1]
-    client.post(f"/staff/outputs/output-a/user-log/import/{token}/confirm")
+    confirm_import(client, response.headers["Location"])
     _unchanged()
     entry = db.session.scalar(
         db.select(LogEntry).where(
@@ -206,8 +206,11 @@ def test_an_import_adds_entries_and_its_preview_reveals_nothing(two_logs, login)
         content_type="multipart/form-data",
     )
     preview = client.get(again.headers["Location"]).get_data(as_text=True)
-    assert "Changes: engagement level" in preview and _leaks(preview) == []
-    assert "name" not in re.findall(r"Changes: ([^<]*)", preview)[0]
+    assert "engagement level: Involved → Access" in preview and _leaks(preview) == []
+    changes = re.findall(r"data-changes>(.*?)</ul>", preview, re.S)
+    assert len(changes) == 1 and "name" not in changes[0] and "category" not in changes[0]
+    written = re.findall(r"data-written>(.*?)</td>", preview, re.S)[0]
+    assert "Kept as recorded" in written  # the person's recorded details are not shown
 
 
 def test_exports_hold_only_the_email_of_a_person_kept_elsewhere(two_logs, login):
