@@ -5,7 +5,7 @@ SQLite: plain expression indexes (its LIKE does not use them; the search stays w
 at 10,000 stakeholders, see docs/user-logs.md).
 
 Revision ID: 5c1e0a9b7d21
-Revises: a16b0c0de003
+Revises: ea60c6eb822d
 Create Date: 2026-11-28 05:40:00
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "5c1e0a9b7d21"
-down_revision = "a16b0c0de003"
+down_revision = "ea60c6eb822d"
 branch_labels = None
 depends_on = None
 
