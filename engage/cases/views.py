@@ -89,6 +89,7 @@ def _apply_case_error(form, error: CaseError) -> None:  # type: ignore[no-untype
 
 
 @bp.route("/contact", methods=["GET", "POST"])
+@submissions.own_token
 @public
 @public_form_limit
 def contact():
@@ -242,6 +243,7 @@ def case_export():
 
 
 @bp.route("/staff/cases/new", methods=["GET", "POST"])
+@submissions.own_token
 @requires("triage_cases")
 def case_new():
     form = StaffIntakeForm()
