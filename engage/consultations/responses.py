@@ -182,6 +182,22 @@ def submit_response(
         .values(responses_version=Consultation.responses_version + 1)
         .execution_options(synchronize_session=False)
     )
+    if email:
+        # A response from an address that already answered replaces the earlier one (both are
+        # kept; counts read only the latest: analysis.COUNTED). After the update above, which
+        # holds the consultation's row until commit, so two responses arriving at once from
+        # one address are chained in the order they are stored.
+        db.session.execute(
+            db.update(ConsultationResponse)
+            .where(
+                ConsultationResponse.consultation_id == consultation.id,
+                ConsultationResponse.email == email,
+                ConsultationResponse.id != response.id,
+                ConsultationResponse.superseded_by_id.is_(None),
+            )
+            .values(superseded_by_id=response.id)
+            .execution_options(synchronize_session=False)
+        )
     if response.join_log:
         for output in consultation.outputs:
             join_log(

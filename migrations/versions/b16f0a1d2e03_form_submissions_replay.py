@@ -1,7 +1,7 @@
 """form_submissions.replay: what a second POST of a staff form's token is shown (the first
 one's redirect and messages)
 
-Revision ID: a16b0c0de003
+Revision ID: b16f0a1d2e03
 Revises: 5c1e0a9b7d21
 Create Date: 2026-11-28 07:30:00
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "a16b0c0de003"
+revision = "b16f0a1d2e03"
 down_revision = "5c1e0a9b7d21"
 branch_labels = None
 depends_on = None
