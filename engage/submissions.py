@@ -15,17 +15,17 @@ A claim whose POST died before finishing is given up after STALE (the next POST 
 
 Every other staff form gets the same without code in its view (`install`): each rendered POST
 form carries a `submission_token` (the `m.csrf(form)` macro of templates/macros.html renders
-it next to the CSRF token), and a `before_request` hook claims it. When the view answers with a
-redirect (Engage's post/redirect/get: the change was applied, or refused with a message), the
-redirect and the messages it flashed are kept with the claim; a second POST of the same token
-and the same fields gets that same redirect and the same messages, and the view never runs
-twice. The same token with other fields is not a resend but a page kept by the browser's Back
-button and changed: it is run as the new submission it is, so nothing typed is lost. Any other
-answer (the form re-displayed with errors, a 4xx, a download, an exception) gives the token
-back, so the corrected form can be sent with it. Views that handle their token themselves (the public
-forms and "Enter a case", whose confirmations are their own) are marked `@own_token`; the
-sign-in and account pages are left out (their result is the session itself, which a replay
-cannot give back).
+it next to the CSRF token), and a `before_request` hook claims it. When the view answers with
+a redirect (Engage's post/redirect/get: the change was applied, or refused with a message),
+the redirect and the messages it flashed are kept with the claim; a second POST of the same
+token and the same fields gets that same redirect and the same messages, and the view never
+runs twice. The same token with other fields is not a resend but a page kept by the browser's
+Back button and changed: it is run as the new submission it is, so nothing typed is lost. Any
+other answer (the form re-displayed with errors, a 4xx, a download, an exception) gives the
+token back, so the corrected form can be sent with it. Views that handle their token
+themselves (the public forms and "Enter a case", whose confirmations are their own) are marked
+`@own_token`; the sign-in and account pages are left out (their result is the session itself,
+which a replay cannot give back).
 """
 
 from __future__ import annotations

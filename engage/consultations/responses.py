@@ -14,11 +14,10 @@ from datetime import datetime, timedelta
 from typing import IO, Any
 
 from openpyxl import Workbook
-from sqlalchemy import func, text
 
 from engage import audit
 from engage.calendar import london_date
-from engage.consultations import rules
+from engage.consultations import analysis, rules
 from engage.consultations.analysis import response_summary
 from engage.consultations.models import (
     Consultation,
@@ -233,65 +232,21 @@ def submit_response(
 
 
 def response_count(consultation: Consultation) -> int:
-    """The number of the consultation's responses (kept per process until one arrives)."""
+    """The number of the consultation's responses counted (analysis.COUNTED: a person who
+    answered twice once); kept per process until one arrives."""
     return response_summary(consultation).total
 
 
 def counts_by_category(consultation: Consultation) -> dict[str, int]:
-    """Responses per respondent category, every category present (zero when none); kept per
-    process until a response arrives."""
+    """Counted responses per respondent category, every category present (zero when none);
+    kept per process until a response arrives."""
     return dict(response_summary(consultation).by_category)
 
 
-_CHOICE_COUNTS = {
-    "sqlite": """
-        SELECT a.question_id, j.value AS choice, COUNT(*) AS n
-        FROM consultation_answers a
-        JOIN consultation_responses r ON r.id = a.response_id,
-             json_each(a.choices) j
-        WHERE r.consultation_id = :cid AND a.choices IS NOT NULL
-        GROUP BY a.question_id, j.value
-    """,
-    "postgresql": """
-        SELECT a.question_id, j.value AS choice, COUNT(*) AS n
-        FROM consultation_answers a
-        JOIN consultation_responses r ON r.id = a.response_id
-        CROSS JOIN LATERAL json_array_elements_text(a.choices) AS j(value)
-        WHERE r.consultation_id = :cid AND a.choices IS NOT NULL
-        GROUP BY a.question_id, j.value
-    """,
-}
-
-
-@dataclass
-class QuestionTally:
-    question: ConsultationQuestion
-    answered: int
-    options: list[tuple[str, int]]  # for choice questions, every option in order
-
-
-def question_tallies(consultation: Consultation) -> list[QuestionTally]:
-    """Per question: how many answered it, and for choice questions the count of each option,
-    computed by the database."""
-    answered: dict[int, int] = {
-        int(question_id): int(count)
-        for question_id, count in db.session.execute(
-            db.select(ConsultationAnswer.question_id, func.count(ConsultationAnswer.id))
-            .join(ConsultationResponse)
-            .where(ConsultationResponse.consultation_id == consultation.id)
-            .group_by(ConsultationAnswer.question_id)
-        ).tuples()
-    }
-    sql = _CHOICE_COUNTS[db.session.get_bind().dialect.name]
-    choice_counts: dict[tuple[int, str], int] = {
-        (qid, choice): n
-        for qid, choice, n in db.session.execute(text(sql), {"cid": consultation.id}).all()
-    }
-    tallies = []
-    for question in consultation.questions:
-        options = [(opt, choice_counts.get((question.id, opt), 0)) for opt in question.options]
-        tallies.append(QuestionTally(question, answered.get(question.id, 0), options))
-    return tallies
+def question_tallies(consultation: Consultation) -> list[analysis.QuestionTally]:
+    """Per question: how many of the counted responses (analysis.COUNTED) answered it, and for
+    choice questions the count of each option (the analysis page's own figures)."""
+    return analysis.question_tallies(consultation)
 
 
 def summary_starting_text(consultation: Consultation) -> str:
