@@ -79,7 +79,7 @@ def test_every_figure_counts_a_person_who_answered_twice_once_with_their_latest_
     assert sheets["Responses"].max_row == 4  # every response is kept and exported
     by_category = list(sheets["By category"].iter_rows(values_only=True))[1:]
     assert sum(n for _, n in by_category) == 2
-    by_question = [r for r in sheets["By question"].iter_rows(values_only=True)]
+    by_question = list(sheets["By question"].iter_rows(values_only=True))
     assert [r[2] for r in by_question if r[1] == "Yes"] == [2]
     # ... and in the annual report's consultation table
     table = consultations_table(date(2027, 1, 1), date(2027, 12, 31))
