@@ -747,6 +747,9 @@ def generate(url: str, scale: float, seed: int, today: date) -> dict[str, Any]:
     def email(i: int) -> dict[str, Any]:
         created = now - timedelta(seconds=rng.randrange(365 * 86400))
         sent = i % 50 != 0
+        template = rng.choice(["case_acknowledged", "sla_due_soon", "consultation_opened"])
+        # Emails about a case name it (the case page and the case list read them by case).
+        about = rng.randrange(1, n_cases + 1) if template != "consultation_opened" else None
         return {
             "id": i,
             "created_at": created,
@@ -754,7 +757,8 @@ def generate(url: str, scale: float, seed: int, today: date) -> dict[str, Any]:
             "subject": "We have received your enquiry",
             "body_text": None if created < now - timedelta(days=90) else "Thank you.",
             "body_html": None,
-            "template": rng.choice(["case_acknowledged", "sla_due_soon", "consultation_opened"]),
+            "template": template,
+            "case_id": about,
             "dedup_key": f"bench:{i}",
             "status": "sent" if sent else ("failed" if i % 100 == 0 else "queued"),
             "attempts": 1 if sent else 3,

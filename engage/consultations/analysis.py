@@ -28,7 +28,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Integer, Text, bindparam, case, cast, func, or_
+from sqlalchemy import Integer, Text, bindparam, case, cast, func, literal, union_all
 from sqlalchemy.orm import aliased
 
 from engage import caching
@@ -217,23 +217,23 @@ def repeat_responses(
     if not ids:
         return {}
     later = aliased(ConsultationResponse)
-    links = db.session.execute(
-        db.select(
-            ConsultationResponse.id, ConsultationResponse.reference, later.id, later.reference
-        )
+    superseded = (  # page rows a later response replaced (primary key lookups)
+        db.select(literal("later"), ConsultationResponse.id, later.reference)
         .join(later, later.id == ConsultationResponse.superseded_by_id)
-        .where(
-            ConsultationResponse.consultation_id == consultation_id,
-            or_(ConsultationResponse.id.in_(ids), later.id.in_(ids)),
-        )
-    ).all()
-    earlier_of: dict[int, str] = {}
-    later_of: dict[int, str] = {}
-    for earlier_id, earlier_ref, later_id, later_ref in links:
-        later_of[earlier_id] = later_ref
-        earlier_of[later_id] = earlier_ref
+        .where(ConsultationResponse.id.in_(ids))
+    )
+    superseding = (  # page rows that replaced an earlier one (ix_..._superseded_by_id)
+        db.select(
+            literal("earlier"),
+            ConsultationResponse.superseded_by_id,
+            ConsultationResponse.reference,
+        ).where(ConsultationResponse.superseded_by_id.in_(ids))
+    )
+    marks: dict[int, dict[str, str]] = {}
+    for kind, response_id, reference in db.session.execute(union_all(superseded, superseding)):
+        marks.setdefault(int(response_id), {})[kind] = reference
     return {
-        row.id: (earlier_of.get(row.id), later_of.get(row.id))
+        row.id: (marks[row.id].get("earlier"), marks[row.id].get("later"))
         for row in rows
-        if row.id in earlier_of or row.id in later_of
+        if row.id in marks
     }

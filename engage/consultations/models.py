@@ -113,7 +113,7 @@ class ConsultationResponse(Model):
     # respondents: every response is kept, the latest from an address is the one counted).
     # Set when the later one is stored, so it holds after anonymisation blanks the address.
     superseded_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("consultation_responses.id", ondelete="SET NULL")
+        ForeignKey("consultation_responses.id", ondelete="SET NULL"), index=True
     )
 
     consultation: Mapped[Consultation] = relationship()

@@ -1,6 +1,6 @@
 """consultation responses: superseded_by_id (a later response from the same email address
 replaces an earlier one; both are kept, the latest is counted), set for the responses already
-stored; index by consultation and email
+stored; indexes by consultation and email, and by the superseding response
 
 Revision ID: b16f0a1d2e04
 Revises: b16f0a1d2e03
@@ -45,6 +45,11 @@ def upgrade():
             ondelete="SET NULL",
         )
         batch_op.create_index(
+            batch_op.f("ix_consultation_responses_superseded_by_id"),
+            ["superseded_by_id"],
+            unique=False,
+        )
+        batch_op.create_index(
             "ix_consultation_responses_consultation_email",
             ["consultation_id", "email"],
             unique=False,
@@ -55,6 +60,7 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table("consultation_responses", schema=None) as batch_op:
         batch_op.drop_index("ix_consultation_responses_consultation_email")
+        batch_op.drop_index(batch_op.f("ix_consultation_responses_superseded_by_id"))
         batch_op.drop_constraint(
             batch_op.f("fk_consultation_responses_superseded_by_id_consultation_responses"),
             type_="foreignkey",
