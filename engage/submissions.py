@@ -40,6 +40,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app, flash, g, redirect, request, session
+from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import JSON, String
 from sqlalchemy.exc import IntegrityError
@@ -168,8 +169,10 @@ def _replayed_by_hook() -> bool:
 
 
 def _fields_digest() -> str:
-    """What this POST sends, tokens aside (a resend sends exactly the same)."""
+    """What this POST sends, tokens aside (a resend sends exactly the same), and who sends it
+    (another account sending the same token is not shown the first one's answer)."""
     digest = hashlib.sha256()
+    digest.update(f"user:{current_user.get_id() if current_user else None};".encode())
     for name, value in sorted(request.form.items(multi=True)):
         if name not in (FIELD, "csrf_token"):
             digest.update(f"{len(name)}:{name}={len(value)}:{value};".encode("utf-8", "replace"))
