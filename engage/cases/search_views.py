@@ -8,7 +8,13 @@ from flask_login import current_user
 from engage.auth.permissions import requires
 from engage.cases import clock
 from engage.cases.access import record_views
-from engage.cases.search import QUERY_MAX, find_by_reference, search_cases
+from engage.cases.search import (
+    QUERY_MAX,
+    RESULTS_MAX,
+    count_up_to,
+    find_by_reference,
+    search_cases,
+)
 from engage.cases.views import bp, today_london
 from engage.extensions import db
 from engage.pagination import paginate
@@ -23,12 +29,16 @@ def case_search():
     if case is not None:
         return redirect(url_for("cases.case_page", reference=case.reference))
     query = search_cases(user, text)
-    page = paginate(query, per_page=25) if query is not None else None
+    found = count_up_to(user, text, RESULTS_MAX)
+    listed = min(found, RESULTS_MAX)
+    page = paginate(query, per_page=25, total=listed) if query is not None else None
     today = today_london()
     cal = clock.current_calendar()
     rows = [(c, clock.sla_status(c, today, cal)) for c in page.items] if page else []
     # A complaint's subject is its text: showing it in results is a view of the complaint.
     record_views(user, [c for c, _ in rows], how="search")
-    html = render_template("cases/search.html", text=text, page=page, rows=rows)
+    html = render_template(
+        "cases/search.html", text=text, page=page, rows=rows, more=found > RESULTS_MAX
+    )
     db.session.commit()
     return html
