@@ -66,3 +66,6 @@ def unsubscribe(token: str):
         outputs=outputs,
         done=bool(request.args.get("done")),
     )
+
+
+from engage.consent import message_views  # noqa: E402,F401  (staff pages on this blueprint)

@@ -222,3 +222,19 @@ def test_staff_and_imported_consent_say_where_they_came_from(app, login):
     assert {(r.status, r.withdrawn_how) for r in db.session.scalars(db.select(Consent))} == {
         ("withdrawn", "staff")
     }
+
+
+def test_the_stakeholder_page_shows_each_consent_and_its_history(app, login):
+    from tests.factories.auth import cso
+
+    output = OutputFactory(title="Prison population")
+    person = follower(output, "reader@example.org", "informed", consent=False)
+    consent.give(person, purpose="news", output=output, source="staff", wording="They agree")
+    consent.withdraw(person, purpose="news", output_ids=[output.id], how="person")
+    consent.give(person, purpose="consultations", source="import", wording="Consent: Yes")
+    db.session.commit()
+    page = login(cso()).get(f"/staff/stakeholders/{person.id}").get_data(as_text=True)
+    assert "Consent to be contacted" in page
+    assert "News about the statistics" in page and "Prison population" in page
+    assert "At the person&#39;s request" in page or "At the person's request" in page
+    assert "Invitations to consultations" in page and "Import" in page
