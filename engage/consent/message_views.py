@@ -84,5 +84,5 @@ def _send(form: LogMessageForm, user, audience):  # type: ignore[no-untyped-def]
         getattr(form, error.field).errors = [error.message]
         return render_template("consent/message-form.html", form=form, preview=None)
     submissions.finish(token, str(message.id))
-    flash(f"Message sent to {message.recipients:,} people. It is being delivered.")
+    flash(f"Message sent to {message.recipients:,} people. It is being delivered.", "success")
     return redirect(url_for("consent.message_list"))
