@@ -17,6 +17,7 @@ bench/results-log-messages.md (--output) under a heading for the database kind.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -252,7 +253,8 @@ def table(kind: str, entries: int, rounds: int, result: dict[str, tuple[float, f
         "",
         f"{entries:,} log entries in two outputs' logs; {rounds} rounds, each preview POST right "
         "after a GET of the start page `/`. Run on "
-        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC.",
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {os.getloadavg()[0]:.1f} on "
+        f"{os.cpu_count()} CPUs.",
         "",
         "| request | people counted | median ms | p95 ms | p95 / start p95 (target <= 5) | |",
         "|---|---:|---:|---:|---:|---|",
