@@ -7,9 +7,8 @@ from flask_login import current_user
 
 from engage import submissions
 from engage.auth.permissions import deny, requires
-from engage.consent import messages
+from engage.consent import bp, messages
 from engage.consent.forms import LogMessageForm
-from engage.consent.views import bp
 from engage.extensions import db
 from engage.vocab import ENGAGEMENT_LEVEL_SHORT, USER_CATEGORY_SHORT
 

@@ -83,4 +83,3 @@ def test_imported_consent_is_given_withdrawn_or_kept_with_its_source(app, login)
     ).scalar_one()
     assert new.consent_to_contact is True
     assert db.session.get(Stakeholder, leaving.id).consent_to_contact is False
-
