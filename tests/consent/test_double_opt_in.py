@@ -153,7 +153,7 @@ def test_unsubscribe_by_the_link_shows_a_button_then_withdraws_at_once(app, smtp
     [message] = smtp_sink.to("reader@example.org")
     link = _link(message, "unsubscribe")
     page = client.get(link).get_data(as_text=True)
-    assert "Stop receiving news about the statistics about:" in page
+    assert "Stop receiving news about the statistics:" in page
     assert "Prison population" in page
     assert consent.recipients("news", [output.id]) == [person]  # a GET changes nothing
     # The button works with CSRF protection on (the page's form has no token to send).
