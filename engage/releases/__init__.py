@@ -1,0 +1,9 @@
+"""Releases: the release calendar (provisional, confirmed, published, cancelled), every version
+of each release, the Chief Statistician's approval of date changes, the commitments missed, the
+public pages and the iCalendar and Atom feeds."""
+
+from flask import Blueprint
+
+bp = Blueprint("releases", __name__)
+
+from engage.releases import public_views, views  # noqa: E402,F401
