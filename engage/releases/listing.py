@@ -196,6 +196,7 @@ class Record:
     """The commitments for releases in a period (by the release's announced or actual day)."""
 
     label: str
+    due: int = 0
     routine: int = 0
     month_in_time: int = 0
     dated: int = 0
@@ -231,6 +232,7 @@ def record_for(start: date, end: date, label: str) -> Record:
 
     row = db.session.execute(
         db.select(
+            func.count(case((Release.status != "cancelled", 1))),
             func.count(case((and_(Release.kind == "routine", Release.status != "cancelled"), 1))),
             func.count(
                 case(
