@@ -123,6 +123,7 @@ def seed_demo(today: date | None = None) -> list[tuple[str, str, str, str]]:
         from engage.cases.outcome_demo import seed as seed_complaint_outcomes
         from engage.consultations.demo import seed as seed_consultations
         from engage.outputs.demo import seed as seed_user_logs
+        from engage.releases.demo import seed as seed_releases
         from engage.reports.demo import seed as seed_reports
 
         for seeder in (
@@ -131,6 +132,7 @@ def seed_demo(today: date | None = None) -> list[tuple[str, str, str, str]]:
             seed_complaint_outcomes,
             seed_consultations,
             seed_reports,
+            seed_releases,
         ):
             seeder(ctx)
             db.session.commit()
