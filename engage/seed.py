@@ -33,7 +33,12 @@ RESERVED_DOMAINS = ("example.com", "example.net", "example.org", "example.gov.uk
 RESERVED_TOP_LEVEL = ("test", "example", "invalid", "localhost")
 
 # The scheduler's daily email jobs, replayed as of the evening before the demo's today.
-HISTORY_JOBS = ("sla_scan", "review_reminders", "consultation_response_reminders")
+HISTORY_JOBS = (
+    "sla_scan",
+    "review_reminders",
+    "consultation_response_reminders",
+    "release_reminders",
+)
 
 
 def is_reserved_address(address: str) -> bool:
