@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("releases", __name__)
 
-from engage.releases import public_views, views  # noqa: E402,F401
+from engage.releases import public_views, transfer_views, views  # noqa: E402,F401

@@ -7,8 +7,10 @@ import re
 from datetime import date, time
 from typing import Any
 
+from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
+    GovFileInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
@@ -272,3 +274,16 @@ class ExplanationForm(EngageForm):
         validators=[DataRequired(message="Enter the explanation"), Length(max=2000)],
     )
     submit = SubmitField("Publish the explanation", widget=GovSubmitInput())
+
+
+class ImportForm(EngageForm):
+    file = FileField(
+        "Upload a CSV or XLSX file",
+        widget=GovFileInput(),
+        validators=[FileRequired(message="Select a CSV or XLSX file")],
+    )
+    submit = SubmitField("Check the file", widget=GovSubmitInput())
+
+
+class ImportConfirmForm(EngageForm):
+    submit = SubmitField("Import", widget=GovSubmitInput())

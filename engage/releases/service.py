@@ -429,9 +429,15 @@ def decide_date_change(
 
 
 def record_publication(
-    release: Release, published_at: datetime, actor: User | None, now: datetime
+    release: Release,
+    published_at: datetime,
+    actor: User | None,
+    now: datetime,
+    *,
+    commit: bool = True,
 ) -> Outcome:
-    """Record when the release actually went out. Early or late is a missed commitment."""
+    """Record when the release actually went out. Early or late is a missed commitment.
+    `commit=False`: part of a larger change (an import) that commits once."""
     if actor is not None:
         require_manager(actor, release)
     if release.status != "confirmed" or release.scheduled_at is None:
@@ -452,7 +458,8 @@ def record_publication(
             now,
             timing=rules.publication_timing(release.scheduled_at, published_at),
         )
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return Outcome(release, found)
 
 
