@@ -19,8 +19,11 @@ from tests.factories.releases import ReleaseFactory
 
 NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 
-CSV = """Output,Title,Type,Status,Month,Month announced on,Date,Time,Date announced on,Published at,Cancellation reason
-prison-population,Prisons: April to June 2026,routine,published,2026-07,2025-06-01,2026-07-30,9:30,2026-06-01,2026-07-30 09:42,
+CSV = (
+    "Output,Title,Type,Status,Month,Month announced on,Date,Time,Date announced on,"
+    "Published at,Cancellation reason\n"
+    """prison-population,Prisons: April to June 2026,routine,published,2026-07,2025-06-01,\
+2026-07-30,9:30,2026-06-01,2026-07-30 09:42,
 prison-population,Prisons: July to September 2026,,,,2025-09-01,2026-10-29,,2026-09-10,,
 prison-population,Prisons: October to December 2026,,,2027-01,2025-12-01,,,,,
 prison-population,Prisons: already here,routine,published,,,2026-11-12,9:30,,2026-11-12 09:30,
@@ -29,6 +32,7 @@ prison-population,,routine,provisional,2027-12,,,,,,
 prison-population,Prisons: odd date,routine,confirmed,,,31/02/2027,,,,
 ,Ad hoc: knife crime,ad hoc,cancelled,,,2026-12-03,,2026-11-20,,No longer needed
 """
+)
 
 
 def _upload(client, content: bytes, name: str = "calendar.csv"):  # type: ignore[no-untyped-def]
