@@ -195,6 +195,15 @@ JOBS: dict[str, Job] = {
             lease=timedelta(minutes=30),
         ),
         Job(
+            "release_notices",
+            "Email people who asked to be told when a release is published",
+            "every 5 minutes",
+            _cron(minute="*/5"),
+            ("engage.releases.notices:queue_publication_notices",),
+            argument="now",
+            lease=timedelta(minutes=30),
+        ),
+        Job(
             "build_exports",
             "Build the downloads staff asked for (large workbooks) and remove expired ones",
             "every 30 seconds",

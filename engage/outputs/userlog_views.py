@@ -32,6 +32,7 @@ from engage.outputs.links import row_link
 from engage.outputs.log_forms import ConfirmForm, ContactForm, ImportForm, LogEntryForm
 from engage.outputs.models import Contact, LogEntry, Output, Stakeholder
 from engage.outputs.spreadsheet import COLUMNS, HEADERS
+from engage.consent.pages import consent_history
 from engage.outputs.views import bp
 from engage.pagination import paginate
 from engage.vocab import (
@@ -445,6 +446,7 @@ def stakeholder_detail(stakeholder_id: int):
         contacts=contacts,
         editable=editable,
         personal=personal,
+        consents=consent_history(person.id) if personal else [],
     )
 
 

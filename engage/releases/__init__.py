@@ -6,4 +6,9 @@ from flask import Blueprint
 
 bp = Blueprint("releases", __name__)
 
-from engage.releases import public_views, transfer_views, views  # noqa: E402,F401
+from engage.releases import (  # noqa: E402,F401
+    public_views,
+    subscribe_views,
+    transfer_views,
+    views,
+)

@@ -18,9 +18,10 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from engage.forms import DateRequired, EngageForm, GovDateField, clean_text, strip_filter
+from engage.public.abuse import HoneypotForm
 from engage.releases.rules import CHANGE_REASONS, RELEASE_KINDS
 
 MONTHS = {
@@ -287,3 +288,18 @@ class ImportForm(EngageForm):
 
 class ImportConfirmForm(EngageForm):
     submit = SubmitField("Import", widget=GovSubmitInput())
+
+
+class SubscribeForm(HoneypotForm):
+    email = StringField(
+        "Email address",
+        widget=GovTextInput(),
+        filters=[strip_filter],
+        description="We will send you an email to confirm it first.",
+        validators=[
+            DataRequired(message="Enter your email address"),
+            Email(message="Enter an email address in the correct format, like name@example.com"),
+            Length(max=254),
+        ],
+    )
+    submit = SubmitField("Subscribe", widget=GovSubmitInput())

@@ -45,6 +45,9 @@ class Release(Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancellation_reason: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Set when the publication notices were queued (engage.releases.notices): the scheduler's
+    # job looks only at published releases without it.
+    notices_queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -133,3 +136,20 @@ class ReleaseBreach(Model):
     extra: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     release: Mapped[Release] = relationship(back_populates="breaches")
+
+
+class PreReleaseAccess(Model):
+    """Someone who saw the statistics before publication (Pre-release Access to Official
+    Statistics Order 2008): at most 24 hours before; the list is published with the release."""
+
+    __tablename__ = "release_pre_access"
+    __table_args__ = (Index("ix_release_pre_access_release", "release_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(200))
+    organisation: Mapped[str] = mapped_column(String(200))
+    access_from: Mapped[datetime] = mapped_column(UTCDateTime())
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

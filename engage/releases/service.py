@@ -24,7 +24,7 @@ from engage.calendar import london_date
 from engage.extensions import db
 from engage.mail.outbox import queue_email_once
 from engage.outputs.models import Output, output_producers
-from engage.releases import rules
+from engage.releases import notices, rules
 from engage.releases.models import Release, ReleaseBreach, ReleaseDateChange, ReleaseVersion
 from engage.releases.rules import ReleaseError, Warning
 
@@ -420,6 +420,7 @@ def decide_date_change(
     changed = rules.date_change_warning(change.previous_at, change.proposed_at)
     found.append(changed)
     _breach(release, changed, now, explanation=change.reason, reason_kind=change.reason_kind)
+    notices.queue_change_notices(release, change.previous_at)
     notice = rules.date_notice_warning(release.kind, change.proposed_at, today)
     if notice:
         found.append(notice)
@@ -479,6 +480,7 @@ def cancel_release(release: Release, reason: str, actor: User, now: datetime) ->
     release.cancelled_at = now
     release.cancellation_reason = reason
     _new_version(release, "cancelled", actor, now, reason=reason)
+    notices.queue_cancellation_notices(release)
     db.session.commit()
     return Outcome(release, [])
 
