@@ -7,6 +7,7 @@ from flask import Blueprint
 bp = Blueprint("releases", __name__)
 
 from engage.releases import (  # noqa: E402,F401
+    access_views,
     public_views,
     subscribe_views,
     transfer_views,

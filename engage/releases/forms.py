@@ -303,3 +303,36 @@ class SubscribeForm(HoneypotForm):
         ],
     )
     submit = SubmitField("Subscribe", widget=GovSubmitInput())
+
+
+class PreReleaseForm(EngageForm, AcceptWarnings):
+    name = StringField(
+        "Name",
+        widget=GovTextInput(),
+        filters=[strip_filter],
+        validators=[DataRequired(message="Enter the person's name"), Length(max=200)],
+    )
+    role = StringField(
+        "Job title or role",
+        widget=GovTextInput(),
+        filters=[strip_filter],
+        validators=[DataRequired(message="Enter their job title or role"), Length(max=200)],
+    )
+    organisation = StringField(
+        "Organisation",
+        widget=GovTextInput(),
+        filters=[strip_filter],
+        validators=[DataRequired(message="Enter their organisation"), Length(max=200)],
+    )
+    access_day = GovDateField(
+        "Access from (date)",
+        what="Access from",
+        validators=[DateRequired("Enter the date access began")],
+    )
+    access_time = TimeField(
+        "Access from (time, UK time)",
+        widget=GovTextInput(),
+        description="24-hour clock, like 9:30. At most 24 hours before publication.",
+        validators=[DataRequired(message="Enter the time access began"), Length(max=10)],
+    )
+    submit = SubmitField("Add to the list", widget=GovSubmitInput())

@@ -12,7 +12,7 @@ from engage.auth.permissions import public
 from engage.calendar import london_date
 from engage.db_types import utcnow
 from engage.pagination import paginate
-from engage.releases import bp, feeds, listing, rules
+from engage.releases import bp, feeds, listing, rules, service
 
 
 def _year_start(today: date) -> date:
@@ -61,6 +61,7 @@ def release_page(slug: str):
         outcome=listing.what_happened,
         rules_text=rules.RULES,
         reasons=rules.CHANGE_REASONS,
+        pre_release=service.pre_release_list(release) if release.status == "published" else [],
     )
 
 

@@ -27,7 +27,9 @@ RULES: dict[str, str] = {
     "date_notice": "Date announced at least 4 weeks ahead (5 days for ad hoc releases)",
     "publication_time": "Published at the announced time",
     "date_changed": "Date not changed after it was confirmed",
+    "pre_release_access": "Pre-release access at most 24 hours before publication",
 }
+PRE_RELEASE_HOURS = 24
 
 RELEASE_KINDS = {"routine": "Routine", "ad_hoc": "Ad hoc"}
 STATUSES = {
@@ -178,4 +180,18 @@ def confirm_in_month_error(month: date | None, scheduled_at: datetime) -> str | 
     return (
         f"The date is not in {month_label(month)}, the month announced. Change the provisional "
         "month first (with a reason), then confirm the date."
+    )
+
+
+def pre_release_warning(name: str, scheduled_at: datetime, access_from: datetime) -> Warning | None:
+    """The Pre-release Access to Official Statistics Order 2008: access at most 24 hours
+    before the release's announced time."""
+    earliest = scheduled_at - timedelta(hours=PRE_RELEASE_HOURS)
+    if access_from >= earliest:
+        return None
+    return Warning(
+        "pre_release_access",
+        f"{name} had access from {london_time_label(access_from)}, "
+        f"{describe_gap(scheduled_at - access_from)} before publication: the Pre-release Access "
+        f"Order allows at most {PRE_RELEASE_HOURS} hours.",
     )

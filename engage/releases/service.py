@@ -13,7 +13,7 @@ provisional --confirm--> confirmed --record_publication--> published
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, or_
@@ -25,7 +25,13 @@ from engage.extensions import db
 from engage.mail.outbox import queue_email_once
 from engage.outputs.models import Output, output_producers
 from engage.releases import notices, rules
-from engage.releases.models import Release, ReleaseBreach, ReleaseDateChange, ReleaseVersion
+from engage.releases.models import (
+    PreReleaseAccess,
+    Release,
+    ReleaseBreach,
+    ReleaseDateChange,
+    ReleaseVersion,
+)
 from engage.releases.rules import ReleaseError, Warning
 
 OPEN_STATUSES = frozenset({"provisional", "confirmed"})
@@ -499,3 +505,80 @@ def explain_breach(breach: ReleaseBreach, explanation: str, actor: User) -> None
         detail={"breach": breach.id},
     )
     db.session.commit()
+
+
+def add_pre_release_access(
+    release: Release, data: dict[str, Any], actor: User, now: datetime
+) -> Outcome:
+    """Record who had access before publication (name, role, organisation, from when). More
+    than 24 hours before the announced time is a missed commitment, recorded with a warning:
+    the list must say what really happened."""
+    require_manager(actor, release)
+    if release.status not in ("confirmed", "published") or release.scheduled_at is None:
+        raise ReleaseError("name", "Pre-release access is recorded for a release with a date")
+    access_from: datetime = data["access_from"]
+    if access_from >= release.scheduled_at:
+        raise ReleaseError("access_day", "Access from must be before the release's announced time")
+    if access_from > now + timedelta(days=400):
+        raise ReleaseError("access_day", "Access from is too far ahead")
+    entry = PreReleaseAccess(
+        release_id=release.id,
+        name=data["name"],
+        role=data["role"],
+        organisation=data["organisation"],
+        access_from=access_from,
+        recorded_by_id=actor.id,
+        recorded_at=now,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    audit.record(
+        "release.pre_release_access_added",
+        actor=actor,
+        object_type="release",
+        object_id=release.id,
+        detail={"entry": entry.id},
+    )
+    found = []
+    warning = rules.pre_release_warning(data["name"], release.scheduled_at, access_from)
+    if warning is not None:
+        found.append(warning)
+        exists = db.session.execute(
+            db.select(ReleaseBreach.id).where(
+                ReleaseBreach.release_id == release.id,
+                ReleaseBreach.rule == "pre_release_access",
+                ReleaseBreach.version == release.version,
+            )
+        ).first()
+        if exists is None:  # one per release version; its detail names the first person
+            _breach(release, warning, now)
+    db.session.commit()
+    return Outcome(release, found)
+
+
+def remove_pre_release_access(entry: PreReleaseAccess, actor: User) -> None:
+    """Remove an entry made in error, before publication only (the published list stays)."""
+    release = db.session.get(Release, entry.release_id)
+    assert release is not None  # nosec B101 (foreign key)
+    require_manager(actor, release)
+    if release.status == "published":
+        raise ReleaseError("name", "The list was published with the release: it cannot change")
+    db.session.delete(entry)
+    audit.record(
+        "release.pre_release_access_removed",
+        actor=actor,
+        object_type="release",
+        object_id=release.id,
+        detail={"name": entry.name[:80]},
+    )
+    db.session.commit()
+
+
+def pre_release_list(release: Release) -> list[PreReleaseAccess]:
+    return list(
+        db.session.execute(
+            db.select(PreReleaseAccess)
+            .where(PreReleaseAccess.release_id == release.id)
+            .order_by(PreReleaseAccess.access_from, PreReleaseAccess.id)
+        ).scalars()
+    )
