@@ -276,6 +276,7 @@ def seed(ctx: Any) -> None:
     ]
     if upcoming:
         target = upcoming[0]
+        assert target.scheduled_at is not None  # nosec B101 (selected on it)
         db.session.add(
             ReleaseDateChange(
                 release=target,

@@ -80,7 +80,8 @@ def people_names(release: Release) -> dict[int, str]:
     ids.discard(None)
     if not ids:
         return {}
-    return dict(db.session.execute(db.select(User.id, User.name).where(User.id.in_(ids))).all())
+    rows = db.session.execute(db.select(User.id, User.name).where(User.id.in_(ids))).all()
+    return {int(user_id): str(name) for user_id, name in rows}
 
 
 # Public --------------------------------------------------------------------------------------

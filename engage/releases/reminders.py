@@ -117,17 +117,17 @@ def queue_release_reminders(today: date) -> int:
                 month_label=rules.month_label(month),
             )
     for release in confirmations_due(today):
-        month = release_month(release)
+        due_month = release_month(release)
         for producer in _producers(release):
             queued += queue_email_once(
                 producer.email,
                 "release_confirmation_due",
-                f"release-confirm:{release.id}:{month}:user:{producer.id}",
+                f"release-confirm:{release.id}:{due_month}:user:{producer.id}",
                 release=release,
                 user=producer,
-                month_label=rules.month_label(month) if month else "",
+                month_label=rules.month_label(due_month) if due_month else "",
                 latest=rules.at_london(
-                    (month or today) - timedelta(days=rules.DATE_NOTICE_DAYS["routine"])
+                    (due_month or today) - timedelta(days=rules.DATE_NOTICE_DAYS["routine"])
                 ),
             )
     for release in releases_today(today):

@@ -407,8 +407,8 @@ def apply_import(raw_rows: list[dict[str, Any]], actor: User, now: datetime) -> 
 
 def _add(data: dict[str, Any], actor: User, now: datetime, today: date) -> None:
     scheduled = rules.at_london(data["date"], data["time"]) if data["date"] else None
-    month_told = data["month_announced_on"] or (today if data["month"] else None)
-    date_told = data["date_announced_on"] or (today if scheduled else None)
+    month_told: date = data["month_announced_on"] or today
+    date_told: date = data["date_announced_on"] or today
     release = Release(
         slug=slugs.unique_slug(Release, data["title"], "release"),
         output_id=data["output_id"],
@@ -416,7 +416,7 @@ def _add(data: dict[str, Any], actor: User, now: datetime, today: date) -> None:
         kind=data["kind"],
         status=data["status"],
         provisional_month=data["month"],
-        month_announced_on=month_told,
+        month_announced_on=month_told if data["month"] else None,
         created_by_id=actor.id,
         created_at=now,
     )

@@ -172,7 +172,7 @@ def staff_change_month(release_id: int):
     warnings: list[Warning] = []
     if form.validate_on_submit():
         now = utcnow()
-        month: date = form.month.month  # type: ignore[attr-defined]
+        month: date = form.month.month  # type: ignore[attr-defined,assignment]
         warning = (
             rules.month_notice_warning(month, london_date(now))
             if release.kind == "routine"

@@ -8,7 +8,9 @@ from datetime import UTC, date, datetime
 
 import time_machine
 
-from engage.releases import listing, service
+from engage.extensions import db
+from engage.releases import listing, rules, service
+from engage.releases.models import ReleaseBreach
 from engage.reports.figures import compute_figures, table_by_key
 from tests.factories.auth import chief, producer
 from tests.factories.outputs import OutputFactory
@@ -35,14 +37,18 @@ def _year(author):  # type: ignore[no-untyped-def]
     gone = ReleaseFactory(output=output, scheduled_at=utc(2027, 2, 11, 9, 30))
     ReleaseFactory(output=output, scheduled_at=utc(2027, 5, 13, 8, 30))  # next year
     service.record_publication(on_time, utc(2026, 5, 14, 8, 30), author, utc(2026, 5, 14, 9))
-    with time_machine.travel(utc(2025, 12, 1, 10), tick=False):
-        # the month of `late` was announced 8 months ahead: recorded when announced
-        service._breach(
-            late,
-            service.rules.month_notice_warning(date(2026, 8, 1), date(2025, 12, 1)),
-            utc(2025, 12, 1, 10),
+    # the month of `late` was announced 8 months ahead: recorded when it was announced
+    warning = rules.month_notice_warning(date(2026, 8, 1), date(2025, 12, 1))
+    db.session.add(
+        ReleaseBreach(
+            release_id=late.id,
+            rule=warning.rule,
+            version=0,
+            occurred_on=date(2025, 12, 1),
+            detail=warning.message,
         )
-        service.db.session.commit()
+    )
+    db.session.commit()
     service.record_publication(late, utc(2026, 8, 13, 8, 50), author, utc(2026, 8, 13, 9))
     service.record_publication(early, utc(2026, 11, 11, 16, 0), author, utc(2026, 11, 12, 9))
     change = service.request_date_change(
