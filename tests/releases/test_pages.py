@@ -180,3 +180,50 @@ def test_the_public_calendar_groups_upcoming_releases_by_month(app, client):
     assert client.get("/releases/no-such-release").status_code == 404
     assert client.get("/releases/missed-commitments?year=1999").status_code == 404
     assert client.get("/releases/missed-commitments?year=abc").status_code == 200
+
+
+def test_every_staff_page_renders_for_the_roles_that_may_use_it(app, login):
+    author = producer()
+    output = OutputFactory(producers=[author])
+    provisional = ReleaseFactory(
+        output=output, status="provisional", scheduled_at=None, provisional_month=date(2027, 6, 1)
+    )
+    confirmed = ReleaseFactory(output=output)
+    breach = ReleaseBreach(
+        release_id=confirmed.id,
+        rule="date_notice",
+        version=0,
+        occurred_on=date(2026, 11, 1),
+        detail="Announced 20 days ahead.",
+    )
+    db.session.add(breach)
+    db.session.commit()
+    pages = [
+        "/staff/releases",
+        "/staff/releases/new",
+        "/staff/releases/import",
+        f"/staff/releases/{provisional.id}",
+        f"/staff/releases/{provisional.id}/confirm",
+        f"/staff/releases/{provisional.id}/change-month",
+        f"/staff/releases/{confirmed.id}",
+        f"/staff/releases/{confirmed.id}/change-date",
+        f"/staff/releases/{confirmed.id}/publication",
+        f"/staff/releases/{confirmed.id}/cancel",
+        f"/staff/releases/{confirmed.id}/pre-release-access",
+        f"/staff/releases/breaches/{breach.id}/explain",
+    ]
+    for who in (author, cso(), chief()):
+        client = login(who)
+        for path in pages:
+            assert client.get(path).status_code == 200, (who.roles, path)
+    outsider = login(producer())
+    assert outsider.get("/staff/releases").status_code == 200
+    for path in pages[3:]:
+        assert outsider.get(path).status_code == 403, path
+    explained = login(author).post(
+        f"/staff/releases/breaches/{breach.id}/explain", data={"explanation": "Staff illness."}
+    )
+    assert explained.status_code == 302
+    assert "Staff illness." in login(author).get("/releases/missed-commitments?year=2026").get_data(
+        as_text=True
+    )
