@@ -213,6 +213,7 @@ class _Builder:
         release.status = "published"
         release.published_at = published
         release.published_recorded_by_id = who.id if who else None
+        release.notices_queued_at = published + timedelta(minutes=5)  # told back then
         self.version(
             release, "published", published + timedelta(minutes=5), who, published_at=published
         )
