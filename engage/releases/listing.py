@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, case, func, or_
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from engage.auth.models import User
 from engage.calendar import london_date
@@ -55,6 +55,7 @@ def pending_changes(user: User) -> list[ReleaseDateChange]:
         db.select(ReleaseDateChange)
         .join(Release)
         .where(ReleaseDateChange.state == "pending")
+        .options(contains_eager(ReleaseDateChange.release))
         .order_by(ReleaseDateChange.requested_at)
     )
     clause = service.manageable_clause(user)

@@ -227,3 +227,30 @@ def test_every_staff_page_renders_for_the_roles_that_may_use_it(app, login):
     assert "Staff illness." in login(author).get("/releases/missed-commitments?year=2026").get_data(
         as_text=True
     )
+
+
+def test_the_dashboard_shows_what_needs_attention(app, login):
+    author = producer()
+    output = OutputFactory(producers=[author])
+    late = ReleaseFactory(output=output, scheduled_at=datetime(2026, 11, 26, 9, 30, tzinfo=UTC))
+    soon = ReleaseFactory(
+        output=output, status="provisional", scheduled_at=None, provisional_month=date(2027, 1, 1)
+    )
+    moved = ReleaseFactory(output=output)
+    db.session.add(
+        ReleaseDateChange(
+            release_id=moved.id,
+            previous_at=moved.scheduled_at,
+            proposed_at=datetime(2027, 1, 21, 9, 30, tzinfo=UTC),
+            reason_kind="clash",
+            reason="Clash",
+        )
+    )
+    db.session.commit()
+    page = login(author).get("/staff").get_data(as_text=True)
+    assert "Publication not recorded" in page and late.title in page
+    assert "Dates to confirm" in page and soon.title in page
+    assert "awaiting your approval" not in page
+    boss = login(chief()).get("/staff").get_data(as_text=True)
+    assert "Changes of date awaiting your approval" in boss and moved.title in boss
+    assert late.title not in login(producer()).get("/staff").get_data(as_text=True)
