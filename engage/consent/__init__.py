@@ -1,5 +1,5 @@
-"""Consent to be contacted, per purpose, with double opt-in and one-click unsubscribe (issue 21
-item 3), and messages to the people in a log (item 4). See docs/user-logs.md, "Consent".
+"""Consent to be contacted, per purpose, with double opt-in and one-click unsubscribe, and
+messages to the people in a log. See docs/user-logs.md, "Consent" and "Messages to a log".
 
 The API other areas call (each in the caller's transaction unless it says it commits):
 
@@ -11,36 +11,51 @@ The API other areas call (each in the caller's transaction unless it says it com
 - `queue_stakeholder_email(stakeholder, template, purpose=..., output_ids=..., dedup_key=...,
   **context)`: queues with `unsubscribe_url` in the template's context and the RFC 8058 headers.
 - `unsubscribe_url(...)`, `unsubscribe_headers(...)`.
+
+Consent sits below the user logs: it imports their models only, and engage.outputs calls it.
 """
 
-from __future__ import annotations
+from flask import Blueprint
 
-from typing import Any
-
-_API = (
-    "request",
-    "confirm",
-    "give",
-    "withdraw",
-    "follow_flag",
-    "recipients",
-    "consenting_ids",
-    "may_email",
-    "queue_stakeholder_email",
-    "unsubscribe",
-    "unsubscribe_url",
-    "unsubscribe_headers",
-    "consents_of",
-    "ConsentError",
-    "Requested",
-    "STAFF_PURPOSES",
+from engage.consent.service import (
+    STAFF_PURPOSES,
+    ConsentError,
+    Requested,
+    confirm,
+    consenting_ids,
+    consents_of,
+    follow_flag,
+    give,
+    may_email,
+    queue_stakeholder_email,
+    recipients,
+    request,
+    unsubscribe,
+    unsubscribe_headers,
+    unsubscribe_url,
+    withdraw,
 )
 
+__all__ = [
+    "STAFF_PURPOSES",
+    "ConsentError",
+    "Requested",
+    "bp",
+    "confirm",
+    "consenting_ids",
+    "consents_of",
+    "follow_flag",
+    "give",
+    "may_email",
+    "queue_stakeholder_email",
+    "recipients",
+    "request",
+    "unsubscribe",
+    "unsubscribe_headers",
+    "unsubscribe_url",
+    "withdraw",
+]
 
-def __getattr__(name: str) -> Any:
-    # Imported when first used, so that engage.outputs can call in without an import cycle.
-    if name in _API:
-        from engage.consent import service
+bp = Blueprint("consent", __name__)
 
-        return getattr(service, name)
-    raise AttributeError(name)
+from engage.consent import message_views, views  # noqa: E402,F401

@@ -87,3 +87,4 @@ class LogMessageForm(EngageForm):
     submission_token = HiddenField(default=new_token)  # one message however often it is sent
     preview = SubmitField("Preview", widget=GovSubmitInput())
     send = SubmitField("Send", widget=GovSubmitInput())
+    change = SubmitField("Change the message", widget=GovSubmitInput())

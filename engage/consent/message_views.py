@@ -7,10 +7,10 @@ from flask_login import current_user
 
 from engage import submissions
 from engage.auth.permissions import deny, requires
-from engage.consent import messages
+from engage.consent import bp, messages
 from engage.consent.forms import LogMessageForm
-from engage.consent.views import bp
 from engage.extensions import db
+from engage.vocab import ENGAGEMENT_LEVEL_SHORT, USER_CATEGORY_SHORT
 
 
 def _user():  # type: ignore[no-untyped-def]
@@ -41,8 +41,8 @@ def message_new():
     if request.method == "GET":
         wanted = request.args.getlist("output", type=int)
         form.output_ids.data = [o.id for o in allowed if o.id in wanted]
-    preview = None
-    if form.validate_on_submit():
+    # "Change the message" from the check page comes back here with everything typed.
+    if form.validate_on_submit() and not form.change.data:
         audience = messages.Audience.of(
             form.output_ids.data or [], form.categories.data or [], form.levels.data or []
         )
@@ -51,16 +51,18 @@ def message_new():
         except PermissionError:
             deny("log_message:output_not_allowed")
         number = messages.count(audience)
-        if form.send.data and str(number) == (form.previewed_count.data or ""):
-            if number == 0:
-                form.output_ids.errors = [*form.output_ids.errors, "Nobody would get this message"]
-            else:
-                return _send(form, user, audience)
-        elif form.send.data:  # the audience changed since the preview: show it again
-            preview = _preview(form, outputs, number, changed=True)
-        else:
-            preview = _preview(form, outputs, number, changed=False)
-    return render_template("consent/message-form.html", form=form, preview=preview)
+        if number == 0:
+            form.output_ids.errors = [
+                *form.output_ids.errors,
+                "Nobody in these logs, categories and levels agreed to hear news and can be "
+                "emailed: choose other logs or fewer filters",
+            ]
+        elif form.send.data and str(number) == (form.previewed_count.data or ""):
+            return _send(form, user, audience)
+        else:  # a preview, or the audience changed since the preview: check it (again)
+            preview = _preview(form, outputs, number, changed=bool(form.send.data))
+            return render_template("consent/message-check.html", form=form, preview=preview)
+    return render_template("consent/message-form.html", form=form)
 
 
 def _preview(form: LogMessageForm, outputs, number: int, *, changed: bool):  # type: ignore[no-untyped-def]
@@ -68,7 +70,18 @@ def _preview(form: LogMessageForm, outputs, number: int, *, changed: bool):  # t
         form.subject.data or "", form.body.data or "", outputs, "(a link to unsubscribe)"
     )
     form.previewed_count.data = str(number)
-    return {"count": number, "subject": subject, "text": text, "changed": changed}
+    filters = [
+        ", ".join(USER_CATEGORY_SHORT[c] for c in form.categories.data or []),
+        ", ".join(ENGAGEMENT_LEVEL_SHORT[v] for v in form.levels.data or []),
+    ]
+    return {
+        "count": number,
+        "subject": subject,
+        "text": text,
+        "changed": changed,
+        "outputs": outputs,
+        "filters": "; ".join(f for f in filters if f),
+    }
 
 
 def _send(form: LogMessageForm, user, audience):  # type: ignore[no-untyped-def]
@@ -82,7 +95,7 @@ def _send(form: LogMessageForm, user, audience):  # type: ignore[no-untyped-def]
         db.session.rollback()
         submissions.abandon(token)
         getattr(form, error.field).errors = [error.message]
-        return render_template("consent/message-form.html", form=form, preview=None)
+        return render_template("consent/message-form.html", form=form)
     submissions.finish(token, str(message.id))
-    flash(f"Message sent to {message.recipients:,} people. It is being delivered.")
+    flash(f"Message sent to {message.recipients:,} people. It is being delivered.", "success")
     return redirect(url_for("consent.message_list"))

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_
+from sqlalchemy import Select, and_, func, or_, union
 
 from engage import audit
 from engage.calendar import london_date
@@ -93,32 +93,66 @@ def check_outputs(user: Any, output_ids: Iterable[int]) -> list[Output]:
     return outputs
 
 
+def _branches(audience: Audience, *columns: Any) -> list[Select]:
+    """The log entries with a given consent to news: for their own output, and for every
+    output. Two index-shaped joins from the consents (purpose, status, output) into the log's
+    (output, stakeholder) key, instead of a consent lookup per log entry."""
+    outputs = audience.output_ids or (-1,)
+    given = (Consent.purpose == PURPOSE, Consent.status == "given")
+    per_output = (
+        db.select(*columns)
+        .select_from(Consent)
+        .join(
+            LogEntry,
+            and_(
+                LogEntry.output_id == Consent.output_id,
+                LogEntry.stakeholder_id == Consent.stakeholder_id,
+            ),
+        )
+        .where(*given, Consent.output_id.in_(outputs))
+    )
+    every_output = (
+        db.select(*columns)
+        .select_from(Consent)
+        .join(LogEntry, LogEntry.stakeholder_id == Consent.stakeholder_id)
+        .where(*given, Consent.output_id.is_(None), LogEntry.output_id.in_(outputs))
+    )
+    branches = [per_output, every_output]
+    if audience.categories:
+        branches = [
+            b.where(LogEntry.stakeholder_category.in_(audience.categories)) for b in branches
+        ]
+    if audience.levels:
+        branches = [b.where(LogEntry.engagement_level.in_(audience.levels)) for b in branches]
+    return branches
+
+
+def unreachable_ids() -> Select:
+    """People we may not email: no address (anonymised people have none) or one that bounced.
+    Few, and found through the email index."""
+    return db.select(Stakeholder.id).where(
+        or_(Stakeholder.email.is_(None), Stakeholder.email.in_(service.bounced_addresses()))
+    )
+
+
 def eligible_entries(audience: Audience) -> Select:
     """(log entry id, stakeholder id, output id) of every log entry the message goes to."""
-    consented = exists().where(
-        Consent.stakeholder_id == LogEntry.stakeholder_id,
-        Consent.purpose == PURPOSE,
-        Consent.status == "given",
-        or_(Consent.output_id == LogEntry.output_id, Consent.output_id.is_(None)),
+    entries = union(
+        *_branches(audience, LogEntry.id, LogEntry.stakeholder_id, LogEntry.output_id)
+    ).subquery()
+    return db.select(entries.c.id, entries.c.stakeholder_id, entries.c.output_id).where(
+        entries.c.stakeholder_id.not_in(unreachable_ids())
     )
-    query = (
-        db.select(LogEntry.id, LogEntry.stakeholder_id, LogEntry.output_id)
-        .join(Stakeholder, Stakeholder.id == LogEntry.stakeholder_id)
-        .where(LogEntry.output_id.in_(audience.output_ids or (-1,)), consented, service.reachable())
-    )
-    if audience.categories:
-        query = query.where(LogEntry.stakeholder_category.in_(audience.categories))
-    if audience.levels:
-        query = query.where(LogEntry.engagement_level.in_(audience.levels))
-    return query
 
 
 def count(audience: Audience) -> int:
     """How many people the message would reach (each once)."""
-    entries = eligible_entries(audience).subquery()
+    people = union(*_branches(audience, LogEntry.stakeholder_id)).subquery()
     return int(
         db.session.execute(
-            db.select(func.count(func.distinct(entries.c.stakeholder_id)))
+            db.select(func.count())
+            .select_from(people)
+            .where(people.c.stakeholder_id.not_in(unreachable_ids()))
         ).scalar_one()
     )
 
@@ -154,15 +188,15 @@ def send(user: Any, audience: Audience, subject: str, body: str) -> LogMessage:
     log entry it goes to, and commit once. Checks the user may write to every output."""
     outputs = check_outputs(user, audience.output_ids)
     subject, body = _check_text(subject, body)
-    entries = db.session.execute(
-        eligible_entries(audience).order_by(LogEntry.stakeholder_id, LogEntry.output_id)
-    ).all()
+    entries = sorted(db.session.execute(eligible_entries(audience)).tuples(), key=lambda e: e[1:])
     people = sorted({sid for _, sid, _ in entries})
     emails = dict(
         row
         for chunk in _chunks(people)
         for row in db.session.execute(
-            db.select(Stakeholder.id, Stakeholder.email).where(Stakeholder.id.in_(chunk))
+            db.select(Stakeholder.id, Stakeholder.email).where(
+                Stakeholder.id.in_(chunk), Stakeholder.email.is_not(None)
+            )
         ).tuples()
     )
     now = utcnow()

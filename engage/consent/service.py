@@ -34,7 +34,6 @@ from engage.extensions import db
 from engage.mail.models import OutboxEmail
 from engage.mail.outbox import queue_email, queue_email_once
 from engage.outputs.models import Output, Stakeholder
-from engage.outputs.userlog import find_stakeholder_by_email, normalise_email
 
 # What staff and imports record (the words the person agreed to, as staff put them).
 STAFF_WORDING = "They agree to be contacted about these statistics"
@@ -47,6 +46,19 @@ CURRENT = ("pending", "given")
 
 class ConsentError(ValueError):
     pass
+
+
+def normalise_email(email: str | None) -> str | None:
+    """As engage.outputs.userlog does (the same email address is the same stakeholder); kept
+    here so that consent, below the user logs, does not import them."""
+    email = (email or "").strip().lower()
+    return email or None
+
+
+def find_stakeholder_by_email(email: str) -> Stakeholder | None:
+    return db.session.execute(
+        db.select(Stakeholder).where(Stakeholder.email == email)
+    ).scalar_one_or_none()
 
 
 @dataclass

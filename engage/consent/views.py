@@ -8,16 +8,14 @@ its URL is what authenticates it.
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 
 from engage.auth.permissions import public
-from engage.consent import service
+from engage.consent import bp, service
 from engage.consent.forms import ConfirmEmailForm, UnsubscribeForm
 from engage.consent.models import PURPOSES
 from engage.consent.tokens import BadToken
 from engage.extensions import csrf
-
-bp = Blueprint("consent", __name__)
 
 
 def _not_valid():  # type: ignore[no-untyped-def]
@@ -66,6 +64,3 @@ def unsubscribe(token: str):
         outputs=outputs,
         done=bool(request.args.get("done")),
     )
-
-
-from engage.consent import message_views  # noqa: E402,F401  (staff pages on this blueprint)

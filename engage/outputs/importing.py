@@ -506,12 +506,9 @@ def apply_import(
                     consent_changes.append((stakeholder, bool(value), False))
                 else:
                     setattr(stakeholder, key, value)
-            if (
-                data["consent_given"]
-                and data["consent_to_contact"]
-                and not values.get("consent_to_contact")
-            ):
-                consent_changes.append((stakeholder, True, True))  # news about this output
+            if data["consent_given"] and "consent_to_contact" not in values:
+                # Yes or No for news about this output, whatever the person's other consents.
+                consent_changes.append((stakeholder, bool(data["consent_to_contact"]), True))
             entry = entries.get(stakeholder.id)
             if entry is not None:
                 for key, value in _entry_values(entry, data).items():

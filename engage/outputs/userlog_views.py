@@ -22,6 +22,7 @@ from sqlalchemy.orm import joinedload, lazyload
 from engage import submissions
 from engage.auth.permissions import deny, requires
 from engage.calendar import london_date
+from engage.consent.pages import consent_history
 from engage.db_types import utcnow
 from engage.exports.pages import offer_export
 from engage.exports.streaming import csv_response, xlsx_response
@@ -32,7 +33,6 @@ from engage.outputs.links import row_link
 from engage.outputs.log_forms import ConfirmForm, ContactForm, ImportForm, LogEntryForm
 from engage.outputs.models import Contact, LogEntry, Output, Stakeholder
 from engage.outputs.spreadsheet import COLUMNS, HEADERS
-from engage.consent.pages import consent_history
 from engage.outputs.views import bp
 from engage.pagination import paginate
 from engage.vocab import (

@@ -153,7 +153,7 @@ def test_unsubscribe_by_the_link_shows_a_button_then_withdraws_at_once(app, smtp
     [message] = smtp_sink.to("reader@example.org")
     link = _link(message, "unsubscribe")
     page = client.get(link).get_data(as_text=True)
-    assert "Stop receiving news about the statistics about:" in page
+    assert "Stop receiving news about the statistics:" in page
     assert "Prison population" in page
     assert consent.recipients("news", [output.id]) == [person]  # a GET changes nothing
     # The button works with CSRF protection on (the page's form has no token to send).
@@ -238,3 +238,11 @@ def test_the_stakeholder_page_shows_each_consent_and_its_history(app, login):
     assert "News about the statistics" in page and "Prison population" in page
     assert "At the person&#39;s request" in page or "At the person's request" in page
     assert "Invitations to consultations" in page and "Import" in page
+
+
+def test_hostile_tokens_get_the_not_valid_page(client):
+    for token in ["%00", "a%00b", "%E2%80%AE" * 50, "x" * 100_000, "..%2F..%2Fetc", "1.2.3"]:
+        for path in ("confirm-email", "unsubscribe"):
+            for method in ("GET", "POST"):
+                response = client.open(f"/{path}/{token}", method=method)
+                assert response.status_code == 404, (path, token[:20], method)

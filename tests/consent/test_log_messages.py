@@ -200,3 +200,26 @@ def test_administrators_may_not_write_to_logs(logs, login):
     client = login(UserFactory(roles=["admin"]))
     assert client.get("/staff/user-log-messages").status_code == 403
     assert client.post("/staff/user-log-messages/new", data={}).status_code == 403
+
+
+def test_change_the_message_from_the_check_page_keeps_everything_typed(logs, login):
+    owner, first, second, _ = logs
+    client = login(owner)
+    body = "First line.\nSecond line."
+    page = client.post(
+        "/staff/user-log-messages/new",
+        data=_form(first, second, levels=["consulted"], body=body, change="Change the message"),
+    ).get_data(as_text=True)
+    assert "Write to the users in a log" in page
+    assert "First line.\nSecond line." in page and 'value="New tables"' in page
+    assert re.search(r'value="consulted"[^>]*checked|checked[^>]*value="consulted"', page)
+
+
+def test_a_message_nobody_would_get_is_refused_before_the_check_page(logs, login):
+    owner, first, _, _ = logs
+    client = login(owner)
+    page = client.post(
+        "/staff/user-log-messages/new",
+        data=_form(first, categories=["parliament"], preview="Preview"),
+    ).get_data(as_text=True)
+    assert "Nobody in these logs, categories and levels agreed to hear news" in page
