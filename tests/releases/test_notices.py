@@ -123,3 +123,26 @@ def test_subscribe_confirm_and_be_told_once(app, client, smtp_sink):
         f"New date: {moved.title}",
         f"Published: {later.title}",
     ]
+
+
+def test_subscribing_to_every_release_covers_ad_hoc_releases(app, client, smtp_sink):
+    author = cso_officer = producer()
+    output = OutputFactory(producers=[author])
+    assert client.get("/releases/notices").status_code == 200
+    done = client.post("/releases/notices", data={"email": "all@example.org"})
+    assert done.status_code == 302
+    assert "every release" in client.get(done.headers["Location"]).get_data(as_text=True)
+    _deliver()
+    [confirmation] = smtp_sink.to("all@example.org")
+    client.post(_link(confirmation, "confirm-email"))
+    ad_hoc = ReleaseFactory(output=None, kind="ad_hoc", created_by_id=cso_officer.id)
+    routine = ReleaseFactory(output=output)
+    service.cancel_release(ad_hoc, "Not needed after all", cso_officer, NOW)
+    service.record_publication(routine, routine.scheduled_at, author, routine.scheduled_at)
+    notices.queue_publication_notices(routine.scheduled_at + timedelta(minutes=5))
+    _deliver()
+    assert sorted(m["Subject"] for m in smtp_sink.to("all@example.org"))[:2] == [
+        f"Cancelled: {ad_hoc.title}",
+        "Confirm your email address",
+    ]
+    assert f"Published: {routine.title}" in [m["Subject"] for m in smtp_sink.to("all@example.org")]
