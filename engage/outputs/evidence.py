@@ -186,11 +186,10 @@ def _contacts_table(output: Output, quarters: list[Any], labels: list[str]) -> d
 
 def _feedback_table(output: Output, quarters: list[Any], labels: list[str]) -> dict[str, Any]:
     received = Feedback.received_at
+    starts = [london_start(q.start) for q in quarters]
+    ends = [london_start(q.end + timedelta(days=1)) for q in quarters]
     index = case(
-        *[
-            (and_(received >= london_start(q.start), received < london_start(q.end + timedelta(1))), i)
-            for i, q in enumerate(quarters)
-        ],
+        *[(and_(received >= starts[i], received < ends[i]), i) for i in range(len(quarters))],
         else_=-1,
     )
     acted = or_(Feedback.reviewed_at.is_not(None), Feedback.case_id.is_not(None))
@@ -205,8 +204,8 @@ def _feedback_table(output: Output, quarters: list[Any], labels: list[str]) -> d
         )
         .where(
             Feedback.output_id == output.id,
-            received >= london_start(quarters[0].start),
-            received < london_start(quarters[-1].end + timedelta(1)),
+            received >= starts[0],
+            received < ends[-1],
         )
         .group_by(index)
     ):

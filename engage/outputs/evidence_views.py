@@ -18,9 +18,7 @@ from engage.outputs.views import bp
 
 def _evidence_output(slug: str) -> Output:
     """The output, for someone who may read its user log (its producers, the CSO office)."""
-    output = db.session.execute(
-        db.select(Output).where(Output.slug == slug)
-    ).scalar_one_or_none()
+    output = db.session.execute(db.select(Output).where(Output.slug == slug)).scalar_one_or_none()
     if output is None:
         abort(404)
     if not access.can_view_log(current_user, output):

@@ -40,9 +40,7 @@ def make_up_rows(counts: LogCounts) -> list[tuple[str, list[int]]]:
     ]
 
 
-def make_up_chart(
-    rows: list[tuple[str, list[int]]], chart_id: str = "chart-make-up"
-) -> Markup:
+def make_up_chart(rows: list[tuple[str, list[int]]], chart_id: str = "chart-make-up") -> Markup:
     return stacked_bar_chart(
         chart_id,
         "Users in the log by category, split by engagement level",

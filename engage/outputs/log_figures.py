@@ -50,10 +50,7 @@ def _joined_index(quarters: list[Quarter]) -> Any:
     future)."""
     return case(
         (log_entry_joined_before(quarters[0].start), -1),
-        *[
-            (log_entry_joined_before(q.end + timedelta(days=1)), i)
-            for i, q in enumerate(quarters)
-        ],
+        *[(log_entry_joined_before(q.end + timedelta(days=1)), i) for i, q in enumerate(quarters)],
         else_=len(quarters),
     )
 
