@@ -85,12 +85,23 @@ class Stakeholder(Model):
 # Finding people (engage/outputs/search.py) by the start of their name, organisation or email
 # address. On PostgreSQL these are text_pattern_ops indexes, which serve LIKE 'abc%' whatever
 # the collation; written by hand in migration 5c1e0a9b7d21.
-for _name, _column in (
-    ("ix_stakeholders_name_prefix", func.lower(Stakeholder.name)),
-    ("ix_stakeholders_organisation_prefix", func.lower(Stakeholder.organisation)),
-    ("ix_stakeholders_email_prefix", Stakeholder.email),
+# Declared with the same operator class here, so that a database built from the models (the
+# tests' db.create_all()) has the indexes the migration builds.
+for _name, _column, _key in (
+    ("ix_stakeholders_name_prefix", func.lower(Stakeholder.name).label("lower_name"), "lower_name"),
+    (
+        "ix_stakeholders_organisation_prefix",
+        func.lower(Stakeholder.organisation).label("lower_organisation"),
+        "lower_organisation",
+    ),
+    ("ix_stakeholders_email_prefix", Stakeholder.email, "email"),
 ):
-    Index(_name, _column, info={"hand_written": True})
+    Index(
+        _name,
+        _column,
+        postgresql_ops={_key: "text_pattern_ops"},
+        info={"hand_written": True},
+    )
 
 
 class LogEntry(Model):

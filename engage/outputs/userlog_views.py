@@ -408,6 +408,7 @@ def stakeholder_search():
         results=results,
         too_short=bool(query) and len(query) < search.MIN_QUERY,
         limit=search.LIMIT,
+        person_link=row_link("outputs.stakeholder_detail", "stakeholder_id"),
     )
 
 

@@ -79,3 +79,48 @@ def test_the_search_page(people, login):
     assert "No one found" in client.get("/staff/stakeholders?q=zz%00").text
     assert client.get("/staff/stakeholders?q=" + "y" * 5000).status_code == 200
     assert login(producer()).get("/staff/stakeholders?q=ada").status_code == 200
+
+
+def _plan(query) -> str:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    from engage.extensions import db
+
+    if db.engine.dialect.name == "postgresql":
+        # Whether the indexes *can* serve the query, whatever the (tiny) table's size: no
+        # sequential scan, and no reading a whole index in name order.
+        db.session.execute(text("SET LOCAL enable_seqscan = off"))
+        db.session.execute(text("SET LOCAL enable_indexscan = off"))
+        compiled = query.compile(db.engine)
+        rows = db.session.connection().exec_driver_sql(f"EXPLAIN {compiled}", compiled.params)
+        return "\n".join(r[0] for r in rows)
+    compiled = query.compile(db.engine, compile_kwargs={"literal_binds": True})
+    return "\n".join(r[-1] for r in db.session.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
+
+
+@pytest.mark.parametrize("text", ["ja", "university", "o'neill", "x_%"])
+def test_the_search_reads_the_three_prefix_indexes(people, text):
+    """Each of name, organisation and email is matched through its prefix index (on SQLite, an
+    index range: its LIKE cannot use an index on lower(name)), never by reading every row."""
+    from engage.extensions import db
+
+    query = search.matching_query(cso(), text, db.engine.dialect.name).limit(50)
+    plan = _plan(query)
+    for index in (
+        "ix_stakeholders_name_prefix",
+        "ix_stakeholders_organisation_prefix",
+        "ix_stakeholders_email_prefix",
+    ):
+        assert index in plan, plan
+    assert "SCAN stakeholders" not in plan and "Seq Scan" not in plan, plan
+
+
+def test_a_prefix_is_exact_at_the_edges(app):
+    """The range form on SQLite finds what LIKE 'prefix%' finds: not the next letter, not a
+    shorter name, and names starting with characters beyond ASCII."""
+    office = cso()
+    for name in ("Ja", "Jaz Patel", "Jb Smith", "J", "Jä Müller", "Zoë Ünal"):
+        StakeholderFactory(name=name, organisation="", email=None)
+    assert _labels(search.search_people(office, "ja")) == ["Ja", "Jaz Patel"]
+    assert _labels(search.search_people(office, "zoë")) == ["Zoë Ünal"]
+    assert _labels(search.search_people(office, "jä")) == ["Jä Müller"]
