@@ -131,6 +131,11 @@ class LogEntry(Model):
             "stakeholder_category",
             "engagement_level",
         ),
+        # Covers "is this person also in a log this user does not keep?"
+        # (access.people_kept_elsewhere, run by the stakeholder search and the user log's
+        # pages): an index-only probe per person instead of reading the table. Measured at
+        # 10,000 stakeholders on PostgreSQL: 23 ms (a sequential scan) down to 0.5 ms.
+        Index("ix_log_entries_stakeholder_output", "stakeholder_id", "output_id"),
         # Covers the annual report's log sizes (joined through the stakeholder).
         Index(
             "ix_log_entries_stakeholder_level_joined",
