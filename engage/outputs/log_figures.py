@@ -39,7 +39,7 @@ def recent_quarters(today: date, n: int = QUARTERS_SHOWN) -> list[Quarter]:
 
 def quarter_label(quarter: Quarter, today: date) -> str:
     """'April to June 2026'; the quarter in progress says so ('... (to 28 November)')."""
-    if quarter.start <= today < quarter.end:
+    if quarter.start <= today <= quarter.end:
         return f"{quarter.label} (to {today.day} {today:%B})"
     return quarter.label
 

@@ -383,3 +383,12 @@ def test_evidence_needs_sign_in_and_a_real_output(log, client, login):
     response = client.get(PAGE)
     assert response.status_code in (302, 303) and "/staff/sign-in" in response.headers["Location"]
     assert login(cso()).get("/staff/outputs/no-such-output/engagement-evidence").status_code == 404
+
+
+def test_the_quarter_in_progress_says_so_to_its_last_day():
+    last_day = date(2026, 12, 31)
+    quarters = log_figures.recent_quarters(last_day)
+    assert log_figures.quarter_label(quarters[-1], last_day) == (
+        "October to December 2026 (to 31 December)"
+    )
+    assert log_figures.quarter_label(quarters[-2], last_day) == "July to September 2026"

@@ -124,3 +124,20 @@ def test_a_prefix_is_exact_at_the_edges(app):
     assert _labels(search.search_people(office, "ja")) == ["Ja", "Jaz Patel"]
     assert _labels(search.search_people(office, "zoë")) == ["Zoë Ünal"]
     assert _labels(search.search_people(office, "jä")) == ["Jä Müller"]
+
+
+def test_a_producer_still_finds_their_people_behind_many_they_may_not_see(people):
+    """People matched only by a name the producer may not see are dropped, and the search
+    reads on (LIMIT at a time) to find the ones they may see."""
+    a, b, *_ = people
+    out_a, out_b = OutputFactory(producers=[a]), OutputFactory(producers=[b])
+    for n in range(60):
+        shared = StakeholderFactory(name=f"Sharp {n:02d}", email=f"p{n}@x.org")
+        LogEntryFactory(output=out_a, stakeholder=shared)
+        LogEntryFactory(output=out_b, stakeholder=shared)
+    for n in range(5):
+        LogEntryFactory(output=out_a, stakeholder=StakeholderFactory(name=f"Shaw {n}"))
+    # The fixture's shared person is found by their email address (shared@y.org).
+    expected = ["shared@y.org", *(f"Shaw {n}" for n in range(5))]
+    assert _labels(search.search_people(a, "sh")) == expected
+    assert len(search.search_people(cso(), "sh")) == search.LIMIT
