@@ -92,6 +92,18 @@ def people_kept_elsewhere(user: Any, stakeholder_ids: Iterable[int]) -> set[int]
     return found
 
 
+def kept_elsewhere_clause(user: Any) -> Any:
+    """The SQL face of people_kept_elsewhere, for a producer who may edit logs: true for a
+    stakeholder (correlated to Stakeholder.id) in the log of an output this user does not own.
+    Lets a query filter on it (the stakeholder search) instead of asking afterwards."""
+    owned = db.select(output_producers.c.output_id).where(output_producers.c.user_id == user.id)
+    return (
+        db.select(LogEntry.id)
+        .where(LogEntry.stakeholder_id == Stakeholder.id, LogEntry.output_id.not_in(owned))
+        .exists()
+    )
+
+
 def people_kept_elsewhere_in_log(user: Any, output: Output) -> set[int]:
     """people_kept_elsewhere for everyone in one output's log, in one query (exports)."""
     if keeps_every_log(user):

@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_
+from sqlalchemy import Select, and_, false, func, or_
 
 from engage.extensions import db
 from engage.outputs import access
@@ -23,7 +23,6 @@ from engage.outputs.models import LogEntry, Stakeholder, output_producers
 MAX_QUERY = 100
 MIN_QUERY = 2
 LIMIT = 50
-BATCHES = 4  # a producer's search reads at most BATCHES x LIMIT people
 
 
 @dataclass(frozen=True)
@@ -66,53 +65,49 @@ def _starts_with(column: Any, text: str, dialect: str) -> Any:
 
 def matching_query(user: Any, query: str, dialect: str) -> Select:
     """The people whose name, organisation or email address starts with `query` (already
-    cleaned), that this user may find, in name order."""
+    cleaned), that this user may find, in name order, with a column `hidden`: true for a
+    person a producer may see by their email address only (also in a log they do not keep,
+    access.kept_elsewhere_clause), who is then found only when the email address matches."""
+    by_email = _starts_with(Stakeholder.email, query, dialect)
     matches = or_(
         _starts_with(func.lower(Stakeholder.name), query, dialect),
         _starts_with(func.lower(Stakeholder.organisation), query, dialect),
-        _starts_with(Stakeholder.email, query, dialect),
+        by_email,
     )
-    select = (
-        db.select(Stakeholder.id, Stakeholder.name, Stakeholder.organisation, Stakeholder.email)
-        .where(matches, Stakeholder.anonymised_at.is_(None))
-        .order_by(func.lower(Stakeholder.name), Stakeholder.id)
-    )
+    hidden: Any = false()
+    where = [matches, Stakeholder.anonymised_at.is_(None)]
     if not access.sees_all_logs(user):
+        hidden = access.kept_elsewhere_clause(user)
         owned = db.select(output_producers.c.output_id).where(output_producers.c.user_id == user.id)
-        select = select.where(
+        where += [
             Stakeholder.id.in_(
                 db.select(LogEntry.stakeholder_id).where(LogEntry.output_id.in_(owned))
-            )
+            ),
+            or_(by_email, ~hidden),
+        ]
+    return (
+        db.select(
+            Stakeholder.id,
+            Stakeholder.name,
+            Stakeholder.organisation,
+            Stakeholder.email,
+            hidden.label("hidden"),
         )
-    return select
+        .where(*where)
+        .order_by(func.lower(Stakeholder.name), Stakeholder.id)
+    )
 
 
 def search_people(user: Any, text: str | None) -> list[Found]:
-    """Up to LIMIT people this user may find, in name order. Nothing for a query shorter than
-    MIN_QUERY characters."""
+    """Up to LIMIT people this user may find, in name order (one query). Nothing for a query
+    shorter than MIN_QUERY characters."""
     query = clean_query(text)
     if len(query) < MIN_QUERY or not may_search(user):
         return []
     select = matching_query(user, query, db.session.get_bind().dialect.name)
-    if access.sees_all_logs(user):
-        rows = db.session.execute(select.limit(LIMIT)).all()
-        return [Found(r.id, r.name, r.organisation, r.email) for r in rows]
-    # A producer: some people found may be dropped (matched by a name or organisation recorded
-    # by a log they do not keep), so read LIMIT at a time, up to BATCHES times, until LIMIT
-    # are shown. Usually one batch: reading 4 x LIMIT at once cost a quarter of the page.
-    found: list[Found] = []
-    for batch in range(BATCHES):
-        rows = db.session.execute(select.limit(LIMIT).offset(batch * LIMIT)).all()
-        hidden = access.people_kept_elsewhere(user, [r.id for r in rows])
-        for row in rows:
-            if row.id in hidden:
-                if not (row.email or "").startswith(query):
-                    continue  # found by a name or organisation this user may not see
-                found.append(Found(row.id, row.email, "", row.email))
-            else:
-                found.append(Found(row.id, row.name, row.organisation, row.email))
-            if len(found) == LIMIT:
-                return found
-        if len(rows) < LIMIT:
-            break
-    return found
+    return [
+        Found(r.id, r.email, "", r.email)
+        if r.hidden
+        else Found(r.id, r.name, r.organisation, r.email)
+        for r in db.session.execute(select.limit(LIMIT))
+    ]
