@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, false, func, or_
+from sqlalchemy import Select, and_, func, or_
 
 from engage.extensions import db
 from engage.outputs import access
@@ -65,49 +65,51 @@ def _starts_with(column: Any, text: str, dialect: str) -> Any:
 
 def matching_query(user: Any, query: str, dialect: str) -> Select:
     """The people whose name, organisation or email address starts with `query` (already
-    cleaned), that this user may find, in name order, with a column `hidden`: true for a
-    person a producer may see by their email address only (also in a log they do not keep,
-    access.kept_elsewhere_clause), who is then found only when the email address matches."""
+    cleaned), that this user may find, in name order. A producer finds people in their own
+    logs; one also in a log they do not keep (access.kept_elsewhere_clause) only by the start
+    of their email address."""
     by_email = _starts_with(Stakeholder.email, query, dialect)
-    matches = or_(
-        _starts_with(func.lower(Stakeholder.name), query, dialect),
-        _starts_with(func.lower(Stakeholder.organisation), query, dialect),
-        by_email,
-    )
-    hidden: Any = false()
-    where = [matches, Stakeholder.anonymised_at.is_(None)]
+    where = [
+        or_(
+            _starts_with(func.lower(Stakeholder.name), query, dialect),
+            _starts_with(func.lower(Stakeholder.organisation), query, dialect),
+            by_email,
+        ),
+        Stakeholder.anonymised_at.is_(None),
+    ]
     if not access.sees_all_logs(user):
-        hidden = access.kept_elsewhere_clause(user)
         owned = db.select(output_producers.c.output_id).where(output_producers.c.user_id == user.id)
         where += [
             Stakeholder.id.in_(
                 db.select(LogEntry.stakeholder_id).where(LogEntry.output_id.in_(owned))
             ),
-            or_(by_email, ~hidden),
+            or_(by_email, ~access.kept_elsewhere_clause(user)),
         ]
     return (
-        db.select(
-            Stakeholder.id,
-            Stakeholder.name,
-            Stakeholder.organisation,
-            Stakeholder.email,
-            hidden.label("hidden"),
-        )
+        db.select(Stakeholder.id, Stakeholder.name, Stakeholder.organisation, Stakeholder.email)
         .where(*where)
         .order_by(func.lower(Stakeholder.name), Stakeholder.id)
     )
 
 
 def search_people(user: Any, text: str | None) -> list[Found]:
-    """Up to LIMIT people this user may find, in name order (one query). Nothing for a query
-    shorter than MIN_QUERY characters."""
+    """Up to LIMIT people this user may find, in name order. Nothing for a query shorter than
+    MIN_QUERY characters."""
     query = clean_query(text)
     if len(query) < MIN_QUERY or not may_search(user):
         return []
-    select = matching_query(user, query, db.session.get_bind().dialect.name)
+    rows = db.session.execute(
+        matching_query(user, query, db.session.get_bind().dialect.name).limit(LIMIT)
+    ).all()
+    # Who of these (at most LIMIT) may be shown by their email address only.
+    hidden = (
+        set()
+        if access.sees_all_logs(user)
+        else access.people_kept_elsewhere(user, [r.id for r in rows])
+    )
     return [
         Found(r.id, r.email, "", r.email)
-        if r.hidden
+        if r.id in hidden
         else Found(r.id, r.name, r.organisation, r.email)
-        for r in db.session.execute(select.limit(LIMIT))
+        for r in rows
     ]
