@@ -355,8 +355,12 @@ def measure(url: str, rounds: int) -> dict[str, Any]:
             sa.text("SELECT name, email FROM stakeholders WHERE id = 4321")
         ).one()
     plan = [
-        (label, role, f"/staff/stakeholders?q={q.replace(' ', '+')}")
-        for label, role, q in searches(name, email)
+        # The floor: the same page, signed in, with no search (no query of its own).
+        ("the page without a search (CSO), for comparison", "cso", "/staff/stakeholders"),
+        *(
+            (label, role, f"/staff/stakeholders?q={q.replace(' ', '+')}")
+            for label, role, q in searches(name, email)
+        ),
     ]
     found: dict[str, int] = {}
     statements: dict[str, int] = {}

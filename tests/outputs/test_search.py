@@ -104,7 +104,8 @@ def test_the_search_reads_the_three_prefix_indexes(people, text, who):
     """The CSO's search matches each of name, organisation and email through its prefix index
     (on SQLite, an index range: its LIKE cannot use an index on lower(name)); a producer's may
     start from their own logs instead; neither reads every row, and a producer's check of who
-    is also in other logs reads the (stakeholder, output) index."""
+    is also in other logs probes an index by the person (ix_log_entries_stakeholder_output, or
+    on a tiny table the planner may take another that starts with the stakeholder)."""
     from engage.extensions import db
 
     user = cso() if who == "cso" else people[0]
@@ -118,8 +119,8 @@ def test_the_search_reads_the_three_prefix_indexes(people, text, who):
             "ix_stakeholders_organisation_prefix",
             "ix_stakeholders_email_prefix",
         ]
-    else:
-        indexes = ["ix_log_entries_stakeholder_output"]
+    else:  # a probe per person by an index that starts with the stakeholder
+        indexes = ["ix_log_entries_stakeholder_"]
     for index in indexes:
         assert index in plan, plan
     assert "SCAN stakeholders" not in plan and "Seq Scan on stakeholders" not in plan, plan
