@@ -392,3 +392,28 @@ def test_the_quarter_in_progress_says_so_to_its_last_day():
         "October to December 2026 (to 31 December)"
     )
     assert log_figures.quarter_label(quarters[-2], last_day) == "July to September 2026"
+
+
+def test_the_evidence_never_fails_on_stored_text(app, login):
+    """Text stored before the text policy (control characters, NUL, a formula, a 40,000
+    character note) still makes a page and a workbook that opens."""
+    output = OutputFactory(title="Odd =1+1 \x0b title", slug="odd-output")
+    db.session.add(
+        OutputReview(
+            output_id=output.id,
+            reviewed_on=date(2026, 6, 1),
+            findings="\x01+SUM(1) \x1b[31m red",
+            actions="x" * 40_000,
+        )
+    )
+    db.session.commit()
+    with time_machine.travel(NOW, tick=False):
+        client = login(cso())
+        assert client.get("/staff/outputs/odd-output/engagement-evidence").status_code == 200
+        response = client.get("/staff/outputs/odd-output/engagement-evidence.xlsx")
+    book = load_workbook(io.BytesIO(response.get_data()))
+    row = list(book["Reviews"].iter_rows(values_only=True))[4]
+    assert row[2] == "'+SUM(1) [31m red"  # control characters gone, formula kept as text
+    assert len(row[3]) == 32_767  # cut to what a cell holds
+    about = {r[0]: r[1] for r in book["About"].iter_rows(values_only=True)}
+    assert about["User engagement evidence"] == "Odd =1+1   title"
