@@ -5,7 +5,7 @@ output the user does not keep: with this index an index-only probe per person (m
 10,000 stakeholders on PostgreSQL: a 23 ms sequential scan became 0.5 ms).
 
 Revision ID: a2d72eb93b3f
-Revises: 5c1e0a9b7d21
+Revises: 7b783b8e07c2
 Create Date: 2026-11-28 07:23:46.088758
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a2d72eb93b3f'
-down_revision = '5c1e0a9b7d21'
+down_revision = '7b783b8e07c2'
 branch_labels = None
 depends_on = None
 
