@@ -27,6 +27,7 @@ from engage.outputs.models import (  # noqa: F401
     Output,
     OutputReview,
     Stakeholder,
+    StakeholderMerge,
     SuccessStory,
 )
 from engage.reports.models import AnnualReport, RecommendationNote, UksaRecommendation  # noqa: F401

@@ -216,6 +216,13 @@ def _anonymise_stakeholders(cutoff: datetime, now: datetime) -> int:
             )
             .execution_options(**opts)
         )
+        audit.record_select(  # in each log entry's history (engage/outputs/history.py)
+            "log_entry.anonymised",
+            actor=None,
+            object_type="log_entry",
+            object_ids=db.select(LogEntry.id).where(LogEntry.stakeholder_id.in_(chunk)),
+            detail={"note": "Name and uses removed under the retention policy"},
+        )
         # The log's copy of the name (see LogEntry), and free text about the person.
         db.session.execute(
             db.update(LogEntry)
