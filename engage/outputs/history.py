@@ -26,6 +26,7 @@ from engage.outputs.models import LogEntry
 from engage.vocab import ENGAGEMENT_LEVEL_SHORT, LOG_SOURCES
 
 OBJECT_TYPE = "log_entry"
+NO_STAFF = "No staff user: a public form or Engage itself"
 SHOWN_VALUES = ("engagement_level", "source", "first_contact_on", "latest_contact_on")
 FIELD_LABELS = {
     "engagement_level": "Engagement level",
@@ -103,7 +104,9 @@ def record(
     if note:
         detail["note"] = note
     detail |= extra
-    return audit.record(action, actor=actor, object_type=OBJECT_TYPE, object_id=entry.id, detail=detail)
+    return audit.record(
+        action, actor=actor, object_type=OBJECT_TYPE, object_id=entry.id, detail=detail
+    )
 
 
 @dataclass(frozen=True)
@@ -134,7 +137,8 @@ def describe(detail: dict[str, Any] | None) -> list[str]:
     detail = detail or {}
     lines = []
     for field, (old, new) in (detail.get("changes") or {}).items():
-        lines.append(f"{FIELD_LABELS.get(field, field)}: {_shown(field, old)} → {_shown(field, new)}")
+        label = FIELD_LABELS.get(field, field)
+        lines.append(f"{label}: {_shown(field, old)} → {_shown(field, new)}")
     shown = set(detail.get("changes") or {})
     others = [
         FIELD_LABELS.get(f, f)
@@ -165,7 +169,7 @@ def entry_history(entry_id: int) -> list[HistoryRow]:
     return [
         HistoryRow(
             at=event.at,
-            who=name or ("No staff user: a public form or Engage itself" if event.actor_id is None else "A former user"),
+            who=name or (NO_STAFF if event.actor_id is None else "A former user"),
             what=ACTIONS.get(event.action, event.action),
             details=describe(event.detail),
         )

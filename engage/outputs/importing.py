@@ -510,7 +510,10 @@ def apply_import(
                 detail = history.changes(before, history.entry_values(entry))
                 if detail:
                     entry_history.append(
-                        (entry.id, {"output_id": output.id, "stakeholder": stakeholder.id, **detail})
+                        (
+                            entry.id,
+                            {"output_id": output.id, "stakeholder": entry.stakeholder_id} | detail,
+                        )
                     )
                 continue
         data["_new_entry_for"] = stakeholder

@@ -104,6 +104,17 @@ def may_undo(user: Any) -> bool:
     return access.keeps_every_log(user)
 
 
+def merges_into(stakeholder_id: int) -> list[StakeholderMerge]:
+    """The merges that kept this record, newest first."""
+    return list(
+        db.session.execute(
+            db.select(StakeholderMerge)
+            .where(StakeholderMerge.kept_id == stakeholder_id)
+            .order_by(StakeholderMerge.merged_at.desc(), StakeholderMerge.id.desc())
+        ).scalars()
+    )
+
+
 def undo_until(merge: StakeholderMerge) -> datetime:
     return merge.merged_at + timedelta(days=UNDO_DAYS)
 
@@ -175,9 +186,7 @@ def _plain(value: Any) -> Any:
 
 
 def _entry_row(entry: LogEntry) -> dict[str, Any]:
-    return {
-        col.key: _plain(getattr(entry, col.key)) for col in inspect(entry).mapper.column_attrs
-    }
+    return {col.key: _plain(getattr(entry, col.key)) for col in inspect(entry).mapper.column_attrs}
 
 
 def _entry_values(entry: LogEntry) -> dict[str, Any]:
@@ -232,9 +241,10 @@ def merge_stakeholders(
     other = _check_mergeable(locked.get(other_id))
     if not may_merge(actor, kept, other):
         raise PermissionError("stakeholder:merge_not_allowed")
-    if expected_version is not None and version(
-        *sorted((kept, other), key=lambda p: p.id)
-    ) != expected_version:
+    if (
+        expected_version is not None
+        and version(*sorted((kept, other), key=lambda p: p.id)) != expected_version
+    ):
         raise MergeStale(
             "One of these records changed after you chose what to keep. Check the values and "
             "merge again."
@@ -272,7 +282,9 @@ def merge_stakeholders(
     db.session.flush()
     _move_entries(kept, other, merge, snapshot, actor)
     contact_ids = list(
-        db.session.execute(db.select(Contact.id).where(Contact.stakeholder_id == other.id)).scalars()
+        db.session.execute(
+            db.select(Contact.id).where(Contact.stakeholder_id == other.id)
+        ).scalars()
     )
     if contact_ids:
         db.session.execute(
@@ -281,7 +293,8 @@ def merge_stakeholders(
     snapshot["contacts"] = contact_ids
     final_email = after["email"]
     for key, model in (("feedback", Feedback), ("responses", ConsultationResponse)):
-        snapshot[key] = _readdress(model, [before_kept["email"], before_other["email"]], final_email)
+        old_emails = [before_kept["email"], before_other["email"]]
+        snapshot[key] = _readdress(model, old_emails, final_email)
     snapshot["other_rows"] = _move_other_references(other.id, kept.id)
     merge.snapshot = dict(snapshot)  # a new object: JSON columns do not track changes in place
     db.session.flush()
@@ -547,7 +560,10 @@ def _undo_entries(
             continue  # removed from the log since, or moved again
         entry.stakeholder_id = other.id
         history.record(
-            "log_entry.merge_undone", entry, actor=actor, note="moved back: merge undone",
+            "log_entry.merge_undone",
+            entry,
+            actor=actor,
+            note="moved back: merge undone",
             merge=merge.id,
         )
     for combined in snap["entries_combined"]:

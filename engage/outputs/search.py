@@ -64,7 +64,7 @@ def search_people(user: Any, text: str | None) -> list[Found]:
     )
     select = (
         db.select(Stakeholder.id, Stakeholder.name, Stakeholder.organisation, Stakeholder.email)
-        .where(matches, Stakeholder.anonymised_at.is_(None))
+        .where(matches, Stakeholder.anonymised_at.is_(None), Stakeholder.merged_into_id.is_(None))
         .order_by(func.lower(Stakeholder.name), Stakeholder.id)
     )
     every = access.sees_all_logs(user)

@@ -140,7 +140,11 @@ def add_to_log(
         after = history.entry_values(found)
         if after != before:
             history.record(
-                "log_entry.refreshed", found, actor=actor, before=before, after=after,
+                "log_entry.refreshed",
+                found,
+                actor=actor,
+                before=before,
+                after=after,
                 source=entry.source,
             )
         return found
