@@ -61,7 +61,7 @@ def stakeholder_merge_find(stakeholder_id: int):
     person = _person_or_404(stakeholder_id)
     user = _user()
     if person.merged_into_id is not None:
-        return _refused(_already_merged(person), person)
+        return _already_merged(person)
     if not merging.may_merge(user, person):
         deny("stakeholder:merge_not_allowed")
     text = request.args.get("q", "")
@@ -76,10 +76,16 @@ def stakeholder_merge_find(stakeholder_id: int):
     )
 
 
-def _already_merged(person: Stakeholder) -> str:
-    return (
-        f"{person.name or 'This record'} has already been merged into another record. "
-        "Find the person again to see the record that was kept."
+def _already_merged(person: Stakeholder):  # type: ignore[no-untyped-def]
+    """A record merged meanwhile (a second tab, someone else): a message to those who may merge
+    the record it went into; 403 to anyone else, who learns nothing about it."""
+    kept = db.session.get(Stakeholder, person.merged_into_id)
+    if kept is None or not merging.may_merge(_user(), kept):
+        deny("stakeholder:merge_not_allowed")
+    return _refused(
+        f"Record {person.id} has already been merged into another record. "
+        "Find the person again to see the record that was kept.",
+        person,
     )
 
 
@@ -93,7 +99,7 @@ def stakeholder_merge(stakeholder_id: int, other_id: int):
         return _refused("Choose two different records to merge.", a)
     for person in (a, b):
         if person.merged_into_id is not None:
-            return _refused(_already_merged(person), person)
+            return _already_merged(person)
     if not merging.may_merge(user, a, b):
         deny("stakeholder:merge_not_allowed")
     labels = {

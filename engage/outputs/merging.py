@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import func, inspect
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.attributes import flag_modified
 
 from engage import audit
 from engage.consultations.models import ConsultationResponse
@@ -207,7 +208,7 @@ def _lock(ids: list[int]) -> dict[int, Stakeholder]:
 
 
 def _label(person: Stakeholder) -> str:
-    return person.name or person.email or f"Record {person.id}"
+    return f"Record {person.id}"  # not the name: the message may reach a page in a race
 
 
 def _check_mergeable(person: Stakeholder | None) -> Stakeholder:
@@ -271,7 +272,7 @@ def merge_stakeholders(
     merge = StakeholderMerge(
         kept_id=kept.id, merged_id=other.id, merged_by_id=getattr(actor, "id", None)
     )
-    merge.snapshot = snapshot
+    merge.snapshot = {}  # written once everything has moved (below)
     db.session.add(merge)
     # The other record lets go of its email address first (email addresses are unique).
     other.email = None
@@ -296,7 +297,8 @@ def merge_stakeholders(
         old_emails = [before_kept["email"], before_other["email"]]
         snapshot[key] = _readdress(model, old_emails, final_email)
     snapshot["other_rows"] = _move_other_references(other.id, kept.id)
-    merge.snapshot = dict(snapshot)  # a new object: JSON columns do not track changes in place
+    merge.snapshot = snapshot
+    flag_modified(merge, "snapshot")  # JSON columns do not track changes made in place
     db.session.flush()
     audit.record(
         "stakeholder.merged",
