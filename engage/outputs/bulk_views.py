@@ -12,7 +12,6 @@ from engage.outputs import access, bulk, history
 from engage.outputs.merge_forms import BulkForm
 from engage.outputs.models import LogEntry, Output
 from engage.outputs.views import bp
-from engage.vocab import LEVEL_ORDER
 
 MAX_ID = 2**31 - 1
 
@@ -61,32 +60,28 @@ def log_entries_bulk(slug: str):
         flash(error.message, "error")
         return redirect(url_for("outputs.user_log", slug=output.slug))
     if applying and form.validate_on_submit():
-        level_ok = form.action.data != "level" or form.level.data in LEVEL_ORDER
-        if not level_ok:
-            form.level.errors = ["Select the new engagement level"]
-        else:
-            try:
-                if form.action.data == "level":
-                    done = bulk.change_level(
-                        output, ids, form.level.data or "", form.reason.data or "", user
-                    )
-                    message = f"Engagement level changed for {done} user{'s' if done != 1 else ''}"
-                else:
-                    done = bulk.remove_entries(output, ids, form.reason.data or "", user)
-                    message = f"{done} user{'s' if done != 1 else ''} removed from the user log"
-            except PermissionError:
-                db.session.rollback()
-                deny("user_log:entry_of_another_log")
-            except bulk.BulkError as error:
-                db.session.rollback()
-                field = getattr(form, error.field, None)
-                if field is None:
-                    flash(error.message, "error")
-                    return redirect(url_for("outputs.user_log", slug=output.slug))
-                field.errors = [error.message]
+        try:
+            if form.action.data == "level":
+                done = bulk.change_level(
+                    output, ids, form.level.data or "", form.reason.data or "", user
+                )
+                message = f"Engagement level changed for {done} user{'s' if done != 1 else ''}"
             else:
-                flash(message, "success")
+                done = bulk.remove_entries(output, ids, form.reason.data or "", user)
+                message = f"{done} user{'s' if done != 1 else ''} removed from the user log"
+        except PermissionError:
+            db.session.rollback()
+            deny("user_log:entry_of_another_log")
+        except bulk.BulkError as error:
+            db.session.rollback()
+            field = getattr(form, error.field, None)
+            if field is None:
+                flash(error.message, "error")
                 return redirect(url_for("outputs.user_log", slug=output.slug))
+            field.errors = [error.message]
+        else:
+            flash(message, "success")
+            return redirect(url_for("outputs.user_log", slug=output.slug))
     elsewhere = access.people_kept_elsewhere(user, [e.stakeholder_id for e in entries])
     return render_template(
         "outputs/log-entries-bulk.html",

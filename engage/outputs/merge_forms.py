@@ -6,7 +6,7 @@ from typing import Any
 
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextArea
 from wtforms import HiddenField, RadioField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import InputRequired, Length, ValidationError
 
 from engage.forms import EngageForm, clean_text
 from engage.outputs.bulk import MAX_REASON
@@ -41,6 +41,10 @@ class BulkForm(EngageForm):
     )
     step = HiddenField(default="apply")
     submit = SubmitField("Apply to the selected users", widget=GovSubmitInput())
+
+    def validate_level(self, field):  # type: ignore[no-untyped-def]
+        if self.action.data == "level" and field.data not in ENGAGEMENT_LEVELS:
+            raise ValidationError("Select the new engagement level")
 
 
 def merge_form(labels: dict[str, tuple[str, str, str, str]], kept_choices: list[tuple[str, str]]):  # type: ignore[no-untyped-def]

@@ -534,10 +534,10 @@ def undo_merge(merge_id: int, *, actor: Any, now: datetime | None = None) -> Sta
         table = db.metadata.tables.get(moved["table"])
         if table is None:  # pragma: no cover - a table dropped since
             continue
-        column, key = table.c[moved["column"]], list(table.primary_key.columns)[0]
+        column, pk = table.c[moved["column"]], list(table.primary_key.columns)[0]
         db.session.execute(
             table.update()
-            .where(key.in_(moved["ids"]), column == kept.id)
+            .where(pk.in_(moved["ids"]), column == kept.id)
             .values({column.name: other.id})
         )
     merge.undone_at = now

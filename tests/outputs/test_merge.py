@@ -37,36 +37,60 @@ def twins(app):
         name="Ada Lovelace", organisation="Analytical Engines", email="ada@work.org", phone=None
     )
     home = StakeholderFactory(
-        name="A. Lovelace", organisation="", email="ada@home.org", phone="07700 900123",
+        name="A. Lovelace",
+        organisation="",
+        email="ada@home.org",
+        phone="07700 900123",
         consent_to_contact=False,
     )
     work_a = LogEntryFactory(
-        output=out_a, stakeholder=work, engagement_level="informed", uses="Teaching",
-        first_contact_on=date(2025, 3, 1), latest_contact_on=date(2025, 4, 1),
+        output=out_a,
+        stakeholder=work,
+        engagement_level="informed",
+        uses="Teaching",
+        first_contact_on=date(2025, 3, 1),
+        latest_contact_on=date(2025, 4, 1),
     )
     home_a = LogEntryFactory(
-        output=out_a, stakeholder=home, engagement_level="consulted", uses="Research",
-        first_contact_on=date(2024, 1, 5), latest_contact_on=date(2025, 2, 1),
+        output=out_a,
+        stakeholder=home,
+        engagement_level="consulted",
+        uses="Research",
+        first_contact_on=date(2024, 1, 5),
+        latest_contact_on=date(2025, 2, 1),
     )
     work_b = LogEntryFactory(output=out_b, stakeholder=work, engagement_level="access")
     db.session.add(
         Contact(
-            output_id=out_a.id, stakeholder_id=home.id, contacted_on=date(2025, 2, 1),
-            channel="email", summary="Asked about table 3",
+            output_id=out_a.id,
+            stakeholder_id=home.id,
+            contacted_on=date(2025, 2, 1),
+            channel="email",
+            summary="Asked about table 3",
         )
     )
     FeedbackFactory(output=out_a, email="ada@home.org")
     consultation = ConsultationFactory()
     db.session.add(
         ConsultationResponse(
-            consultation_id=consultation.id, reference="CR-MERGE01", category="academic",
-            email="ada@home.org", name="A. Lovelace",
+            consultation_id=consultation.id,
+            reference="CR-MERGE01",
+            category="academic",
+            email="ada@home.org",
+            name="A. Lovelace",
         )
     )
     db.session.commit()
     return {
-        "owner_a": owner_a, "owner_b": owner_b, "out_a": out_a, "out_b": out_b,
-        "work": work, "home": home, "work_a": work_a, "home_a": home_a, "work_b": work_b,
+        "owner_a": owner_a,
+        "owner_b": owner_b,
+        "out_a": out_a,
+        "out_b": out_b,
+        "work": work,
+        "home": home,
+        "work_a": work_a,
+        "home_a": home_a,
+        "work_b": work_b,
     }
 
 
@@ -84,13 +108,18 @@ def test_the_cso_merges_two_records_field_by_field_and_everything_moves(twins):
     kept = db.session.get(Stakeholder, work_id)
     gone = db.session.get(Stakeholder, home_id)
     assert (kept.name, kept.email, kept.phone, kept.consent_to_contact) == (
-        "Ada Lovelace", "ada@work.org", "07700 900123", False
+        "Ada Lovelace",
+        "ada@work.org",
+        "07700 900123",
+        False,
     )
     assert gone.merged_into_id == work_id and gone.email is None
     # One entry in log A: the higher level, the widest dates, both uses.
-    entries = db.session.execute(
-        db.select(LogEntry).where(LogEntry.stakeholder_id == work_id)
-    ).scalars().all()
+    entries = (
+        db.session.execute(db.select(LogEntry).where(LogEntry.stakeholder_id == work_id))
+        .scalars()
+        .all()
+    )
     assert len(entries) == 2
     combined = db.session.get(LogEntry, work_a_id)
     assert combined.engagement_level == "consulted"
@@ -100,9 +129,7 @@ def test_the_cso_merges_two_records_field_by_field_and_everything_moves(twins):
     assert combined.stakeholder_name == "Ada Lovelace"
     assert db.session.get(LogEntry, home_a_id) is None
     # Contacts, feedback and consultation responses follow the person.
-    assert db.session.execute(
-        db.select(Contact.stakeholder_id)
-    ).scalar_one() == work_id
+    assert db.session.execute(db.select(Contact.stakeholder_id)).scalar_one() == work_id
     assert db.session.execute(db.select(Feedback.email)).scalar_one() == "ada@work.org"
     assert db.session.execute(db.select(ConsultationResponse.email)).scalar_one() == "ada@work.org"
     # Audited, with field names only; the combined entry's history says what happened.
@@ -161,7 +188,9 @@ def test_undo_after_30_days_is_refused_and_changes_nothing(twins):
     work_id, home_id, *_ = _ids(twins)
     merge = merging.merge_stakeholders(work_id, home_id, take_from_other=set(), actor=cso())
     with pytest.raises(merging.MergeError, match="can be undone for 30 days"):
-        merging.undo_merge(merge.id, actor=cso(), now=merge.merged_at + timedelta(days=30, seconds=1))
+        merging.undo_merge(
+            merge.id, actor=cso(), now=merge.merged_at + timedelta(days=30, seconds=1)
+        )
     db.session.rollback()
     assert db.session.get(Stakeholder, home_id).merged_into_id == work_id
 
@@ -260,9 +289,9 @@ def test_the_cso_finds_compares_merges_and_undoes_through_the_pages(twins, login
     assert page.status_code == 200
     assert "07700 900123" in page.text and "Which phone number do you want to keep?" in page.text
     # Nothing chosen: GOV.UK error summary, nothing merged.
-    refused = client.post(f"/staff/stakeholders/{work_id}/merge/{home_id}", data={
-        "version": _version(page)
-    })
+    refused = client.post(
+        f"/staff/stakeholders/{work_id}/merge/{home_id}", data={"version": _version(page)}
+    )
     assert refused.status_code == 200
     assert "There is a problem" in refused.text and "Choose which record to keep" in refused.text
     assert db.session.execute(db.select(StakeholderMerge)).first() is None
@@ -276,8 +305,10 @@ def test_the_cso_finds_compares_merges_and_undoes_through_the_pages(twins, login
     detail = client.get(f"/staff/stakeholder-merges/{merge.id}")
     assert "Undo this merge" in detail.text
     # The merged record's page leads to the kept one.
-    assert client.get(f"/staff/stakeholders/{home_id}").headers["Location"].endswith(
-        f"/staff/stakeholders/{work_id}"
+    assert (
+        client.get(f"/staff/stakeholders/{home_id}")
+        .headers["Location"]
+        .endswith(f"/staff/stakeholders/{work_id}")
     )
     # Submitting the same merge again (a second tab): a clear message, not a 500.
     again = client.post(f"/staff/stakeholders/{work_id}/merge/{home_id}", data=choices)
@@ -335,7 +366,10 @@ def test_producers_merge_only_within_their_own_logs_and_never_undo(twins, login)
     choices = {"keep": "a", "version": _version(page)}
     for field in merging.differing(twins["home"], only_a):
         choices[f"value_{field}"] = "a"
-    assert owner_a.post(f"/staff/stakeholders/{home_id}/merge/{only_a.id}", data=choices).status_code == 302
+    assert (
+        owner_a.post(f"/staff/stakeholders/{home_id}/merge/{only_a.id}", data=choices).status_code
+        == 302
+    )
     merge = db.session.execute(db.select(StakeholderMerge)).scalar_one()
     assert owner_a.get(f"/staff/stakeholder-merges/{merge.id}").status_code == 200
     assert owner_a.post(f"/staff/stakeholder-merges/{merge.id}/undo").status_code == 403
