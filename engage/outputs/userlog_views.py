@@ -142,7 +142,7 @@ def _log_rows(
         edit = row_link("outputs.log_entry_edit", "entry_id", slug=output.slug)
         contact = row_link("outputs.contact_new", "entry_id", slug=output.slug)
         remove = row_link("outputs.log_entry_remove", "entry_id", slug=output.slug)
-    history = row_link("outputs.log_entry_history", "entry_id", slug=output.slug)
+        history = row_link("outputs.log_entry_history", "entry_id", slug=output.slug)
     rows = []
     for (
         entry_id,
@@ -174,7 +174,7 @@ def _log_rows(
                     else ("", "", "", "")  # not shown
                 ),
                 entry_id,
-                history(entry_id),
+                history(entry_id) if editable else "",
             )
         )
     return rows
