@@ -194,9 +194,22 @@ def _entry_values(entry: LogEntry) -> dict[str, Any]:
     return {name: _plain(getattr(entry, name)) for name in ENTRY_VALUES}
 
 
+def _write_first(statement: Any) -> None:
+    """On SQLite, start the transaction with a write (that changes nothing), so that it holds
+    the database's write lock before it reads: SQLite has no row locks, and a transaction
+    begins at its first write, so two merges of the same records could each read them
+    unmerged first. PostgreSQL locks the rows instead (SELECT ... FOR UPDATE, below)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(statement.execution_options(synchronize_session=False))
+
+
 def _lock(ids: list[int]) -> dict[int, Stakeholder]:
-    """The records, locked in id order until the transaction ends (PostgreSQL; SQLite writes
-    one transaction at a time), and read afresh."""
+    """The records, locked in id order until the transaction ends, and read afresh."""
+    _write_first(
+        db.update(Stakeholder)
+        .where(Stakeholder.id.in_(ids))
+        .values(merged_into_id=Stakeholder.merged_into_id)
+    )
     found = db.session.execute(
         db.select(Stakeholder)
         .where(Stakeholder.id.in_(sorted(ids)))
@@ -224,6 +237,9 @@ def _check_mergeable(person: Stakeholder | None) -> Stakeholder:
     return person
 
 
+CONCURRENT = "Someone else changed these records at the same time. Nothing was {}: try again."
+
+
 def merge_stakeholders(
     kept_id: int,
     other_id: int,
@@ -235,6 +251,22 @@ def merge_stakeholders(
     """Merge record `other_id` into `kept_id`, taking the fields named in `take_from_other` from
     the other record (every other field keeps the kept record's value). Raises MergeError (with
     a message for the page), MergeStale, or PermissionError. Commits once."""
+    try:
+        merge = _merge(kept_id, other_id, take_from_other, actor, expected_version)
+        db.session.commit()
+    except (IntegrityError, OperationalError) as error:  # a write of another transaction won
+        db.session.rollback()
+        raise MergeError(CONCURRENT.format("merged")) from error
+    return merge
+
+
+def _merge(
+    kept_id: int,
+    other_id: int,
+    take_from_other: set[str] | frozenset[str],
+    actor: Any,
+    expected_version: str | None,
+) -> StakeholderMerge:
     if kept_id == other_id:
         raise MergeError("Choose two different records to merge")
     locked = _lock([kept_id, other_id])
@@ -316,16 +348,7 @@ def merge_stakeholders(
             "responses": len(snapshot["responses"]),
         },
     )
-    _commit("Someone else changed these records at the same time. Nothing was merged: try again.")
     return merge
-
-
-def _commit(message: str) -> None:
-    try:
-        db.session.commit()
-    except (IntegrityError, OperationalError) as error:
-        db.session.rollback()
-        raise MergeError(message) from error
 
 
 def _combine(kept_entry: LogEntry, other_entry: LogEntry) -> list[str]:
@@ -468,10 +491,26 @@ def _restore_entry_values(entry: LogEntry, before: dict[str, Any], after: dict[s
 
 
 def undo_merge(merge_id: int, *, actor: Any, now: datetime | None = None) -> StakeholderMerge:
-    """Undo a merge within UNDO_DAYS days: raises MergeError with the reason otherwise."""
+    """Undo a merge within UNDO_DAYS days: raises MergeError with the reason otherwise, or
+    PermissionError. Commits once."""
+    try:
+        merge = _undo(merge_id, actor, now)
+        db.session.commit()
+    except (IntegrityError, OperationalError) as error:
+        db.session.rollback()
+        raise MergeError(CONCURRENT.format("undone")) from error
+    return merge
+
+
+def _undo(merge_id: int, actor: Any, now: datetime | None) -> StakeholderMerge:
     if not may_undo(actor):
         raise PermissionError("stakeholder:merge_undo_not_allowed")
     now = now or utcnow()
+    _write_first(
+        db.update(StakeholderMerge)
+        .where(StakeholderMerge.id == merge_id)
+        .values(undone_at=StakeholderMerge.undone_at)
+    )
     merge = db.session.execute(
         db.select(StakeholderMerge)
         .where(StakeholderMerge.id == merge_id)
@@ -549,7 +588,6 @@ def undo_merge(merge_id: int, *, actor: Any, now: datetime | None = None) -> Sta
         object_id=kept.id,
         detail={"merge": merge.id, "merged": other.id},
     )
-    _commit("Someone else changed these records at the same time. Nothing was undone: try again.")
     return merge
 
 

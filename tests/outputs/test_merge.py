@@ -377,3 +377,39 @@ def test_producers_merge_only_within_their_own_logs_and_never_undo(twins, login)
     owner_b = login(twins["owner_b"])
     assert owner_b.get(f"/staff/stakeholder-merges/{merge.id}").status_code == 403
     assert owner_b.get(f"/staff/stakeholders/{only_a.id}/merge").status_code == 403
+
+
+def test_two_people_merging_the_same_records_at_once_get_one_merge_and_a_message(twins, app):
+    """Four requests at the same moment, merging the records both ways: one merge, the others
+    a 409 with a message; never a 500."""
+    import threading
+
+    from tests.conftest import sign_in_client
+
+    work_id, home_id, *_ = _ids(twins)
+    clients = [sign_in_client(app, cso()), sign_in_client(app, admin())] * 2
+    pages = [
+        clients[k].get(f"/staff/stakeholders/{a}/merge/{b}")
+        for k, (a, b) in enumerate([(work_id, home_id), (home_id, work_id)] * 2)
+    ]
+    start = threading.Barrier(4)
+    statuses: list[int] = []
+
+    def merge(k: int) -> None:
+        a, b = [(work_id, home_id), (home_id, work_id)][k % 2]
+        choices = {"keep": "a", "version": _version(pages[k])}
+        for field in merging.FIELDS:
+            choices[f"value_{field}"] = "a"
+        start.wait()
+        statuses.append(
+            clients[k].post(f"/staff/stakeholders/{a}/merge/{b}", data=choices).status_code
+        )
+
+    threads = [threading.Thread(target=merge, args=(k,)) for k in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [302, 409, 409, 409]
+    db.session.expire_all()
+    assert len(db.session.execute(db.select(StakeholderMerge)).all()) == 1
