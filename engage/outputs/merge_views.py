@@ -165,6 +165,11 @@ def _merge_or_404(merge_id: int) -> StakeholderMerge:
     return merge
 
 
+def _merged_name(merge: StakeholderMerge) -> str:
+    merged = (merge.snapshot or {}).get("merged") or {}
+    return merged.get("name") or "details removed once the merge could no longer be undone"
+
+
 @bp.route("/staff/stakeholder-merges/<int:merge_id>")
 @requires("edit_user_logs")
 def stakeholder_merge_detail(merge_id: int):
@@ -178,7 +183,7 @@ def stakeholder_merge_detail(merge_id: int):
         can_undo=merging.may_undo(_user())
         and merge.undone_at is None
         and utcnow() <= merging.undo_until(merge),
-        labels=merging.FIELD_LABELS,
+        merged_name=_merged_name(merge),
     )
 
 
@@ -211,5 +216,6 @@ def stakeholder_merge_undo(merge_id: int):
         form=form,
         merge=merge,
         snap=merge.snapshot,
+        merged_name=_merged_name(merge),
         refusal=refusal,
     ), (409 if refusal and request.method == "POST" else 200)

@@ -647,3 +647,55 @@ def _undo_entries(
             note="back in the log: merge undone",
             merge=merge.id,
         )
+
+
+# --- after the undo period ----------------------------------------------------------------------
+
+FORGOTTEN_NAME = "Merged record"
+
+
+def forget_expired_merges(now: datetime) -> int:
+    """Once a merge can no longer be undone, the personal data kept to undo it is removed: the
+    merged record's details and the snapshot's values (ids and counts stay, so the merge page
+    still says what moved). Run daily by the retention job; does not commit. The number of
+    merges forgotten."""
+    expired = list(
+        db.session.execute(
+            db.select(StakeholderMerge).where(
+                StakeholderMerge.merged_at < now - timedelta(days=UNDO_DAYS)
+            )
+        ).scalars()
+    )
+    forgotten = 0
+    for merge in expired:
+        snap = merge.snapshot or {}
+        if snap.get("forgotten_at"):
+            continue
+        merge.snapshot = {
+            "forgotten_at": now.isoformat(),
+            "entries_moved": snap.get("entries_moved", []),
+            "entries_combined": [
+                {"kept_entry": c.get("kept_entry")} for c in snap.get("entries_combined", [])
+            ],
+            "contacts": snap.get("contacts", []),
+            "feedback": [[row[0], None] for row in snap.get("feedback", [])],
+            "responses": [[row[0], None] for row in snap.get("responses", [])],
+            "other_rows": snap.get("other_rows", []),
+        }
+        flag_modified(merge, "snapshot")
+        if merge.undone_at is None:
+            db.session.execute(
+                db.update(Stakeholder)
+                .where(Stakeholder.id == merge.merged_id, Stakeholder.merged_into_id.is_not(None))
+                .values(
+                    name=FORGOTTEN_NAME,
+                    organisation="",
+                    email=None,
+                    phone=None,
+                    consent_to_contact=False,
+                    anonymised_at=now,
+                )
+                .execution_options(synchronize_session=False)
+            )
+        forgotten += 1
+    return forgotten

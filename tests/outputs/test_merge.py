@@ -413,3 +413,25 @@ def test_two_people_merging_the_same_records_at_once_get_one_merge_and_a_message
     assert sorted(statuses) == [302, 409, 409, 409]
     db.session.expire_all()
     assert len(db.session.execute(db.select(StakeholderMerge)).all()) == 1
+
+
+def test_what_was_kept_to_undo_a_merge_is_forgotten_once_it_cannot_be_undone(twins, login):
+    from engage.retention import anonymise_expired
+
+    work_id, home_id, *_ = _ids(twins)
+    merge = merging.merge_stakeholders(work_id, home_id, take_from_other=set(), actor=cso())
+    anonymise_expired()  # within the 30 days: kept
+    db.session.expire_all()
+    assert db.session.get(Stakeholder, home_id).phone == "07700 900123"
+    db.session.get(StakeholderMerge, merge.id).merged_at = utcnow() - timedelta(days=31)
+    db.session.commit()
+    assert anonymise_expired()["merged_records"] == 1
+    db.session.expire_all()
+    gone = db.session.get(Stakeholder, home_id)
+    assert (gone.name, gone.phone, gone.organisation) == (merging.FORGOTTEN_NAME, None, "")
+    snapshot = db.session.get(StakeholderMerge, merge.id).snapshot
+    assert "07700" not in str(snapshot) and "Lovelace" not in str(snapshot)
+    assert len(snapshot["entries_combined"]) == 1 and len(snapshot["contacts"]) == 1
+    page = login(cso()).get(f"/staff/stakeholder-merges/{merge.id}")
+    assert page.status_code == 200 and "details removed" in page.text
+    assert anonymise_expired()["merged_records"] == 0
