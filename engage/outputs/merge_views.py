@@ -10,7 +10,7 @@ from flask_login import current_user
 from engage.auth.permissions import deny, requires
 from engage.db_types import utcnow
 from engage.extensions import db
-from engage.outputs import logs, merging, search
+from engage.outputs import access, logs, merging, search
 from engage.outputs.merge_forms import UndoMergeForm, merge_form
 from engage.outputs.models import Stakeholder, StakeholderMerge
 from engage.outputs.views import bp
@@ -67,6 +67,10 @@ def stakeholder_merge_find(stakeholder_id: int):
     text = request.args.get("q", "")
     query = search.clean_query(text)
     results = [r for r in search.search_people(user, text) if r.stakeholder_id != person.id]
+    # A producer's results are people in their own logs; those also in a log they do not keep
+    # cannot be merged by them (merging.may_merge), so they are not offered.
+    hidden = access.people_kept_elsewhere(user, [r.stakeholder_id for r in results])
+    results = [r for r in results if r.stakeholder_id not in hidden]
     return render_template(
         "outputs/stakeholder-merge-find.html",
         person=person,
@@ -89,6 +93,21 @@ def _already_merged(person: Stakeholder):  # type: ignore[no-untyped-def]
     )
 
 
+def _merge_form(a: Stakeholder, b: Stakeholder):  # type: ignore[no-untyped-def]
+    """The questions for these two records (which to keep; each differing value) and the form."""
+    labels = {
+        field: (
+            f"Which {merging.FIELD_LABELS[field]} do you want to keep?",
+            f"Choose which {merging.FIELD_LABELS[field]} to keep",
+            _shown(field, getattr(a, field)),
+            _shown(field, getattr(b, field)),
+        )
+        for field in merging.differing(a, b)
+    }
+    choices = [("a", f"{a.name} (record {a.id})"), ("b", f"{b.name} (record {b.id})")]
+    return labels, merge_form(labels, choices)()
+
+
 @bp.route("/staff/stakeholders/<int:stakeholder_id>/merge/<int:other_id>", methods=["GET", "POST"])
 @requires("edit_user_logs")
 def stakeholder_merge(stakeholder_id: int, other_id: int):
@@ -102,17 +121,7 @@ def stakeholder_merge(stakeholder_id: int, other_id: int):
             return _already_merged(person)
     if not merging.may_merge(user, a, b):
         deny("stakeholder:merge_not_allowed")
-    labels = {
-        field: (
-            f"Which {merging.FIELD_LABELS[field]} do you want to keep?",
-            f"Choose which {merging.FIELD_LABELS[field]} to keep",
-            _shown(field, getattr(a, field)),
-            _shown(field, getattr(b, field)),
-        )
-        for field in merging.differing(a, b)
-    }
-    choices = [("a", f"{a.name} (record {a.id})"), ("b", f"{b.name} (record {b.id})")]
-    form = merge_form(labels, choices)()
+    labels, form = _merge_form(a, b)
     first, second = sorted((a, b), key=lambda p: p.id)
     if not form.is_submitted():
         form.version.data = merging.version(first, second)
@@ -132,8 +141,10 @@ def stakeholder_merge(stakeholder_id: int, other_id: int):
             db.session.rollback()
             deny("stakeholder:merge_not_allowed")
         except merging.MergeStale as error:
+            # The new values, with the choices made so far where they still apply.
             db.session.rollback()
             db.session.expire_all()
+            labels, form = _merge_form(a, b)
             form.version.data = merging.version(first, second)
             form.keep.errors = [error.message]
         except merging.MergeError as error:
