@@ -273,3 +273,35 @@ def test_the_history_page_per_role(logs_of_two, login):
     assert page.status_code == 200 and owner.name in page.text
     assert login(other_owner).get(url).status_code == 403
     assert login(cso()).get("/staff/outputs/mine/user-log/999999/history").status_code == 404
+
+
+def test_bulk_changes_need_the_csrf_token_the_log_page_gives(csrf_app):
+    import re
+
+    from flask import g
+
+    owner = producer(email="csrf-owner@example.gov.uk")
+    output = OutputFactory(slug="guarded", producers=[owner])
+    entry = LogEntryFactory(output=output, engagement_level="informed")
+    client = csrf_app.test_client()
+    page = client.get("/staff/sign-in").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    client.post(
+        "/staff/sign-in",
+        data={"email": owner.email, "password": "correct-horse-battery", "csrf_token": csrf},
+    )
+    # The test's app context outlives each request, and Flask-WTF keeps the token it made in
+    # `g`: forget the one made before signing in (a real request starts with an empty `g`).
+    g.pop("csrf_token", None)
+    log_page = client.get("/staff/outputs/guarded/user-log").get_data(as_text=True)
+    bulk_form = log_page.split("data-bulk-form", 1)[1]
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', bulk_form).group(1)
+    url = "/staff/outputs/guarded/user-log/bulk"
+    data = {"step": "apply", "action": "level", "level": "involved", "reason": "Panel"}
+    chosen = client.post(url, data={"step": "choose", "entry": str(entry.id), "csrf_token": csrf})
+    assert chosen.status_code == 200
+    assert client.post(url, data={**data, "entry": str(entry.id)}).status_code == 400
+    done = client.post(url, data={**data, "entry": str(entry.id), "csrf_token": csrf})
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(LogEntry, entry.id).engagement_level == "involved"
