@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.attributes import flag_modified
 
 from engage import audit
+from engage.consent.models import Consent
 from engage.consultations.models import ConsultationResponse
 from engage.db_types import utcnow
 from engage.extensions import db
@@ -46,6 +47,10 @@ from engage.outputs.userlog import higher_level
 
 UNDO_DAYS = 30
 FIELDS = ("name", "organisation", "email", "phone", "category", "consent_to_contact")
+# The details a merge asks about. Consent is not chosen: the consent records of both (per
+# purpose, with when, how and the words seen: engage.consent) move to the kept record, and
+# `consent_to_contact` follows them (_consent_flag).
+CHOOSABLE = ("name", "organisation", "email", "phone", "category")
 FIELD_LABELS = {
     "name": "name",
     "organisation": "organisation",
@@ -128,7 +133,7 @@ def values(person: Stakeholder) -> dict[str, Any]:
 
 
 def differing(a: Stakeholder, b: Stakeholder) -> list[str]:
-    return [name for name in FIELDS if getattr(a, name) != getattr(b, name)]
+    return [name for name in CHOOSABLE if getattr(a, name) != getattr(b, name)]
 
 
 def _entries(stakeholder_id: int) -> list[LogEntry]:
@@ -282,7 +287,7 @@ def _merge(
             "One of these records changed after you chose what to keep. Check the values and "
             "merge again."
         )
-    unknown = set(take_from_other) - set(FIELDS)
+    unknown = set(take_from_other) - set(CHOOSABLE)
     if unknown:
         raise MergeError("Choose values of the person's details only")
     before_kept, before_other = values(kept), values(other)
@@ -329,6 +334,10 @@ def _merge(
         old_emails = [before_kept["email"], before_other["email"]]
         snapshot[key] = _readdress(model, old_emails, final_email)
     snapshot["other_rows"] = _move_other_references(other.id, kept.id)
+    kept.consent_to_contact = _consent_flag(
+        kept.id, before_kept["consent_to_contact"] or before_other["consent_to_contact"]
+    )
+    after["consent_to_contact"] = kept.consent_to_contact
     merge.snapshot = snapshot
     flag_modified(merge, "snapshot")  # JSON columns do not track changes made in place
     db.session.flush()
@@ -475,6 +484,18 @@ def _move_other_references(old_id: int, new_id: int) -> list[dict[str, Any]]:
     return moved
 
 
+def _consent_flag(stakeholder_id: int, without_records: bool) -> bool:
+    """`consent_to_contact` as engage.consent keeps it: a given consent to consultation
+    invitations. A person with no consent records at all (none was ever asked for or recorded
+    per purpose) keeps `without_records`."""
+    rows = db.session.execute(
+        db.select(Consent.purpose, Consent.status).where(Consent.stakeholder_id == stakeholder_id)
+    ).all()
+    if not rows:
+        return without_records
+    return any(r.purpose == "consultations" and r.status == "given" for r in rows)
+
+
 # --- undoing ----------------------------------------------------------------------------------
 
 
@@ -579,6 +600,9 @@ def _undo(merge_id: int, actor: Any, now: datetime | None) -> StakeholderMerge:
             .where(pk.in_(moved["ids"]), column == kept.id)
             .values({column.name: other.id})
         )
+    db.session.flush()
+    for person in (kept, other):
+        person.consent_to_contact = _consent_flag(person.id, person.consent_to_contact)
     merge.undone_at = now
     merge.undone_by_id = getattr(actor, "id", None)
     audit.record(

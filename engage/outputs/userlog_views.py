@@ -22,6 +22,7 @@ from sqlalchemy.orm import joinedload, lazyload
 from engage import submissions
 from engage.auth.permissions import deny, requires
 from engage.calendar import london_date
+from engage.consent.pages import consent_history
 from engage.db_types import utcnow
 from engage.exports.pages import offer_export
 from engage.exports.streaming import csv_response, xlsx_response
@@ -454,6 +455,7 @@ def stakeholder_detail(stakeholder_id: int):
         personal=personal,
         can_merge=merging.may_merge(user, person),
         merges=merging.merges_into(person.id) if merging.may_undo(user) else [],
+        consents=consent_history(person.id) if personal else [],
     )
 
 

@@ -101,17 +101,16 @@ def _ids(t):
 def test_the_cso_merges_two_records_field_by_field_and_everything_moves(twins):
     office = cso()
     work_id, home_id, work_a_id, home_a_id, _ = _ids(twins)
-    merge = merging.merge_stakeholders(
-        work_id, home_id, take_from_other={"phone", "consent_to_contact"}, actor=office
-    )
+    merge = merging.merge_stakeholders(work_id, home_id, take_from_other={"phone"}, actor=office)
     db.session.expire_all()
     kept = db.session.get(Stakeholder, work_id)
     gone = db.session.get(Stakeholder, home_id)
+    # No consent records (from before consent per purpose): the work record's consent stays.
     assert (kept.name, kept.email, kept.phone, kept.consent_to_contact) == (
         "Ada Lovelace",
         "ada@work.org",
         "07700 900123",
-        False,
+        True,
     )
     assert gone.merged_into_id == work_id and gone.email is None
     # One entry in log A: the higher level, the widest dates, both uses.
@@ -137,7 +136,7 @@ def test_the_cso_merges_two_records_field_by_field_and_everything_moves(twins):
         db.select(AuditEvent).where(AuditEvent.action == "stakeholder.merged")
     ).scalar_one()
     assert event.actor_id == office.id
-    assert event.detail["fields_from_merged"] == ["consent_to_contact", "phone"]
+    assert event.detail["fields_from_merged"] == ["phone"]
     assert "07700" not in str(event.detail)
     lines = [line for row in history.entry_history(work_a_id) for line in row.details]
     assert "Engagement level: Informed → Consulted" in lines
@@ -435,3 +434,43 @@ def test_what_was_kept_to_undo_a_merge_is_forgotten_once_it_cannot_be_undone(twi
     page = login(cso()).get(f"/staff/stakeholder-merges/{merge.id}")
     assert page.status_code == 200 and "details removed" in page.text
     assert anonymise_expired()["merged_records"] == 0
+
+
+def test_consent_records_move_with_the_person_and_back_on_undo(twins):
+    """The home record confirmed consultation invitations; the work record withdrew news. Both
+    histories move to the kept record, whose consent follows them; undo moves them back."""
+    from engage.consent.models import Consent
+
+    work_id, home_id, *_ = _ids(twins)
+    given = Consent(
+        stakeholder_id=home_id,
+        purpose="consultations",
+        status="given",
+        source="public_form",
+        wording="Tell me about consultations",
+        given_at=utcnow(),
+    )
+    withdrawn = Consent(
+        stakeholder_id=work_id,
+        purpose="news",
+        status="withdrawn",
+        source="staff",
+        withdrawn_at=utcnow(),
+        withdrawn_how="staff",
+    )
+    db.session.add_all([given, withdrawn])
+    db.session.get(Stakeholder, work_id).consent_to_contact = False
+    db.session.get(Stakeholder, home_id).consent_to_contact = True
+    db.session.commit()
+    given_id, withdrawn_id = given.id, withdrawn.id
+    merge = merging.merge_stakeholders(work_id, home_id, take_from_other=set(), actor=cso())
+    db.session.expire_all()
+    assert db.session.get(Consent, given_id).stakeholder_id == work_id
+    assert db.session.get(Consent, given_id).wording == "Tell me about consultations"
+    assert db.session.get(Stakeholder, work_id).consent_to_contact is True
+    merging.undo_merge(merge.id, actor=cso())
+    db.session.expire_all()
+    assert db.session.get(Consent, given_id).stakeholder_id == home_id
+    assert db.session.get(Consent, withdrawn_id).stakeholder_id == work_id
+    assert db.session.get(Stakeholder, work_id).consent_to_contact is False
+    assert db.session.get(Stakeholder, home_id).consent_to_contact is True
