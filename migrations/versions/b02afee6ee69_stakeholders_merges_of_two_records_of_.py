@@ -1,7 +1,7 @@
 """stakeholders: merges of two records of one person, and their undo
 
 Revision ID: b02afee6ee69
-Revises: b585032c7be4
+Revises: a2d72eb93b3f
 Create Date: 2026-11-28 07:08:25.313067
 
 """
@@ -12,7 +12,7 @@ import engage.db_types
 
 # revision identifiers, used by Alembic.
 revision = 'b02afee6ee69'
-down_revision = 'b585032c7be4'
+down_revision = 'a2d72eb93b3f'
 branch_labels = None
 depends_on = None
 
