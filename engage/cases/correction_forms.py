@@ -14,7 +14,15 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from engage.cases.correction import REASON_MAX
 from engage.cases.forms import EMAIL_MESSAGE
-from engage.forms import DateRequired, EngageForm, GovDateField, NotFuture, clean_text, strip_filter
+from engage.forms import (
+    DateRequired,
+    EngageForm,
+    GovDateField,
+    NotBeforeRecords,
+    NotFuture,
+    clean_text,
+    strip_filter,
+)
 from engage.vocab import CASE_CHANNELS, CASE_KINDS
 
 
@@ -37,7 +45,11 @@ class CorrectReceivedForm(EngageForm):
     received_on = GovDateField(
         "Date received",
         what="Date received",
-        validators=[DateRequired("Enter the date it was received"), NotFuture()],
+        validators=[
+            DateRequired("Enter the date it was received"),
+            NotFuture(),
+            NotBeforeRecords(),
+        ],
         description="The deadlines are worked out again from this date. For example, 27 3 2026",
     )
     channel = RadioField(

@@ -563,6 +563,12 @@ def respond(
     problem = check_done_on(case, on, today)
     if problem:
         raise CaseError(problem, "on")
+    replied = max((p.resumed_on for p in case.pauses if p.resumed_on), default=None)
+    if replied is not None and on < replied:  # no full response while we waited for an answer
+        raise CaseError(
+            f"The date cannot be before {long_date(replied)}, when the clock started again",
+            "on",
+        )
     send_now = method == "email" and on == today
     if send_now and not case.requester_email:
         raise CaseError("There is no email address for this requester: send it by post", "method")

@@ -146,6 +146,26 @@ class TestBackdatingOtherSteps:
                 case, cso(), text="x", method="phone", on=date.today() + timedelta(days=1)
             )
 
+    def test_a_response_cannot_be_dated_inside_a_finished_pause(self, app):
+        # Asked Wed 4 March, the reply came Thu 12 March: the case could not be answered in
+        # full while we waited (respond is refused then), so not on a day in between either.
+        case = make_case(address="1 Road")
+        workflow.request_clarification(
+            case, cso(), question="Which year?", now=at(date(2026, 3, 4))
+        )
+        workflow.clarification_received(
+            case, cso(), replied_on=date(2026, 3, 12), now=at(date(2026, 3, 13))
+        )
+        with pytest.raises(CaseError, match="before 12 March 2026, when the clock started again"):
+            workflow.respond(
+                case, cso(), text="x", method="post", on=date(2026, 3, 6), now=at(date(2026, 3, 13))
+            )
+        assert case.responded_on is None
+        workflow.respond(
+            case, cso(), text="x", method="post", on=date(2026, 3, 12), now=at(date(2026, 3, 13))
+        )
+        assert case.responded_on == date(2026, 3, 12)
+
     def test_a_withdrawal_told_by_phone_last_week(self, app):
         case = make_case()
         today = london_date(utcnow())
