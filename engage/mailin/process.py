@@ -84,12 +84,33 @@ def bounce_reason(parsed: Parsed, raw: bytes) -> str | None:
     return None
 
 
-def _mark_bounced(row: InboundMessage, reason: str, raw: bytes) -> None:
+# Only an email the mail server has taken can come back as undelivered.
+_BOUNCEABLE = ("sent", "uncertain", "failed")
+
+
+def _about(outbox: OutboxEmail, raw: bytes) -> bool:
+    """Whether a failure report is really about this email: it was handed to the mail server,
+    and the report names the address it went to (a report made up by a stranger who guessed
+    our Message-ID, `<outbox-N@...>` with N counting up, would otherwise cancel an email still
+    waiting to be sent, or mark a delivered one failed)."""
+    address = (outbox.to_address or "").strip().lower().encode()
+    return outbox.status in _BOUNCEABLE and bool(address) and address in raw.lower()
+
+
+def _mark_bounced(row: InboundMessage, reason: str, raw: bytes, now: datetime) -> None:
+    from engage.cases.sla.delivered import acknowledgement_bounced
+
     ids = _our_outbox_ids(raw)
     outbox = db.session.get(OutboxEmail, ids[0]) if ids else None
     row.status = "bounce"
     if outbox is None:
         row.status_reason = f"Delivery failure report for no email of ours: {reason}"
+        return
+    if not _about(outbox, raw):
+        row.status_reason = (
+            f"Delivery failure report that does not match email {outbox.id} (not sent yet, or "
+            f"another address): nothing changed. {reason}"
+        )[:2000]
         return
     row.outbox_id = outbox.id
     row.case_id = outbox.case_id
@@ -97,6 +118,9 @@ def _mark_bounced(row: InboundMessage, reason: str, raw: bytes) -> None:
     outbox.status = "failed"
     outbox.failed_at = outbox.failed_at or utcnow()
     outbox.last_error = f"Bounced: {reason}"[:2000]
+    case = db.session.get(Case, outbox.case_id) if outbox.case_id else None
+    if case is not None:
+        acknowledgement_bounced(case, outbox, now)
 
 
 def _case_for(parsed: Parsed, raw: bytes) -> Case | None:
@@ -104,20 +128,25 @@ def _case_for(parsed: Parsed, raw: bytes) -> Case | None:
     a message already on a case), else by [C-YYYY-NNNNN] in the subject when the sender is
     the case's requester (a stranger quoting a reference never reaches a case in
     confidence: the message waits in Mail in)."""
+    sender = parsed.from_address
     refs = " ".join(parsed.references).encode()
     for outbox_id in _our_outbox_ids(refs):
         outbox = db.session.get(OutboxEmail, outbox_id)
         if outbox is not None and outbox.case_id is not None:
-            return db.session.get(Case, outbox.case_id)
-    if parsed.references:
+            case = db.session.get(Case, outbox.case_id)
+            # Our Message-IDs count up: only whoever we wrote to (or the requester) threads.
+            if case is not None and sender and sender in _addresses(outbox.to_address, case):
+                return case
+    if parsed.references and sender:
         earlier = db.session.execute(
-            db.select(InboundMessage.case_id)
+            db.select(InboundMessage.case_id, InboundMessage.from_address)
             .where(InboundMessage.message_id.in_(parsed.references))
             .where(InboundMessage.case_id.is_not(None))
-            .limit(1)
-        ).scalar_one_or_none()
-        if earlier is not None:
-            return db.session.get(Case, earlier)
+        ).all()
+        for case_id, earlier_sender in earlier:
+            case = db.session.get(Case, case_id)
+            if case is not None and sender in _addresses(earlier_sender, case):
+                return case
     found = REFERENCE.search(parsed.subject)
     if found:
         case = db.session.execute(
@@ -127,6 +156,11 @@ def _case_for(parsed: Parsed, raw: bytes) -> Case | None:
         if case is not None and requester and requester == parsed.from_address:
             return case
     return None
+
+
+def _addresses(address: str | None, case: Case) -> set[str]:
+    """Who may add to `case` by replying: the address written to (or from), the requester."""
+    return {a.strip().lower() for a in (address, case.requester_email) if a and a.strip()}
 
 
 def thread_into_case(row: InboundMessage, case: Case, parsed: Parsed, now: datetime) -> None:
@@ -173,7 +207,7 @@ def process_one(row: InboundMessage, now: datetime) -> None:
     row.processed_at = now
     reason = bounce_reason(parsed, raw)
     if reason is not None:
-        _mark_bounced(row, reason, raw)
+        _mark_bounced(row, reason, raw, now)
         return
     case = _case_for(parsed, raw)
     if case is not None:

@@ -223,3 +223,89 @@ def test_a_plain_bounce_from_a_mailer_daemon_marks_the_row(app, smtp_sink):
     ).scalar_one()
     assert other.status == "bounce" and other.outbox_id is None
     assert "for no email of ours" in other.status_reason
+
+
+def test_a_bounced_acknowledgement_stops_counting_after_it_was_delivered(app, smtp_sink):
+    # The usual way a bounce comes: our mail server accepted the acknowledgement (250), so it
+    # counted, and the requester's server refused it later. It must stop counting.
+    from engage.cases import clock
+    from engage.cases.sla.delivered import confirm_delivered_acknowledgements
+    from engage.mailin.cli import receive_bytes
+
+    case = make_case(channel="web")
+    _deliver()
+    confirm_delivered_acknowledgements()
+    assert case.acknowledged_on is not None
+    (sent,) = smtp_sink.messages
+    receive_bytes(DSN.format(message_id=sent["Message-ID"]).replace("\n", "\r\n").encode())
+    db.session.expire_all()
+    assert case.acknowledged_on is None
+    assert clock.acknowledge_status(case, case.acknowledge_by + timedelta(days=1)) == "overdue"
+    event = db.session.execute(
+        db.select(CaseEvent).where(CaseEvent.action == "acknowledgement_bounced")
+    ).scalar_one()
+    assert "was not delivered (bounced)" in event.note and "runs again" in event.note
+    assert failed_requester_emails([case.id])[case.id][0].what == "acknowledgement"
+
+
+def test_a_made_up_failure_report_changes_nothing(app, smtp_sink):
+    # Our Message-IDs count up (<outbox-1@...>): a stranger's report must not cancel an email
+    # waiting to be sent, nor mark one failed when it does not name the address it went to.
+    from engage.mailin.cli import receive_bytes
+
+    case = make_case(channel="web")
+    row = db.session.execute(db.select(OutboxEmail)).scalar_one()
+    forged = (
+        DSN.format(message_id=f"<outbox-{row.id}@statistics.example.gov.uk>")
+        .replace("Message-ID: <dsn-1@", "Message-ID: <dsn-forged@")
+        .replace("alex@example.com", "someone@elsewhere.example")
+    )
+    receive_bytes(forged.replace("\n", "\r\n").encode())  # before it is sent
+    db.session.refresh(row)
+    assert row.status == "queued" and row.last_error is None
+    _deliver()
+    db.session.refresh(row)
+    assert row.status == "sent" and len(smtp_sink.messages) == 1
+    receive_bytes(forged.replace("dsn-forged", "dsn-forged-2").replace("\n", "\r\n").encode())
+    db.session.refresh(row)
+    assert row.status == "sent"  # it names another address
+    reports = db.session.execute(db.select(InboundMessage)).scalars().all()
+    assert [r.status for r in reports] == ["bounce", "bounce"]
+    assert all("does not match" in r.status_reason for r in reports)
+    assert failed_requester_emails([case.id]) == {}
+
+
+def test_a_stranger_forging_in_reply_to_does_not_reach_a_confidential_case(app, smtp_sink):
+    # A stranger who guesses one of our Message-IDs must not add to a complaint, nor have its
+    # assignee emailed: the message waits in Mail in, as a stranger quoting a reference does.
+    from engage.mailin.cli import receive_bytes
+
+    worker = producer()
+    case = make_case(kind="service_complaint", channel="web", assigned_to=worker)
+    row = db.session.execute(db.select(OutboxEmail)).scalar_one()
+    forged = (
+        "From: stranger@elsewhere.example\r\nSubject: hello\r\n"
+        "Message-ID: <s1@elsewhere.example>\r\n"
+        f"In-Reply-To: <outbox-{row.id}@statistics.example.gov.uk>\r\n\r\nhello\r\n"
+    ).encode()
+    receive_bytes(forged)
+    stranger = db.session.execute(db.select(InboundMessage)).scalar_one()
+    assert (stranger.status, stranger.case_id) == ("new", None)
+    assert not [e for e in case.history if e.action == "email_received"]
+    assert db.session.execute(db.select(OutboxEmail.template)).scalars().all() == [
+        "case_acknowledged"
+    ]
+    # ... nor by quoting the Message-ID of the requester's own email on the case
+    own = (
+        "From: alex@example.com\r\nSubject: more\r\nMessage-ID: <own@example.com>\r\n"
+        f"In-Reply-To: <outbox-{row.id}@statistics.example.gov.uk>\r\n\r\nmore\r\n"
+    ).encode()
+    receive_bytes(own)
+    receive_bytes(forged.replace(b"<s1@", b"<s2@").replace(f"<outbox-{row.id}@".encode(), b"<own@"))
+    mine, theirs = db.session.execute(
+        db.select(InboundMessage)
+        .where(InboundMessage.id != stranger.id)
+        .order_by(InboundMessage.id)
+    ).scalars()
+    assert (mine.status, mine.case_id) == ("threaded", case.id)
+    assert (theirs.status, theirs.case_id) == ("new", None)
