@@ -41,12 +41,27 @@ def message_id_of(raw: bytes) -> str | None:
         return None
     value = re.sub(rb"\s+", b"", found.group(1)).decode("ascii", "replace")
     value = value.replace("\x00", "")
+    if not value.strip("<>"):  # "<>": no identity at all
+        return None
     return value[:300] or None
 
 
+def _body(raw: bytes) -> bytes:
+    for end in (b"\r\n\r\n", b"\n\n"):
+        at = raw.find(end)
+        if at != -1:
+            return raw[at + len(end) :]
+    return b""
+
+
 def dedup_key(raw: bytes, message_id: str | None) -> str:
+    """The same message twice (fetched again after a crash, two fetchers, delivered twice
+    with different `Received:` lines) has one key: its Message-ID and its body. Another
+    message that reuses a Message-ID (a sender's software that sends the same one every
+    time) has a different body, so it is stored too, not dropped as a duplicate."""
     if message_id:
-        return "mid:" + hashlib.sha256(message_id.lower().encode()).hexdigest()
+        identity = message_id.lower().encode() + b"\0" + _body(raw)
+        return "mid:" + hashlib.sha256(identity).hexdigest()
     return "raw:" + hashlib.sha256(raw).hexdigest()
 
 

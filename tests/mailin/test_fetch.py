@@ -60,6 +60,24 @@ def test_the_same_message_delivered_twice_is_stored_once(app, imap):
     assert imap.count("Processed") == 4  # the server keeps every copy
 
 
+def test_a_message_id_used_again_for_another_message_loses_nothing(app, imap):
+    # Software that sends every message with the same Message-ID (or "<>") must not have its
+    # second message dropped as a duplicate; the same message with another Received: line
+    # (delivered twice on the way) is still one.
+    imap.append(mail(1))
+    imap.append(mail(1).replace(b"table 1", b"table 99"))  # another message, same ID
+    imap.append(b"Received: from mx2 by mx; Mon, 1 Jun 2026 09:00:05 +0000\r\n" + mail(1))
+    imap.append(mail(3).replace(b"<m3@example.org>", b"<>"))
+    imap.append(mail(4).replace(b"<m4@example.org>", b"<>"))
+    assert fetch_mailbox().startswith("4 stored, 1 already stored")
+    assert [r.raw.rsplit(b"\r\n\r\n", 1)[1] for r in rows()] == [
+        b"Please send me table 1.\r\n",
+        b"Please send me table 99.\r\n",
+        b"Please send me table 3.\r\n",
+        b"Please send me table 4.\r\n",
+    ]
+
+
 def test_received_time_is_internaldate_in_london(app, imap):
     # 23:30 UTC on 15 June 2026 is 00:30 on 16 June in London (British Summer Time); the
     # sender's Date: says 1 June and is ignored.
