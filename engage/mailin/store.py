@@ -46,22 +46,20 @@ def message_id_of(raw: bytes) -> str | None:
     return value[:300] or None
 
 
-def _body(raw: bytes) -> bytes:
-    for end in (b"\r\n\r\n", b"\n\n"):
-        at = raw.find(end)
-        if at != -1:
-            return raw[at + len(end) :]
-    return b""
+def _header_values(raw: bytes, name: bytes) -> bytes:
+    pattern = re.compile(rb"^" + name + rb":[ \t]*((?:.*)(?:\r?\n[ \t].*)*)", re.I | re.M)
+    return b"\n".join(b" ".join(v.split()) for v in pattern.findall(_head(raw)))
 
 
 def dedup_key(raw: bytes, message_id: str | None) -> str:
     """The same message twice (fetched again after a crash, two fetchers, delivered twice
-    with different `Received:` lines) has one key: its Message-ID and its body. Another
-    message that reuses a Message-ID (a sender's software that sends the same one every
-    time) has a different body, so it is stored too, not dropped as a duplicate."""
+    with different `Received:` lines) has one key: its Message-ID with its sender, date and
+    subject. Another message that reuses a Message-ID (software that sends the same one every
+    time) differs in one of those, so it is stored too, not dropped as a duplicate."""
     if message_id:
-        identity = message_id.lower().encode() + b"\0" + _body(raw)
-        return "mid:" + hashlib.sha256(identity).hexdigest()
+        identity = [message_id.lower().encode()]
+        identity += [_header_values(raw, name) for name in (b"from", b"date", b"subject")]
+        return "mid:" + hashlib.sha256(b"\0".join(identity)).hexdigest()
     return "raw:" + hashlib.sha256(raw).hexdigest()
 
 
@@ -83,6 +81,13 @@ def first_received(raw: bytes) -> datetime | None:
     return value.astimezone(UTC)
 
 
+def received_when(found: datetime, stored_at: datetime) -> datetime:
+    """When the message reached the mailbox: never after Engage stored it (a Received: date
+    or an INTERNALDATE ahead of our clock, or a forged header, would otherwise give a case
+    received in the future, which cannot be made)."""
+    return min(found, stored_at)
+
+
 def insert_raw(
     raw: bytes | None,
     *,
@@ -97,6 +102,8 @@ def insert_raw(
     body = raw or b""
     message_id = message_id or message_id_of(body)
     key = dedup_key(body, message_id)
+    stored_at = utcnow()
+    received_at = received_when(received_at.astimezone(UTC), stored_at)
     values = {
         "dedup_key": key,
         "message_id": message_id,
@@ -105,7 +112,7 @@ def insert_raw(
         "size_bytes": size if size is not None else len(body),
         "source": source,
         "received_at": received_at.astimezone(UTC),
-        "stored_at": utcnow(),
+        "stored_at": stored_at,
         "status": "refused" if refused else "pending",
         "status_reason": refused,
         "automatic": False,

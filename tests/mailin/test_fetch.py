@@ -65,7 +65,8 @@ def test_a_message_id_used_again_for_another_message_loses_nothing(app, imap):
     # second message dropped as a duplicate; the same message with another Received: line
     # (delivered twice on the way) is still one.
     imap.append(mail(1))
-    imap.append(mail(1).replace(b"table 1", b"table 99"))  # another message, same ID
+    # another message, sent later with the same ID
+    imap.append(mail(1).replace(b"table 1", b"table 99").replace(b"09:00:00", b"10:15:00"))
     imap.append(b"Received: from mx2 by mx; Mon, 1 Jun 2026 09:00:05 +0000\r\n" + mail(1))
     imap.append(mail(3).replace(b"<m3@example.org>", b"<>"))
     imap.append(mail(4).replace(b"<m4@example.org>", b"<>"))
