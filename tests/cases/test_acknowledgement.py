@@ -137,6 +137,21 @@ class TestBackdatingOtherSteps:
         (event,) = [e for e in case.history if e.action == "responded"]
         assert event.note == "Full response sent by post on 7 March 2026"
 
+    def test_the_case_page_shows_the_day_a_backdated_response_was_made(self, app, login):
+        # It showed the moment it was recorded ("Responded 28 November 2026 at 7:36am") next to
+        # a "Met" respond-by of 27 November: the day it happened is what the clock reads.
+        case = put_ack(make_case(address="1 Road"))
+        workflow.respond(
+            case,
+            cso(),
+            text="Answer",
+            method="post",
+            on=RECEIVED + timedelta(days=5),
+            now=at(RECEIVED + timedelta(days=30)),
+        )
+        page = login(cso()).get(f"/staff/cases/{case.reference}").get_data(as_text=True)
+        assert "Responded by post on 7 March 2026 (recorded 1 April 2026 at 10am)" in page
+
     def test_a_response_cannot_be_dated_before_receipt_or_in_the_future(self, app):
         case = put_ack(make_case())
         with pytest.raises(CaseError, match="before the day the case was received"):
