@@ -11,7 +11,7 @@ from sqlalchemy import func
 from engage.auth.permissions import deny, requires
 from engage.cases.desk_models import MAX_ID
 from engage.cases.models import Case
-from engage.cases.workflow import CaseError, CaseForbidden
+from engage.cases.workflow import CaseError, CaseForbidden, check
 from engage.db_types import utcnow
 from engage.extensions import db
 from engage.mailin import clarification, inbox
@@ -148,11 +148,15 @@ def not_a_case(message_id: int):
 @bp.route("/staff/cases/<reference>/undo-email-resume", methods=["GET", "POST"])
 @requires("work_cases")
 def undo_resume(reference: str):
-    case = db.session.execute(
-        db.select(Case).where(Case.reference == reference[:40])
-    ).scalar_one_or_none()
-    if case is None:
-        abort(404)
+    from engage.cases.views import load_case
+
+    case = load_case(reference[:40])  # 404, or 403 for whoever may not see the case
+    try:  # only whoever may pause this case's clock sees the page at all
+        check(case, current_user._get_current_object(), "request_clarification")
+    except CaseForbidden as refused:
+        deny(refused.reason)
+    except CaseError:
+        pass  # the state is the domain function's to explain, with the form
     form = mailin_forms.UndoResumeForm()
     if form.validate_on_submit():
         try:

@@ -139,3 +139,17 @@ def test_the_case_page_shows_emails_received_and_the_undo_link(app, login):
     assert f"/staff/cases/{case.reference}/undo-email-resume" in page
     # whoever may not see the case sees none of it
     assert login(producer()).get(f"/staff/cases/{case.reference}").status_code in (403, 404)
+
+
+def test_undoing_an_emailed_resume_is_refused_to_whoever_may_not_see_the_case(app, login):
+    # The page loaded any case by its exact reference for anyone who works cases: a producer
+    # got 200 (and the case's history in the error) for a complaint they may not see.
+    hidden = make_case(kind="service_complaint")
+    client = login(producer())
+    url = f"/staff/cases/{hidden.reference}/undo-email-resume"
+    assert client.get(url).status_code == 403
+    assert client.post(url, data={"reason": "x"}).status_code == 403
+    assert client.get("/staff/cases/C-2026-99999/undo-email-resume").status_code == 404
+    # references are case-insensitive here too
+    office = login(cso())
+    assert office.get(url.replace("/C-", "/c-")).status_code in (200, 302)
