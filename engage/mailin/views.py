@@ -122,8 +122,12 @@ def to_case(message_id: int):
 @requires("triage_cases")
 def add_to_case(message_id: int):
     def run(row, actor, form):  # type: ignore[no-untyped-def]
+        from engage.cases.search import normalise_reference
+
+        typed = form.reference.data or ""
+        reference = normalise_reference(typed) or typed.strip().upper()  # c-2026-21 too
         case = db.session.execute(
-            db.select(Case).where(func.upper(Case.reference) == form.reference.data.upper())
+            db.select(Case).where(Case.reference == reference)
         ).scalar_one_or_none()
         if case is None:
             raise CaseError("No case has that reference", "reference")
