@@ -9,7 +9,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from engage.cases.correction import REASON_MAX
@@ -59,6 +59,7 @@ class CorrectReceivedForm(EngageForm):
         validators=[DataRequired(message="Select how it arrived")],
     )
     reason = _reason()
+    was = HiddenField()  # what the case held when the form was shown (a stale form)
     submit = SubmitField("Save correction", widget=GovSubmitInput())
 
 
@@ -101,6 +102,7 @@ class CorrectRequesterForm(EngageForm):
         ],
     )
     reason = _reason()
+    was = HiddenField()  # what the case held when the form was shown (a stale form)
     submit = SubmitField("Save correction", widget=GovSubmitInput())
 
 
@@ -109,6 +111,7 @@ class CorrectOutputForm(EngageForm):
         "Which statistics is it about?", widget=GovSelect(), choices=[], default=""
     )
     reason = _reason()
+    was = HiddenField()  # what the case held when the form was shown (a stale form)
     submit = SubmitField("Save correction", widget=GovSubmitInput())
 
 
@@ -120,4 +123,5 @@ class CorrectKindForm(EngageForm):
         validators=[DataRequired(message="Select the kind of case")],
     )
     reason = _reason()
+    was = HiddenField()  # what the case held when the form was shown (a stale form)
     submit = SubmitField("Save correction", widget=GovSubmitInput())

@@ -3,6 +3,7 @@ requester details, output and kind (routes and independence re-checked); per rol
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 import pytest
@@ -283,3 +284,60 @@ class TestCorrectionPages:
 
 def test_at_is_used(app):  # the factory's helper keeps London time
     assert at(RECEIVED).tzinfo is not None
+
+
+class TestStaleForms:
+    def test_a_form_opened_before_someone_else_corrected_the_case_does_not_undo_it(
+        self, app, login
+    ):
+        # Two officers open "Requester's details"; the first saves a new email address; the
+        # second (whose form still shows the old one) only meant to add a phone number and
+        # would put the old address back. They are told, with what they typed kept.
+        case = make_case(email="old@example.com")
+        first, second = login(cso()), login(chief())
+        url = f"/staff/cases/{case.reference}/correct/requester"
+        stale = second.get(url).get_data(as_text=True)
+        was = re.search(r'name="was" type="hidden" value="([0-9a-f]+)"', stale).group(1)
+        mine = first.get(url).get_data(as_text=True)
+        assert f'value="{was}"' in mine
+        data = {
+            "requester_name": "Alex Requester",
+            "requester_email": "new@example.com",
+            "requester_address": "",
+            "requester_phone": "",
+            "reason": "They emailed from a new address",
+            "was": was,
+        }
+        assert first.post(url, data=data).status_code == 302
+        page = second.post(
+            url,
+            data={
+                **data,
+                "requester_email": "old@example.com",
+                "requester_phone": "01234 567890",
+                "reason": "They rang",
+            },
+        ).get_data(as_text=True)
+        assert "Someone else has corrected this case since you opened this page" in page
+        assert "01234 567890" in page  # nothing typed is lost
+        db.session.refresh(case)
+        assert (case.requester_email, case.requester_phone) == ("new@example.com", None)
+        # saving again, having looked, is their decision
+        fresh = re.search(r'name="was" type="hidden" value="([0-9a-f]+)"', page).group(1)
+        again = second.post(
+            url,
+            data={**data, "requester_phone": "01234 567890", "reason": "They rang", "was": fresh},
+        )
+        assert again.status_code == 302
+        db.session.refresh(case)
+        assert (case.requester_email, case.requester_phone) == ("new@example.com", "01234 567890")
+
+    def test_saving_the_same_correction_twice_changes_nothing_the_second_time(self, app, login):
+        case = make_case()
+        client = login(cso())
+        url = f"/staff/cases/{case.reference}/correct/received"
+        data = {"received_on": ["26", "2", "2026"], "channel": "letter", "reason": "Postmark"}
+        assert client.post(url, data=data).status_code == 302
+        again = client.post(url, data=data).get_data(as_text=True)
+        assert "Nothing has changed" in again
+        assert len([e for e in case.history if e.action == "corrected"]) == 1
