@@ -171,6 +171,13 @@ def thread_into_case(row: InboundMessage, case: Case, parsed: Parsed, now: datet
     row.status = "threaded"
     row.case_id = case.id
     who = parsed.from_address or "unknown sender"
+    requester = (case.requester_email or "").lower()
+    replied = requester and requester == parsed.from_address
+    # An out-of-office or other automatic reply is not the clarification we asked for.
+    paused = case.state == "awaiting_clarification" and replied and row.automatic
+    note = f"Email received from {who}: {parsed.subject or '(no subject)'}"[:900]
+    if paused:
+        note += "\nAn automatic reply: the clock stays paused"
     db.session.add(
         CaseEvent(
             case=case,
@@ -179,11 +186,10 @@ def thread_into_case(row: InboundMessage, case: Case, parsed: Parsed, now: datet
             action="email_received",
             from_state=case.state,
             to_state=case.state,
-            note=f"Email received from {who}: {parsed.subject or '(no subject)'}"[:1000],
+            note=note,
         )
     )
-    requester = (case.requester_email or "").lower()
-    if case.state == "awaiting_clarification" and requester and requester == parsed.from_address:
+    if case.state == "awaiting_clarification" and replied and not row.automatic:
         resume_from_reply(case, row, now)
     if case.assigned_to is not None and case.assigned_to.email:
         queue_email(

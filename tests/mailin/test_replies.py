@@ -89,6 +89,28 @@ def test_a_reply_threads_into_its_case_and_resumes_the_clock(app, smtp_sink, ima
     assert undone[0].note == "That was an out-of-office reply"
 
 
+def test_an_out_of_office_reply_to_a_clarification_request_does_not_resume_the_clock(
+    app, smtp_sink, imap
+):
+    # It threads (the assignee may want to know) but is not the clarification we asked for:
+    # resuming on it moved respond-by until someone noticed and undid it.
+    case, _worker, sent = _clarification_case(app, smtp_sink)
+    respond_by = case.respond_by
+    imap.append(
+        _reply_to(sent, sender="alex@example.com", Auto_Submitted="auto-replied"),
+        when=at(date(2026, 3, 9), 9),
+    )
+    fetch_mailbox()
+    (row,) = db.session.execute(db.select(InboundMessage)).scalars().all()
+    assert (row.status, row.case_id, row.automatic) == ("threaded", case.id, True)
+    db.session.refresh(case)
+    assert case.state == "awaiting_clarification" and case.paused_on == date(2026, 3, 4)
+    assert case.respond_by == respond_by
+    (event,) = [e for e in case.history if e.action == "email_received"]
+    assert event.note.endswith("An automatic reply: the clock stays paused")
+    assert not [e for e in case.history if e.action == "clarification_resumed_by_email"]
+
+
 def test_a_subject_reference_threads_only_for_the_requester(app, imap):
     case = make_case()
     for sender, n in (("alex@example.com", 1), ("stranger@example.net", 2)):
