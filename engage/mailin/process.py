@@ -191,7 +191,9 @@ def thread_into_case(row: InboundMessage, case: Case, parsed: Parsed, now: datet
     )
     if case.state == "awaiting_clarification" and replied and not row.automatic:
         resume_from_reply(case, row, now)
-    if case.assigned_to is not None and case.assigned_to.email:
+    # Nothing is sent in answer to automatic mail: the assignee's own out-of-office reply to
+    # this very notification would otherwise come back, thread, and be answered for ever.
+    if case.assigned_to is not None and case.assigned_to.email and not row.automatic:
         queue_email(
             case.assigned_to.email,
             "mailin_reply_received",

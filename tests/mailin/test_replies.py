@@ -331,3 +331,37 @@ def test_a_stranger_forging_in_reply_to_does_not_reach_a_confidential_case(app, 
     ).scalars()
     assert (mine.status, mine.case_id) == ("threaded", case.id)
     assert (theirs.status, theirs.case_id) == ("new", None)
+
+
+def test_an_assignees_out_of_office_reply_to_a_notification_is_not_answered(app, smtp_sink):
+    # Engage emails the assignee about a reply; their out-of-office answers it (to Reply-To,
+    # the mailbox); that answer threads into the case and must not be notified again, or the
+    # two automatic senders write to each other for ever.
+    from engage.mailin.cli import receive_bytes
+
+    app.config["MAIL_IN_ADDRESS"] = "enquiries@statistics.example.gov.uk"
+    worker = producer()
+    case = make_case(assigned_to=worker, channel="letter")
+    reply = (
+        f"From: alex@example.com\r\nSubject: Re: [{case.reference}]\r\n"
+        "Message-ID: <r1@example.com>\r\n\r\nMore detail.\r\n"
+    ).encode()
+    receive_bytes(reply)
+    told = db.session.execute(
+        db.select(OutboxEmail).where(OutboxEmail.template == "mailin_reply_received")
+    ).scalar_one()
+    for n in range(3):
+        out_of_office = (
+            f"From: {worker.email}\r\nSubject: Automatic reply: {case.reference}\r\n"
+            f"Auto-Submitted: auto-replied\r\nMessage-ID: <ooo-{n}@example.gov.uk>\r\n"
+            f"In-Reply-To: <outbox-{told.id}@statistics.example.gov.uk>\r\n\r\nI am away.\r\n"
+        ).encode()
+        receive_bytes(out_of_office)
+    rows = db.session.execute(db.select(InboundMessage).order_by(InboundMessage.id)).scalars()
+    assert [(r.status, r.case_id, r.automatic) for r in rows][1:] == [
+        ("threaded", case.id, True)
+    ] * 3
+    notified = db.session.execute(
+        db.select(OutboxEmail).where(OutboxEmail.template == "mailin_reply_received")
+    ).scalars()
+    assert [n.id for n in notified] == [told.id]
