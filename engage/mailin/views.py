@@ -58,16 +58,23 @@ def inbox_list():
 @bp.route("/staff/mail-in/<int:message_id>")
 @requires("triage_cases")
 def message_page(message_id: int):
+    from engage.cases.access import record_view
+
     row = _message(message_id)
     parsed = inbox.read(row) if row.raw is not None else None
-    return render_template(
+    case = db.session.get(Case, row.case_id) if row.case_id else None
+    if case is not None:  # an email on a complaint is the complaint's text: a view of it
+        record_view(current_user._get_current_object(), case, how="mail-in")
+    html = render_template(
         "mailin/message.html",
         row=row,
         parsed=parsed,
         status=STATUSES.get(row.status, row.status),
         age=inbox.age(row),
-        case=db.session.get(Case, row.case_id) if row.case_id else None,
+        case=case,
     )
+    db.session.commit()
+    return html
 
 
 def _decision(message_id: int, form_class, title: str, run):  # type: ignore[no-untyped-def]

@@ -153,3 +153,21 @@ def test_undoing_an_emailed_resume_is_refused_to_whoever_may_not_see_the_case(ap
     # references are case-insensitive here too
     office = login(cso())
     assert office.get(url.replace("/C-", "/c-")).status_code in (200, 302)
+
+
+def test_reading_an_email_on_a_complaint_in_mail_in_is_a_view_of_the_complaint(app, login):
+    from engage.audit import AuditEvent
+    from engage.mailin.inbox import to_case
+
+    row = _stored(sender="alex@example.com")
+    made = to_case(row, cso(), kind="service_complaint", requester_name="Alex", acknowledge=False)
+    client = login(cso())
+    assert client.get(f"/staff/mail-in/{row.id}").status_code == 200
+    views = db.session.execute(
+        db.select(AuditEvent.object_id, AuditEvent.detail).where(AuditEvent.action == "case.viewed")
+    ).all()
+    assert (made.case.reference, {"kind": "service_complaint", "how": "mail-in"}) in [
+        (object_id, detail) for object_id, detail in views
+    ]
+    page = client.get(f"/staff/cases/{made.case.reference}").get_data(as_text=True)
+    assert "Email in Mail in" in page
