@@ -21,7 +21,7 @@ from typing import Any
 
 from engage.auth.models import User
 from engage.auth.permissions import has_permission
-from engage.calendar import WorkingCalendar, london_date
+from engage.calendar import SPAN_END, WorkingCalendar, london_date
 from engage.cases import clock
 from engage.cases.access import can_view, is_office
 from engage.cases.models import Case, CaseEvent, CasePause
@@ -517,6 +517,10 @@ def send_delay_notice(
             "revised_target_on",
         )
     cal = clock.current_calendar()
+    if revised_target_on > SPAN_END:  # a typed year like 2199: beyond the working-day calendar
+        raise CaseError(
+            f"The revised date must be on or before {long_date(SPAN_END)}", "revised_target_on"
+        )
     if not cal.is_working_day(revised_target_on):
         raise CaseError("The revised date must be a working day", "revised_target_on")
     latest = cal.add_working_days(case.respond_by, LONG_DELAY_WORKING_DAYS)
