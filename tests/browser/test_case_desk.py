@@ -167,11 +167,12 @@ def test_a_bounced_acknowledgement_is_flagged_on_the_case_and_in_the_list(
     journey.check("list")
 
 
-def test_a_complaint_with_emails_received_does_not_scroll_sideways_at_320px(
+def test_a_complaint_with_emails_received_and_mail_in_do_not_scroll_sideways_at_320px(
     page, staff_page, engage_server
 ):
     # The "Who viewed this complaint" and "Emails received" tables were not in a scrolling
-    # wrapper: at 320 px the whole case page scrolled sideways.
+    # wrapper: at 320 px the whole case page scrolled sideways; Mail in with a long subject
+    # was 4,000 px wide.
     page.goto("/contact")
     page.get_by_label("Complain about our service").check()
     page.get_by_label("Full name").fill("Ilse Brandt")
@@ -196,8 +197,27 @@ def test_a_complaint_with_emails_received_does_not_scroll_sideways_at_320px(
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+    stranger = (  # waits in Mail in, with a subject that is one 300-character word
+        "From: someone@elsewhere.example\r\nSubject: " + "Unbroken" + "s" * 292 + "\r\n"
+        "Message-ID: <stranger-1@elsewhere.example>\r\n\r\nHello\r\n"
+    )
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "flask", "mail", "receive"],
+        cwd=ROOT,
+        env=_server_env(engage_server.database_url, engage_server.url),
+        input=stranger,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
     desk = staff_page("cso")
     desk.set_viewport_size({"width": 320, "height": 900})
+    desk.goto("/staff/mail-in")
+    expect(desk.get_by_role("link", name="Unbroken" + "s" * 292)).to_be_visible()
+    width = desk.evaluate("document.documentElement.scrollWidth")
+    assert width <= 320, f"Mail in is {width}px wide at 320px"
     desk.goto(f"/staff/cases/{reference}")
     desk.goto(f"/staff/cases/{reference}")  # a view to list
     expect(desk.locator("[data-complaint-viewers]")).to_contain_text("Case page")
