@@ -225,3 +225,18 @@ def test_a_complaint_with_emails_received_and_mail_in_do_not_scroll_sideways_at_
     width = desk.evaluate("document.documentElement.scrollWidth")
     assert width <= 320, f"the case page is {width}px wide at 320px"
     Journey("desk-small-screen", desk).check("case")
+
+
+def test_the_admin_pages_of_the_desk_and_mail_in_fit_a_small_screen(staff_page):
+    # Their tables were not in a scrolling wrapper: the pages scrolled sideways at 320 px.
+    page = staff_page("admin")
+    page.set_viewport_size({"width": 320, "height": 900})
+    journey = Journey("desk-admin-small-screen", page)
+    for step, path in (
+        ("mail-in", "/staff/admin/mail-in"),
+        ("themes", "/staff/admin/complaint-themes"),
+    ):
+        page.goto(path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 320, f"{path} is {width}px wide at 320px"
+        journey.check(step)
