@@ -174,3 +174,24 @@ def test_two_fetchers_at_once_store_and_move_each_message_once(app, imap, databa
     assert {r.status for r in stored} == {"new"}
     assert imap.count("INBOX") == 0
     assert sorted(imap.messages("Processed")) == sorted(sent)
+
+
+def test_flask_mail_fetch_with_the_server_down_says_so_in_one_line(app):
+    from tests.mailin.dovecot import free_port
+
+    app.config.update(
+        MAIL_IN_IMAP_HOST="127.0.0.1",
+        MAIL_IN_IMAP_PORT=free_port(),  # nothing listens there
+        MAIL_IN_IMAP_TLS=False,
+        MAIL_IN_IMAP_USER="engage",
+        MAIL_IN_IMAP_PASSWORD="x",
+        MAIL_IN_IMAP_TIMEOUT=5.0,
+    )
+    result = app.test_cli_runner().invoke(args=["mail", "fetch"])
+    assert result.exit_code == 1
+    assert "Mail fetch failed (recorded for administrators): ConnectionRefusedError" in (
+        result.output
+    )
+    assert "Traceback" not in result.output
+    (fetch,) = db.session.execute(db.select(MailFetch)).scalars().all()
+    assert fetch.error.startswith("ConnectionRefusedError")
