@@ -154,3 +154,27 @@ def store_raw(
         db.select(InboundMessage.id).where(InboundMessage.dedup_key == key)
     ).scalar_one()
     return existing, False
+
+
+def _forget(condition) -> int:  # type: ignore[no-untyped-def]
+    result = db.session.execute(
+        db.update(InboundMessage)
+        .where(
+            condition, InboundMessage.raw.is_not(None) | InboundMessage.from_address.is_not(None)
+        )
+        .values(raw=None, from_address=None, from_name=None, subject=None, status_reason=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def forget_messages_of(case_ids: list[int]) -> int:
+    """The retention job, for cases it anonymises: the emails received on them (bytes,
+    sender, subject) go with the case's personal data. The caller commits."""
+    return _forget(InboundMessage.case_id.in_(case_ids)) if case_ids else 0
+
+
+def forget_messages_before(cutoff: datetime) -> int:
+    """The retention job: emails that never became part of a case (spam, out of scope, a
+    bounce, still waiting) are kept no longer than the retention period. The caller commits."""
+    return _forget(InboundMessage.case_id.is_(None) & (InboundMessage.received_at < cutoff))
