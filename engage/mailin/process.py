@@ -88,25 +88,45 @@ def bounce_reason(parsed: Parsed, raw: bytes) -> str | None:
 _BOUNCEABLE = ("sent", "uncertain", "failed")
 
 
-def _about(outbox: OutboxEmail, raw: bytes) -> bool:
+def _report_text(raw: bytes, parsed: Parsed) -> bytes:
+    """A failure report as sent and with its parts decoded (some servers base64-encode the
+    report's text), at most 50 parts and 4 MB: where our Message-ID and the address are."""
+    found = [raw]
+    parts = parsed.message.walk() if parsed.message is not None else iter(())
+    for index, part in enumerate(parts):
+        if index >= 50 or sum(len(f) for f in found) > 4 * 1024 * 1024:
+            break
+        try:
+            payload = part.get_payload(decode=True)
+        except Exception:  # noqa: BLE001, S112  # nosec B112 - a malformed part is skipped
+            continue
+        if isinstance(payload, bytes):
+            found.append(payload)
+    return b"\n".join(found)
+
+
+def _about(outbox: OutboxEmail, report: bytes) -> bool:
     """Whether a failure report is really about this email: it was handed to the mail server,
     and the report names the address it went to (a report made up by a stranger who guessed
     our Message-ID, `<outbox-N@...>` with N counting up, would otherwise cancel an email still
     waiting to be sent, or mark a delivered one failed)."""
     address = (outbox.to_address or "").strip().lower().encode()
-    return outbox.status in _BOUNCEABLE and bool(address) and address in raw.lower()
+    return outbox.status in _BOUNCEABLE and bool(address) and address in report.lower()
 
 
-def _mark_bounced(row: InboundMessage, reason: str, raw: bytes, now: datetime) -> None:
+def _mark_bounced(
+    row: InboundMessage, reason: str, raw: bytes, parsed: Parsed, now: datetime
+) -> None:
     from engage.cases.sla.delivered import acknowledgement_bounced
 
-    ids = _our_outbox_ids(raw)
+    report = _report_text(raw, parsed)
+    ids = _our_outbox_ids(report)
     outbox = db.session.get(OutboxEmail, ids[0]) if ids else None
     row.status = "bounce"
     if outbox is None:
         row.status_reason = f"Delivery failure report for no email of ours: {reason}"
         return
-    if not _about(outbox, raw):
+    if not _about(outbox, report):
         row.status_reason = (
             f"Delivery failure report that does not match email {outbox.id} (not sent yet, or "
             f"another address): nothing changed. {reason}"
@@ -215,7 +235,7 @@ def process_one(row: InboundMessage, now: datetime) -> None:
     row.processed_at = now
     reason = bounce_reason(parsed, raw)
     if reason is not None:
-        _mark_bounced(row, reason, raw, now)
+        _mark_bounced(row, reason, raw, parsed, now)
         return
     case = _case_for(parsed, raw)
     if case is not None:

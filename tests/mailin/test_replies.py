@@ -365,3 +365,32 @@ def test_an_assignees_out_of_office_reply_to_a_notification_is_not_answered(app,
         db.select(OutboxEmail).where(OutboxEmail.template == "mailin_reply_received")
     ).scalars()
     assert [n.id for n in notified] == [told.id]
+
+
+def test_a_bounce_that_names_the_address_only_in_an_encoded_part_still_counts(app, smtp_sink):
+    # Some mail servers send the report's text base64-encoded: the address is not in the raw
+    # bytes, but the report is real.
+    import base64
+
+    from engage.mailin.cli import receive_bytes
+
+    make_case(channel="web")
+    _deliver()
+    (sent,) = smtp_sink.messages
+    text = base64.b64encode(
+        b"Delivery to alex@example.com failed: 550 5.1.1 user unknown\r\n"
+        + f"Original Message-ID: {sent['Message-ID']}\r\n".encode()
+    ).decode()
+    report = (
+        "From: postmaster@mx.example.org\r\nSubject: Undeliverable: We have received\r\n"
+        "Message-ID: <ndr-1@mx.example.org>\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        f"{text}\r\n"
+    ).encode()
+    assert b"alex@example.com" not in report
+    receive_bytes(report)
+    row = db.session.execute(db.select(OutboxEmail)).scalar_one()
+    # our Message-ID is found there too: it is only in the encoded text
+    (bounce,) = db.session.execute(db.select(InboundMessage)).scalars().all()
+    assert bounce.status == "bounce"
+    assert (row.status, bounce.outbox_id) == ("failed", row.id), bounce.status_reason
