@@ -73,12 +73,14 @@ def _register_blueprints(app: Flask) -> None:
     from engage.admin.views import bp as admin_bp
     from engage.auth.views import bp as auth_bp
     from engage.cases.views import bp as cases_bp
+    from engage.consent import bp as consent_bp
     from engage.consultations.views import bp as consultations_bp
     from engage.exports import bp as exports_bp
     from engage.mail.views import bp as mail_bp
     from engage.mailin.views import bp as mailin_bp
     from engage.outputs.views import bp as outputs_bp
     from engage.public.views import bp as public_bp
+    from engage.releases import bp as releases_bp
     from engage.reports.views import bp as reports_bp
     from engage.staff import bp as staff_bp
 
@@ -94,6 +96,8 @@ def _register_blueprints(app: Flask) -> None:
         mail_bp,
         exports_bp,
         mailin_bp,
+        releases_bp,
+        consent_bp,
     ):
         app.register_blueprint(bp)
 

@@ -11,6 +11,7 @@ from engage.cases.desk_models import (  # noqa: F401
 )
 from engage.cases.models import Case, CaseEvent, OfficeClosure, Setting  # noqa: F401
 from engage.cases.references import CaseReferenceCounter  # noqa: F401
+from engage.consent.models import Consent, LogMessage  # noqa: F401
 from engage.consultations.models import (  # noqa: F401
     Consultation,
     ConsultationAnswer,
@@ -28,6 +29,13 @@ from engage.outputs.models import (  # noqa: F401
     OutputReview,
     Stakeholder,
     SuccessStory,
+)
+from engage.releases.models import (  # noqa: F401
+    PreReleaseAccess,
+    Release,
+    ReleaseBreach,
+    ReleaseDateChange,
+    ReleaseVersion,
 )
 from engage.reports.models import AnnualReport, RecommendationNote, UksaRecommendation  # noqa: F401
 from engage.scheduler.models import JobLease, JobRun  # noqa: F401

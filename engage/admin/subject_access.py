@@ -20,6 +20,7 @@ from engage import audit
 from engage.admin.views import bp
 from engage.auth.permissions import requires
 from engage.cases.models import Case
+from engage.consent.models import Consent
 from engage.consultations.models import ConsultationResponse, ConsultationResponseDraft
 from engage.db_types import utcnow
 from engage.extensions import db
@@ -32,6 +33,7 @@ SECTIONS = {
     "stakeholders": "Stakeholder records",
     "log_entries": "User log entries",
     "contacts": "Contacts",
+    "consents": "Consent to be contacted",
     "feedback": "Feedback",
     "cases": "Enquiries and complaints",
     "consultation_responses": "Consultation responses",
@@ -64,6 +66,7 @@ def find_everything(email: str) -> dict[str, list[dict[str, Any]]]:
     ids = [s.id for s in stakeholders]
     log_entries = rows(db.select(LogEntry).where(LogEntry.stakeholder_id.in_(ids))) if ids else []
     contacts = rows(db.select(Contact).where(Contact.stakeholder_id.in_(ids))) if ids else []
+    consents = rows(db.select(Consent).where(Consent.stakeholder_id.in_(ids))) if ids else []
     feedback = rows(db.select(Feedback).where(lower(Feedback.email) == address))
     cases = rows(db.select(Case).where(lower(Case.requester_email) == address))
     responses = rows(
@@ -86,6 +89,7 @@ def find_everything(email: str) -> dict[str, list[dict[str, Any]]]:
         "contacts": [
             {**_row(c), "output_title": c.output.title if c.output else None} for c in contacts
         ],
+        "consents": [_row(c) for c in consents],
         "feedback": [
             {**_row(f), "output_title": f.output.title if f.output else None} for f in feedback
         ],

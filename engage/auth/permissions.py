@@ -22,6 +22,8 @@ PERMISSIONS: dict[str, set[str]] = {
     "manage_outputs": {"admin"},
     "edit_user_logs": {"producer", "cso", "chief_statistician", "admin"},
     "view_all_user_logs": {"cso", "chief_statistician", "admin"},
+    # Messages to the people in a log (issue 21): producers their outputs', the CSO office any.
+    "message_user_logs": {"producer", "cso", "chief_statistician"},
     "view_feedback": STAFF,
     "manage_success_stories": {"producer", "cso", "chief_statistician"},
     "view_cases": {"producer", "cso", "chief_statistician"},
@@ -30,6 +32,8 @@ PERMISSIONS: dict[str, set[str]] = {
     "use_deadline_calculator": STAFF,
     "draft_consultations": {"producer", "cso", "chief_statistician"},
     "decide_consultations": {"chief_statistician"},
+    "manage_releases": {"producer", "cso", "chief_statistician"},
+    "decide_release_changes": {"chief_statistician"},
     "view_reports": CSO_OFFICE,
     "prepare_reports": CSO_OFFICE,
     "sign_off_reports": {"chief_statistician"},
