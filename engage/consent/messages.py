@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, union
 
-from engage import audit
+from engage import audit, caching
 from engage.calendar import london_date
 from engage.consent import service
 from engage.consent.models import Consent, LogMessage
@@ -93,7 +93,7 @@ def check_outputs(user: Any, output_ids: Iterable[int]) -> list[Output]:
     return outputs
 
 
-def _branches(audience: Audience, *columns: Any) -> list[Select]:
+def _branches(audience: Audience, *columns: Any, where: Any = None) -> list[Select]:
     """The log entries with a given consent to news: for their own output, and for every
     output. Two index-shaped joins from the consents (purpose, status, output) into the log's
     (output, stakeholder) key, instead of a consent lookup per log entry."""
@@ -124,14 +124,17 @@ def _branches(audience: Audience, *columns: Any) -> list[Select]:
         ]
     if audience.levels:
         branches = [b.where(LogEntry.engagement_level.in_(audience.levels)) for b in branches]
+    if where is not None:
+        branches = [b.where(where) for b in branches]
     return branches
 
 
 def unreachable_ids() -> Select:
     """People we may not email: no address (anonymised people have none) or one that bounced.
     Few, and found through the email index."""
-    return db.select(Stakeholder.id).where(
-        or_(Stakeholder.email.is_(None), Stakeholder.email.in_(service.bounced_addresses()))
+    return union(
+        db.select(Stakeholder.id).where(Stakeholder.email.is_(None)),
+        db.select(Stakeholder.id).where(Stakeholder.email.in_(service.bounced_addresses())),
     )
 
 
@@ -145,16 +148,29 @@ def eligible_entries(audience: Audience) -> Select:
     )
 
 
+# The version of the user logs and the consents (engage.table_versions): the triggers of both
+# tables increase it, so a count kept under it is exact.
+LOG_CONSENTS_VERSION = "log_consents"
+
+
+def _people(audience: Audience, where: Any = None) -> int:
+    people = union(*_branches(audience, LogEntry.stakeholder_id, where=where)).subquery()
+    return int(db.session.execute(db.select(func.count()).select_from(people)).scalar_one())
+
+
 def count(audience: Audience) -> int:
-    """How many people the message would reach (each once)."""
-    people = union(*_branches(audience, LogEntry.stakeholder_id)).subquery()
-    return int(
-        db.session.execute(
-            db.select(func.count())
-            .select_from(people)
-            .where(people.c.stakeholder_id.not_in(unreachable_ids()))
-        ).scalar_one()
+    """How many people the message would reach (each once): the same people `eligible_entries`
+    gives (and `send` emails), counted as |consenting| - |consenting and unreachable|.
+
+    Counting the consenting people reads ~30,000 log entries at 50,000, so that count is kept
+    per version of the logs and consents (engage.caching.for_version; it reads only those two
+    tables). The unreachable ones (no address, or a bounce: the outbox is not versioned) are
+    counted afresh each time, starting from the few unreachable people."""
+    consenting = caching.for_version(
+        LOG_CONSENTS_VERSION, ("log_message_audience", audience), lambda: _people(audience)
     )
+    unreachable = _people(audience, LogEntry.stakeholder_id.in_(unreachable_ids()))
+    return consenting - unreachable
 
 
 def render(
