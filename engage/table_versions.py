@@ -94,23 +94,14 @@ def postgresql_trigger_sql(table: str) -> list[str]:
 
 
 def _install_triggers(table_name: str) -> None:
-    """The same triggers for tables made by `db.create_all()` (tests) as the migration makes."""
-    from engage.cases.models import Case  # the versioned tables
-    from engage.consent.models import Consent
-    from engage.outputs.models import LogEntry
-
-    tables = {
-        "cases": Case.__table__,
-        "log_entries": LogEntry.__table__,
-        "consents": Consent.__table__,
-    }
-    table = tables[table_name]
+    """The same triggers for tables made by `db.create_all()` (tests) as the migrations make: run
+    once every table exists (the metadata's after_create), so this module imports no models."""
     for function in (POSTGRESQL_FUNCTION_SQL, POSTGRESQL_NAMED_FUNCTION_SQL):
-        event.listen(table, "after_create", DDL(function).execute_if(dialect="postgresql"))
+        event.listen(Model.metadata, "after_create", DDL(function).execute_if(dialect="postgresql"))
     for statement in postgresql_trigger_sql(table_name):
-        event.listen(table, "after_create", DDL(statement).execute_if(dialect="postgresql"))
+        event.listen(Model.metadata, "after_create", DDL(statement).execute_if(dialect="postgresql"))
     for statement in sqlite_trigger_sql(table_name):
-        event.listen(table, "after_create", DDL(statement).execute_if(dialect="sqlite"))
+        event.listen(Model.metadata, "after_create", DDL(statement).execute_if(dialect="sqlite"))
 
 
 for _name in VERSIONED_TABLES:
