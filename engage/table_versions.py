@@ -99,7 +99,9 @@ def _install_triggers(table_name: str) -> None:
     for function in (POSTGRESQL_FUNCTION_SQL, POSTGRESQL_NAMED_FUNCTION_SQL):
         event.listen(Model.metadata, "after_create", DDL(function).execute_if(dialect="postgresql"))
     for statement in postgresql_trigger_sql(table_name):
-        event.listen(Model.metadata, "after_create", DDL(statement).execute_if(dialect="postgresql"))
+        event.listen(
+            Model.metadata, "after_create", DDL(statement).execute_if(dialect="postgresql")
+        )
     for statement in sqlite_trigger_sql(table_name):
         event.listen(Model.metadata, "after_create", DDL(statement).execute_if(dialect="sqlite"))
 
