@@ -3,7 +3,7 @@ database on every change to either, so the count of a message to a log's consent
 cached for exactly one version (engage.consent.messages.count)
 
 Revision ID: c0a7e5d1f210
-Revises: b585032c7be4
+Revises: 7b783b8e07c2
 Create Date: 2026-11-28 08:30:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "c0a7e5d1f210"
-down_revision = "b585032c7be4"
+down_revision = "7b783b8e07c2"
 branch_labels = None
 depends_on = None
 
