@@ -28,7 +28,7 @@ from engage.exports.pages import offer_export
 from engage.exports.streaming import csv_response, xlsx_response
 from engage.extensions import db, limiter
 from engage.filters import govuk_date_short
-from engage.outputs import access, exporting, importing, logs, search, userlog
+from engage.outputs import access, exporting, importing, log_charts, logs, search, userlog
 from engage.outputs.links import row_link
 from engage.outputs.log_forms import ConfirmForm, ContactForm, ImportForm, LogEntryForm
 from engage.outputs.models import Contact, LogEntry, Output, Stakeholder
@@ -124,6 +124,7 @@ def user_log(slug: str):
             access.people_kept_elsewhere(_user(), [item[6] for item in page.items]),
         ),
         counts=counts,
+        pictures=log_charts.log_pictures(output.id, counts, london_date(utcnow())),
         category=category,
         level=level,
         editable=editable,
@@ -408,6 +409,7 @@ def stakeholder_search():
         results=results,
         too_short=bool(query) and len(query) < search.MIN_QUERY,
         limit=search.LIMIT,
+        person_link=row_link("outputs.stakeholder_detail", "stakeholder_id"),
     )
 
 

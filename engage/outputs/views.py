@@ -132,6 +132,7 @@ def output_edit(slug: str):
 
 # The user-log, review, feedback and success-story views join this blueprint.
 from engage.outputs import (  # noqa: E402, F401
+    evidence_views,
     feedback_views,
     review_views,
     story_views,
