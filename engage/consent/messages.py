@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, union
+from sqlalchemy import CompoundSelect, Select, and_, func, or_, union
 from sqlalchemy.orm import lazyload
 
 from engage import audit, caching
@@ -133,9 +133,10 @@ def _branches(audience: Audience, *columns: Any, where: Any = None) -> list[Sele
     return branches
 
 
-def unreachable_ids() -> Select:
+def unreachable_ids() -> CompoundSelect:
     """People we may not email: no address (anonymised people have none) or one that bounced.
-    Few, and found through the email index."""
+    Few, and found through the email index (a union: PostgreSQL read every stakeholder for the
+    OR of the two)."""
     return union(
         db.select(Stakeholder.id).where(Stakeholder.email.is_(None)),
         db.select(Stakeholder.id).where(Stakeholder.email.in_(service.bounced_addresses())),
