@@ -132,8 +132,10 @@ def output_edit(slug: str):
 
 # The user-log, review, feedback and success-story views join this blueprint.
 from engage.outputs import (  # noqa: E402, F401
+    bulk_views,
     evidence_views,
     feedback_views,
+    merge_views,
     review_views,
     story_views,
     userlog_views,
