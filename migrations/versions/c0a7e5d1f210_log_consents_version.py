@@ -3,7 +3,7 @@ database on every change to either, so the count of a message to a log's consent
 cached for exactly one version (engage.consent.messages.count)
 
 Revision ID: c0a7e5d1f210
-Revises: a2d72eb93b3f
+Revises: b02afee6ee69
 Create Date: 2026-11-28 08:30:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "c0a7e5d1f210"
-down_revision = "a2d72eb93b3f"
+down_revision = "b02afee6ee69"
 branch_labels = None
 depends_on = None
 
