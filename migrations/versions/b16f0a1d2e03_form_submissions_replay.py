@@ -2,7 +2,7 @@
 one's redirect and messages)
 
 Revision ID: b16f0a1d2e03
-Revises: b02afee6ee69
+Revises: c0a7e5d1f210
 Create Date: 2026-11-28 07:30:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "b16f0a1d2e03"
-down_revision = "b02afee6ee69"
+down_revision = "c0a7e5d1f210"
 branch_labels = None
 depends_on = None
 
