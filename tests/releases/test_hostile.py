@@ -126,3 +126,42 @@ def test_confirming_at_a_time_that_happens_twice_shows_the_error(app, login):
     assert response.status_code == 200
     assert "happens twice in the UK" in response.get_data(as_text=True)
     assert db.session.execute(db.select(Release)).first() is None
+
+
+def test_a_chief_who_asked_for_a_change_cannot_approve_it_but_may_withdraw_it(app, login):
+    from flask import g
+
+    from engage.releases.models import ReleaseDateChange
+    from tests.factories.auth import chief
+    from tests.factories.releases import ReleaseFactory
+
+    release = ReleaseFactory(output=OutputFactory())
+    boss = chief()
+    client = login(boss)
+    g.pop("_login_user", None)
+    asked = client.post(
+        f"/staff/releases/{release.id}/change-date",
+        data={
+            "day": ["21", "1", "2027"],
+            "time": "9:30",
+            "reason_kind": "data_quality",
+            "reason": "Late data",
+        },
+    )
+    assert asked.status_code == 302
+    change = db.session.execute(db.select(ReleaseDateChange)).scalar_one()
+    refused = client.post(
+        f"/staff/releases/changes/{change.id}/decide", data={"decision": "approve"}
+    )
+    assert refused.status_code == 302
+    db.session.expire_all()
+    assert change.state == "pending"
+    assert release.scheduled_at == datetime(2027, 1, 14, 9, 30, tzinfo=UTC)
+    page = client.get(refused.headers["Location"]).get_data(as_text=True)
+    assert "another Chief Statistician must approve it" in page
+    withdrawn = client.post(
+        f"/staff/releases/changes/{change.id}/decide", data={"decision": "reject"}
+    )
+    assert withdrawn.status_code == 302
+    db.session.expire_all()
+    assert change.state == "rejected"
