@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,19 @@ class Correction:
     form: type
     run: Any
     fill: Any
+    fields: tuple[str, ...] = ()  # what it corrects (a stale form is told apart by them)
+
+
+STALE = (
+    "Someone else has corrected this case since you opened this page. Check the details "
+    "below against the case page, then save again"
+)
+
+
+def _held(case: Any, spec: Correction) -> str:
+    """A fingerprint of what the case holds now, of the values this correction changes."""
+    values = repr([getattr(case, name) for name in spec.fields])
+    return hashlib.sha256(values.encode()).hexdigest()[:32]
 
 
 def _fill_received(case: Any, form: Any) -> None:
@@ -41,6 +55,7 @@ CORRECTIONS: dict[str, Correction] = {
             c, a, received_on=f.received_on.data, channel=f.channel.data, reason=f.reason.data
         ),
         lambda c, f: _fill_received(c, f),
+        ("received_on", "channel"),
     ),
     "requester": Correction(
         "Correct the requester's details",
@@ -64,6 +79,7 @@ CORRECTIONS: dict[str, Correction] = {
                 "requester_phone",
             )
         ],
+        ("requester_name", "requester_email", "requester_address", "requester_phone"),
     ),
     "output": Correction(
         "Correct the output",
@@ -73,6 +89,7 @@ CORRECTIONS: dict[str, Correction] = {
             c, a, output=_output(f.output_id.data), reason=f.reason.data
         ),
         lambda c, f: f.output_id.process_data(str(c.output_id or "")),
+        ("output_id",),
     ),
     "kind": Correction(
         "Correct the kind of case",
@@ -80,6 +97,7 @@ CORRECTIONS: dict[str, Correction] = {
         forms.CorrectKindForm,
         lambda c, a, f: correction.correct_kind(c, a, kind=f.kind.data, reason=f.reason.data),
         lambda c, f: f.kind.process_data(c.kind),
+        ("kind",),
     ),
 }
 
@@ -101,9 +119,16 @@ def case_correct(reference: str, what: str):
         if case.output is not None and str(case.output_id) not in dict(choices):
             choices.append((str(case.output_id), case.output.title))  # discontinued since
         form.output_id.choices = choices
+    held = _held(case, spec)
     if not form.is_submitted():
         spec.fill(case, form)
-    if form.validate_on_submit():
+        form.was.data = held
+    if form.validate_on_submit() and form.was.data and form.was.data != held:
+        # Saving would put back what the other person corrected: say so, keep what was typed.
+        field = getattr(form, spec.fields[0])
+        field.errors = [*field.errors, STALE]
+        form.was.data = held
+    elif form.is_submitted() and not form.errors:
         try:
             spec.run(case, actor, form)
         except CaseForbidden as refused:

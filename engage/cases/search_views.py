@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -12,13 +14,18 @@ from engage.cases.search import QUERY_MAX, find_by_reference, search_cases
 from engage.cases.views import bp, today_london
 from engage.extensions import db
 from engage.pagination import paginate
+from engage.textpolicy import clean_line
+
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 @bp.route("/staff/search")
 @requires("view_cases")
 def case_search():
     user = current_user._get_current_object()
-    text = (request.args.get("q") or "")[:QUERY_MAX].strip()
+    # Shown back in the title and the box: no control characters (a NUL is not HTML) and no
+    # bidirectional overrides (they would turn the words around the text shown).
+    text = _BIDI.sub("", clean_line((request.args.get("q") or "")[:QUERY_MAX]))
     case = find_by_reference(user, text)
     if case is not None:
         return redirect(url_for("cases.case_page", reference=case.reference))

@@ -164,6 +164,14 @@ class TestSearchPages:
         for q in ["%00", "%22", "*", "w" * 5000, "%E2%80%AE", "C-2026-" + "9" * 200]:
             assert client.get(f"/staff/search?q={q}").status_code == 200
 
+    def test_control_and_direction_characters_are_not_shown_back(self, app, login):
+        client = login(cso())
+        make_case(name="Pat Smith")
+        page = client.get("/staff/search?q=pat%00%1b%E2%80%AEsmith%0D%0A").get_data(as_text=True)
+        for character in ("\x00", "\x1b", "\u202e", "\r"):
+            assert character not in page
+        assert "Search results for ‘patsmith’" in page
+
     def test_query_count_does_not_grow_with_results(self, app, login):
         client = login(cso())
         make_case(name="Pat Count")
