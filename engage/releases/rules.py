@@ -80,11 +80,17 @@ def month_label(month: date) -> str:
 
 def at_london(day: date, clock: time = DEFAULT_TIME) -> datetime:
     """The UTC moment of `clock` on `day` in Europe/London (9:30 is 08:30 UTC in summer).
-    A time the clocks skip (01:30 on the March change day) is refused."""
+    A time the clocks skip (01:30 on the March change day) is refused, and so is a time that
+    happens twice (01:30 on the October change day): nobody could tell which was announced."""
     local = datetime.combine(day, clock, tzinfo=LONDON)
     moment = local.astimezone(UTC)
     if moment.astimezone(LONDON).replace(tzinfo=None) != local.replace(tzinfo=None):
         raise ReleaseError("time", "That time does not exist in the UK on that day (clocks change)")
+    if local.replace(fold=1).utcoffset() != local.utcoffset():
+        raise ReleaseError(
+            "time",
+            "That time happens twice in the UK on that day (clocks go back): choose another time",
+        )
     return moment
 
 

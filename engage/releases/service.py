@@ -399,6 +399,12 @@ def decide_date_change(
     release = change.release
     if release.status != "confirmed":
         raise ReleaseError("decision", "The release is no longer confirmed")
+    if approve and change.requested_by_id == actor.id:
+        # The approval is a second person's check: nobody approves their own request (they
+        # may reject it, which withdraws it).
+        raise ReleaseError(
+            "decision", "You asked for this change: another Chief Statistician must approve it"
+        )
     change.decided_by_id = actor.id
     change.decided_at = now
     change.decision_note = note or None

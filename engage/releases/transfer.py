@@ -26,12 +26,14 @@ from engage import audit, slugs
 from engage.auth.models import User
 from engage.calendar import LONDON, london_date
 from engage.extensions import db
+from engage.forms import EARLIEST_YEAR, LATEST_YEAR
 from engage.outputs.importing import ImportFileError, check_xlsx_container
 from engage.outputs.models import Output
 from engage.outputs.spreadsheet import safe_cell, xlsx_text
 from engage.releases import rules, service
 from engage.releases.forms import parse_month, parse_time
 from engage.releases.models import Release, ReleaseBreach, ReleaseVersion
+from engage.textpolicy import clean_line, clean_multiline
 
 MAX_ROWS = 5_000
 MAX_CELL = 2_000
@@ -132,7 +134,9 @@ def _text(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, time):
         return f"{value:%H:%M}"
-    return str(value).strip()
+    # The text policy at the edge, as for forms: no NUL or control characters (PostgreSQL
+    # refuses NUL in text; the feeds and pages must never carry them).
+    return clean_multiline(str(value))
 
 
 def read_rows(filename: str, content: bytes) -> list[dict[str, Any]]:
@@ -212,13 +216,22 @@ class ImportPlan:
         }
 
 
+def _in_range(day: date) -> date:
+    """The years any date in Engage may have (as the forms): year 1 or 9999 is a typo, and
+    would overflow the feeds' arithmetic."""
+    if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+        raise ValueError("year out of range")
+    return day
+
+
 def _parse_date(text: str) -> date:
     cleaned = text.strip()
     for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d %m %Y", "%d %B %Y", "%d %b %Y"):
         try:
-            return datetime.strptime(cleaned, pattern).date()
+            parsed = datetime.strptime(cleaned, pattern).date()
         except ValueError:
             continue
+        return _in_range(parsed)
     raise ValueError("not a date")
 
 
@@ -233,7 +246,7 @@ def _month(text: str) -> date:
     cleaned = text.strip()
     if re.fullmatch(r"\d{4}-\d{1,2}", cleaned):
         year, month = cleaned.split("-")
-        return date(int(year), int(month), 1)
+        return _in_range(date(int(year), int(month), 1))
     return parse_month(cleaned)
 
 
@@ -241,7 +254,7 @@ def _clean(
     raw: dict[str, Any], outputs: dict[str, Output], allowed: set[int], today: date
 ) -> tuple[dict[str, Any], list[str]]:
     reasons: list[str] = []
-    data: dict[str, Any] = {"title": (raw.get("title") or "").strip()[:300]}
+    data: dict[str, Any] = {"title": clean_line(raw.get("title") or "")[:300]}
     if not data["title"]:
         reasons.append("Title is missing")
     kind = (raw.get("type") or "routine").strip().lower().replace("-", " ").replace("_", " ")
@@ -277,6 +290,11 @@ def _clean(
     except ValueError:
         reasons.append(f"Time is not a time we can read: {clock[:20]!r}")
         data["time"] = rules.DEFAULT_TIME
+    if data["date"] is not None:
+        try:
+            rules.at_london(data["date"], data["time"])
+        except rules.ReleaseError as error:  # 01:30 on a clock-change day
+            reasons.append(f"Date and time: {error.message}")
     data["cancellation_reason"] = (raw.get("cancellation_reason") or "").strip()
     status = (raw.get("status") or "").strip().lower()
     if not status:
