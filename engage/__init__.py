@@ -70,16 +70,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from engage.admin.views import bp as admin_bp
-    from engage.auth.views import bp as auth_bp
-    from engage.cases.views import bp as cases_bp
-    from engage.consultations.views import bp as consultations_bp
+    from engage.admin import bp as admin_bp
+    from engage.auth import bp as auth_bp
+    from engage.cases import bp as cases_bp
+    from engage.consultations import bp as consultations_bp
     from engage.exports import bp as exports_bp
-    from engage.mail.views import bp as mail_bp
-    from engage.mailin.views import bp as mailin_bp
+    from engage.mail import bp as mail_bp
+    from engage.mailin import bp as mailin_bp
     from engage.outputs.views import bp as outputs_bp
     from engage.public.views import bp as public_bp
-    from engage.reports.views import bp as reports_bp
+    from engage.reports import bp as reports_bp
     from engage.staff import bp as staff_bp
 
     for bp in (
@@ -223,6 +223,18 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(403)
     def forbidden(e):  # type: ignore[no-untyped-def]
+        return page("errors/403.html", 403)
+
+    from engage.errors import Refusal
+
+    @app.errorhandler(Refusal)
+    def refused(e: Refusal):  # type: ignore[no-untyped-def]
+        """Every refusal, whether a view's `deny` or a domain function's: nothing it was doing
+        is kept, the audit log records why, and the person sees the 403 page."""
+        from engage.auth.permissions import record_refusal
+
+        db.session.rollback()
+        record_refusal(e.reason)
         return page("errors/403.html", 403)
 
     @app.errorhandler(404)

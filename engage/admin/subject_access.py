@@ -17,7 +17,7 @@ from wtforms import HiddenField, StringField, SubmitField
 from wtforms.validators import Email, InputRequired, Length
 
 from engage import audit
-from engage.admin.views import bp
+from engage.admin import bp
 from engage.auth.permissions import requires
 from engage.cases.models import Case
 from engage.consultations.models import ConsultationResponse, ConsultationResponseDraft

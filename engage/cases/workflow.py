@@ -21,7 +21,7 @@ from typing import Any
 
 from engage.auth.models import User
 from engage.auth.permissions import has_permission
-from engage.calendar import WorkingCalendar, london_date
+from engage.calendar import WorkingCalendar, london_date, today_london
 from engage.cases import clock
 from engage.cases.access import can_view, is_office
 from engage.cases.models import Case, CaseEvent, CasePause
@@ -34,12 +34,12 @@ from engage.cases.sla.delivered import (
     mark_emailed,
 )
 from engage.db_types import utcnow
+from engage.errors import Refusal, RuleError
 from engage.extensions import db
 from engage.filters import govuk_date as long_date
 from engage.mail.outbox import queue_email
-from engage.vocab import CASE_KINDS, CASE_STATES, COMPLAINT_KINDS, OPEN_CASE_STATES
+from engage.vocab import CASE_KINDS, CASE_STATES, COMPLAINT_KINDS, OPEN_STATES
 
-OPEN_STATES = frozenset(OPEN_CASE_STATES)
 TRANSFER_TARGETS: dict[str, str] = {
     "foi": "the Freedom of Information team",
     "internal_review": "the FoI internal review process",
@@ -56,21 +56,12 @@ RESPONSE_METHODS = {"email": "By email", "post": "By post", "phone": "By phone"}
 CONTACT_METHODS = {"email": "By email", "post": "By post", "phone": "By phone"}
 
 
-class CaseError(Exception):
-    """A rule refused the change; `field` names the form field to show it on, if any."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class CaseError(RuleError):
+    """A case rule refused the change (engage/errors.py)."""
 
 
-class CaseForbidden(Exception):
-    """The actor may not do this to this case."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+class CaseForbidden(Refusal):
+    """The actor may not do this to this case (engage/errors.py)."""
 
 
 def _charge_pending(case: Case) -> bool:
@@ -184,7 +175,7 @@ NOT_TODAY: dict[str, tuple[Callable[[Case, date], bool], str]] = {
 def unavailable_actions(case: Case, actor: Any, today: date | None = None) -> dict[str, str]:
     """Actions this actor could take in this state but not today, with the reason (the case
     page shows the reason instead of offering something that would be refused)."""
-    today = today or london_date(utcnow())
+    today = today or today_london()
     found = {}
     for action, (possible, why) in NOT_TODAY.items():
         try:

@@ -14,12 +14,11 @@ from datetime import datetime, timedelta
 from typing import IO, Any
 
 from openpyxl import Workbook
-from sqlalchemy import func, text
 
 from engage import audit
 from engage.calendar import london_date
 from engage.consultations import rules
-from engage.consultations.analysis import response_summary
+from engage.consultations.analysis import question_tallies, response_summary
 from engage.consultations.models import (
     Consultation,
     ConsultationAnswer,
@@ -30,8 +29,8 @@ from engage.consultations.models import (
 from engage.exports.streaming import read_in_batches
 from engage.extensions import db
 from engage.filters import govuk_datetime
-from engage.outputs.spreadsheet import safe_cell, xlsx_row, xlsx_text
 from engage.outputs.userlog import join_log
+from engage.textpolicy import spreadsheet_cell, xlsx_cell
 from engage.vocab import USER_CATEGORIES
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -227,57 +226,6 @@ def counts_by_category(consultation: Consultation) -> dict[str, int]:
     return dict(response_summary(consultation).by_category)
 
 
-_CHOICE_COUNTS = {
-    "sqlite": """
-        SELECT a.question_id, j.value AS choice, COUNT(*) AS n
-        FROM consultation_answers a
-        JOIN consultation_responses r ON r.id = a.response_id,
-             json_each(a.choices) j
-        WHERE r.consultation_id = :cid AND a.choices IS NOT NULL
-        GROUP BY a.question_id, j.value
-    """,
-    "postgresql": """
-        SELECT a.question_id, j.value AS choice, COUNT(*) AS n
-        FROM consultation_answers a
-        JOIN consultation_responses r ON r.id = a.response_id
-        CROSS JOIN LATERAL json_array_elements_text(a.choices) AS j(value)
-        WHERE r.consultation_id = :cid AND a.choices IS NOT NULL
-        GROUP BY a.question_id, j.value
-    """,
-}
-
-
-@dataclass
-class QuestionTally:
-    question: ConsultationQuestion
-    answered: int
-    options: list[tuple[str, int]]  # for choice questions, every option in order
-
-
-def question_tallies(consultation: Consultation) -> list[QuestionTally]:
-    """Per question: how many answered it, and for choice questions the count of each option,
-    computed by the database."""
-    answered: dict[int, int] = {
-        int(question_id): int(count)
-        for question_id, count in db.session.execute(
-            db.select(ConsultationAnswer.question_id, func.count(ConsultationAnswer.id))
-            .join(ConsultationResponse)
-            .where(ConsultationResponse.consultation_id == consultation.id)
-            .group_by(ConsultationAnswer.question_id)
-        ).tuples()
-    }
-    sql = _CHOICE_COUNTS[db.session.get_bind().dialect.name]
-    choice_counts: dict[tuple[int, str], int] = {
-        (qid, choice): n
-        for qid, choice, n in db.session.execute(text(sql), {"cid": consultation.id}).all()
-    }
-    tallies = []
-    for question in consultation.questions:
-        options = [(opt, choice_counts.get((question.id, opt), 0)) for opt in question.options]
-        tallies.append(QuestionTally(question, answered.get(question.id, 0), options))
-    return tallies
-
-
 def summary_starting_text(consultation: Consultation) -> str:
     """A first draft of the summary of responses, from the computed counts."""
     total = response_count(consultation)
@@ -375,18 +323,18 @@ def export_batches(
                     done.append(current)
                 current_id = response_id
                 current = [
-                    safe_cell(reference),
+                    spreadsheet_cell(reference),
                     govuk_datetime(submitted_at),
                     USER_CATEGORIES.get(category, category),
-                    safe_cell(name or ""),
-                    safe_cell(organisation or ""),
-                    safe_cell(email or ""),
+                    spreadsheet_cell(name or ""),
+                    spreadsheet_cell(organisation or ""),
+                    spreadsheet_cell(email or ""),
                     "Yes" if publish_name else "No",
                     "Yes" if joined_log else "No",
                 ] + [""] * (width - 8)
             position = column.get(question_id)
             if position is not None and current is not None:
-                current[position] = safe_cell(_answer_text(answer_text, choices))
+                current[position] = spreadsheet_cell(_answer_text(answer_text, choices))
         if done:
             yield done
     if current is not None:
@@ -405,10 +353,10 @@ def write_responses_xlsx(consultation: Consultation, target: IO[bytes]) -> None:
     questions = list(consultation.questions)
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Responses")
-    sheet.append(xlsx_row([safe_cell(h) for h in export_header(questions)]))
+    sheet.append([xlsx_cell(h) for h in export_header(questions)])
     for batch in export_batches(consultation, questions):
         for row in batch:
-            sheet.append(xlsx_row(row))
+            sheet.append([xlsx_cell(value) for value in row])
     counts = book.create_sheet("By category")
     counts.append(["Category", "Responses"])
     for key, n in counts_by_category(consultation).items():
@@ -416,8 +364,8 @@ def write_responses_xlsx(consultation: Consultation, target: IO[bytes]) -> None:
     tallies = book.create_sheet("By question")
     tallies.append(["Question", "Option", "Count"])
     for tally in question_tallies(consultation):
-        question = xlsx_text(safe_cell(tally.question.text))
+        question = xlsx_cell(tally.question.text)
         tallies.append([question, "(answered)", tally.answered])
         for option, n in tally.options:
-            tallies.append([question, xlsx_text(safe_cell(option)), n])
+            tallies.append([question, xlsx_cell(option), n])
     book.save(target)

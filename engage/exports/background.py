@@ -28,6 +28,7 @@ from sqlalchemy import update
 
 from engage.auth.models import User
 from engage.db_types import utcnow
+from engage.errors import Refusal
 from engage.exports.models import ExportJob
 from engage.extensions import db
 from engage.mail.outbox import queue_email
@@ -96,7 +97,7 @@ def request_export(user: User, kind_name: str, params: dict[str, Any]) -> Export
     if kind is None:
         raise ExportError(f"unknown export {kind_name!r}")
     if not kind.allowed(user, params):
-        raise PermissionError(kind_name)
+        raise Refusal(f"export:{kind_name}")
     unfinished = db.session.execute(
         db.select(ExportJob)
         .where(

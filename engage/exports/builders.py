@@ -7,14 +7,13 @@ from typing import Any
 
 from engage.auth.models import User
 from engage.auth.permissions import has_permission
-from engage.calendar import london_date
-from engage.db_types import utcnow
+from engage.calendar import today_london
 from engage.exports.background import ExportKind
 from engage.extensions import db
 
 
 def _today() -> str:
-    return london_date(utcnow()).isoformat()
+    return today_london().isoformat()
 
 
 # The CSO's workbook of every user log --------------------------------------------------------

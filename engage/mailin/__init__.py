@@ -7,3 +7,9 @@ are seen. See docs/mail-in.md.
 - process.py: reading a stored message (text, loops, bounces, which case it answers);
 - inbox.py: the CSO office's decisions on a message in the "Mail in" inbox.
 """
+
+from flask import Blueprint
+
+bp = Blueprint("mailin", __name__)
+
+from engage.mailin import views  # noqa: E402,F401
