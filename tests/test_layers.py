@@ -36,6 +36,15 @@ AREAS = {
 }
 MAX_LINES = 650
 
+# Areas not yet rebuilt this way: outputs and public come last in issue 15 (other work is under
+# way there). This allow-list only shrinks; the checks below skip nothing else.
+NOT_YET = {"engage.outputs", "engage.public"}
+
+
+def not_yet(text: str) -> bool:
+    return any(area in text.replace("/", ".") for area in NOT_YET)
+
+
 # Web-layer modules inside an area that are not views, forms or pages by name, each with why.
 WEB_LAYER = {
     "engage.auth.permissions",  # the `requires` decorator and `deny`: they answer the request
@@ -44,9 +53,14 @@ WEB_LAYER = {
 }
 
 
+def has_routes(tree: ast.Module) -> bool:
+    return any(house.is_view(node) for node in ast.walk(tree))
+
+
 def is_view_module(name: str) -> bool:
+    """A module with routes, or named as views (views.py, *_views.py)."""
     leaf = name.rsplit(".", 1)[-1]
-    return leaf == "views" or leaf.endswith("_views") or ".views." in name
+    return leaf == "views" or leaf.endswith("_views") or has_routes(MODULES[name][1])
 
 
 def is_domain_module(name: str) -> bool:
@@ -63,6 +77,41 @@ def is_domain_module(name: str) -> bool:
 
 def imports(name: str):
     return house.imported(name, MODULES[name][1], MODULES)
+
+
+def test_each_area_package_owns_its_blueprint():
+    """Its __init__ defines `bp`; each of its view modules takes `bp` from there."""
+    found = []
+    for name, (path, tree) in MODULES.items():
+        parts = name.split(".")
+        if len(parts) < 3 or parts[1] not in AREAS or not is_view_module(name):
+            continue
+        area = ".".join(parts[:2])
+        takes_bp = any(
+            isinstance(node, ast.ImportFrom)
+            and node.module == area
+            and any(alias.name == "bp" for alias in node.names)
+            for node in ast.walk(tree)
+        )
+        if not takes_bp:
+            found.append(str(path.relative_to(ROOT)))
+    assert [f for f in found if not not_yet(f)] == []
+
+
+def test_no_view_module_imports_another():
+    found = [
+        f"{MODULES[name][0].relative_to(ROOT)}:{line} imports {target}"
+        for name in MODULES
+        if is_view_module(name)
+        for target, _, line in imports(name)
+        if target != name and is_view_module(target)
+    ]
+    assert [f for f in found if not not_yet(f)] == []
+
+
+def test_no_private_name_is_imported_across_modules():
+    found = house.measure(MODULES)["private names imported across modules"]
+    assert [f for f in found if not not_yet(f)] == []
 
 
 def test_domain_modules_do_not_read_the_request_or_session():
@@ -82,4 +131,18 @@ def test_domain_modules_do_not_read_the_request_or_session():
                 and node.value.id == "flask"
             ):
                 found.append(f"{path.relative_to(ROOT)}:{node.lineno} flask.{node.attr}")
+    assert found == []
+
+
+def test_the_import_graph_has_no_cycles():
+    cycles = house.cycles(house.graph(MODULES), MODULES)
+    assert [c for c in cycles if not all(not_yet(m) for m in c)] == []
+
+
+def test_no_module_is_over_650_lines_outside_demo_data():
+    found = [
+        f"{path.relative_to(ROOT)} {n}"
+        for name, (path, _) in MODULES.items()
+        if "demo" not in path.name and (n := len(path.read_text().splitlines())) > MAX_LINES
+    ]
     assert found == []

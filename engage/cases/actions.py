@@ -15,7 +15,7 @@ from flask_wtf import FlaskForm
 from engage.auth.models import User
 from engage.cases import forms, workflow
 from engage.cases.models import Case
-from engage.cases.workflow import TRANSFER_FOR_KIND, CaseError
+from engage.cases.rules import TRANSFER_FOR_KIND, CaseError
 from engage.extensions import db
 
 

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,6 +27,8 @@ from sqlalchemy import update
 from engage.auth.models import User
 from engage.db_types import utcnow
 from engage.errors import Refusal
+from engage.exports import builders
+from engage.exports.builders import ExportKind
 from engage.exports.models import ExportJob
 from engage.extensions import db
 from engage.mail.outbox import queue_email
@@ -37,20 +37,7 @@ log = logging.getLogger(__name__)
 STALE_AFTER = timedelta(hours=1)  # the build_exports job's lease
 
 
-@dataclass(frozen=True)
-class ExportKind:
-    """What one kind of background export needs: who may ask for it (given its params), its
-    title and file name, and the function that writes it to a path."""
-
-    allowed: Callable[[User, dict[str, Any]], bool]
-    describe: Callable[[dict[str, Any]], tuple[str, str]]  # (title, file name)
-    build: Callable[[dict[str, Any], Path], None]
-
-
 def _kinds() -> dict[str, ExportKind]:
-    # Imported here: each area's builder imports its own models, and they import this package.
-    from engage.exports import builders
-
     return builders.KINDS
 
 
