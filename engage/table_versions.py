@@ -13,7 +13,7 @@ Correctness rests on the database, not on the code that writes cases:
   no code path (ORM, bulk insert, another program) can change cases without changing the version;
 - on PostgreSQL it runs BEFORE each statement, so a transaction holds the version row's lock
   before it locks any case: two transactions changing the same cases in turn wait for each other
-  instead of deadlocking (which an AFTER trigger allowed: tests/cases/test_count_cache.py);
+  instead of deadlocking (which an AFTER trigger allowed: tests/test_table_versions.py);
 - the version and the count are read in the same transaction (one snapshot), so a count cached
   under a version is the count of exactly that version's rows;
 - without a version row (a database emptied by TRUNCATE, say) nothing is cached.

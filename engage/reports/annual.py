@@ -57,9 +57,15 @@ def latest_signed(year_start: int) -> AnnualReport | None:
     ).scalar_one_or_none()
 
 
-def start_draft(year_start: int, actor: Any) -> AnnualReport:
+def check_may_prepare(actor: Any) -> None:
+    """Refusal (403 and an audit row) unless `actor` may prepare reports: start a draft, write
+    its commentary, mark it ready."""
     if not has_permission(actor, "prepare_reports"):
-        raise Refusal("prepare_reports")
+        raise Refusal("permission:prepare_reports")
+
+
+def start_draft(year_start: int, actor: Any) -> AnnualReport:
+    check_may_prepare(actor)
     if unsigned_report_for(year_start) is not None:
         raise ReportError(
             f"There is already a report for {year_label(year_start)} that has not been signed off",
@@ -80,8 +86,7 @@ def start_draft(year_start: int, actor: Any) -> AnnualReport:
 
 
 def update_commentary(report: AnnualReport, text: str, actor: Any) -> None:
-    if not has_permission(actor, "prepare_reports"):
-        raise Refusal("prepare_reports")
+    check_may_prepare(actor)
     if report.state == "signed_off":
         raise ReportError("A signed-off report cannot be changed")
     report.commentary = text.strip()
@@ -104,8 +109,7 @@ def chief_statisticians() -> list[User]:
 
 def mark_ready(report: AnnualReport, actor: Any) -> int:
     """The CSO marks a draft ready; every Chief Statistician is emailed. Returns emails queued."""
-    if not has_permission(actor, "prepare_reports"):
-        raise Refusal("prepare_reports")
+    check_may_prepare(actor)
     if report.state != "draft":
         raise ReportError("Only a draft report can be marked ready for sign-off")
     report.state = "ready"

@@ -7,7 +7,7 @@ from datetime import date
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from engage.auth.permissions import deny, has_permission, public, requires
+from engage.auth.permissions import public, requires
 from engage.calendar import reporting_year_of, today_london
 from engage.exports.pages import offer_export
 from engage.extensions import db
@@ -58,8 +58,7 @@ def report_index():
     if request.method == "GET":
         form.year_start.data = last_complete_year_start(today)
     if request.method == "POST":
-        if not has_permission(current_user, "prepare_reports"):
-            deny("permission:prepare_reports")
+        annual.check_may_prepare(current_user)
         if form.validate_on_submit():
             try:
                 report = annual.start_draft(form.year_start.data, current_user)
