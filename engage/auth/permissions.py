@@ -51,6 +51,12 @@ def has_permission(user: Any, permission: str) -> bool:
     return bool(user.roles & PERMISSIONS[permission])
 
 
+def is_office(user: Any) -> bool:
+    """The CSO office (CSO officers and the Chief Statistician): they triage and see every case,
+    manage every consultation and fetch anyone's export."""
+    return has_permission(user, "triage_cases")
+
+
 def requires(permission: str) -> Callable[[F], F]:
     """Require sign-in and a named permission. The permission is kept on the view so a test
     can walk the URL map and check that every staff route names one."""

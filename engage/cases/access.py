@@ -17,7 +17,7 @@ from sqlalchemy import Select, and_, false, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from engage import audit
-from engage.auth.permissions import has_permission
+from engage.auth.permissions import has_permission, is_office
 from engage.cases.models import Case
 from engage.vocab import COMPLAINT_KINDS
 
@@ -35,11 +35,6 @@ def assignable() -> ColumnElement[bool]:
             db.select(UserRole.user_id).where(UserRole.role.in_(sorted(PERMISSIONS["work_cases"])))
         ),
     )
-
-
-def is_office(user: Any) -> bool:
-    """CSO officers and the Chief Statistician: triage and see every case."""
-    return has_permission(user, "triage_cases")
 
 
 def can_view(user: Any, case: Case) -> bool:

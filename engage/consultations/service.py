@@ -15,6 +15,7 @@ from sqlalchemy.orm import lazyload
 
 from engage import audit, slugs
 from engage.auth.models import User
+from engage.auth.permissions import is_office
 from engage.calendar import london_date
 from engage.consultations import lifecycle, rules
 from engage.consultations.models import Consultation, ConsultationQuestion, consultation_outputs
@@ -42,10 +43,6 @@ CONSULTATION_FIELDS = (
 
 class NotAllowed(Refusal):
     """The actor may not do this to this consultation (engage/errors.py)."""
-
-
-def is_office(user: User) -> bool:
-    return user.has_role("cso", "chief_statistician")
 
 
 def can_manage(user: User, consultation: Consultation) -> bool:

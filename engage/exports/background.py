@@ -25,6 +25,7 @@ from flask import current_app
 from sqlalchemy import update
 
 from engage.auth.models import User
+from engage.auth.permissions import is_office
 from engage.db_types import utcnow
 from engage.errors import Refusal
 from engage.exports import builders
@@ -53,12 +54,6 @@ def export_dir() -> Path:
 
 def file_path(job: ExportJob) -> Path:
     return export_dir() / f"{job.token}.xlsx"
-
-
-def is_office(user: Any) -> bool:
-    from engage.cases.access import is_office as office
-
-    return office(user)
 
 
 def can_fetch(user: Any, job: ExportJob) -> bool:

@@ -150,7 +150,7 @@ def _build(row: OutboxEmail) -> EmailMessage:
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = address
     message["Message-ID"] = message_id(row)
-    if current_app.config.get("MAIL_IN_ADDRESS"):  # replies reach the monitored mailbox (issue 20)
+    if current_app.config.get("MAIL_IN_ADDRESS"):  # replies reach the monitored mailbox
         message["Reply-To"] = current_app.config["MAIL_IN_ADDRESS"]
     message["Date"] = format_datetime(row.created_at)
     message.set_content(row.body_text or "")

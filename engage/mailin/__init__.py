@@ -1,4 +1,4 @@
-"""Email in (issue 20): the office's mailbox becomes cases, replies find their case, bounces
+"""Email in: the office's mailbox becomes cases, replies find their case, bounces
 are seen. See docs/mail-in.md.
 
 - store.py: the raw message is stored and committed first, exactly once (unique dedup key);
