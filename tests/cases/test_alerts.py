@@ -16,7 +16,7 @@ from engage.mail.delivery import deliver_due
 from engage.mail.models import OutboxEmail
 from engage.scheduler.runner import run_job
 from tests.factories.auth import cso, producer
-from tests.mail.conftest import cso_address, make_case  # noqa: F401  (cso_address: a fixture)
+from tests.mail.conftest import make_case
 
 TODAY = date(2026, 3, 10)  # Tuesday
 NOON = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
