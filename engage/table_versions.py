@@ -87,12 +87,14 @@ def _install_triggers(table_name: str) -> None:
         event.listen(table, "after_create", DDL(statement).execute_if(dialect="sqlite"))
 
 
-for _name in VERSIONED_TABLES:
-    _install_triggers(_name)
-
-
 def current_version(table: str) -> int | None:
     """The table's version in this transaction's snapshot; None when it has no version row."""
     return db.session.execute(
         db.select(TableVersion.version).where(TableVersion.name == table)
     ).scalar_one_or_none()
+
+
+# Last, once every name above exists: installing them imports the cases package, whose pages
+# import engage.caching, which imports current_version from here.
+for _name in VERSIONED_TABLES:
+    _install_triggers(_name)
