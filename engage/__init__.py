@@ -73,6 +73,7 @@ def _register_blueprints(app: Flask) -> None:
     from engage.admin import bp as admin_bp
     from engage.auth import bp as auth_bp
     from engage.cases import bp as cases_bp
+    from engage.consent import bp as consent_bp
     from engage.consultations import bp as consultations_bp
     from engage.exports import bp as exports_bp
     from engage.mail import bp as mail_bp
@@ -94,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
         mail_bp,
         exports_bp,
         mailin_bp,
+        consent_bp,
     ):
         app.register_blueprint(bp)
 

@@ -11,6 +11,7 @@ from engage.cases.desk_models import (  # noqa: F401
 )
 from engage.cases.models import Case, CaseEvent, OfficeClosure, Setting  # noqa: F401
 from engage.cases.references import CaseReferenceCounter  # noqa: F401
+from engage.consent.models import Consent, LogMessage  # noqa: F401
 from engage.consultations.models import (  # noqa: F401
     Consultation,
     ConsultationAnswer,

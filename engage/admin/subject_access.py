@@ -12,6 +12,7 @@ from sqlalchemy import inspect
 
 from engage import audit
 from engage.cases.models import Case
+from engage.consent.models import Consent
 from engage.consultations.models import ConsultationResponse, ConsultationResponseDraft
 from engage.extensions import db
 from engage.mail.models import OutboxEmail
@@ -22,6 +23,7 @@ SECTIONS = {
     "stakeholders": "Stakeholder records",
     "log_entries": "User log entries",
     "contacts": "Contacts",
+    "consents": "Consent to be contacted",
     "feedback": "Feedback",
     "cases": "Enquiries and complaints",
     "consultation_responses": "Consultation responses",
@@ -54,6 +56,7 @@ def find_everything(email: str) -> dict[str, list[dict[str, Any]]]:
     ids = [s.id for s in stakeholders]
     log_entries = rows(db.select(LogEntry).where(LogEntry.stakeholder_id.in_(ids))) if ids else []
     contacts = rows(db.select(Contact).where(Contact.stakeholder_id.in_(ids))) if ids else []
+    consents = rows(db.select(Consent).where(Consent.stakeholder_id.in_(ids))) if ids else []
     feedback = rows(db.select(Feedback).where(lower(Feedback.email) == address))
     cases = rows(db.select(Case).where(lower(Case.requester_email) == address))
     responses = rows(
@@ -76,6 +79,7 @@ def find_everything(email: str) -> dict[str, list[dict[str, Any]]]:
         "contacts": [
             {**_row(c), "output_title": c.output.title if c.output else None} for c in contacts
         ],
+        "consents": [_row(c) for c in consents],
         "feedback": [
             {**_row(f), "output_title": f.output.title if f.output else None} for f in feedback
         ],

@@ -24,6 +24,8 @@ PERMISSIONS: dict[str, set[str]] = {
     "manage_outputs": {"admin"},
     "edit_user_logs": {"producer", "cso", "chief_statistician", "admin"},
     "view_all_user_logs": {"cso", "chief_statistician", "admin"},
+    # Messages to the people in a log (issue 21): producers their outputs', the CSO office any.
+    "message_user_logs": {"producer", "cso", "chief_statistician"},
     "view_feedback": STAFF,
     "manage_success_stories": {"producer", "cso", "chief_statistician"},
     "view_cases": {"producer", "cso", "chief_statistician"},

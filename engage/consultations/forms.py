@@ -22,6 +22,7 @@ from wtforms import (
 )
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
+from engage.consultations.responses import JOIN_LOG_WORDING
 from engage.forms import DateRequired, EngageForm, GovDateField, clean_text, strip_filter
 from engage.public.abuse import HoneypotForm
 from engage.vocab import CONSULTATION_REASONS, QUESTION_KINDS, USER_CATEGORIES
@@ -217,7 +218,7 @@ class RespondentForm(HoneypotForm):
         "You may publish my name with my response", widget=GovCheckboxInput()
     )
     join_log = BooleanField(
-        "Add me to the list of users of these statistics, so you can consult me in future",
+        JOIN_LOG_WORDING,
         widget=GovCheckboxInput(),
     )
     submit = SubmitField("Continue", widget=GovSubmitInput())

@@ -48,6 +48,8 @@ def users_with_role(role: str) -> list[User]:
 
 
 def stakeholders_to_notify(consultation: Consultation) -> list[Stakeholder]:
+    from engage.consent.service import bounced_addresses
+
     """Stakeholders who consented, in any affected output's log at level informed or deeper:
     each once, however many of the outputs' logs they are in."""
     ids = (
@@ -66,9 +68,11 @@ def stakeholders_to_notify(consultation: Consultation) -> list[Stakeholder]:
             db.select(Stakeholder)
             .where(
                 Stakeholder.id.in_(ids),
+                # Kept equal to a given consent to consultation invitations (engage.consent).
                 Stakeholder.consent_to_contact.is_(True),
                 Stakeholder.email.is_not(None),
                 Stakeholder.anonymised_at.is_(None),
+                Stakeholder.email.not_in(bounced_addresses()),
             )
             .order_by(Stakeholder.id)
         ).scalars()
@@ -81,13 +85,16 @@ def open_consultation(consultation: Consultation, now: datetime, actor: Any = No
     consultation.state = "open"
     consultation.opened_at = now
     queued = 0
+    from engage.consent import queue_stakeholder_email
+
     for stakeholder in stakeholders_to_notify(consultation):
-        if queue_once(
-            stakeholder.email or "",
+        # With its one-click unsubscribe from consultation invitations (issue 21).
+        if queue_stakeholder_email(
+            stakeholder,
             "consultation_opened",
-            f"consultation:{consultation.id}:opened:stakeholder:{stakeholder.id}",
+            purpose="consultations",
+            dedup_key=f"consultation:{consultation.id}:opened:stakeholder:{stakeholder.id}",
             consultation=consultation,
-            stakeholder=stakeholder,
         ):
             queued += 1
     audit.record(

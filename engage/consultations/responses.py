@@ -33,6 +33,11 @@ from engage.outputs.userlog import join_log
 from engage.textpolicy import spreadsheet_cell, xlsx_cell
 from engage.vocab import USER_CATEGORIES
 
+# The consultation response form's consent box, in the words the respondent sees.
+JOIN_LOG_WORDING = (
+    "Add me to the list of users of these statistics, so you can consult me in future"
+)
+
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 DRAFT_LIFETIME = timedelta(hours=24)
 
@@ -192,9 +197,20 @@ def submit_response(
                 level="consulted",
                 source="consultation_response",
                 on=london_date(now),
-                consent_to_contact=True,
                 uses=f"Responded to the consultation ‘{consultation.title}’"[:500],
             )
+        # Invitations to consultations, once they confirm their address (issue 21).
+        from engage import consent
+
+        consent.request(
+            email,  # type: ignore[arg-type]
+            purpose="consultations",
+            source="consultation_response",
+            source_detail=f"Response {response.reference} to ‘{consultation.title}’",
+            wording=JOIN_LOG_WORDING,
+            name=data.name,
+            category=data.category,
+        )
     audit.record(
         "consultation.response_received",
         object_type="consultation",

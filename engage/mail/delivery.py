@@ -153,6 +153,12 @@ def _build(row: OutboxEmail) -> EmailMessage:
     if current_app.config.get("MAIL_IN_ADDRESS"):  # replies reach the monitored mailbox
         message["Reply-To"] = current_app.config["MAIL_IN_ADDRESS"]
     message["Date"] = format_datetime(row.created_at)
+    if row.list_unsubscribe:  # RFC 8058 one-click unsubscribe (an email to a stakeholder)
+        url = header_text(row.list_unsubscribe, 1000)
+        if not url.startswith(("https://", "http://")) or any(c in url for c in " <>\t"):
+            raise ValueError("not an unsubscribe URL")
+        message["List-Unsubscribe"] = f"<{url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(row.body_text or "")
     if row.body_html:
         message.add_alternative(row.body_html, subtype="html")

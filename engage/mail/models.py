@@ -60,3 +60,6 @@ class OutboxEmail(Model):
     case_id: Mapped[int | None] = mapped_column(
         ForeignKey("cases.id", ondelete="SET NULL"), index=True
     )
+    # An email to a stakeholder: its one-click unsubscribe URL (issue 21), from which the
+    # message gets List-Unsubscribe and List-Unsubscribe-Post (RFC 8058) headers.
+    list_unsubscribe: Mapped[str | None] = mapped_column(String(1000))

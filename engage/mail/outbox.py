@@ -34,9 +34,16 @@ def _case_id(context: dict[str, Any]) -> int | None:
 
 
 def queue_email(
-    to: str, template: str, *, dedup_key: str | None = None, **context: Any
+    to: str,
+    template: str,
+    *,
+    dedup_key: str | None = None,
+    list_unsubscribe: str | None = None,
+    **context: Any,
 ) -> OutboxEmail:
-    """Add an outbox row to the current session. The caller commits, with its own change."""
+    """Add an outbox row to the current session. The caller commits, with its own change.
+    `list_unsubscribe`: the one-click unsubscribe URL of an email to a stakeholder (the
+    List-Unsubscribe headers are built from it; see engage.consent)."""
     subject, body_text, body_html = render_email(template, **context)
     row = OutboxEmail(
         to_address=to,
@@ -46,12 +53,15 @@ def queue_email(
         template=template,
         dedup_key=dedup_key,
         case_id=_case_id(context),
+        list_unsubscribe=list_unsubscribe,
     )
     db.session.add(row)
     return row
 
 
-def queue_email_once(to: str, template: str, dedup_key: str, **context: Any) -> bool:
+def queue_email_once(
+    to: str, template: str, dedup_key: str, *, list_unsubscribe: str | None = None, **context: Any
+) -> bool:
     """Queue an email unless one with the same dedup_key exists; True when it queued one.
 
     The UNIQUE constraint on dedup_key is the real guarantee: even two processes racing each
@@ -73,6 +83,7 @@ def queue_email_once(to: str, template: str, dedup_key: str, **context: Any) -> 
         "template": template,
         "dedup_key": dedup_key,
         "case_id": _case_id(context),
+        "list_unsubscribe": list_unsubscribe,
         "status": "queued",
         "attempts": 0,
         "created_at": utcnow(),

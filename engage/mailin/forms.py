@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
     GovRadioInput,
@@ -13,13 +12,13 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import BooleanField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from engage.forms import clean_text, strip_filter
+from engage.forms import EngageForm, clean_text, strip_filter
 from engage.mailin.inbox import NOTE_MAX
 from engage.mailin.models import NOT_A_CASE_REASONS
 from engage.vocab import CASE_KINDS
 
 
-class ToCaseForm(FlaskForm):
+class ToCaseForm(EngageForm):
     kind = RadioField(
         "What kind of case is it?",
         widget=GovRadioInput(),
@@ -41,7 +40,7 @@ class ToCaseForm(FlaskForm):
     submit = SubmitField("Create the case", widget=GovSubmitInput())
 
 
-class AddToCaseForm(FlaskForm):
+class AddToCaseForm(EngageForm):
     reference = StringField(
         "Case reference",
         widget=GovTextInput(),
@@ -55,7 +54,7 @@ class AddToCaseForm(FlaskForm):
     submit = SubmitField("Add to the case", widget=GovSubmitInput())
 
 
-class NotACaseForm(FlaskForm):
+class NotACaseForm(EngageForm):
     reason = RadioField(
         "Why is it not a case?",
         widget=GovRadioInput(),
@@ -74,7 +73,7 @@ class NotACaseForm(FlaskForm):
     submit = SubmitField("Mark as not a case", widget=GovSubmitInput())
 
 
-class UndoResumeForm(FlaskForm):
+class UndoResumeForm(EngageForm):
     reason = TextAreaField(
         "Why should the clock be paused again?",
         widget=GovTextArea(),

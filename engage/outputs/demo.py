@@ -142,6 +142,17 @@ def seed(ctx) -> None:  # type: ignore[no-untyped-def]
                 latest_contact_on=first_on,
             )
             db.session.add(entry)
+            if person.consent_to_contact:  # as staff would record it (engage.consent)
+                from engage.consent import service as consent
+
+                consent.give(
+                    person,
+                    purpose=consent.STAFF_PURPOSES,
+                    output=output,
+                    source="staff",
+                    wording=consent.STAFF_WORDING,
+                    source_detail="Demo data",
+                )
             for _ in range(rng.randint(0, 3)):
                 on = first_on + timedelta(days=rng.randint(0, (today - first_on).days))
                 db.session.add(

@@ -17,6 +17,24 @@ from engage.outputs.userlog import join_log, normalise_email
 
 USEFUL_ANSWERS = {"yes": "Yes", "partly": "Partly", "no": "No"}
 LOG_LEVEL_CHOICES = ("informed", "consulted")
+# The feedback form's question about keeping in touch, in the words the person sees (kept with
+# their consent: engage.consent).
+JOIN_QUESTION = "Would you like us to keep in touch about these statistics?"
+JOIN_HINT = (
+    "If you say yes, we add you to the list of users of these statistics. "
+    "You can ask us to remove you at any time."
+)
+JOIN_CHOICES = [
+    ("informed", "Yes, tell me about new publications and developments"),
+    ("consulted", "Yes, and also ask my views on changes to methods and publication"),
+    ("no", "No"),
+]
+# What each answer consents to (release notices and news about this output; consultation
+# invitations too for "consulted").
+JOIN_PURPOSES = {
+    "informed": ("releases", "news"),
+    "consulted": ("releases", "news", "consultations"),
+}
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: references are read aloud
 
 
@@ -80,7 +98,18 @@ def submit_feedback(
             source="feedback_form",
             on=london_date(feedback.received_at or utcnow()),
             uses=uses.strip(),
-            consent_to_contact=True,
+        )
+        # Nothing is sent to them but a confirmation email until they confirm (issue 21).
+        from engage.consent import service as consent_service
+
+        answer = dict(JOIN_CHOICES)[join_level]  # type: ignore[index]
+        consent_service.request(
+            email,  # type: ignore[arg-type]
+            purpose=JOIN_PURPOSES[join_level],  # type: ignore[index]
+            output=output,
+            source="public_form",
+            source_detail=f"Feedback {feedback.reference} on {output.title}",
+            wording=f"{JOIN_QUESTION} {JOIN_HINT}\nAnswer: {answer}",
         )
     audit.record(
         "feedback.received",

@@ -13,17 +13,12 @@ from wtforms import RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, Optional
 
 from engage.forms import clean_text, strip_filter
+from engage.outputs.feedback import JOIN_CHOICES, JOIN_HINT, JOIN_QUESTION
 from engage.public.abuse import HoneypotForm
 from engage.vocab import USER_CATEGORIES
 
 COMMENTS_MAX = 2000
 USES_MAX = 1000
-
-JOIN_CHOICES = [
-    ("informed", "Yes, tell me about new publications and developments"),
-    ("consulted", "Yes, and also ask my views on changes to methods and publication"),
-    ("no", "No"),
-]
 
 
 class FeedbackForm(HoneypotForm):
@@ -65,12 +60,11 @@ class FeedbackForm(HoneypotForm):
         ],
     )
     join_level = RadioField(
-        "Would you like us to keep in touch about these statistics?",
+        JOIN_QUESTION,
         choices=JOIN_CHOICES,
         default="no",
         widget=GovRadioInput(),
-        description="If you say yes, we add you to the list of users of these statistics. "
-        "You can ask us to remove you at any time.",
+        description=JOIN_HINT,
         validators=[InputRequired(message="Select whether you would like us to keep in touch")],
     )
     email = StringField(

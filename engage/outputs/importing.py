@@ -484,6 +484,8 @@ def apply_import(
     }
     now = utcnow()
     new_people: list[tuple[PlannedRow, Stakeholder]] = []
+    # Consent said by the file for people already recorded: (person, agrees, this output only).
+    consent_changes: list[tuple[Stakeholder, bool, bool]] = []
     for row in wanted:
         data = row.data
         stakeholder = stakeholders.get(data["_stakeholder_id"] or 0)
@@ -498,9 +500,15 @@ def apply_import(
             )
             new_people.append((row, stakeholder))
         else:
-            if not data["_person_kept"]:
-                for key, value in _stakeholder_values(stakeholder, data).items():
+            values = {} if data["_person_kept"] else _stakeholder_values(stakeholder, data)
+            for key, value in values.items():
+                if key == "consent_to_contact":  # given or withdrawn with its history
+                    consent_changes.append((stakeholder, bool(value), False))
+                else:
                     setattr(stakeholder, key, value)
+            if data["consent_given"] and "consent_to_contact" not in values:
+                # Yes or No for news about this output, whatever the person's other consents.
+                consent_changes.append((stakeholder, bool(data["consent_to_contact"]), True))
             entry = entries.get(stakeholder.id)
             if entry is not None:
                 for key, value in _entry_values(entry, data).items():
@@ -508,6 +516,7 @@ def apply_import(
                 continue
         data["_new_entry_for"] = stakeholder
     _insert_stakeholders([s for _, s in new_people])
+    _record_consents(output, new_people, consent_changes, actor)
     new_entries = []
     for row in wanted:
         stakeholder = row.data.get("_new_entry_for")
@@ -540,6 +549,52 @@ def apply_import(
     )
     db.session.commit()
     return plan
+
+
+def _record_consents(
+    output: Output,
+    new_people: list[tuple[PlannedRow, Stakeholder]],
+    changes: list[tuple[Stakeholder, bool, bool]],
+    actor: Any,
+) -> None:
+    """Imported consent says where it came from (engage.consent): given in bulk for new people,
+    given or withdrawn one by one for people already recorded."""
+    from engage import consent
+    from engage.consent.models import Consent
+    from engage.consent.service import IMPORT_WORDING, STAFF_PURPOSES
+
+    name = getattr(actor, "name", None) or getattr(actor, "email", "")
+    detail = f"Import into the user log of {output.title}, by {name}"[:300]
+    now = utcnow()
+    rows = [
+        {
+            "stakeholder_id": person.id,
+            "purpose": purpose,
+            "output_id": None if purpose == "consultations" else output.id,
+            "status": "given",
+            "source": "import",
+            "source_detail": detail,
+            "wording": IMPORT_WORDING,
+            "requested_at": now,
+            "given_at": now,
+            "recorded_by_id": getattr(actor, "id", None),
+        }
+        for _, person in new_people
+        if person.consent_to_contact
+        for purpose in STAFF_PURPOSES
+    ]
+    if rows:
+        db.session.execute(db.insert(Consent), rows)
+    for person, agrees, only_output in changes:
+        consent.follow_flag(
+            person,
+            agrees,
+            source="import",
+            actor=actor,
+            output=output,
+            source_detail=detail,
+            this_output_only=only_output,
+        )
 
 
 def _insert_stakeholders(people: list[Stakeholder]) -> None:

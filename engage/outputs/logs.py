@@ -180,7 +180,14 @@ def update_entry(entry: LogEntry, data: dict[str, Any], actor: Any) -> list[str]
         _check_email_free(data["email"], stakeholder.id)
     for name in STAKEHOLDER_FIELDS if person else ():
         if name in data and getattr(stakeholder, name) != data[name]:
-            setattr(stakeholder, name, data[name])
+            if name == "consent_to_contact":  # given or withdrawn, with its history
+                from engage import consent
+
+                consent.follow_flag(
+                    stakeholder, bool(data[name]), source="staff", actor=actor, output=entry.output
+                )
+            else:
+                setattr(stakeholder, name, data[name])
             changed.append(name)
     for name in ENTRY_FIELDS:
         if name in data and data[name] is not None and getattr(entry, name) != data[name]:

@@ -105,6 +105,7 @@ def add_to_log(
     email = normalise_email(person.email)
     stakeholder = find_stakeholder_by_email(email)
     changed: list[str] = []
+    changed_consent: bool | None = None  # given or withdrawn by this add (engage.consent)
     if stakeholder is None:
         stakeholder = Stakeholder(
             name=person.name.strip() or (email or "Unnamed user"),
@@ -112,10 +113,11 @@ def add_to_log(
             email=email,
             phone=person.phone or None,
             category=person.category,
-            consent_to_contact=person.consent_to_contact,
         )
         db.session.add(stakeholder)
         db.session.flush()
+        if person.consent_to_contact:  # staff-entered consent, saying where it came from
+            changed_consent = True
     elif on_existing == "refuse":
         if _entry(output, stakeholder) is not None:
             raise AlreadyInLog("A user with this email address is already in this user log")
@@ -125,10 +127,32 @@ def add_to_log(
                 raise PersonExists(stakeholder, diff)
             for name in diff:
                 if name in (use_typed or ()):
-                    setattr(stakeholder, name, diff[name][1])
+                    if name == "consent_to_contact":
+                        changed_consent = bool(diff[name][1])
+                    else:
+                        setattr(stakeholder, name, diff[name][1])
                     changed.append(name)
-    elif person.consent_to_contact and not stakeholder.consent_to_contact:
-        stakeholder.consent_to_contact = True
+    from engage import consent
+
+    if on_existing == "merge" and person.consent_to_contact and email is not None:
+        # The public's consent is only ever asked for: confirmed by email first (issue 21).
+        consent.request(
+            email,
+            purpose=consent.STAFF_PURPOSES,
+            output=output,
+            source=entry.source if entry.source == "consultation_response" else "public_form",
+            wording="Agreed to be contacted about these statistics",
+        )
+    elif changed_consent is not None:
+        consent.follow_flag(
+            stakeholder, changed_consent, source="staff", actor=actor, output=output
+        )
+    elif person.consent_to_contact and on_existing == "refuse":
+        # A person already recorded, added to this log as agreeing to be contacted about
+        # these statistics: news about this output (their other consents are theirs).
+        consent.follow_flag(
+            stakeholder, True, source="staff", actor=actor, output=output, this_output_only=True
+        )
     found = _entry(output, stakeholder)
     if found is not None:  # merge: refresh, never lower
         found.engagement_level = higher_level(found.engagement_level, entry.engagement_level)
@@ -180,11 +204,13 @@ def join_log(
     source: str,
     on: date,
     organisation: str = "",
-    consent_to_contact: bool = True,
+    consent_to_contact: bool = False,
     uses: str = "",
     actor: Any = None,
 ) -> LogEntry:
-    """A member of the public joins (or refreshes) a log: feedback and consultation responses."""
+    """A member of the public joins (or refreshes) a log: feedback and consultation responses.
+    Their consent to be contacted is asked for separately (engage.consent.request: confirmed by
+    email first), so callers leave `consent_to_contact` False."""
     return add_to_log(
         output,
         PersonData(

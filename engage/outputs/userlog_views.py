@@ -22,6 +22,7 @@ from sqlalchemy.orm import joinedload, lazyload
 from engage import submissions
 from engage.auth.permissions import deny, requires
 from engage.calendar import london_date
+from engage.consent.pages import consent_history
 from engage.db_types import utcnow
 from engage.exports.pages import offer_export
 from engage.exports.streaming import csv_response, xlsx_response
@@ -445,6 +446,7 @@ def stakeholder_detail(stakeholder_id: int):
         contacts=contacts,
         editable=editable,
         personal=personal,
+        consents=consent_history(person.id) if personal else [],
     )
 
 

@@ -158,7 +158,7 @@ def test_a_bounced_acknowledgement_is_flagged_on_the_case_and_in_the_list(
     expect(emails).to_contain_text("Acknowledgement")
     expect(emails).to_contain_text("Failed")
     emails.get_by_text("Read the email").first.click()
-    expect(emails).to_contain_text(f"reference {reference}")
+    expect(emails).to_contain_text(f"[{reference}]")
     journey.check("case")
     desk.goto("/staff/cases?sort=received")
     row = desk.get_by_role("row").filter(has=desk.get_by_role("link", name=reference))

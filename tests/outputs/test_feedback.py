@@ -66,7 +66,16 @@ def test_email_with_consent_joins_the_log_at_the_chosen_level(client, output):
     person = db.session.get(Stakeholder, entry.stakeholder_id)
     assert person.email == "reader@example.org" and person.category == "academic"
     assert entry.engagement_level == "consulted" and entry.source == "feedback_form"
-    assert person.consent_to_contact
+    # Contacted for nothing until they confirm their address by email (issue 21 item 3).
+    assert not person.consent_to_contact
+    from engage.consent.models import Consent
+
+    pending = db.session.scalars(db.select(Consent).order_by(Consent.purpose)).all()
+    assert [(c.purpose, c.status, c.source) for c in pending] == [
+        ("consultations", "pending", "public_form"),
+        ("news", "pending", "public_form"),
+        ("releases", "pending", "public_form"),
+    ]
 
 
 def test_email_without_consent_never_joins_the_log(client, output):

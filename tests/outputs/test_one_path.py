@@ -89,7 +89,7 @@ def test_a_second_entry_in_one_log_is_refused(known):
         userlog.add_to_log(output, _typed(), ENTRY, actor=cso(), on_existing="refuse")
 
 
-def test_the_public_gives_consent_and_raises_the_level_but_changes_no_details(known):
+def test_the_public_asks_consent_and_raises_the_level_but_changes_no_details(known):
     output = OutputFactory()
     first = userlog.join_log(
         output=output,
@@ -99,6 +99,7 @@ def test_the_public_gives_consent_and_raises_the_level_but_changes_no_details(kn
         level="consulted",
         source="feedback_form",
         on=TODAY,
+        consent_to_contact=True,
     )
     again = userlog.join_log(
         output=output,
@@ -114,11 +115,15 @@ def test_the_public_gives_consent_and_raises_the_level_but_changes_no_details(kn
     assert first.id == again.id and again.engagement_level == "consulted"
     assert again.latest_contact_on == TODAY + dt.timedelta(days=3)
     person = db.session.get(Stakeholder, known.id)
+    # Their consent is asked for, and given only when they confirm by email (issue 21).
     assert (person.name, person.category, person.consent_to_contact) == (
         "Recorded Name",
         "academic",
-        True,
+        False,
     )
+    from engage.consent.models import Consent
+
+    assert {c.status for c in db.session.scalars(db.select(Consent))} == {"pending"}
 
 
 FORM = {

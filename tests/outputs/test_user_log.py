@@ -209,7 +209,9 @@ def test_add_edit_remove_with_history(setup, login):
     assert client.post(f"{base}/{entry.id}/remove").status_code == 302
     assert db.session.get(LogEntry, entry.id) is None
     actions = db.session.scalars(
-        db.select(AuditEvent.action).where(AuditEvent.object_id == str(entry.id))
+        db.select(AuditEvent.action).where(
+            AuditEvent.object_type == "log_entry", AuditEvent.object_id == str(entry.id)
+        )
     ).all()
     assert actions == ["log_entry.added", "log_entry.updated", "log_entry.removed"]
 

@@ -164,7 +164,11 @@ def test_two_concurrent_confirms_of_one_import_apply_it_once(app, login):
     twin = app.test_client()
     name = app.config["SESSION_COOKIE_NAME"]
     twin.set_cookie(name, browser.get_cookie(name).value)
+    from tests.imports import preview_version
+
+    version = preview_version(browser, upload.headers["Location"])
     url = upload.headers["Location"] + "/confirm"
-    responses = _race(app, [(browser, url, {}), (twin, url, {})])
+    form = {"version": version}
+    responses = _race(app, [(browser, url, form), (twin, url, form)])
     assert sorted(r.status_code for r in responses) in ([302, 302], [302, 404])
     assert _count(LogEntry) == 30

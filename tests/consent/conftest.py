@@ -1,0 +1,1 @@
+from tests.smtp import smtp_sink  # noqa: F401  (fixture)
