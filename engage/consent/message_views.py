@@ -46,10 +46,7 @@ def message_new():
         audience = messages.Audience.of(
             form.output_ids.data or [], form.categories.data or [], form.levels.data or []
         )
-        try:
-            outputs = messages.check_outputs(user, audience.output_ids)
-        except PermissionError:
-            deny("log_message:output_not_allowed")
+        outputs = messages.check_outputs(user, audience.output_ids)  # Refusal: 403 + audit
         number = messages.count(audience)
         if number == 0:
             form.output_ids.errors = [
