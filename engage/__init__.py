@@ -78,8 +78,8 @@ def _register_blueprints(app: Flask) -> None:
     from engage.exports import bp as exports_bp
     from engage.mail import bp as mail_bp
     from engage.mailin import bp as mailin_bp
-    from engage.outputs.views import bp as outputs_bp
-    from engage.public.views import bp as public_bp
+    from engage.outputs import bp as outputs_bp
+    from engage.public import bp as public_bp
     from engage.reports import bp as reports_bp
     from engage.staff import bp as staff_bp
 
