@@ -80,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
     from engage.mailin import bp as mailin_bp
     from engage.outputs import bp as outputs_bp
     from engage.public import bp as public_bp
+    from engage.releases import bp as releases_bp
     from engage.reports import bp as reports_bp
     from engage.staff import bp as staff_bp
 
@@ -95,6 +96,7 @@ def _register_blueprints(app: Flask) -> None:
         mail_bp,
         exports_bp,
         mailin_bp,
+        releases_bp,
         consent_bp,
     ):
         app.register_blueprint(bp)

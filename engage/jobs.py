@@ -177,6 +177,33 @@ JOBS: dict[str, Job] = {
             ("engage.consultations.lifecycle:queue_response_reminders",),
         ),
         Job(
+            "release_reminders",
+            "Remind producers of release months to announce, dates to confirm, and releases "
+            "due today",
+            "daily at 07:20",
+            _cron(hour=7, minute=20),
+            ("engage.releases.reminders:queue_release_reminders",),
+        ),
+        Job(
+            "release_missed_publication",
+            "Tell the CSO and the Chief Statistician when a release's announced time has passed "
+            "without its publication being recorded",
+            "every 5 minutes",
+            _cron(minute="*/5"),
+            ("engage.releases.reminders:flag_missed_publications",),
+            argument="now",
+            lease=timedelta(minutes=30),
+        ),
+        Job(
+            "release_notices",
+            "Email people who asked to be told when a release is published",
+            "every 5 minutes",
+            _cron(minute="*/5"),
+            ("engage.releases.notices:queue_publication_notices",),
+            argument="now",
+            lease=timedelta(minutes=30),
+        ),
+        Job(
             "build_exports",
             "Build the downloads staff asked for (large workbooks) and remove expired ones",
             "every 30 seconds",

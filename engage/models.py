@@ -30,6 +30,13 @@ from engage.outputs.models import (  # noqa: F401
     Stakeholder,
     SuccessStory,
 )
+from engage.releases.models import (  # noqa: F401
+    PreReleaseAccess,
+    Release,
+    ReleaseBreach,
+    ReleaseDateChange,
+    ReleaseVersion,
+)
 from engage.reports.models import AnnualReport, RecommendationNote, UksaRecommendation  # noqa: F401
 from engage.scheduler.models import JobLease, JobRun  # noqa: F401
 from engage.submissions import FormSubmission  # noqa: F401

@@ -33,7 +33,12 @@ RESERVED_DOMAINS = ("example.com", "example.net", "example.org", "example.gov.uk
 RESERVED_TOP_LEVEL = ("test", "example", "invalid", "localhost")
 
 # The scheduler's daily email jobs, replayed as of the evening before the demo's today.
-HISTORY_JOBS = ("sla_scan", "review_reminders", "consultation_response_reminders")
+HISTORY_JOBS = (
+    "sla_scan",
+    "review_reminders",
+    "consultation_response_reminders",
+    "release_reminders",
+)
 
 
 def is_reserved_address(address: str) -> bool:
@@ -123,6 +128,7 @@ def seed_demo(today: date | None = None) -> list[tuple[str, str, str, str]]:
         from engage.cases.outcome_demo import seed as seed_complaint_outcomes
         from engage.consultations.demo import seed as seed_consultations
         from engage.outputs.demo import seed as seed_user_logs
+        from engage.releases.demo import seed as seed_releases
         from engage.reports.demo import seed as seed_reports
 
         for seeder in (
@@ -131,6 +137,7 @@ def seed_demo(today: date | None = None) -> list[tuple[str, str, str, str]]:
             seed_complaint_outcomes,
             seed_consultations,
             seed_reports,
+            seed_releases,
         ):
             seeder(ctx)
             db.session.commit()

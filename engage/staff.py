@@ -16,6 +16,7 @@ def _panels(user) -> list[tuple[str, dict]]:  # type: ignore[no-untyped-def]
     from engage.exports.dashboard import dashboard_panel as exports_panel
     from engage.mail.dashboard import dashboard_panel as mail_panel
     from engage.outputs.dashboard import dashboard_panel as outputs_panel
+    from engage.releases.dashboard import dashboard_panel as releases_panel
     from engage.reports.dashboard import dashboard_panel as reports_panel
 
     panels = []
@@ -25,6 +26,7 @@ def _panels(user) -> list[tuple[str, dict]]:  # type: ignore[no-untyped-def]
         cases_panel,
         outputs_panel,
         consultations_panel,
+        releases_panel,
         reports_panel,
     ):
         result = panel(user)

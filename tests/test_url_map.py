@@ -10,7 +10,9 @@ from werkzeug.routing import IntegerConverter
 
 from engage.extensions import csrf
 
-SEGMENT = re.compile(r"^([a-z0-9]+(-[a-z0-9]+)*|<[^>]+>|[a-z0-9]+(-[a-z0-9]+)*\.(atom|csv|xlsx))$")
+SEGMENT = re.compile(
+    r"^([a-z0-9]+(-[a-z0-9]+)*|<[^>]+>|[a-z0-9]+(-[a-z0-9]+)*\.(atom|csv|xlsx|ics))$"
+)
 
 
 def _rules(app):

@@ -34,6 +34,8 @@ PERMISSIONS: dict[str, set[str]] = {
     "use_deadline_calculator": STAFF,
     "draft_consultations": {"producer", "cso", "chief_statistician"},
     "decide_consultations": {"chief_statistician"},
+    "manage_releases": {"producer", "cso", "chief_statistician"},
+    "decide_release_changes": {"chief_statistician"},
     "view_reports": CSO_OFFICE,
     "prepare_reports": CSO_OFFICE,
     "sign_off_reports": {"chief_statistician"},

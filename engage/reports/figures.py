@@ -36,6 +36,7 @@ from engage.outputs.models import (
     Stakeholder,
     SuccessStory,
 )
+from engage.releases import record as release_record
 from engage.reports.case_figures import cases_tables
 from engage.reports.models import RecommendationNote, UksaRecommendation
 from engage.reports.tables import grouped, iso, make_table, with_total_row
@@ -55,6 +56,7 @@ SECTIONS = {
     "consultations": "Consultations",
     "cases": "Enquiries and complaints",
     "lessons": "What we learned from complaints",
+    "releases": "Releases: published on the time and date pre-announced",
     "recommendations": "Progress on UK Statistics Authority recommendations",
     "success_stories": "Success stories",
 }
@@ -478,6 +480,7 @@ def compute_figures(year_start: int, as_of: date) -> dict[str, Any]:
         consultations_table(start, end),
         *cases_tables(start, end, as_of),
         *outcome_figures.annual_tables(start, end),  # complaint outcomes, themes, lessons
+        *release_record.annual_tables(start, end),  # counts of releases: not suppressed
         *recommendation_tables(start, end),
         success_stories_table(start, end),
     ]

@@ -31,6 +31,7 @@ from engage.cases.sla import rules
 from engage.consultations.models import Consultation
 from engage.consultations.rules import RESPONSE_DUE_DAYS
 from engage.extensions import db
+from engage.releases import record as release_record
 from engage.reports.case_figures import case_counts
 from engage.reports.figures import HELD_STATES
 from engage.reports.suppression import suppress_tables
@@ -195,6 +196,8 @@ def performance_figures(today: date) -> dict[str, Any]:
         "as_of": today,
         "raw": tables,
         "tables": suppress_tables(tables),
+        # Counts of releases, not people: published in full (engage.releases.record).
+        "releases": release_record.performance_tables(quarters),
     }
 
 

@@ -1,0 +1,95 @@
+"""Pre-release access lists (staff): who saw the statistics before publication, from when."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from engage.auth.permissions import deny, requires
+from engage.db_types import utcnow
+from engage.extensions import db
+from engage.releases import bp, rules, service
+from engage.releases.forms import PreReleaseForm
+from engage.releases.models import PreReleaseAccess, Release
+from engage.releases.rules import ReleaseError, Warning
+
+
+def _me() -> Any:
+    return current_user._get_current_object()
+
+
+@bp.route("/staff/releases/<int:release_id>/pre-release-access", methods=["GET", "POST"])
+@requires("manage_releases")
+def staff_pre_release(release_id: int):
+    release = db.session.get(Release, release_id)
+    if release is None:
+        abort(404)
+    if not service.can_manage(_me(), release):
+        deny("release:not-yours")
+    form = PreReleaseForm()
+    warnings: list[Warning] = []
+    if form.validate_on_submit() and release.scheduled_at is not None:
+        try:
+            access_from = rules.at_london(form.access_day.data, form.access_time.time)  # type: ignore
+            warning = rules.pre_release_warning(form.name.data, release.scheduled_at, access_from)
+            warnings = [warning] if warning else []
+            if not (warnings and not form.accept_warnings.data):
+                outcome = service.add_pre_release_access(
+                    release,
+                    {
+                        "name": form.name.data,
+                        "role": form.role.data,
+                        "organisation": form.organisation.data,
+                        "access_from": access_from,
+                    },
+                    _me(),
+                    utcnow(),
+                )
+                flash(
+                    "Added to the pre-release access list"
+                    + (". Recorded as a missed commitment" if outcome.warnings else ""),
+                    "success",
+                )
+                return redirect(url_for("releases.staff_pre_release", release_id=release.id))
+        except service.NotAllowed as refused:
+            deny(str(refused))
+        except ReleaseError as error:
+            db.session.rollback()
+            field = getattr(form, error.field, None) or form.name
+            field.errors = [*list(field.errors or []), error.message]
+            warnings = []
+    return render_template(
+        "releases/pre-release.html",
+        form=form,
+        release=release,
+        entries=service.pre_release_list(release),
+        warnings=warnings,
+        label=rules.london_time_label,
+        earliest=(
+            release.scheduled_at - timedelta(hours=rules.PRE_RELEASE_HOURS)
+            if release.scheduled_at
+            else None
+        ),
+    )
+
+
+@bp.route("/staff/releases/pre-release-access/<int:entry_id>/remove", methods=["POST"])
+@requires("manage_releases")
+def staff_pre_release_remove(entry_id: int):
+    entry = db.session.get(PreReleaseAccess, entry_id)
+    if entry is None:
+        abort(404)
+    release_id = entry.release_id
+    try:
+        service.remove_pre_release_access(entry, _me())
+    except service.NotAllowed as refused:
+        deny(str(refused))
+    except ReleaseError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        flash("Removed from the list", "success")
+    return redirect(url_for("releases.staff_pre_release", release_id=release_id))
