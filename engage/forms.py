@@ -26,7 +26,14 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Length, NumberRange, StopValidation, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    StopValidation,
+    ValidationError,
+)
 
 from engage.textpolicy import clean_line_filter, clean_multiline_filter
 
@@ -61,6 +68,12 @@ def _bounded_validators(unbound: Any, field_class: type, label: str) -> list[Any
                     max=validator.max,
                     message=f"{label} must be {validator.max:,} characters or fewer",
                 )
+                changed = True
+        for index, validator in enumerate(validators):
+            # InputRequired reads the raw input, so "   " would pass and be stored as "" once
+            # the text policy strips it: a text field is required by its cleaned value.
+            if isinstance(validator, InputRequired) and not isinstance(validator, DataRequired):
+                validators[index] = DataRequired(message=validator.message)
                 changed = True
     if issubclass(field_class, IntegerField) and not any(
         isinstance(v, NumberRange) for v in validators
