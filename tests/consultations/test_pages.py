@@ -399,7 +399,9 @@ def test_a_title_of_only_spaces_is_refused_as_missing(app, login):
     client = login(cso())
     response = client.post(
         "/staff/consultations/new",
-        data=_draft_form(title="   \t ", summary="\u00a0 ", **_dates("closes_on", date(2027, 5, 1))),
+        data=_draft_form(
+            title="   \t ", summary="\u00a0 ", **_dates("closes_on", date(2027, 5, 1))
+        ),
     )
     assert response.status_code == 200
     assert "Enter a title" in response.text and "Enter a summary" in response.text
