@@ -70,32 +70,32 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from engage.admin import bp as admin_bp
-    from engage.auth import bp as auth_bp
-    from engage.cases import bp as cases_bp
+    from engage.admin import blueprint as admin_blueprint
+    from engage.auth import blueprint as auth_blueprint
+    from engage.cases import blueprint as cases_blueprint
     from engage.consent import bp as consent_bp
-    from engage.consultations import bp as consultations_bp
+    from engage.consultations import blueprint as consultations_blueprint
     from engage.exports import bp as exports_bp
-    from engage.mail import bp as mail_bp
-    from engage.mailin import bp as mailin_bp
-    from engage.outputs import bp as outputs_bp
-    from engage.public import bp as public_bp
+    from engage.mail import blueprint as mail_blueprint
+    from engage.mailin import blueprint as mailin_blueprint
+    from engage.outputs import blueprint as outputs_blueprint
+    from engage.public import blueprint as public_blueprint
     from engage.releases import bp as releases_bp
-    from engage.reports import bp as reports_bp
+    from engage.reports import blueprint as reports_blueprint
     from engage.staff import bp as staff_bp
 
     for bp in (
-        public_bp,
-        auth_bp,
+        public_blueprint(),
+        auth_blueprint(),
         staff_bp,
-        outputs_bp,
-        cases_bp,
-        consultations_bp,
-        reports_bp,
-        admin_bp,
-        mail_bp,
+        outputs_blueprint(),
+        cases_blueprint(),
+        consultations_blueprint(),
+        reports_blueprint(),
+        admin_blueprint(),
+        mail_blueprint(),
         exports_bp,
-        mailin_bp,
+        mailin_blueprint(),
         releases_bp,
         consent_bp,
     ):

@@ -6,5 +6,14 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/staff/admin")
 
-from engage.admin import views  # noqa: E402,F401,I001  (views first, as before)
-from engage.admin import subject_access_views  # noqa: E402,F401
+
+def blueprint() -> Blueprint:
+    """The area's blueprint with all its pages. The view modules are imported here, when the
+    app registers the blueprint, not whenever a domain module of the area is imported (a
+    case's model names its output: importing it must not load every page of the outputs)."""
+    from engage.admin import (
+        subject_access_views,  # noqa: F401
+        views,  # noqa: F401
+    )
+
+    return bp

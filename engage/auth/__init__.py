@@ -7,5 +7,15 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__, url_prefix="/staff")
 
-from engage.auth import views  # noqa: E402,F401,I001  (views first, as before)
-from engage.auth import password_views, second_factor_views  # noqa: E402,F401
+
+def blueprint() -> Blueprint:
+    """The area's blueprint with all its pages. The view modules are imported here, when the
+    app registers the blueprint, not whenever a domain module of the area is imported (a
+    case's model names its output: importing it must not load every page of the outputs)."""
+    from engage.auth import (  # noqa: F401
+        password_views,
+        second_factor_views,
+        views,  # noqa: F401
+    )
+
+    return bp

@@ -7,14 +7,20 @@ from flask import Blueprint
 
 bp = Blueprint("cases", __name__)
 
-# views first: its routes were registered first before the split, and stay so.
-from engage.cases import views  # noqa: E402,F401,I001  (the pages on this blueprint)
-from engage.cases import (  # noqa: E402,F401
-    action_views,
-    admin_views,
-    attachment_views,
-    correction_views,
-    followup_views,
-    outcome_views,
-    search_views,
-)
+
+def blueprint() -> Blueprint:
+    """The area's blueprint with all its pages. The view modules are imported here, when the
+    app registers the blueprint, not whenever a domain module of the area is imported (a
+    case's model names its output: importing it must not load every page of the outputs)."""
+    from engage.cases import (  # noqa: F401
+        action_views,
+        admin_views,
+        attachment_views,
+        correction_views,
+        followup_views,
+        outcome_views,
+        search_views,
+        views,  # noqa: F401
+    )
+
+    return bp

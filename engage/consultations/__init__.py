@@ -6,5 +6,15 @@ from flask import Blueprint
 
 bp = Blueprint("consultations", __name__)
 
-from engage.consultations import views  # noqa: E402,F401,I001  (views first, as before)
-from engage.consultations import analysis_views, public_views  # noqa: E402,F401
+
+def blueprint() -> Blueprint:
+    """The area's blueprint with all its pages. The view modules are imported here, when the
+    app registers the blueprint, not whenever a domain module of the area is imported (a
+    case's model names its output: importing it must not load every page of the outputs)."""
+    from engage.consultations import (  # noqa: F401
+        analysis_views,
+        public_views,
+        views,  # noqa: F401
+    )
+
+    return bp

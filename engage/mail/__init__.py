@@ -6,4 +6,11 @@ from flask import Blueprint
 
 bp = Blueprint("mail", __name__, url_prefix="/staff/admin")
 
-from engage.mail import views  # noqa: E402,F401
+
+def blueprint() -> Blueprint:
+    """The area's blueprint with all its pages. The view modules are imported here, when the
+    app registers the blueprint, not whenever a domain module of the area is imported (a
+    case's model names its output: importing it must not load every page of the outputs)."""
+    from engage.mail import views  # noqa: F401
+
+    return bp

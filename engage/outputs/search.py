@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import Select, and_, func, or_
 
 from engage.extensions import db
 from engage.outputs import access
@@ -50,43 +50,66 @@ def may_search(user: Any) -> bool:
     )
 
 
+def _starts_with(column: Any, text: str, dialect: str) -> Any:
+    """SQL: `column` starts with `text`, in the form its prefix index serves. PostgreSQL:
+    LIKE 'text%' (text_pattern_ops indexes). SQLite does not use an index on an expression
+    for LIKE, so there it is the equivalent range text <= column < (text with its last
+    character's next code point): in SQLite's binary order, exactly the strings starting with
+    `text`. Measured at 10,000 stakeholders (bench/bench_stakeholder_search.py): a search that
+    read every row in name order (15 ms of SQL) reads three index ranges instead."""
+    last = ord(text[-1])
+    if dialect == "sqlite" and last < 0x10FFFF and not 0xD7FF <= last <= 0xDFFF:
+        return and_(column >= text, column < text[:-1] + chr(last + 1))
+    return column.like(_like_prefix(text), escape="\\")
+
+
+def matching_query(user: Any, query: str, dialect: str) -> Select:
+    """The people whose name, organisation or email address starts with `query` (already
+    cleaned), that this user may find, in name order. A producer finds people in their own
+    logs; one also in a log they do not keep (access.kept_elsewhere_clause) only by the start
+    of their email address."""
+    by_email = _starts_with(Stakeholder.email, query, dialect)
+    where = [
+        or_(
+            _starts_with(func.lower(Stakeholder.name), query, dialect),
+            _starts_with(func.lower(Stakeholder.organisation), query, dialect),
+            by_email,
+        ),
+        Stakeholder.anonymised_at.is_(None),
+    ]
+    if not access.sees_all_logs(user):
+        owned = db.select(output_producers.c.output_id).where(output_producers.c.user_id == user.id)
+        where += [
+            Stakeholder.id.in_(
+                db.select(LogEntry.stakeholder_id).where(LogEntry.output_id.in_(owned))
+            ),
+            or_(by_email, ~access.kept_elsewhere_clause(user)),
+        ]
+    return (
+        db.select(Stakeholder.id, Stakeholder.name, Stakeholder.organisation, Stakeholder.email)
+        .where(*where)
+        .order_by(func.lower(Stakeholder.name), Stakeholder.id)
+    )
+
+
 def search_people(user: Any, text: str | None) -> list[Found]:
     """Up to LIMIT people this user may find, in name order. Nothing for a query shorter than
     MIN_QUERY characters."""
     query = clean_query(text)
     if len(query) < MIN_QUERY or not may_search(user):
         return []
-    pattern = _like_prefix(query)
-    matches = or_(
-        func.lower(Stakeholder.name).like(pattern, escape="\\"),
-        func.lower(Stakeholder.organisation).like(pattern, escape="\\"),
-        Stakeholder.email.like(pattern, escape="\\"),
+    rows = db.session.execute(
+        matching_query(user, query, db.session.get_bind().dialect.name).limit(LIMIT)
+    ).all()
+    # Who of these (at most LIMIT) may be shown by their email address only.
+    hidden = (
+        set()
+        if access.sees_all_logs(user)
+        else access.people_kept_elsewhere(user, [r.id for r in rows])
     )
-    select = (
-        db.select(Stakeholder.id, Stakeholder.name, Stakeholder.organisation, Stakeholder.email)
-        .where(matches, Stakeholder.anonymised_at.is_(None))
-        .order_by(func.lower(Stakeholder.name), Stakeholder.id)
-    )
-    every = access.sees_all_logs(user)
-    if not every:
-        owned = db.select(output_producers.c.output_id).where(output_producers.c.user_id == user.id)
-        select = select.where(
-            Stakeholder.id.in_(
-                db.select(LogEntry.stakeholder_id).where(LogEntry.output_id.in_(owned))
-            )
-        )
-    # Producers: more rows than shown, as some may be dropped below (matched by a name that
-    # may not be shown).
-    rows = db.session.execute(select.limit(LIMIT if every else LIMIT * 4)).all()
-    hidden = set() if every else access.people_kept_elsewhere(user, [r.id for r in rows])
-    found: list[Found] = []
-    for row in rows:
-        if row.id in hidden:
-            if not (row.email or "").startswith(query):
-                continue  # found by a name or organisation this user may not see
-            found.append(Found(row.id, row.email, "", row.email))
-        else:
-            found.append(Found(row.id, row.name, row.organisation, row.email))
-        if len(found) == LIMIT:
-            break
-    return found
+    return [
+        Found(r.id, r.email, "", r.email)
+        if r.id in hidden
+        else Found(r.id, r.name, r.organisation, r.email)
+        for r in rows
+    ]

@@ -27,7 +27,7 @@ from engage.exports.streaming import csv_response, xlsx_response
 from engage.extensions import db, limiter
 from engage.filters import govuk_date_short
 from engage.forms import show_rule_error
-from engage.outputs import access, bp, exporting, importing, logs, search, userlog
+from engage.outputs import access, bp, exporting, importing, log_charts, logs, search, userlog
 from engage.outputs.links import row_link
 from engage.outputs.log_forms import ConfirmForm, ContactForm, ImportForm, LogEntryForm
 from engage.outputs.models import LogEntry, Output, Stakeholder
@@ -94,6 +94,7 @@ def user_log(slug: str):
             access.people_kept_elsewhere(me(), [item[6] for item in page.items]),
         ),
         counts=counts,
+        pictures=log_charts.log_pictures(output.id, counts, today_london()),
         category=category,
         level=level,
         editable=editable,
@@ -378,6 +379,7 @@ def stakeholder_search():
         results=results,
         too_short=bool(query) and len(query) < search.MIN_QUERY,
         limit=search.LIMIT,
+        person_link=row_link("outputs.stakeholder_detail", "stakeholder_id"),
     )
 
 

@@ -79,3 +79,77 @@ def test_the_search_page(people, login):
     assert "No one found" in client.get("/staff/stakeholders?q=zz%00").text
     assert client.get("/staff/stakeholders?q=" + "y" * 5000).status_code == 200
     assert login(producer()).get("/staff/stakeholders?q=ada").status_code == 200
+
+
+def _plan(query, *off: str) -> str:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    from engage.extensions import db
+
+    if db.engine.dialect.name == "postgresql":
+        # Whether the indexes *can* serve the query, whatever the (tiny) table's size: no
+        # sequential scan, and the other plans named in `off` discouraged.
+        for setting in ("enable_seqscan", *off):
+            db.session.execute(text(f"SET LOCAL {setting} = off"))
+        compiled = query.compile(db.engine)
+        rows = db.session.connection().exec_driver_sql(f"EXPLAIN {compiled}", compiled.params)
+        return "\n".join(r[0] for r in rows)
+    compiled = query.compile(db.engine, compile_kwargs={"literal_binds": True})
+    return "\n".join(r[-1] for r in db.session.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
+
+
+@pytest.mark.parametrize("who", ["cso", "producer"])
+@pytest.mark.parametrize("text", ["ja", "university", "o'neill", "x_%"])
+def test_the_search_reads_the_three_prefix_indexes(people, text, who):
+    """The CSO's search matches each of name, organisation and email through its prefix index
+    (on SQLite, an index range: its LIKE cannot use an index on lower(name)); a producer's may
+    start from their own logs instead; neither reads every row, and a producer's check of who
+    is also in other logs probes an index by the person (ix_log_entries_stakeholder_output, or
+    on a tiny table the planner may take another that starts with the stakeholder)."""
+    from engage.extensions import db
+
+    user = cso() if who == "cso" else people[0]
+    query = search.matching_query(user, text, db.engine.dialect.name).limit(50)
+    # CSO: not a whole index read in name order. Producer: not a hash of every entry in logs
+    # they do not keep, built by a bitmap scan (what a tiny table invites).
+    plan = _plan(query, "enable_indexscan" if who == "cso" else "enable_bitmapscan")
+    if who == "cso":
+        indexes = [
+            "ix_stakeholders_name_prefix",
+            "ix_stakeholders_organisation_prefix",
+            "ix_stakeholders_email_prefix",
+        ]
+    else:  # a probe per person by an index that starts with the stakeholder
+        indexes = ["ix_log_entries_stakeholder_"]
+    for index in indexes:
+        assert index in plan, plan
+    assert "SCAN stakeholders" not in plan and "Seq Scan on stakeholders" not in plan, plan
+    assert "SCAN log_entries" not in plan and "Seq Scan on log_entries" not in plan, plan
+
+
+def test_a_prefix_is_exact_at_the_edges(app):
+    """The range form on SQLite finds what LIKE 'prefix%' finds: not the next letter, not a
+    shorter name, and names starting with characters beyond ASCII."""
+    office = cso()
+    for name in ("Ja", "Jaz Patel", "Jb Smith", "J", "Jä Müller", "Zoë Ünal"):
+        StakeholderFactory(name=name, organisation="", email=None)
+    assert _labels(search.search_people(office, "ja")) == ["Ja", "Jaz Patel"]
+    assert _labels(search.search_people(office, "zoë")) == ["Zoë Ünal"]
+    assert _labels(search.search_people(office, "jä")) == ["Jä Müller"]
+
+
+def test_a_producer_still_finds_their_people_behind_many_they_may_not_see(people):
+    """People matched only by a name the producer may not see are dropped, and the search
+    reads on (LIMIT at a time) to find the ones they may see."""
+    a, b, *_ = people
+    out_a, out_b = OutputFactory(producers=[a]), OutputFactory(producers=[b])
+    for n in range(60):
+        shared = StakeholderFactory(name=f"Sharp {n:02d}", email=f"p{n}@x.org")
+        LogEntryFactory(output=out_a, stakeholder=shared)
+        LogEntryFactory(output=out_b, stakeholder=shared)
+    for n in range(5):
+        LogEntryFactory(output=out_a, stakeholder=StakeholderFactory(name=f"Shaw {n}"))
+    # The fixture's shared person is found by their email address (shared@y.org).
+    expected = ["shared@y.org", *(f"Shaw {n}" for n in range(5))]
+    assert _labels(search.search_people(a, "sh")) == expected
+    assert len(search.search_people(cso(), "sh")) == search.LIMIT
