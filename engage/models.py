@@ -28,6 +28,7 @@ from engage.outputs.models import (  # noqa: F401
     Output,
     OutputReview,
     Stakeholder,
+    StakeholderMerge,
     SuccessStory,
 )
 from engage.releases.models import (  # noqa: F401

@@ -32,6 +32,7 @@ from engage.consultations.models import Consultation, ConsultationAnswer, Consul
 from engage.db_types import utcnow
 from engage.extensions import db
 from engage.mail.models import OutboxEmail
+from engage.outputs import merging
 from engage.outputs.models import Contact, Feedback, LogEntry, Stakeholder
 
 REMOVED = "[removed under the retention policy]"
@@ -173,6 +174,8 @@ def anonymise_expired(today: date | None = None) -> dict[str, int]:
         "emails": _anonymise_outbox(cutoff, now),
         "audit_addresses": _forget_audit_addresses(now),
         "files": _purge_files(),
+        # What a merge of two records kept to undo it, once it can no longer be undone.
+        "merged_records": merging.forget_expired_merges(now),
     }
     audit.record(
         "retention.anonymised",
@@ -215,6 +218,13 @@ def _anonymise_stakeholders(cutoff: datetime, now: datetime) -> int:
                 anonymised_at=now,
             )
             .execution_options(**opts)
+        )
+        audit.record_select(  # in each log entry's history (engage/outputs/history.py)
+            "log_entry.anonymised",
+            actor=None,
+            object_type="log_entry",
+            object_ids=db.select(LogEntry.id).where(LogEntry.stakeholder_id.in_(chunk)),
+            detail={"note": "Name and uses removed under the retention policy"},
         )
         # The log's copy of the name (see LogEntry), and free text about the person.
         db.session.execute(

@@ -25,7 +25,7 @@ from sqlalchemy import func
 from engage import audit
 from engage.db_types import utcnow
 from engage.extensions import db
-from engage.outputs import access
+from engage.outputs import access, history
 from engage.outputs import spreadsheet as sheet
 
 # Reading the uploaded file is import_files.py's; its names are given here too.
@@ -376,6 +376,7 @@ def apply_import(
         ).scalars()
     }
     now = utcnow()
+    entry_history: list[tuple[Any, dict[str, Any] | None]] = []
     new_people: list[tuple[PlannedRow, Stakeholder]] = []
     # Consent said by the file for people already recorded: (person, agrees, this output only).
     consent_changes: list[tuple[Stakeholder, bool, bool]] = []
@@ -404,8 +405,17 @@ def apply_import(
                 consent_changes.append((stakeholder, bool(data["consent_to_contact"]), True))
             entry = entries.get(stakeholder.id)
             if entry is not None:
+                before = history.entry_values(entry)
                 for key, value in _entry_values(entry, data).items():
                     setattr(entry, key, value)
+                detail = history.changes(before, history.entry_values(entry))
+                if detail:
+                    entry_history.append(
+                        (
+                            entry.id,
+                            {"output_id": output.id, "stakeholder": entry.stakeholder_id} | detail,
+                        )
+                    )
                 continue
         data["_new_entry_for"] = stakeholder
     _insert_stakeholders([s for _, s in new_people])
@@ -433,6 +443,19 @@ def apply_import(
         )
     if new_entries:
         db.session.execute(db.insert(LogEntry), new_entries)
+        # Each new entry's history: one INSERT ... SELECT of the entries this import made.
+        audit.record_select(
+            "log_entry.added",
+            actor=actor,
+            object_type=history.OBJECT_TYPE,
+            object_ids=db.select(LogEntry.id).where(
+                LogEntry.output_id == output.id, LogEntry.created_at == now
+            ),
+            detail={"output": output.slug, "note": "Added by an import"},
+        )
+    audit.record_many(
+        "log_entry.imported", actor=actor, object_type=history.OBJECT_TYPE, items=entry_history
+    )
     audit.record(
         "user_log.imported",
         actor=actor,

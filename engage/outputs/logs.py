@@ -20,7 +20,7 @@ from engage import audit
 from engage.calendar import today_london
 from engage.errors import RuleError
 from engage.extensions import db
-from engage.outputs import access, userlog
+from engage.outputs import access, history, userlog
 from engage.outputs.models import LOG_NAME_ORDER, Contact, LogEntry, Output, Stakeholder
 from engage.outputs.userlog import find_stakeholder_by_email, normalise_email
 from engage.vocab import (
@@ -167,6 +167,7 @@ def update_entry(entry: LogEntry, data: dict[str, Any], actor: Any) -> list[str]
     person = access.may_edit_person(actor, stakeholder)
     _check_vocab(data, person=person)
     changed: list[str] = []
+    before = history.entry_values(entry)
     if person:
         data = {
             **data,
@@ -199,24 +200,32 @@ def update_entry(entry: LogEntry, data: dict[str, Any], actor: Any) -> list[str]
             actor=actor,
             object_type="log_entry",
             object_id=entry.id,
-            detail={"output": entry.output.slug, "stakeholder": stakeholder.id, "fields": changed},
+            detail={
+                "output": entry.output.slug,
+                "stakeholder": stakeholder.id,
+                "fields": changed,
+                **{
+                    k: v
+                    for k, v in history.changes(before, history.entry_values(entry)).items()
+                    if k == "changes"
+                },
+            },
         )
     db.session.commit()
     return changed
 
 
-def remove_entry(entry: LogEntry, actor: Any) -> None:
+def remove_entry(entry: LogEntry, actor: Any, *, reason: str = "") -> None:
     """Take a stakeholder out of one log. Their contacts stay as history on the stakeholder."""
+    detail: dict[str, Any] = {
+        "output": entry.output.slug,
+        "stakeholder": entry.stakeholder_id,
+        "level": entry.engagement_level,
+    }
+    if reason.strip():
+        detail["reason"] = reason.strip()
     audit.record(
-        "log_entry.removed",
-        actor=actor,
-        object_type="log_entry",
-        object_id=entry.id,
-        detail={
-            "output": entry.output.slug,
-            "stakeholder": entry.stakeholder_id,
-            "level": entry.engagement_level,
-        },
+        "log_entry.removed", actor=actor, object_type="log_entry", object_id=entry.id, detail=detail
     )
     db.session.delete(entry)
     db.session.commit()
@@ -251,11 +260,20 @@ def record_contact(
         recorded_by_id=getattr(actor, "id", None),
     )
     db.session.add(contact)
+    before = history.entry_values(entry)
     if entry.latest_contact_on is None or contacted_on > entry.latest_contact_on:
         entry.latest_contact_on = contacted_on
     if entry.first_contact_on is None or contacted_on < entry.first_contact_on:
         entry.first_contact_on = contacted_on
     db.session.flush()
+    history.record(
+        "log_entry.contact",
+        entry,
+        actor=actor,
+        before=before,
+        after=history.entry_values(entry),
+        note=f"Channel: {CONTACT_CHANNELS[channel]}",
+    )
     audit.record(
         "contact.recorded",
         actor=actor,

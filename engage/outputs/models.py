@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Column,
     ForeignKey,
     Index,
@@ -80,6 +81,35 @@ class Stakeholder(Model):
     consent_to_contact: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when this record was merged into another (engage/outputs/merging.py): it then holds
+    # nothing (no log entries, contacts or email address) and is kept only so that the merge
+    # can be undone.
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("stakeholders.id", ondelete="SET NULL")
+    )
+
+
+class StakeholderMerge(Model):
+    """One merge of two records of one person: what moved, so that it can be undone."""
+
+    __tablename__ = "stakeholder_merges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kept_id: Mapped[int] = mapped_column(
+        ForeignKey("stakeholders.id", ondelete="CASCADE"), index=True
+    )
+    merged_id: Mapped[int] = mapped_column(
+        ForeignKey("stakeholders.id", ondelete="CASCADE"), index=True
+    )
+    merged_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    merged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # What moved and what it was before (ids, the two records' fields, combined entries).
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    merged_by: Mapped[User | None] = relationship(foreign_keys=[merged_by_id])
+    undone_by: Mapped[User | None] = relationship(foreign_keys=[undone_by_id])
 
 
 # Finding people (engage/outputs/search.py) by the start of their name, organisation or email

@@ -76,6 +76,7 @@ def matching_query(user: Any, query: str, dialect: str) -> Select:
             by_email,
         ),
         Stakeholder.anonymised_at.is_(None),
+        Stakeholder.merged_into_id.is_(None),  # merged into another record (merging.py)
     ]
     if not access.sees_all_logs(user):
         owned = db.select(output_producers.c.output_id).where(output_producers.c.user_id == user.id)

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from engage import audit
 from engage.extensions import db
-from engage.outputs import access
+from engage.outputs import access, history
 from engage.outputs.models import LogEntry, Output, Stakeholder
 from engage.vocab import LEVEL_ORDER
 
@@ -155,11 +155,22 @@ def add_to_log(
         )
     found = _entry(output, stakeholder)
     if found is not None:  # merge: refresh, never lower
+        before = history.entry_values(found)
         found.engagement_level = higher_level(found.engagement_level, entry.engagement_level)
         if found.latest_contact_on is None or entry.on > found.latest_contact_on:
             found.latest_contact_on = entry.on
         if entry.uses and not found.uses:
             found.uses = entry.uses
+        after = history.entry_values(found)
+        if after != before:
+            history.record(
+                "log_entry.refreshed",
+                found,
+                actor=actor,
+                before=before,
+                after=after,
+                source=entry.source,
+            )
         return found
     found = LogEntry(
         output_id=output.id,

@@ -27,7 +27,17 @@ from engage.exports.streaming import csv_response, xlsx_response
 from engage.extensions import db, limiter
 from engage.filters import govuk_date_short
 from engage.forms import show_rule_error
-from engage.outputs import access, bp, exporting, importing, log_charts, logs, search, userlog
+from engage.outputs import (
+    access,
+    bp,
+    exporting,
+    importing,
+    log_charts,
+    logs,
+    merging,
+    search,
+    userlog,
+)
 from engage.outputs.links import row_link
 from engage.outputs.log_forms import ConfirmForm, ContactForm, ImportForm, LogEntryForm
 from engage.outputs.models import LogEntry, Output, Stakeholder
@@ -114,6 +124,7 @@ def _log_rows(
         edit = row_link("outputs.log_entry_edit", "entry_id", slug=output.slug)
         contact = row_link("outputs.contact_new", "entry_id", slug=output.slug)
         remove = row_link("outputs.log_entry_remove", "entry_id", slug=output.slug)
+        history = row_link("outputs.log_entry_history", "entry_id", slug=output.slug)
     rows = []
     for (
         entry_id,
@@ -144,6 +155,8 @@ def _log_rows(
                     if editable
                     else ("", "", "", "")  # not shown
                 ),
+                entry_id,
+                history(entry_id) if editable else "",
             )
         )
     return rows
@@ -379,6 +392,7 @@ def stakeholder_search():
         results=results,
         too_short=bool(query) and len(query) < search.MIN_QUERY,
         limit=search.LIMIT,
+        can_merge=access.keeps_every_log(user),
         person_link=row_link("outputs.stakeholder_detail", "stakeholder_id"),
     )
 
@@ -389,6 +403,9 @@ def stakeholder_detail(stakeholder_id: int):
     person = db.session.get(Stakeholder, stakeholder_id)
     if person is None:
         abort(404)
+    if person.merged_into_id is not None:  # merged (engage/outputs/merging.py): the kept one
+        flash("This record was merged into the record shown here", "info")
+        return redirect(url_for("outputs.stakeholder_detail", stakeholder_id=person.merged_into_id))
     user = me()
     entries = [
         (entry, output)
@@ -409,6 +426,8 @@ def stakeholder_detail(stakeholder_id: int):
         contacts=contacts,
         editable=editable,
         personal=personal,
+        can_merge=merging.may_merge(user, person),
+        merges=merging.merges_into(person.id) if merging.may_undo(user) else [],
         consents=consent_history(person.id) if personal else [],
     )
 

@@ -91,13 +91,18 @@ def test_user_log_rows_link_where_url_for_does(app, login):
     with app.test_request_context("/"):
         hrefs = [
             url_for(f"outputs.{endpoint}", slug="linked", entry_id=entry.id)
-            for endpoint in ("log_entry_edit", "contact_new", "log_entry_remove")
+            for endpoint in (
+                "log_entry_edit",
+                "contact_new",
+                "log_entry_remove",
+                "log_entry_history",
+            )
         ]
         person = url_for("outputs.stakeholder_detail", stakeholder_id=entry.stakeholder_id)
     for href in hrefs:
         assert f'href="{href}"' in row
     assert f'<a class="govuk-link" href="{person}">Ada Lovelace</a></td>' in row
-    cells = _cells(row)
+    cells = _cells(row)[1:]  # after the checkbox that selects the row (bulk changes)
     assert cells[3] == "u" * 77 + "..." and cells[5:8] == ["Not recorded", "Not recorded", ""]
 
 
@@ -216,4 +221,4 @@ def test_user_log_rows_hold_no_email_or_links_for_someone_who_cannot_edit(app):
             "1 Jun 2025",
         )
     )
-    assert shown[9:] == ("", "", "", "") and kept[9] == "ada@uni.example"
+    assert shown[9:13] == ("", "", "", "") and shown[14] == "" and kept[9] == "ada@uni.example"

@@ -1,0 +1,113 @@
+"""Staff views: several log entries changed at once, and a log entry's history."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import lazyload
+
+from engage.auth.permissions import deny, requires
+from engage.extensions import db
+from engage.outputs import access, bp, bulk, history
+from engage.outputs.merge_forms import BulkForm
+from engage.outputs.models import LogEntry, Output
+
+MAX_ID = 2**31 - 1
+
+
+def _user():  # type: ignore[no-untyped-def]
+    return current_user._get_current_object()
+
+
+def _output_or_404(slug: str) -> Output:
+    output = db.session.execute(
+        db.select(Output).options(lazyload(Output.producers)).where(Output.slug == slug)
+    ).scalar_one_or_none()
+    if output is None:
+        abort(404)
+    return output
+
+
+def _selected_ids() -> list[int]:
+    """The ticked entries: integers within the database's range, or 400."""
+    ids = []
+    for value in request.form.getlist("entry")[: bulk.MAX_SELECTED + 1]:
+        if not value.isdigit() or not 0 < int(value) <= MAX_ID:
+            abort(400)
+        ids.append(int(value))
+    return ids
+
+
+@bp.route("/staff/outputs/<slug>/user-log/bulk", methods=["POST"])
+@requires("edit_user_logs")
+def log_entries_bulk(slug: str):
+    """From the user log's ticked rows: choose what to do, with a reason; then apply it."""
+    output = _output_or_404(slug)
+    user = _user()
+    if not access.can_edit_log(user, output):
+        deny("user_log:not_owner")
+    ids = _selected_ids()
+    applying = request.form.get("step") == "apply"
+    form = BulkForm() if applying else BulkForm(formdata=None)
+    try:
+        entries = bulk.selected_entries(output, ids, user)
+    except PermissionError:
+        db.session.rollback()
+        deny("user_log:entry_of_another_log")
+    except bulk.BulkError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("outputs.user_log", slug=output.slug))
+    if applying and form.validate_on_submit():
+        try:
+            if form.action.data == "level":
+                done = bulk.change_level(
+                    output, ids, form.level.data or "", form.reason.data or "", user
+                )
+                message = f"Engagement level changed for {done} user{'s' if done != 1 else ''}"
+            else:
+                done = bulk.remove_entries(output, ids, form.reason.data or "", user)
+                message = f"{done} user{'s' if done != 1 else ''} removed from the user log"
+        except PermissionError:
+            db.session.rollback()
+            deny("user_log:entry_of_another_log")
+        except bulk.BulkError as error:
+            db.session.rollback()
+            field = getattr(form, error.field, None)
+            if field is None:
+                flash(error.message, "error")
+                return redirect(url_for("outputs.user_log", slug=output.slug))
+            field.errors = [error.message]
+        else:
+            flash(message, "success")
+            return redirect(url_for("outputs.user_log", slug=output.slug))
+    elsewhere = access.people_kept_elsewhere(user, [e.stakeholder_id for e in entries])
+    return render_template(
+        "outputs/log-entries-bulk.html",
+        form=form,
+        output=output,
+        entries=[
+            (e, e.stakeholder.email if e.stakeholder_id in elsewhere else e.stakeholder_name)
+            for e in entries
+        ],
+    )
+
+
+@bp.route("/staff/outputs/<slug>/user-log/<int:entry_id>/history")
+@requires("view_outputs")
+def log_entry_history(slug: str, entry_id: int):
+    output = _output_or_404(slug)
+    user = _user()
+    if not access.can_view_log(user, output):
+        deny("user_log:not_owner")
+    entry = db.session.get(LogEntry, entry_id)
+    if entry is None or entry.output_id != output.id:
+        abort(404)
+    restricted = not access.may_edit_person(user, entry.stakeholder)
+    return render_template(
+        "outputs/log-entry-history.html",
+        output=output,
+        entry=entry,
+        name=access.person_label(entry.stakeholder, restricted=restricted),
+        rows=history.entry_history(entry.id),
+    )
