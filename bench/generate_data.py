@@ -382,11 +382,13 @@ def generate(url: str, scale: float, seed: int, today: date) -> dict[str, Any]:
     events: list[dict[str, Any]] = []
     cases: list[dict[str, Any]] = []
     state_counts: dict[str, int] = {}
+    per_year: dict[int, int] = {}  # references are C-YYYY-NNNNN, counted per year (as Engage does)
     for cid in range(1, n_cases + 1):
         received_on = first_day + timedelta(days=int(span_days * (cid - 1) / max(1, n_cases - 1)))
         received_at = at(received_on, rng, 0, 23)
         received_on = london_date(received_at)
         kind = rng.choices(kinds, kind_weights)[0]
+        per_year[received_on.year] = per_year.get(received_on.year, 0) + 1
         acknowledge_by = cal.add_working_days(received_on, 5)
         respond_by = cal.add_working_days(received_on, 20)
         age = cal.working_days_between(received_on, today)
@@ -396,7 +398,7 @@ def generate(url: str, scale: float, seed: int, today: date) -> dict[str, Any]:
         )
         row: dict[str, Any] = {
             "id": cid,
-            "reference": f"C-{received_on.year}-{cid:06d}",
+            "reference": f"C-{received_on.year}-{per_year[received_on.year]:05d}",
             "kind": kind,
             "channel": channel,
             "state": "received",
@@ -747,6 +749,9 @@ def generate(url: str, scale: float, seed: int, today: date) -> dict[str, Any]:
     def email(i: int) -> dict[str, Any]:
         created = now - timedelta(seconds=rng.randrange(365 * 86400))
         sent = i % 50 != 0
+        template = rng.choice(["case_acknowledged", "sla_due_soon", "consultation_opened"])
+        # Emails about a case name it (the case page and the case list read them by case).
+        about = rng.randrange(1, n_cases + 1) if template != "consultation_opened" else None
         return {
             "id": i,
             "created_at": created,
@@ -754,7 +759,8 @@ def generate(url: str, scale: float, seed: int, today: date) -> dict[str, Any]:
             "subject": "We have received your enquiry",
             "body_text": None if created < now - timedelta(days=90) else "Thank you.",
             "body_html": None,
-            "template": rng.choice(["case_acknowledged", "sla_due_soon", "consultation_opened"]),
+            "template": template,
+            "case_id": about,
             "dedup_key": f"bench:{i}",
             "status": "sent" if sent else ("failed" if i % 100 == 0 else "queued"),
             "attempts": 1 if sent else 3,

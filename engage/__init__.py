@@ -60,6 +60,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     _register_template_helpers(app)
     _register_security(app)
+    from engage import submissions
+
+    submissions.install(app)  # every staff form applied once however often it is sent
     _register_errors(app)
     _register_cli(app)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -111,6 +114,9 @@ def _register_template_helpers(app: Flask) -> None:
 
     WTFormsHelpers(app)
     filters.register(app)
+    from engage.submissions import token_input
+
+    app.jinja_env.globals["submission_token_input"] = token_input  # m.csrf(form)
 
     @app.context_processor
     def inject() -> dict[str, Any]:

@@ -55,7 +55,9 @@ def _put(key: Hashable, value: Any) -> None:
 
 def for_version(table: str, key: Hashable, compute: Callable[[], T]) -> T:
     """`compute()`, or its value from an earlier call with the same key while `table` has not
-    changed since. `compute` must read only `table` (and the key must say everything else the
+    changed since. `table` names a version (engage.table_versions.VERSIONED_TABLES: a table's
+    own, or one shared by tables read together, as "log_consents"). `compute` must read only
+    the tables of that version (and the key must say everything else the
     value depends on: the user's scope, filters, today's date). The version and the value are
     read in the same transaction, so a value is exactly that version's."""
     version = current_version(table)

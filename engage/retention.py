@@ -2,7 +2,8 @@
 withdrawn, transferred, or responded to and not taken further), feedback is received, a
 consultation closes, or a stakeholder was last in contact; then it is anonymised. Emails in the
 outbox older than that lose their address and subject (which names the case), so an anonymised
-case cannot be found again through them.
+case cannot be found again through them. Emails received (email in) go with their case; those
+that never became part of a case are kept no longer than the retention period.
 
 Anonymising removes names, email addresses, postal addresses, phone numbers and free text
 (messages, responses, comments, answers, history notes, contact summaries) and keeps what the
@@ -32,6 +33,7 @@ from engage.consultations.models import Consultation, ConsultationAnswer, Consul
 from engage.db_types import utcnow
 from engage.extensions import db
 from engage.mail.models import OutboxEmail
+from engage.mailin.store import forget_messages_before, forget_messages_of
 from engage.outputs import merging
 from engage.outputs.models import Contact, Feedback, LogEntry, Stakeholder
 
@@ -135,6 +137,7 @@ def anonymise_expired(today: date | None = None) -> dict[str, int]:
         )
         remove_files_of(ids, now)  # files attached to the case
         forget_emails_of(ids, now)  # and the texts and addresses of its emails
+        forget_messages_of(ids)  # and the emails received on it (email in, issue 20)
         db.session.execute(
             db.update(Feedback)
             .where(Feedback.case_id.in_(ids), Feedback.anonymised_at.is_(None))
@@ -172,6 +175,7 @@ def anonymise_expired(today: date | None = None) -> dict[str, int]:
         "consultation_responses": len(response_ids),
         "stakeholders": _anonymise_stakeholders(cutoff, now),
         "emails": _anonymise_outbox(cutoff, now),
+        "emails_received": forget_messages_before(cutoff),
         "audit_addresses": _forget_audit_addresses(now),
         "files": _purge_files(),
         # What a merge of two records kept to undo it, once it can no longer be undone.

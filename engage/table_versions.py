@@ -19,6 +19,11 @@ Correctness rests on the database, not on the code that writes cases:
 - without a version row (a database emptied by TRUNCATE, say) nothing is cached.
 
 Counts that depend on the date (SLA statuses) put the date in their key.
+
+Tables read together may share one version (``VERSIONED_TABLES`` maps each table to the name of
+its version): the user logs and the consents share "log_consents", which keeps the count of a
+message to a log's consenting people (engage.consent.messages.count). One row, so a transaction
+changing both tables takes one lock, never two in either order.
 """
 
 from __future__ import annotations
@@ -28,7 +33,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from engage.extensions import Model, db
 
-VERSIONED_TABLES = ("cases",)
+# table -> the name of the version its changes increase
+VERSIONED_TABLES = {"cases": "cases", "log_entries": "log_consents", "consents": "log_consents"}
 
 
 class TableVersion(Model):
@@ -42,9 +48,10 @@ def sqlite_trigger_sql(table: str) -> list[str]:
     """SQLite: a row trigger per kind of change (SQLite has no statement triggers)."""
     if table not in VERSIONED_TABLES:
         raise ValueError(table)
+    name = VERSIONED_TABLES[table]
     body = (  # our own table names, not input
-        f"INSERT OR IGNORE INTO table_versions (name, version) VALUES ('{table}', 0); "  # noqa: S608  # nosec B608
-        f"UPDATE table_versions SET version = version + 1 WHERE name = '{table}';"  # noqa: S608  # nosec B608
+        f"INSERT OR IGNORE INTO table_versions (name, version) VALUES ('{name}', 0); "  # noqa: S608  # nosec B608
+        f"UPDATE table_versions SET version = version + 1 WHERE name = '{name}';"  # noqa: S608  # nosec B608
     )
     return [
         f"CREATE TRIGGER {table}_version_{op.lower()} AFTER {op} ON {table} BEGIN {body} END"
@@ -63,28 +70,40 @@ $$ LANGUAGE plpgsql
 """
 
 
+# A version shared by several tables: its name is the trigger's argument.
+POSTGRESQL_NAMED_FUNCTION_SQL = """
+CREATE OR REPLACE FUNCTION engage_bump_named_version() RETURNS trigger AS $$
+BEGIN
+    INSERT INTO table_versions (name, version) VALUES (TG_ARGV[0], 1)
+    ON CONFLICT (name) DO UPDATE SET version = table_versions.version + 1;
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql
+"""
+
+
 def postgresql_trigger_sql(table: str) -> list[str]:
+    name = VERSIONED_TABLES[table]
+    function = (
+        "engage_bump_table_version()" if name == table else f"engage_bump_named_version('{name}')"
+    )
     return [
         f"CREATE TRIGGER {table}_version BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
-        "FOR EACH STATEMENT EXECUTE FUNCTION engage_bump_table_version()"
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {function}"
     ]
 
 
 def _install_triggers(table_name: str) -> None:
-    """The same triggers for tables made by `db.create_all()` (tests) as the migration makes."""
-    from engage.cases.models import Case  # the versioned tables
-
-    tables = {"cases": Case.__table__}
-    table = tables[table_name]
-    event.listen(
-        table,
-        "after_create",
-        DDL(POSTGRESQL_FUNCTION_SQL).execute_if(dialect="postgresql"),
-    )
+    """The same triggers for tables made by `db.create_all()` (tests) as the migrations make: run
+    once every table exists (the metadata's after_create), so this module imports no models."""
+    for function in (POSTGRESQL_FUNCTION_SQL, POSTGRESQL_NAMED_FUNCTION_SQL):
+        event.listen(Model.metadata, "after_create", DDL(function).execute_if(dialect="postgresql"))
     for statement in postgresql_trigger_sql(table_name):
-        event.listen(table, "after_create", DDL(statement).execute_if(dialect="postgresql"))
+        event.listen(
+            Model.metadata, "after_create", DDL(statement).execute_if(dialect="postgresql")
+        )
     for statement in sqlite_trigger_sql(table_name):
-        event.listen(table, "after_create", DDL(statement).execute_if(dialect="sqlite"))
+        event.listen(Model.metadata, "after_create", DDL(statement).execute_if(dialect="sqlite"))
 
 
 def current_version(table: str) -> int | None:

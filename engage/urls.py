@@ -4,7 +4,8 @@ a path typed with or without its trailing slash reaches its page.
 - `<int:...>` matches at most 10 digits and at most 2**31 - 1 (what a database integer
   holds): anything larger is a 404, never an OverflowError or a database error.
 - Rules are not strict about slashes: `/staff/` reaches `/staff`, `/statistics/` reaches
-  `/statistics` (by a redirect to the canonical URL, so there is one address per page).
+  `/statistics` (by a redirect to the canonical URL, so there is one address per page); a path
+  that is no page without its slash either is a 404 at once.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, redirect, request
+from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter, Map
 
 DB_INT_MAX = 2**31 - 1
@@ -36,6 +38,18 @@ def bounded_int(
     return value if low <= value <= high else default
 
 
+def _is_page(app: Flask, path: str) -> bool:
+    """Whether `path` is a page Engage has (so a slash-less redirect never leads to a 404)."""
+    adapter = app.create_url_adapter(request)
+    if adapter is None:
+        return False
+    try:
+        adapter.match(path, method="GET")
+    except HTTPException:
+        return False
+    return True
+
+
 def install(app: Flask) -> None:
     """Call before any blueprint is registered."""
     app.url_map.converters["int"] = BoundedIntConverter
@@ -52,6 +66,8 @@ def install(app: Flask) -> None:
             and request.method in ("GET", "HEAD")
         ):
             target = "/" + path.strip("/")  # never "//host": that would leave the site
+            if not _is_page(app, target):
+                return None  # the 404 it is, not a redirect to one
             if request.query_string:
                 target += "?" + request.query_string.decode("latin-1")
             return redirect(target, 308)

@@ -65,6 +65,27 @@ ALLOWED_IN_WORDS = (
     "text document, or plain text"
 )
 _TEXT_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+# The extensions a file of each allowed type may keep (the first is added when its name has
+# none of them): whoever opens a download gets the program its extension names, so a text
+# file called `statement.bat` or `letter.html`, or a PDF called `invoice.exe`, must not keep
+# that extension.
+EXTENSIONS: dict[str, tuple[str, ...]] = {
+    "application/pdf": ("pdf",),
+    "image/jpeg": ("jpg", "jpeg", "jpe", "jfif"),
+    "image/png": ("png",),
+    "image/tiff": ("tif", "tiff"),
+    "image/gif": ("gif",),
+    "image/webp": ("webp",),
+    "image/heic": ("heic", "heif"),
+    "application/msword": ("doc",),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ("docx",),
+    "application/vnd.ms-excel": ("xls",),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ("xlsx",),
+    "application/vnd.oasis.opendocument.text": ("odt",),
+    "application/vnd.oasis.opendocument.spreadsheet": ("ods",),
+    "application/rtf": ("rtf",),
+    "text/plain": ("txt", "text"),
+}
 
 
 def storage_dir() -> Path:
@@ -151,6 +172,17 @@ def clean_name(name: str | None) -> str:
     return base
 
 
+def name_for_type(name: str, content_type: str) -> str:
+    """`name` (already cleaned) with an extension that agrees with the type read from the
+    bytes: `scan.PDF` stays, `statement.bat` holding text becomes `statement.bat.txt`."""
+    allowed = EXTENSIONS[content_type]
+    stem, dot, ext = name.rpartition(".")
+    if dot and stem and ext.lower() in allowed:
+        return name
+    suffix = "." + allowed[0]
+    return name[: NAME_MAX - len(suffix)].rstrip() + suffix
+
+
 def _read_limited(stream: IO[bytes], limit: int) -> bytes | None:
     data = stream.read(limit + 1)
     return None if len(data) > limit else data
@@ -182,7 +214,7 @@ def add_attachment(
     content_type = detect_type(data[:8192], data)
     if content_type is None:
         raise CaseError(f"The selected file must be {ALLOWED_IN_WORDS}", "file")
-    name = clean_name(filename)
+    name = name_for_type(clean_name(filename), content_type)
     stored_name = secrets.token_hex(16)
     folder = storage_dir()
     partial = folder / f".{stored_name}.part"

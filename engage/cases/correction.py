@@ -19,6 +19,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from flask import current_app
+
 from engage.auth.permissions import has_permission
 from engage.calendar import london_date, london_noon
 from engage.cases import clock
@@ -112,13 +114,21 @@ def _change(what: str, old: Any, new: Any) -> str:
 def _done_dates(case: Case) -> list[tuple[date, str]]:
     """What has been done on the case, by date: the date received may not come after any."""
     found = [
-        (case.acknowledged_on, "acknowledged"),
+        (case.acknowledged_on, "the case was acknowledged"),
+        # an acknowledgement email is sent when it is queued, though it counts once delivered
+        (
+            london_date(case.acknowledged_at)
+            if case.acknowledged_at and case.acknowledged_on is None
+            else None,
+            "the case was acknowledged",
+        ),
         (case.paused_on, "the clock was paused"),
+        *((pause.paused_on, "the clock was paused") for pause in case.pauses),
         (case.delay_notice_on, "the delay notice was sent"),
-        (case.responded_on, "responded to"),
-        (case.transferred_on, "transferred"),
-        (case.withdrawn_on, "withdrawn"),
-        (london_date(case.triaged_at) if case.triaged_at else None, "triaged"),
+        (case.responded_on, "the case was responded to"),
+        (case.transferred_on, "the case was transferred"),
+        (case.withdrawn_on, "the case was withdrawn"),
+        (london_date(case.triaged_at) if case.triaged_at else None, "the case was triaged"),
     ]
     return sorted((d, what) for d, what in found if d is not None)
 
@@ -140,11 +150,18 @@ def correct_received(
         raise CaseError("Select how the case arrived", "channel")
     if received_on > london_date(now):
         raise CaseError("The date received must be today or in the past", "received_on")
+    earliest = date.fromisoformat(current_app.config["RECORDS_BEGIN"])
+    if received_on < earliest:
+        raise CaseError(
+            f"The date received must be on or after {long_date(earliest)}, when the office's "
+            "records begin",
+            "received_on",
+        )
     done = _done_dates(case)
     if done and received_on > done[0][0]:
         first, what = done[0]
         raise CaseError(
-            f"The date received must be on or before {long_date(first)}, when the case was {what}",
+            f"The date received must be on or before {long_date(first)}, when {what}",
             "received_on",
         )
     cal = clock.current_calendar()

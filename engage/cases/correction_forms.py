@@ -9,12 +9,20 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from engage.cases.correction import REASON_MAX
 from engage.cases.forms import EMAIL_MESSAGE
-from engage.forms import DateRequired, EngageForm, GovDateField, NotFuture, clean_text, strip_filter
+from engage.forms import (
+    DateRequired,
+    EngageForm,
+    GovDateField,
+    NotBeforeRecords,
+    NotFuture,
+    clean_text,
+    strip_filter,
+)
 from engage.vocab import CASE_CHANNELS, CASE_KINDS
 
 
@@ -37,7 +45,11 @@ class CorrectReceivedForm(EngageForm):
     received_on = GovDateField(
         "Date received",
         what="Date received",
-        validators=[DateRequired("Enter the date it was received"), NotFuture()],
+        validators=[
+            DateRequired("Enter the date it was received"),
+            NotFuture(),
+            NotBeforeRecords(),
+        ],
         description="The deadlines are worked out again from this date. For example, 27 3 2026",
     )
     channel = RadioField(
@@ -47,6 +59,7 @@ class CorrectReceivedForm(EngageForm):
         validators=[DataRequired(message="Select how it arrived")],
     )
     reason = _reason()
+    was = HiddenField()  # what the case held when the form was shown (a stale form)
     submit = SubmitField("Save correction", widget=GovSubmitInput())
 
 
@@ -89,6 +102,7 @@ class CorrectRequesterForm(EngageForm):
         ],
     )
     reason = _reason()
+    was = HiddenField()  # what the case held when the form was shown (a stale form)
     submit = SubmitField("Save correction", widget=GovSubmitInput())
 
 
@@ -97,6 +111,7 @@ class CorrectOutputForm(EngageForm):
         "Which statistics is it about?", widget=GovSelect(), choices=[], default=""
     )
     reason = _reason()
+    was = HiddenField()  # what the case held when the form was shown (a stale form)
     submit = SubmitField("Save correction", widget=GovSubmitInput())
 
 
@@ -108,4 +123,5 @@ class CorrectKindForm(EngageForm):
         validators=[DataRequired(message="Select the kind of case")],
     )
     reason = _reason()
+    was = HiddenField()  # what the case held when the form was shown (a stale form)
     submit = SubmitField("Save correction", widget=GovSubmitInput())

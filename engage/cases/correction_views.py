@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,19 @@ class Correction:
     form: type
     run: Any
     fill: Any
+    fields: tuple[str, ...] = ()  # what it corrects (a stale form is told apart by them)
+
+
+STALE = (
+    "Someone else has corrected this case since you opened this page. Check the details "
+    "below against the case page, then save again"
+)
+
+
+def _held(case: Any, spec: Correction) -> str:
+    """A fingerprint of what the case holds now, of the values this correction changes."""
+    values = repr([getattr(case, name) for name in spec.fields])
+    return hashlib.sha256(values.encode()).hexdigest()[:32]
 
 
 def _fill_received(case: Any, form: Any) -> None:
@@ -43,6 +57,7 @@ CORRECTIONS: dict[str, Correction] = {
             c, a, received_on=f.received_on.data, channel=f.channel.data, reason=f.reason.data
         ),
         lambda c, f: _fill_received(c, f),
+        ("received_on", "channel"),
     ),
     "requester": Correction(
         "Correct the requester's details",
@@ -66,6 +81,7 @@ CORRECTIONS: dict[str, Correction] = {
                 "requester_phone",
             )
         ],
+        ("requester_name", "requester_email", "requester_address", "requester_phone"),
     ),
     "output": Correction(
         "Correct the output",
@@ -75,6 +91,7 @@ CORRECTIONS: dict[str, Correction] = {
             c, a, output=output_from_form(f.output_id.data), reason=f.reason.data
         ),
         lambda c, f: f.output_id.process_data(str(c.output_id or "")),
+        ("output_id",),
     ),
     "kind": Correction(
         "Correct the kind of case",
@@ -82,6 +99,7 @@ CORRECTIONS: dict[str, Correction] = {
         forms.CorrectKindForm,
         lambda c, a, f: correction.correct_kind(c, a, kind=f.kind.data, reason=f.reason.data),
         lambda c, f: f.kind.process_data(c.kind),
+        ("kind",),
     ),
 }
 
@@ -103,9 +121,16 @@ def case_correct(reference: str, what: str):
         if case.output is not None and str(case.output_id) not in dict(choices):
             choices.append((str(case.output_id), case.output.title))  # discontinued since
         form.output_id.choices = choices
+    held = _held(case, spec)
     if not form.is_submitted():
         spec.fill(case, form)
-    if form.validate_on_submit():
+        form.was.data = held
+    if form.validate_on_submit() and form.was.data and form.was.data != held:
+        # Saving would put back what the other person corrected: say so, keep what was typed.
+        field = getattr(form, spec.fields[0])
+        field.errors = [*field.errors, STALE]
+        form.was.data = held
+    elif form.is_submitted() and not form.errors:
         try:
             spec.run(case, actor, form)
         except CaseError as error:

@@ -27,6 +27,10 @@ from engage.outputs.models import Output
 def load_case(reference: str, *, with_history: bool = False) -> Case:
     from engage.cases.search import normalise_reference
 
+    # A NUL cannot reach PostgreSQL (psycopg refuses it: a 500): no reference has one, nor
+    # any other character that is not printable, nor is one this long.
+    if len(reference) > 60 or not reference.isprintable():
+        abort(404)
     # References are case-insensitive, with or without the "C-" (c-2026-00021 is C-2026-00021).
     reference = normalise_reference(reference) or reference
     query = db.select(Case).where(Case.reference == reference)

@@ -59,6 +59,7 @@ from engage.vocab import COMPLAINT_KINDS
 
 
 @bp.route("/contact", methods=["GET", "POST"])
+@submissions.own_token
 @public
 @public_form_limit
 def contact():
@@ -191,6 +192,7 @@ def case_export():
 
 
 @bp.route("/staff/cases/new", methods=["GET", "POST"])
+@submissions.own_token
 @requires("triage_cases")
 def case_new():
     form = StaffIntakeForm()

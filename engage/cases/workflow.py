@@ -20,7 +20,7 @@ from typing import Any
 
 from engage.auth.models import User
 from engage.auth.permissions import has_permission
-from engage.calendar import WorkingCalendar, london_date
+from engage.calendar import SPAN_END, WorkingCalendar, london_date
 from engage.cases import clock
 from engage.cases.models import Case, CaseEvent, CasePause
 
@@ -367,6 +367,10 @@ def send_delay_notice(
             "revised_target_on",
         )
     cal = clock.current_calendar()
+    if revised_target_on > SPAN_END:  # a typed year like 2199: beyond the working-day calendar
+        raise CaseError(
+            f"The revised date must be on or before {long_date(SPAN_END)}", "revised_target_on"
+        )
     if not cal.is_working_day(revised_target_on):
         raise CaseError("The revised date must be a working day", "revised_target_on")
     latest = cal.add_working_days(case.respond_by, LONG_DELAY_WORKING_DAYS)
@@ -413,6 +417,12 @@ def respond(
     problem = check_done_on(case, on, today)
     if problem:
         raise CaseError(problem, "on")
+    replied = max((p.resumed_on for p in case.pauses if p.resumed_on), default=None)
+    if replied is not None and on < replied:  # no full response while we waited for an answer
+        raise CaseError(
+            f"The date cannot be before {long_date(replied)}, when the clock started again",
+            "on",
+        )
     send_now = method == "email" and on == today
     if send_now and not case.requester_email:
         raise CaseError("There is no email address for this requester: send it by post", "method")

@@ -2,6 +2,14 @@
 whatever the number of responses or questions, and kept per process while no response arrives.
 
 - `response_summary`: one grouped `count(*)` gives the responses per category and the total.
+
+What is counted (`COUNTED`, the one place the rule is written): every response is kept, and a
+later response from the same email address supersedes the earlier one (the rule the response
+form shows respondents), so a person who answered twice is counted once, with their latest
+answers. Every figure of a consultation's responses (the responses page, the analysis, the
+starting text of the summary, the XLSX's count sheets and the annual report's consultation
+table) counts `COUNTED` responses; the lists and the CSV/XLSX of responses show them all, each
+superseded one marked.
 - `question_tallies`: one grouped query over the answers gives, per question, how many answered
   and how many chose each combination of options (a handful of groups per question); the
   options are counted from those groups in Python.
@@ -20,7 +28,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Text, bindparam, cast, func
+from sqlalchemy import Integer, Text, bindparam, case, cast, func, literal, union_all
+from sqlalchemy.orm import aliased
 
 from engage import caching
 from engage.consultations.models import (
@@ -32,11 +41,21 @@ from engage.consultations.models import (
 from engage.extensions import db
 from engage.vocab import USER_CATEGORIES
 
+# A response counts unless a later one from the same email address superseded it
+# (`responses.submit_response` sets the link when the later one is stored).
+COUNTED = ConsultationResponse.superseded_by_id.is_(None)
+
 
 @dataclass(frozen=True)
 class ResponseSummary:
-    total: int
-    by_category: dict[str, int]  # every category, zero when none
+    total: int  # responses counted (COUNTED): one per person who answered more than once
+    by_category: dict[str, int]  # every category, zero when none (counted)
+    received: int = 0  # every response kept, superseded ones too (what the list shows)
+    received_by_category: dict[str, int] | None = None
+
+    @property
+    def superseded(self) -> int:
+        return self.received - self.total
 
 
 @dataclass
@@ -68,14 +87,21 @@ def questions_of(consultation: Consultation) -> list[Any]:
 
 def _count_responses(consultation_id: int) -> ResponseSummary:
     rows = db.session.execute(
-        db.select(ConsultationResponse.category, func.count())
+        db.select(
+            ConsultationResponse.category,
+            func.count(),
+            func.coalesce(func.sum(cast(case((COUNTED, 1), else_=0), Integer)), 0),
+        )
         .where(ConsultationResponse.consultation_id == consultation_id)
         .group_by(ConsultationResponse.category)
     ).all()
-    found = {str(category): int(count) for category, count in rows}
+    received = {str(category): int(n) for category, n, _ in rows}
+    counted = {str(category): int(n) for category, _, n in rows}
     return ResponseSummary(
-        total=sum(found.values()),
-        by_category={key: found.get(key, 0) for key in USER_CATEGORIES},
+        total=sum(counted.values()),
+        by_category={key: counted.get(key, 0) for key in USER_CATEGORIES},
+        received=sum(received.values()),
+        received_by_category={key: received.get(key, 0) for key in USER_CATEGORIES},
     )
 
 
@@ -98,7 +124,7 @@ def _answer_groups(consultation_id: int) -> list[tuple[int, str | None, int]]:
     rows = db.session.execute(
         db.select(ConsultationAnswer.question_id, choices, func.count())
         .join(ConsultationResponse, ConsultationResponse.id == ConsultationAnswer.response_id)
-        .where(ConsultationResponse.consultation_id == consultation_id)
+        .where(ConsultationResponse.consultation_id == consultation_id, COUNTED)
         .group_by(ConsultationAnswer.question_id, choices)
     ).all()
     return [(int(qid), text, int(n)) for qid, text, n in rows]
@@ -183,35 +209,31 @@ def repeat_responses(
     consultation_id: int, rows: list[Any]
 ) -> dict[int, tuple[str | None, str | None]]:
     """For each row of a page (RESPONSE_COLUMNS) whose email also sent another response to this
-    consultation: (the reference it supersedes, the reference superseding it). The rule shown
-    to respondents: every response is kept; a later one from the same email address replaces
-    the earlier ones."""
-    emails = {row.email for row in rows if row.email}
-    if not emails:
+    consultation: (the reference it supersedes, the reference superseding it), from the links
+    stored when the later one arrived (so they hold after anonymisation). The rule shown to
+    respondents: every response is kept; a later one from the same email address replaces the
+    earlier ones (see COUNTED)."""
+    ids = [row.id for row in rows]
+    if not ids:
         return {}
-    found = db.session.execute(
+    later = aliased(ConsultationResponse)
+    superseded = (  # page rows a later response replaced (primary key lookups)
+        db.select(literal("later"), ConsultationResponse.id, later.reference)
+        .join(later, later.id == ConsultationResponse.superseded_by_id)
+        .where(ConsultationResponse.id.in_(ids))
+    )
+    superseding = (  # page rows that replaced an earlier one (ix_..._superseded_by_id)
         db.select(
-            ConsultationResponse.email,
+            literal("earlier"),
+            ConsultationResponse.superseded_by_id,
             ConsultationResponse.reference,
-            ConsultationResponse.id,
-        )
-        .where(
-            ConsultationResponse.consultation_id == consultation_id,
-            ConsultationResponse.email.in_(emails),
-        )
-        .order_by(ConsultationResponse.submitted_at, ConsultationResponse.id)
-    ).all()
-    by_email: dict[str, list[tuple[int, str]]] = {}
-    for email, reference, response_id in found:
-        by_email.setdefault(email, []).append((response_id, reference))
-    marks: dict[int, tuple[str | None, str | None]] = {}
-    for row in rows:
-        sent = by_email.get(row.email or "", [])
-        if len(sent) < 2:
-            continue
-        ids = [response_id for response_id, _ in sent]
-        at = ids.index(row.id)
-        earlier = sent[at - 1][1] if at > 0 else None
-        later = sent[at + 1][1] if at + 1 < len(sent) else None
-        marks[row.id] = (earlier, later)
-    return marks
+        ).where(ConsultationResponse.superseded_by_id.in_(ids))
+    )
+    marks: dict[int, dict[str, str]] = {}
+    for kind, response_id, reference in db.session.execute(union_all(superseded, superseding)):
+        marks.setdefault(int(response_id), {})[kind] = reference
+    return {
+        row.id: (marks[row.id].get("earlier"), marks[row.id].get("later"))
+        for row in rows
+        if row.id in marks
+    }

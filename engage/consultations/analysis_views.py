@@ -35,10 +35,10 @@ def staff_responses(slug: str):
     summary = analysis.response_summary(consultation)
     if category in USER_CATEGORIES:
         query = query.where(ConsultationResponse.category == category)
-        listed = summary.by_category[category]
+        listed = (summary.received_by_category or {}).get(category, 0)
     else:
         category = ""
-        listed = summary.total
+        listed = summary.received
     page = paginate(query, per_page=20, total=listed, scalars=False)
     questions = analysis.questions_of(consultation)
     return render_template(
@@ -53,6 +53,7 @@ def staff_responses(slug: str):
         by_category=summary.by_category,
         tallies=analysis.question_tallies(consultation, questions),
         total=summary.total,
+        superseded=summary.superseded,
     )
 
 

@@ -94,6 +94,8 @@ class ConsultationResponse(Model):
             "submitted_at",
             "id",
         ),
+        # A second response from the same email address supersedes the earlier one.
+        Index("ix_consultation_responses_consultation_email", "consultation_id", "email"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -107,6 +109,12 @@ class ConsultationResponse(Model):
     publish_name: Mapped[bool] = mapped_column(default=False)
     join_log: Mapped[bool] = mapped_column(default=False)
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The later response from the same email address that replaces this one (the rule shown to
+    # respondents: every response is kept, the latest from an address is the one counted).
+    # Set when the later one is stored, so it holds after anonymisation blanks the address.
+    superseded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("consultation_responses.id", ondelete="SET NULL"), index=True
+    )
 
     consultation: Mapped[Consultation] = relationship()
     answers: Mapped[list[ConsultationAnswer]] = relationship(

@@ -219,6 +219,7 @@ def _answers_for_display(consultation: Consultation, values: dict[str, Any]) -> 
 
 
 @bp.route("/consultations/<slug>/respond/check-your-answers", methods=["GET", "POST"])
+@submissions.own_token
 @public
 @public_form_limit
 def check_answers(slug: str):

@@ -17,8 +17,8 @@ from openpyxl import Workbook
 
 from engage import audit
 from engage.calendar import london_date
-from engage.consultations import rules
-from engage.consultations.analysis import question_tallies, response_summary
+from engage.consultations import analysis, rules
+from engage.consultations.analysis import response_summary
 from engage.consultations.models import (
     Consultation,
     ConsultationAnswer,
@@ -186,6 +186,22 @@ def submit_response(
         .values(responses_version=Consultation.responses_version + 1)
         .execution_options(synchronize_session=False)
     )
+    if email:
+        # A response from an address that already answered replaces the earlier one (both are
+        # kept; counts read only the latest: analysis.COUNTED). After the update above, which
+        # holds the consultation's row until commit, so two responses arriving at once from
+        # one address are chained in the order they are stored.
+        db.session.execute(
+            db.update(ConsultationResponse)
+            .where(
+                ConsultationResponse.consultation_id == consultation.id,
+                ConsultationResponse.email == email,
+                ConsultationResponse.id != response.id,
+                ConsultationResponse.superseded_by_id.is_(None),
+            )
+            .values(superseded_by_id=response.id)
+            .execution_options(synchronize_session=False)
+        )
     if response.join_log:
         for output in consultation.outputs:
             join_log(
@@ -232,14 +248,21 @@ def submit_response(
 
 
 def response_count(consultation: Consultation) -> int:
-    """The number of the consultation's responses (kept per process until one arrives)."""
+    """The number of the consultation's responses counted (analysis.COUNTED: a person who
+    answered twice once); kept per process until one arrives."""
     return response_summary(consultation).total
 
 
 def counts_by_category(consultation: Consultation) -> dict[str, int]:
-    """Responses per respondent category, every category present (zero when none); kept per
-    process until a response arrives."""
+    """Counted responses per respondent category, every category present (zero when none);
+    kept per process until a response arrives."""
     return dict(response_summary(consultation).by_category)
+
+
+def question_tallies(consultation: Consultation) -> list[analysis.QuestionTally]:
+    """Per question: how many of the counted responses (analysis.COUNTED) answered it, and for
+    choice questions the count of each option (the analysis page's own figures)."""
+    return analysis.question_tallies(consultation)
 
 
 def summary_starting_text(consultation: Consultation) -> str:

@@ -4,6 +4,7 @@ CSO office or the assignee can undo it with a reason (the pause is restored)."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 from typing import Any
 
@@ -36,6 +37,10 @@ def resume_from_reply(case: Case, row: InboundMessage, now: datetime) -> None:
 def undo_resume(case: Case, actor: Any, *, reason: str, now: datetime) -> None:
     """The emailed message was not the clarification after all: the clock is paused again
     from the original request, as if the reply had not come. Does not commit."""
+    # Who may pause this case's clock, before anything about the case is said (its state is
+    # explained below).
+    with contextlib.suppress(CaseError):
+        check(case, actor, "request_clarification")
     reason = (reason or "").strip()
     if not reason:
         raise CaseError("Enter why the clock should be paused again", "reason")
@@ -44,7 +49,7 @@ def undo_resume(case: Case, actor: Any, *, reason: str, now: datetime) -> None:
     last = next((e for e in sorted(case.history, key=lambda e: e.id, reverse=True)), None)
     if last is None or last.action != UNDO_ACTION:
         raise CaseError("The clock was not last resumed by an emailed reply")
-    check(case, actor, "request_clarification")  # who may pause this case's clock
+    check(case, actor, "request_clarification")
     pause = max((p for p in case.pauses if p.resumed_on is not None), key=lambda p: p.id)
     pause.resumed_on = None
     case.paused_working_days -= pause.working_days  # counted again when it really ends

@@ -39,7 +39,12 @@ def register(app: Flask) -> None:
         """Store every message waiting in the mailbox, move each to Processed, read them."""
         from engage.mailin.imap import fetch_mailbox
 
-        click.echo(fetch_mailbox())
+        try:
+            click.echo(fetch_mailbox())
+        except Exception as error:  # noqa: BLE001 - recorded on /staff/admin/mail-in; one line here
+            raise click.ClickException(
+                f"Mail fetch failed (recorded for administrators): {type(error).__name__}: {error}"
+            ) from None
 
     @mail.command("receive")
     def receive_command() -> None:

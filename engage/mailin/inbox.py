@@ -92,6 +92,26 @@ class Made:
     attachments_refused: list[str] = field(default_factory=list)
 
 
+def _check_received(row: InboundMessage, now: datetime) -> None:
+    """A case's received date from a message must be one the staff form would accept (a
+    message copied into the mailbox keeps its old INTERNALDATE; 1890 broke the calendar)."""
+    from datetime import date
+
+    from flask import current_app
+
+    from engage.filters import govuk_date
+
+    received = london_date(row.received_at)
+    earliest = date.fromisoformat(current_app.config["RECORDS_BEGIN"])
+    if received < earliest or received > london_date(now):
+        raise CaseError(
+            f"This email was received on {govuk_date(received)}, a date a case cannot have "
+            f"(from {govuk_date(earliest)} to today): enter it as a new case with the date it "
+            "really arrived, and mark this email not a case",
+            "kind",
+        )
+
+
 def to_case(
     row: InboundMessage,
     actor: Any,
@@ -110,6 +130,7 @@ def to_case(
 
     _require_office(actor)
     now = now or utcnow()
+    _check_received(row, now)
     parsed = read(row)
     text = parsed.text or "(The email had no text.)"
     if len(text) > MESSAGE_MAX:

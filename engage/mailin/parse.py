@@ -12,6 +12,11 @@ from email.utils import getaddresses
 from html.parser import HTMLParser
 
 MAX_PARTS = 500  # parts looked at; a 10,000-part tree is read no further
+BOUNDARY_LINES = 2 * MAX_PARTS  # lines starting "--" parsed at all (see _bounded)
+TOO_DEEP = (
+    "(The parts of this email are nested too deeply to be read here. The whole message is "
+    "kept as it arrived.)"
+)
 TEXT_MAX = 100_000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -106,7 +111,43 @@ def _decode(part: Message) -> str:
         return data.decode("utf-8", "replace")
 
 
+def _bounded(raw: bytes) -> tuple[bytes, bool]:
+    """The message cut before its (BOUNDARY_LINES + 1)th line starting `--` (a MIME
+    boundary): the email package takes a millisecond or more for each part, and a message is
+    read each time its page is shown, so a 10,000-part tree would cost seconds every time."""
+    count, at = 0, raw.find(b"\n--")
+    while at != -1:
+        count += 1
+        if count > BOUNDARY_LINES:
+            return raw[: at + 1], True
+        at = raw.find(b"\n--", at + 3)
+    return raw, False
+
+
+def _headers_only(raw: bytes) -> bytes:
+    for end in (b"\r\n\r\n", b"\n\n"):
+        at = raw.find(end)
+        if at != -1:
+            return raw[: at + len(end)]
+    return raw
+
+
 def parse(raw: bytes) -> Parsed:
+    """Never raises on what a sender can write: a tree nested too deeply for the email
+    package (RecursionError) is read from its headers alone, and says so."""
+    bounded, cut = _bounded(raw)
+    try:
+        found = _parse(bounded)
+    except RecursionError:
+        found = _parse(_headers_only(raw))
+        found.text = TOO_DEEP
+        return found
+    if cut:
+        found.parts_skipped += 1
+    return found
+
+
+def _parse(raw: bytes) -> Parsed:
     message = email.message_from_bytes(raw, policy=email.policy.default)
     found = Parsed(message=message)
     try:

@@ -84,12 +84,53 @@ def bounce_reason(parsed: Parsed, raw: bytes) -> str | None:
     return None
 
 
-def _mark_bounced(row: InboundMessage, reason: str, raw: bytes) -> None:
-    ids = _our_outbox_ids(raw)
+# Only an email the mail server has taken can come back as undelivered.
+_BOUNCEABLE = ("sent", "uncertain", "failed")
+
+
+def _report_text(raw: bytes, parsed: Parsed) -> bytes:
+    """A failure report as sent and with its parts decoded (some servers base64-encode the
+    report's text), at most 50 parts and 4 MB: where our Message-ID and the address are."""
+    found = [raw]
+    parts = parsed.message.walk() if parsed.message is not None else iter(())
+    for index, part in enumerate(parts):
+        if index >= 50 or sum(len(f) for f in found) > 4 * 1024 * 1024:
+            break
+        try:
+            payload = part.get_payload(decode=True)
+        except Exception:  # noqa: BLE001, S112  # nosec B112 - a malformed part is skipped
+            continue
+        if isinstance(payload, bytes):
+            found.append(payload)
+    return b"\n".join(found)
+
+
+def _about(outbox: OutboxEmail, report: bytes) -> bool:
+    """Whether a failure report is really about this email: it was handed to the mail server,
+    and the report names the address it went to (a report made up by a stranger who guessed
+    our Message-ID, `<outbox-N@...>` with N counting up, would otherwise cancel an email still
+    waiting to be sent, or mark a delivered one failed)."""
+    address = (outbox.to_address or "").strip().lower().encode()
+    return outbox.status in _BOUNCEABLE and bool(address) and address in report.lower()
+
+
+def _mark_bounced(
+    row: InboundMessage, reason: str, raw: bytes, parsed: Parsed, now: datetime
+) -> None:
+    from engage.cases.sla.delivered import acknowledgement_bounced
+
+    report = _report_text(raw, parsed)
+    ids = _our_outbox_ids(report)
     outbox = db.session.get(OutboxEmail, ids[0]) if ids else None
     row.status = "bounce"
     if outbox is None:
         row.status_reason = f"Delivery failure report for no email of ours: {reason}"
+        return
+    if not _about(outbox, report):
+        row.status_reason = (
+            f"Delivery failure report that does not match email {outbox.id} (not sent yet, or "
+            f"another address): nothing changed. {reason}"
+        )[:2000]
         return
     row.outbox_id = outbox.id
     row.case_id = outbox.case_id
@@ -97,6 +138,9 @@ def _mark_bounced(row: InboundMessage, reason: str, raw: bytes) -> None:
     outbox.status = "failed"
     outbox.failed_at = outbox.failed_at or utcnow()
     outbox.last_error = f"Bounced: {reason}"[:2000]
+    case = db.session.get(Case, outbox.case_id) if outbox.case_id else None
+    if case is not None:
+        acknowledgement_bounced(case, outbox, now)
 
 
 def _case_for(parsed: Parsed, raw: bytes) -> Case | None:
@@ -104,20 +148,25 @@ def _case_for(parsed: Parsed, raw: bytes) -> Case | None:
     a message already on a case), else by [C-YYYY-NNNNN] in the subject when the sender is
     the case's requester (a stranger quoting a reference never reaches a case in
     confidence: the message waits in Mail in)."""
+    sender = parsed.from_address
     refs = " ".join(parsed.references).encode()
     for outbox_id in _our_outbox_ids(refs):
         outbox = db.session.get(OutboxEmail, outbox_id)
         if outbox is not None and outbox.case_id is not None:
-            return db.session.get(Case, outbox.case_id)
-    if parsed.references:
+            case = db.session.get(Case, outbox.case_id)
+            # Our Message-IDs count up: only whoever we wrote to (or the requester) threads.
+            if case is not None and sender and sender in _addresses(outbox.to_address, case):
+                return case
+    if parsed.references and sender:
         earlier = db.session.execute(
-            db.select(InboundMessage.case_id)
+            db.select(InboundMessage.case_id, InboundMessage.from_address)
             .where(InboundMessage.message_id.in_(parsed.references))
             .where(InboundMessage.case_id.is_not(None))
-            .limit(1)
-        ).scalar_one_or_none()
-        if earlier is not None:
-            return db.session.get(Case, earlier)
+        ).all()
+        for case_id, earlier_sender in earlier:
+            case = db.session.get(Case, case_id)
+            if case is not None and sender in _addresses(earlier_sender, case):
+                return case
     found = REFERENCE.search(parsed.subject)
     if found:
         case = db.session.execute(
@@ -129,6 +178,11 @@ def _case_for(parsed: Parsed, raw: bytes) -> Case | None:
     return None
 
 
+def _addresses(address: str | None, case: Case) -> set[str]:
+    """Who may add to `case` by replying: the address written to (or from), the requester."""
+    return {a.strip().lower() for a in (address, case.requester_email) if a and a.strip()}
+
+
 def thread_into_case(row: InboundMessage, case: Case, parsed: Parsed, now: datetime) -> None:
     """Add a reply to its case: history entry, assignee told, and a reply to a
     clarification request resumes the clock from the day it was received."""
@@ -137,6 +191,13 @@ def thread_into_case(row: InboundMessage, case: Case, parsed: Parsed, now: datet
     row.status = "threaded"
     row.case_id = case.id
     who = parsed.from_address or "unknown sender"
+    requester = (case.requester_email or "").lower()
+    replied = requester and requester == parsed.from_address
+    # An out-of-office or other automatic reply is not the clarification we asked for.
+    paused = case.state == "awaiting_clarification" and replied and row.automatic
+    note = f"Email received from {who}: {parsed.subject or '(no subject)'}"[:900]
+    if paused:
+        note += "\nAn automatic reply: the clock stays paused"
     db.session.add(
         CaseEvent(
             case=case,
@@ -145,13 +206,14 @@ def thread_into_case(row: InboundMessage, case: Case, parsed: Parsed, now: datet
             action="email_received",
             from_state=case.state,
             to_state=case.state,
-            note=f"Email received from {who}: {parsed.subject or '(no subject)'}"[:1000],
+            note=note,
         )
     )
-    requester = (case.requester_email or "").lower()
-    if case.state == "awaiting_clarification" and requester and requester == parsed.from_address:
+    if case.state == "awaiting_clarification" and replied and not row.automatic:
         resume_from_reply(case, row, now)
-    if case.assigned_to is not None and case.assigned_to.email:
+    # Nothing is sent in answer to automatic mail: the assignee's own out-of-office reply to
+    # this very notification would otherwise come back, thread, and be answered for ever.
+    if case.assigned_to is not None and case.assigned_to.email and not row.automatic:
         queue_email(
             case.assigned_to.email,
             "mailin_reply_received",
@@ -173,7 +235,7 @@ def process_one(row: InboundMessage, now: datetime) -> None:
     row.processed_at = now
     reason = bounce_reason(parsed, raw)
     if reason is not None:
-        _mark_bounced(row, reason, raw)
+        _mark_bounced(row, reason, raw, parsed, now)
         return
     case = _case_for(parsed, raw)
     if case is not None:

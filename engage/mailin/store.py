@@ -41,12 +41,25 @@ def message_id_of(raw: bytes) -> str | None:
         return None
     value = re.sub(rb"\s+", b"", found.group(1)).decode("ascii", "replace")
     value = value.replace("\x00", "")
+    if not value.strip("<>"):  # "<>": no identity at all
+        return None
     return value[:300] or None
 
 
+def _header_values(raw: bytes, name: bytes) -> bytes:
+    pattern = re.compile(rb"^" + name + rb":[ \t]*((?:.*)(?:\r?\n[ \t].*)*)", re.I | re.M)
+    return b"\n".join(b" ".join(v.split()) for v in pattern.findall(_head(raw)))
+
+
 def dedup_key(raw: bytes, message_id: str | None) -> str:
+    """The same message twice (fetched again after a crash, two fetchers, delivered twice
+    with different `Received:` lines) has one key: its Message-ID with its sender, date and
+    subject. Another message that reuses a Message-ID (software that sends the same one every
+    time) differs in one of those, so it is stored too, not dropped as a duplicate."""
     if message_id:
-        return "mid:" + hashlib.sha256(message_id.lower().encode()).hexdigest()
+        identity = [message_id.lower().encode()]
+        identity += [_header_values(raw, name) for name in (b"from", b"date", b"subject")]
+        return "mid:" + hashlib.sha256(b"\0".join(identity)).hexdigest()
     return "raw:" + hashlib.sha256(raw).hexdigest()
 
 
@@ -68,6 +81,13 @@ def first_received(raw: bytes) -> datetime | None:
     return value.astimezone(UTC)
 
 
+def received_when(found: datetime, stored_at: datetime) -> datetime:
+    """When the message reached the mailbox: never after Engage stored it (a Received: date
+    or an INTERNALDATE ahead of our clock, or a forged header, would otherwise give a case
+    received in the future, which cannot be made)."""
+    return min(found, stored_at)
+
+
 def insert_raw(
     raw: bytes | None,
     *,
@@ -82,6 +102,8 @@ def insert_raw(
     body = raw or b""
     message_id = message_id or message_id_of(body)
     key = dedup_key(body, message_id)
+    stored_at = utcnow()
+    received_at = received_when(received_at.astimezone(UTC), stored_at)
     values = {
         "dedup_key": key,
         "message_id": message_id,
@@ -90,7 +112,7 @@ def insert_raw(
         "size_bytes": size if size is not None else len(body),
         "source": source,
         "received_at": received_at.astimezone(UTC),
-        "stored_at": utcnow(),
+        "stored_at": stored_at,
         "status": "refused" if refused else "pending",
         "status_reason": refused,
         "automatic": False,
@@ -132,3 +154,27 @@ def store_raw(
         db.select(InboundMessage.id).where(InboundMessage.dedup_key == key)
     ).scalar_one()
     return existing, False
+
+
+def _forget(condition) -> int:  # type: ignore[no-untyped-def]
+    result = db.session.execute(
+        db.update(InboundMessage)
+        .where(
+            condition, InboundMessage.raw.is_not(None) | InboundMessage.from_address.is_not(None)
+        )
+        .values(raw=None, from_address=None, from_name=None, subject=None, status_reason=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def forget_messages_of(case_ids: list[int]) -> int:
+    """The retention job, for cases it anonymises: the emails received on them (bytes,
+    sender, subject) go with the case's personal data. The caller commits."""
+    return _forget(InboundMessage.case_id.in_(case_ids)) if case_ids else 0
+
+
+def forget_messages_before(cutoff: datetime) -> int:
+    """The retention job: emails that never became part of a case (spam, out of scope, a
+    bounce, still waiting) are kept no longer than the retention period. The caller commits."""
+    return _forget(InboundMessage.case_id.is_(None) & (InboundMessage.received_at < cutoff))

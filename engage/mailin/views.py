@@ -4,6 +4,8 @@ emailed reply. Thin: rules in engage.mailin.inbox and engage.mailin.clarificatio
 
 from __future__ import annotations
 
+import contextlib
+
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func
@@ -11,7 +13,8 @@ from sqlalchemy import func
 from engage.auth.permissions import requires
 from engage.cases.desk_models import MAX_ID
 from engage.cases.models import Case
-from engage.cases.workflow import CaseError
+from engage.cases.pages import load_case
+from engage.cases.workflow import CaseError, check
 from engage.db_types import utcnow
 from engage.extensions import db
 from engage.forms import show_rule_error
@@ -50,16 +53,23 @@ def inbox_list():
 @bp.route("/staff/mail-in/<int:message_id>")
 @requires("triage_cases")
 def message_page(message_id: int):
+    from engage.cases.access import record_view
+
     row = _message(message_id)
     parsed = inbox.read(row) if row.raw is not None else None
-    return render_template(
+    case = db.session.get(Case, row.case_id) if row.case_id else None
+    if case is not None:  # an email on a complaint is the complaint's text: a view of it
+        record_view(current_user._get_current_object(), case, how="mail-in")
+    html = render_template(
         "mailin/message.html",
         row=row,
         parsed=parsed,
         status=STATUSES.get(row.status, row.status),
         age=inbox.age(row),
-        case=db.session.get(Case, row.case_id) if row.case_id else None,
+        case=case,
     )
+    db.session.commit()
+    return html
 
 
 def _decision(message_id: int, form_class, title: str, run):  # type: ignore[no-untyped-def]
@@ -111,8 +121,12 @@ def to_case(message_id: int):
 @requires("triage_cases")
 def add_to_case(message_id: int):
     def run(row, actor, form):  # type: ignore[no-untyped-def]
+        from engage.cases.search import normalise_reference
+
+        typed = form.reference.data or ""
+        reference = normalise_reference(typed) or typed.strip().upper()  # c-2026-21 too
         case = db.session.execute(
-            db.select(Case).where(func.upper(Case.reference) == form.reference.data.upper())
+            db.select(Case).where(Case.reference == reference)
         ).scalar_one_or_none()
         if case is None:
             raise CaseError("No case has that reference", "reference")
@@ -137,11 +151,12 @@ def not_a_case(message_id: int):
 @bp.route("/staff/cases/<reference>/undo-email-resume", methods=["GET", "POST"])
 @requires("work_cases")
 def undo_resume(reference: str):
-    case = db.session.execute(
-        db.select(Case).where(Case.reference == reference[:40])
-    ).scalar_one_or_none()
-    if case is None:
-        abort(404)
+    case = load_case(reference[:40])  # 404, or 403 for whoever may not see the case
+    # Only whoever may pause this case's clock sees the page at all (a CaseForbidden is the
+    # app's Refusal handler's: 403 and an audit row); the state is the domain function's to
+    # explain, with the form.
+    with contextlib.suppress(CaseError):
+        check(case, current_user._get_current_object(), "request_clarification")
     form = mailin_forms.UndoResumeForm()
     if form.validate_on_submit():
         try:

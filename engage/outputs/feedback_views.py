@@ -37,6 +37,7 @@ def _bot_reference() -> str:
 
 
 @bp.route("/statistics/<slug>/feedback", methods=["GET", "POST"])
+@submissions.own_token
 @public
 @public_form_limit
 def output_feedback(slug: str):
@@ -70,6 +71,7 @@ def output_feedback(slug: str):
 
 
 @bp.route("/feedback", methods=["GET", "POST"])
+@submissions.own_token
 @public
 @public_form_limit
 def general_feedback():

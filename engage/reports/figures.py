@@ -23,6 +23,7 @@ from sqlalchemy import and_, func, or_, select
 from engage.auth.models import User
 from engage.calendar import LONDON, london_start, reporting_year, reporting_year_of
 from engage.cases import outcome_figures
+from engage.consultations.analysis import COUNTED
 from engage.consultations.models import Consultation, ConsultationResponse
 from engage.consultations.rules import RESPONSE_DUE_DAYS
 from engage.extensions import db
@@ -289,6 +290,7 @@ def _reviews_table(start: date, end: date) -> dict[str, Any]:
 def consultations_table(start: date, end: date) -> dict[str, Any]:
     responses = (
         select(ConsultationResponse.consultation_id, func.count(ConsultationResponse.id).label("n"))
+        .where(COUNTED)  # a person who answered twice counts once (engage.consultations)
         .group_by(ConsultationResponse.consultation_id)
         .subquery()
     )

@@ -165,3 +165,78 @@ def test_a_bounced_acknowledgement_is_flagged_on_the_case_and_in_the_list(
     expect(row).to_contain_text("Acknowledgement email failed")
     expect(row).to_contain_text("Tamsin Roe")
     journey.check("list")
+
+
+def test_a_complaint_with_emails_received_and_mail_in_do_not_scroll_sideways_at_320px(
+    page, staff_page, engage_server
+):
+    # The "Who viewed this complaint" and "Emails received" tables were not in a scrolling
+    # wrapper: at 320 px the whole case page scrolled sideways; Mail in with a long subject
+    # was 4,000 px wide.
+    page.goto("/contact")
+    page.get_by_label("Complain about our service").check()
+    page.get_by_label("Full name").fill("Ilse Brandt")
+    page.get_by_label("Email address").fill("ilse.brandt@example.org")
+    page.get_by_label("Your message").fill("Your tables were late again.")
+    page.get_by_role("button", name="Send").click()
+    heading(page, "Message sent")
+    reference = page.locator(".govuk-panel__body strong").inner_text().strip()
+    reply = (
+        "From: Ilse Brandt <ilse.brandt@example.org>\r\n"
+        f"Subject: Re: [{reference}] and more about the quarterly court statistics tables\r\n"
+        f"Message-ID: <ilse-1@example.org>\r\n\r\nAlso: {'Unbroken' + 'z' * 300}\r\n"
+    )
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "flask", "mail", "receive"],
+        cwd=ROOT,
+        env=_server_env(engage_server.database_url, engage_server.url),
+        input=reply,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    stranger = (  # waits in Mail in, with a subject that is one 300-character word
+        "From: someone@elsewhere.example\r\nSubject: " + "Unbroken" + "s" * 292 + "\r\n"
+        "Message-ID: <stranger-1@elsewhere.example>\r\n\r\nHello\r\n"
+    )
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "flask", "mail", "receive"],
+        cwd=ROOT,
+        env=_server_env(engage_server.database_url, engage_server.url),
+        input=stranger,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    desk = staff_page("cso")
+    desk.set_viewport_size({"width": 320, "height": 900})
+    desk.goto("/staff/mail-in")
+    expect(desk.get_by_role("link", name="Unbroken" + "s" * 292)).to_be_visible()
+    width = desk.evaluate("document.documentElement.scrollWidth")
+    assert width <= 320, f"Mail in is {width}px wide at 320px"
+    desk.goto(f"/staff/cases/{reference}")
+    desk.goto(f"/staff/cases/{reference}")  # a view to list
+    expect(desk.locator("[data-complaint-viewers]")).to_contain_text("Case page")
+    expect(desk.locator("[data-case-emails-received]")).to_contain_text("ilse.brandt@example.org")
+    width = desk.evaluate("document.documentElement.scrollWidth")
+    assert width <= 320, f"the case page is {width}px wide at 320px"
+    Journey("desk-small-screen", desk).check("case")
+
+
+def test_the_admin_pages_of_the_desk_and_mail_in_fit_a_small_screen(staff_page):
+    # Their tables were not in a scrolling wrapper: the pages scrolled sideways at 320 px.
+    page = staff_page("admin")
+    page.set_viewport_size({"width": 320, "height": 900})
+    journey = Journey("desk-admin-small-screen", page)
+    for step, path in (
+        ("mail-in", "/staff/admin/mail-in"),
+        ("themes", "/staff/admin/complaint-themes"),
+    ):
+        page.goto(path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 320, f"{path} is {width}px wide at 320px"
+        journey.check(step)

@@ -137,6 +137,21 @@ class TestBackdatingOtherSteps:
         (event,) = [e for e in case.history if e.action == "responded"]
         assert event.note == "Full response sent by post on 7 March 2026"
 
+    def test_the_case_page_shows_the_day_a_backdated_response_was_made(self, app, login):
+        # It showed the moment it was recorded ("Responded 28 November 2026 at 7:36am") next to
+        # a "Met" respond-by of 27 November: the day it happened is what the clock reads.
+        case = put_ack(make_case(address="1 Road"))
+        workflow.respond(
+            case,
+            cso(),
+            text="Answer",
+            method="post",
+            on=RECEIVED + timedelta(days=5),
+            now=at(RECEIVED + timedelta(days=30)),
+        )
+        page = login(cso()).get(f"/staff/cases/{case.reference}").get_data(as_text=True)
+        assert "Responded by post on 7 March 2026 (recorded 1 April 2026 at 10am)" in page
+
     def test_a_response_cannot_be_dated_before_receipt_or_in_the_future(self, app):
         case = put_ack(make_case())
         with pytest.raises(CaseError, match="before the day the case was received"):
@@ -145,6 +160,26 @@ class TestBackdatingOtherSteps:
             workflow.respond(
                 case, cso(), text="x", method="phone", on=date.today() + timedelta(days=1)
             )
+
+    def test_a_response_cannot_be_dated_inside_a_finished_pause(self, app):
+        # Asked Wed 4 March, the reply came Thu 12 March: the case could not be answered in
+        # full while we waited (respond is refused then), so not on a day in between either.
+        case = make_case(address="1 Road")
+        workflow.request_clarification(
+            case, cso(), question="Which year?", now=at(date(2026, 3, 4))
+        )
+        workflow.clarification_received(
+            case, cso(), replied_on=date(2026, 3, 12), now=at(date(2026, 3, 13))
+        )
+        with pytest.raises(CaseError, match="before 12 March 2026, when the clock started again"):
+            workflow.respond(
+                case, cso(), text="x", method="post", on=date(2026, 3, 6), now=at(date(2026, 3, 13))
+            )
+        assert case.responded_on is None
+        workflow.respond(
+            case, cso(), text="x", method="post", on=date(2026, 3, 12), now=at(date(2026, 3, 13))
+        )
+        assert case.responded_on == date(2026, 3, 12)
 
     def test_a_withdrawal_told_by_phone_last_week(self, app):
         case = make_case()

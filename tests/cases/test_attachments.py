@@ -12,12 +12,15 @@ import pytest
 
 from engage.audit import AuditEvent
 from engage.cases.attachments import (
+    ALLOWED_TYPES,
+    EXTENSIONS,
     add_attachment,
     add_note,
     attachments_of,
     clean_name,
     detect_type,
     file_path,
+    name_for_type,
 )
 from engage.cases.desk_models import CaseAttachment
 from engage.cases.models import CaseEvent
@@ -88,6 +91,30 @@ class TestChecks:
     )
     def test_names_are_cleaned(self, name, expected):
         assert clean_name(name) == expected
+
+    @pytest.mark.parametrize(
+        ("name", "content_type", "expected"),
+        [
+            ("scan.PDF", "application/pdf", "scan.PDF"),
+            ("photo.jpeg", "image/jpeg", "photo.jpeg"),
+            ("notes.txt", "text/plain", "notes.txt"),
+            ("statement.bat", "text/plain", "statement.bat.txt"),
+            ("letter.html", "text/plain", "letter.html.txt"),
+            ("drawing.svg", "text/plain", "drawing.svg.txt"),
+            ("invoicefdp.exe", "application/pdf", "invoicefdp.exe.pdf"),
+            ("attachment", "image/png", "attachment.png"),
+            (".pdf", "application/pdf", ".pdf.pdf"),
+            ("x" * 146 + ".bat", "text/plain", "x" * 146 + ".txt"),
+        ],
+    )
+    def test_the_extension_agrees_with_the_type_read_from_the_bytes(
+        self, name, content_type, expected
+    ):
+        # Whoever opens a download gets the program its extension names: a text file called
+        # statement.bat would run as a batch file on Windows.
+        assert name_for_type(name, content_type) == expected
+        assert len(name_for_type(name, content_type)) <= 150
+        assert set(EXTENSIONS) == set(ALLOWED_TYPES)
 
 
 class TestAttach:
@@ -192,6 +219,9 @@ class TestPages:
         download = client.get(f"/staff/cases/{case.reference}/attachments/{attachment.id}")
         assert download.headers["Content-Type"].startswith("text/plain")
         assert download.headers["Content-Disposition"].startswith("attachment;")
+        # ... under a name that opens as text, not as a web page
+        assert download.headers["Content-Disposition"].endswith("filename=x.html.txt")
+        assert attachment.original_name == "x.html.txt"
 
     def test_refusals_show_in_the_error_summary(self, app, login):
         case = make_case()

@@ -3,10 +3,12 @@ requester details, output and kind (routes and independence re-checked); per rol
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 import pytest
 
+from engage.cases import workflow
 from engage.cases.correction import (
     correct_kind,
     correct_output,
@@ -77,7 +79,8 @@ class TestReceivedDate:
         [
             (date(2026, 3, 21), "today or in the past"),
             (date(2026, 3, 4), "on or before 3 March 2026, when the case was acknowledged"),
-            (date(1900, 1, 1), "outside the calendar"),
+            (date(1900, 1, 1), "on or after 1 January 2000, when the office's records begin"),
+            (date(1999, 12, 31), "on or after 1 January 2000"),
         ],
     )
     def test_impossible_dates_are_refused(self, app, received_on, message):
@@ -87,6 +90,49 @@ class TestReceivedDate:
                 case, cso(), received_on=received_on, channel="email", reason="x", now=NOW
             )
         db.session.rollback()
+        assert case.received_on == RECEIVED
+
+    def test_not_after_a_clarification_pause_that_has_ended(self, app):
+        # Asked on Wed 4 March, replied Mon 9 March: the pause is over (no paused_on), but the
+        # case cannot have arrived after we asked about it; the 3 paused days would otherwise
+        # move respond-by for a pause before the case existed.
+        me = cso()
+        case = make_case(channel="letter")
+        workflow.request_clarification(case, me, question="Which table?", now=at(date(2026, 3, 4)))
+        workflow.clarification_received(
+            case, me, replied_on=date(2026, 3, 9), now=at(date(2026, 3, 10))
+        )
+        respond_by = case.respond_by
+        with pytest.raises(CaseError, match="on or before 4 March 2026, when the clock was paused"):
+            correct_received(
+                case, me, received_on=date(2026, 3, 6), channel="letter", reason="x", now=NOW
+            )
+        db.session.rollback()
+        assert (case.received_on, case.respond_by) == (RECEIVED, respond_by)
+
+    def test_not_after_an_acknowledgement_email_was_sent(self, app):
+        # An emailed acknowledgement counts once delivered (acknowledged_on stays empty until
+        # then, and for ever if it bounced), but it was sent on 3 March.
+        me = cso()
+        case = make_case(channel="email")
+        workflow.acknowledge(case, me, method="email", now=at(date(2026, 3, 3)))
+        assert case.acknowledged_on is None
+        with pytest.raises(CaseError, match="on or before 3 March 2026, when the case was ack"):
+            correct_received(
+                case, me, received_on=date(2026, 3, 6), channel="email", reason="x", now=NOW
+            )
+        db.session.rollback()
+        assert case.received_on == RECEIVED
+
+    def test_the_form_refuses_a_date_before_records_begin(self, app, login):
+        case = make_case()
+        client = login(cso())
+        page = client.post(
+            f"/staff/cases/{case.reference}/correct/received",
+            data={"received_on": ["1", "1", "1999"], "channel": "letter", "reason": "Typo"},
+        ).get_data(as_text=True)
+        assert "govuk-error-summary" in page
+        assert "Date received must be on or after 1 January 2000" in page
         assert case.received_on == RECEIVED
 
     def test_a_reason_is_required_and_nothing_unchanged_is_recorded(self, app):
@@ -238,3 +284,60 @@ class TestCorrectionPages:
 
 def test_at_is_used(app):  # the factory's helper keeps London time
     assert at(RECEIVED).tzinfo is not None
+
+
+class TestStaleForms:
+    def test_a_form_opened_before_someone_else_corrected_the_case_does_not_undo_it(
+        self, app, login
+    ):
+        # Two officers open "Requester's details"; the first saves a new email address; the
+        # second (whose form still shows the old one) only meant to add a phone number and
+        # would put the old address back. They are told, with what they typed kept.
+        case = make_case(email="old@example.com")
+        first, second = login(cso()), login(chief())
+        url = f"/staff/cases/{case.reference}/correct/requester"
+        stale = second.get(url).get_data(as_text=True)
+        was = re.search(r'name="was" type="hidden" value="([0-9a-f]+)"', stale).group(1)
+        mine = first.get(url).get_data(as_text=True)
+        assert f'value="{was}"' in mine
+        data = {
+            "requester_name": "Alex Requester",
+            "requester_email": "new@example.com",
+            "requester_address": "",
+            "requester_phone": "",
+            "reason": "They emailed from a new address",
+            "was": was,
+        }
+        assert first.post(url, data=data).status_code == 302
+        page = second.post(
+            url,
+            data={
+                **data,
+                "requester_email": "old@example.com",
+                "requester_phone": "01234 567890",
+                "reason": "They rang",
+            },
+        ).get_data(as_text=True)
+        assert "Someone else has corrected this case since you opened this page" in page
+        assert "01234 567890" in page  # nothing typed is lost
+        db.session.refresh(case)
+        assert (case.requester_email, case.requester_phone) == ("new@example.com", None)
+        # saving again, having looked, is their decision
+        fresh = re.search(r'name="was" type="hidden" value="([0-9a-f]+)"', page).group(1)
+        again = second.post(
+            url,
+            data={**data, "requester_phone": "01234 567890", "reason": "They rang", "was": fresh},
+        )
+        assert again.status_code == 302
+        db.session.refresh(case)
+        assert (case.requester_email, case.requester_phone) == ("new@example.com", "01234 567890")
+
+    def test_saving_the_same_correction_twice_changes_nothing_the_second_time(self, app, login):
+        case = make_case()
+        client = login(cso())
+        url = f"/staff/cases/{case.reference}/correct/received"
+        data = {"received_on": ["26", "2", "2026"], "channel": "letter", "reason": "Postmark"}
+        assert client.post(url, data=data).status_code == 302
+        again = client.post(url, data=data).get_data(as_text=True)
+        assert "Nothing has changed" in again
+        assert len([e for e in case.history if e.action == "corrected"]) == 1

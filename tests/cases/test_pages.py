@@ -521,3 +521,20 @@ def test_demo_seed_has_every_state_and_sla_status(app):
     assert {clock.sla_status(c, today) for c in cases} == set(clock.SLA_ORDER)
     assert any(c.received_on.weekday() == 5 for c in cases)
     assert any(c.delay_notice_on for c in cases) and any(c.paused_on for c in cases)
+
+
+def test_a_reference_with_a_nul_or_other_control_character_is_not_found(app, login):
+    # On PostgreSQL a NUL in the URL reached the query and answered 500 on every case page.
+    case = make_case()
+    client = login(cso())
+    for reference in (
+        "%00",
+        f"{case.reference}%00",
+        f"{case.reference}%1B",
+        f"{case.reference}%E2%80%AE",
+        "C-" + "9" * 100,
+    ):
+        for page in ("", "/acknowledge", "/attach", "/correct/received", "/attachments/1"):
+            response = client.get(f"/staff/cases/{reference}{page}")
+            assert response.status_code == 404, (reference, page)
+    assert client.get(f"/staff/cases/%20{case.reference}%20").status_code in (200, 302)

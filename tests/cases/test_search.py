@@ -164,6 +164,14 @@ class TestSearchPages:
         for q in ["%00", "%22", "*", "w" * 5000, "%E2%80%AE", "C-2026-" + "9" * 200]:
             assert client.get(f"/staff/search?q={q}").status_code == 200
 
+    def test_control_and_direction_characters_are_not_shown_back(self, app, login):
+        client = login(cso())
+        make_case(name="Pat Smith")
+        page = client.get("/staff/search?q=pat%00%1b%E2%80%AEsmith%0D%0A").get_data(as_text=True)
+        for character in ("\x00", "\x1b", "\u202e", "\r"):
+            assert character not in page
+        assert "Search results for ‘patsmith’" in page
+
     def test_query_count_does_not_grow_with_results(self, app, login):
         client = login(cso())
         make_case(name="Pat Count")
@@ -221,3 +229,19 @@ def test_migrations_leave_the_sqlite_index_and_its_triggers_in_place(tmp_path):
         "cases_search_delete",
         "cases_search_update",
     } <= names
+
+
+def test_a_search_finding_very_many_cases_lists_the_newest_and_says_so(app, login, monkeypatch):
+    """The count stops past RESULTS_MAX (a word in every message would otherwise count the
+    whole table on every search): the newest are listed and the page asks for more words."""
+    import engage.cases.search_views as views
+
+    monkeypatch.setattr(views, "RESULTS_MAX", 2)
+    for _ in range(3):
+        make_case(message="Quarterly figures please")
+    make_case(message="Something else")
+    db.session.commit()
+    page = login(cso()).get("/staff/search?q=quarterly").get_data(as_text=True)
+    assert "More than 2 cases found: the newest 2 are listed" in page
+    page = login(cso()).get("/staff/search?q=else").get_data(as_text=True)
+    assert "1 case found" in page

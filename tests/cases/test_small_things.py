@@ -81,6 +81,19 @@ class TestRevisedTarget:
         self._send(case2, latest + timedelta(days=1), "Waiting for the census release")
         assert "Waiting for the census release" in case2.delay_reason
 
+    def test_a_year_beyond_the_calendar_is_refused_not_a_crash(self, case, login):
+        # The date field takes years up to 2199; the working-day calendar ends in 2080: the
+        # page answered 500.
+        with pytest.raises(CaseError, match="on or before 31 December 2080"):
+            self._send(case, date(2199, 12, 31))
+        with time_machine.travel(date(2026, 3, 20), tick=False):
+            page = login(cso()).post(
+                f"/staff/cases/{case.reference}/delay-notice",
+                data={"revised_target_on": ["31", "12", "2199"], "reason": "Data late"},
+            )
+        assert page.status_code == 200
+        assert "on or before 31 December 2080" in page.get_data(as_text=True)
+
 
 def test_the_response_email_does_not_greet_twice(app):
     case = put_in_state(make_case(name="Alex Requester"), "responded")

@@ -205,7 +205,7 @@ def test_analysis_filter_and_exports(app, login):
     client = login(cso())
     url = f"/staff/consultations/{consultation.slug}/responses"
     page = client.get(url)
-    assert "3 responses in all" in page.text and "CR-TEST0002" in page.text
+    assert "3 responses counted" in page.text and "CR-TEST0002" in page.text
     filtered = client.get(url + "?category=media")
     assert "CR-TEST0002" in filtered.text and "CR-TEST0000" not in filtered.text
     assert "No responses from this category" in client.get(url + "?category=public").text

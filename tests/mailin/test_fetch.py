@@ -60,6 +60,25 @@ def test_the_same_message_delivered_twice_is_stored_once(app, imap):
     assert imap.count("Processed") == 4  # the server keeps every copy
 
 
+def test_a_message_id_used_again_for_another_message_loses_nothing(app, imap):
+    # Software that sends every message with the same Message-ID (or "<>") must not have its
+    # second message dropped as a duplicate; the same message with another Received: line
+    # (delivered twice on the way) is still one.
+    imap.append(mail(1))
+    # another message, sent later with the same ID
+    imap.append(mail(1).replace(b"table 1", b"table 99").replace(b"09:00:00", b"10:15:00"))
+    imap.append(b"Received: from mx2 by mx; Mon, 1 Jun 2026 09:00:05 +0000\r\n" + mail(1))
+    imap.append(mail(3).replace(b"<m3@example.org>", b"<>"))
+    imap.append(mail(4).replace(b"<m4@example.org>", b"<>"))
+    assert fetch_mailbox().startswith("4 stored, 1 already stored")
+    assert [r.raw.rsplit(b"\r\n\r\n", 1)[1] for r in rows()] == [
+        b"Please send me table 1.\r\n",
+        b"Please send me table 99.\r\n",
+        b"Please send me table 3.\r\n",
+        b"Please send me table 4.\r\n",
+    ]
+
+
 def test_received_time_is_internaldate_in_london(app, imap):
     # 23:30 UTC on 15 June 2026 is 00:30 on 16 June in London (British Summer Time); the
     # sender's Date: says 1 June and is ignored.
@@ -155,3 +174,24 @@ def test_two_fetchers_at_once_store_and_move_each_message_once(app, imap, databa
     assert {r.status for r in stored} == {"new"}
     assert imap.count("INBOX") == 0
     assert sorted(imap.messages("Processed")) == sorted(sent)
+
+
+def test_flask_mail_fetch_with_the_server_down_says_so_in_one_line(app):
+    from tests.mailin.dovecot import free_port
+
+    app.config.update(
+        MAIL_IN_IMAP_HOST="127.0.0.1",
+        MAIL_IN_IMAP_PORT=free_port(),  # nothing listens there
+        MAIL_IN_IMAP_TLS=False,
+        MAIL_IN_IMAP_USER="engage",
+        MAIL_IN_IMAP_PASSWORD="x",
+        MAIL_IN_IMAP_TIMEOUT=5.0,
+    )
+    result = app.test_cli_runner().invoke(args=["mail", "fetch"])
+    assert result.exit_code == 1
+    assert "Mail fetch failed (recorded for administrators): ConnectionRefusedError" in (
+        result.output
+    )
+    assert "Traceback" not in result.output
+    (fetch,) = db.session.execute(db.select(MailFetch)).scalars().all()
+    assert fetch.error.startswith("ConnectionRefusedError")

@@ -157,3 +157,59 @@ def test_age_against_the_five_working_day_promise(app):
     assert age(row, datetime(2026, 6, 16, 12, tzinfo=UTC)) == (0, 5)
     assert age(row, datetime(2026, 6, 23, 12, tzinfo=UTC)) == (5, 0)  # the next Tuesday
     assert age(row, datetime(2026, 6, 24, 12, tzinfo=UTC)) == (6, -1)
+
+
+def test_a_received_time_a_case_cannot_have_is_refused_with_a_reason(app, login):
+    # The topmost Received: date is trusted as the office's own, but never later than the
+    # moment Engage stored the message; a message copied into the mailbox can keep an old
+    # date (1890 crashed the working-day calendar with a 500).
+
+    def piped(year: int) -> InboundMessage:
+        raw = (
+            f"Received: from mx by office; Mon, 1 Feb {year} 10:00:00 +0000\r\n"
+            f"From: old{year}@example.org\r\nSubject: from {year}\r\n"
+            f"Message-ID: <y{year}@example.org>\r\n\r\nHello\r\n"
+        ).encode()
+        row_id, _, _ = receive_bytes(raw)
+        return db.session.get(InboundMessage, row_id)
+
+    future = piped(2100)
+    assert future.received_at <= future.stored_at
+    client = login(cso())
+    for row in (piped(1890), piped(1999)):
+        page = client.post(
+            f"/staff/mail-in/{row.id}/case",
+            data={"kind": "enquiry", "requester_name": "Old Sender", "acknowledge": "y"},
+        )
+        assert page.status_code == 200
+        assert "a date a case cannot have" in page.get_data(as_text=True)
+        db.session.refresh(row)
+        assert row.status == "new" and row.case_id is None
+    assert db.session.execute(db.select(OutboxEmail)).first() is None
+
+
+def test_the_retention_job_forgets_emails_received_with_their_case_and_on_their_own(app, login):
+    # The raw email (name, address, text, attachments) stayed for ever, and the anonymised
+    # case page still showed it under "Emails received".
+    from datetime import date as day
+
+    from engage.cases.models import Case
+    from engage.retention import anonymise_expired
+    from tests.factories.cases import put_in_state
+
+    on_case = _stored(_email(1))
+    made = to_case(on_case, cso(), kind="enquiry", requester_name="Sam", acknowledge=False)
+    put_in_state(made.case, "closed")
+    alone = _stored(_email(2, sender="spam@example.net"))
+    not_a_case(alone, cso(), reason="spam")
+    counts = anonymise_expired(day(2040, 1, 1))
+    assert counts["emails_received"] == 1
+    for row in (on_case, alone):
+        db.session.refresh(row)
+        assert (row.raw, row.from_address, row.from_name, row.subject) == (None, None, None, None)
+    case = db.session.get(Case, made.case.id)
+    page = login(cso()).get(f"/staff/cases/{case.reference}").get_data(as_text=True)
+    assert "Your table 4 is wrong" not in page and "sam@example.org" not in page
+    assert login(cso()).get(f"/staff/mail-in/{alone.id}").status_code == 404
+    # run again: nothing left to forget
+    assert anonymise_expired(day(2040, 1, 1))["emails_received"] == 0

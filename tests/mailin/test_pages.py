@@ -70,11 +70,11 @@ def test_add_to_a_case_and_not_a_case_through_the_forms(app, login):
     client = login(cso())
     wrong = client.post(f"/staff/mail-in/{first.id}/add", data={"reference": "C-1999-00001"})
     assert "No case has that reference" in wrong.get_data(as_text=True)
+    # a reference typed as people type it: lower case, no "C-", no leading zeros
+    year, number = case.reference.split("-")[1:]
+    typed = f"{year}-{int(number)}"
     assert (
-        client.post(
-            f"/staff/mail-in/{first.id}/add", data={"reference": case.reference}
-        ).status_code
-        == 302
+        client.post(f"/staff/mail-in/{first.id}/add", data={"reference": typed}).status_code == 302
     )
     db.session.refresh(first)
     assert first.case_id == case.id
@@ -139,3 +139,35 @@ def test_the_case_page_shows_emails_received_and_the_undo_link(app, login):
     assert f"/staff/cases/{case.reference}/undo-email-resume" in page
     # whoever may not see the case sees none of it
     assert login(producer()).get(f"/staff/cases/{case.reference}").status_code in (403, 404)
+
+
+def test_undoing_an_emailed_resume_is_refused_to_whoever_may_not_see_the_case(app, login):
+    # The page loaded any case by its exact reference for anyone who works cases: a producer
+    # got 200 (and the case's history in the error) for a complaint they may not see.
+    hidden = make_case(kind="service_complaint")
+    client = login(producer())
+    url = f"/staff/cases/{hidden.reference}/undo-email-resume"
+    assert client.get(url).status_code == 403
+    assert client.post(url, data={"reason": "x"}).status_code == 403
+    assert client.get("/staff/cases/C-2026-99999/undo-email-resume").status_code == 404
+    # references are case-insensitive here too
+    office = login(cso())
+    assert office.get(url.replace("/C-", "/c-")).status_code in (200, 302)
+
+
+def test_reading_an_email_on_a_complaint_in_mail_in_is_a_view_of_the_complaint(app, login):
+    from engage.audit import AuditEvent
+    from engage.mailin.inbox import to_case
+
+    row = _stored(sender="alex@example.com")
+    made = to_case(row, cso(), kind="service_complaint", requester_name="Alex", acknowledge=False)
+    client = login(cso())
+    assert client.get(f"/staff/mail-in/{row.id}").status_code == 200
+    views = db.session.execute(
+        db.select(AuditEvent.object_id, AuditEvent.detail).where(AuditEvent.action == "case.viewed")
+    ).all()
+    assert (made.case.reference, {"kind": "service_complaint", "how": "mail-in"}) in [
+        (object_id, detail) for object_id, detail in views
+    ]
+    page = client.get(f"/staff/cases/{made.case.reference}").get_data(as_text=True)
+    assert "Email in Mail in" in page

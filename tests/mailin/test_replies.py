@@ -89,6 +89,28 @@ def test_a_reply_threads_into_its_case_and_resumes_the_clock(app, smtp_sink, ima
     assert undone[0].note == "That was an out-of-office reply"
 
 
+def test_an_out_of_office_reply_to_a_clarification_request_does_not_resume_the_clock(
+    app, smtp_sink, imap
+):
+    # It threads (the assignee may want to know) but is not the clarification we asked for:
+    # resuming on it moved respond-by until someone noticed and undid it.
+    case, _worker, sent = _clarification_case(app, smtp_sink)
+    respond_by = case.respond_by
+    imap.append(
+        _reply_to(sent, sender="alex@example.com", Auto_Submitted="auto-replied"),
+        when=at(date(2026, 3, 9), 9),
+    )
+    fetch_mailbox()
+    (row,) = db.session.execute(db.select(InboundMessage)).scalars().all()
+    assert (row.status, row.case_id, row.automatic) == ("threaded", case.id, True)
+    db.session.refresh(case)
+    assert case.state == "awaiting_clarification" and case.paused_on == date(2026, 3, 4)
+    assert case.respond_by == respond_by
+    (event,) = [e for e in case.history if e.action == "email_received"]
+    assert event.note.endswith("An automatic reply: the clock stays paused")
+    assert not [e for e in case.history if e.action == "clarification_resumed_by_email"]
+
+
 def test_a_subject_reference_threads_only_for_the_requester(app, imap):
     case = make_case()
     for sender, n in (("alex@example.com", 1), ("stranger@example.net", 2)):
@@ -223,3 +245,152 @@ def test_a_plain_bounce_from_a_mailer_daemon_marks_the_row(app, smtp_sink):
     ).scalar_one()
     assert other.status == "bounce" and other.outbox_id is None
     assert "for no email of ours" in other.status_reason
+
+
+def test_a_bounced_acknowledgement_stops_counting_after_it_was_delivered(app, smtp_sink):
+    # The usual way a bounce comes: our mail server accepted the acknowledgement (250), so it
+    # counted, and the requester's server refused it later. It must stop counting.
+    from engage.cases import clock
+    from engage.cases.sla.delivered import confirm_delivered_acknowledgements
+    from engage.mailin.cli import receive_bytes
+
+    case = make_case(channel="web")
+    _deliver()
+    confirm_delivered_acknowledgements()
+    assert case.acknowledged_on is not None
+    (sent,) = smtp_sink.messages
+    receive_bytes(DSN.format(message_id=sent["Message-ID"]).replace("\n", "\r\n").encode())
+    db.session.expire_all()
+    assert case.acknowledged_on is None
+    assert clock.acknowledge_status(case, case.acknowledge_by + timedelta(days=1)) == "overdue"
+    event = db.session.execute(
+        db.select(CaseEvent).where(CaseEvent.action == "acknowledgement_bounced")
+    ).scalar_one()
+    assert "was not delivered (bounced)" in event.note and "runs again" in event.note
+    assert failed_requester_emails([case.id])[case.id][0].what == "acknowledgement"
+
+
+def test_a_made_up_failure_report_changes_nothing(app, smtp_sink):
+    # Our Message-IDs count up (<outbox-1@...>): a stranger's report must not cancel an email
+    # waiting to be sent, nor mark one failed when it does not name the address it went to.
+    from engage.mailin.cli import receive_bytes
+
+    case = make_case(channel="web")
+    row = db.session.execute(db.select(OutboxEmail)).scalar_one()
+    forged = (
+        DSN.format(message_id=f"<outbox-{row.id}@statistics.example.gov.uk>")
+        .replace("Message-ID: <dsn-1@", "Message-ID: <dsn-forged@")
+        .replace("alex@example.com", "someone@elsewhere.example")
+    )
+    receive_bytes(forged.replace("\n", "\r\n").encode())  # before it is sent
+    db.session.refresh(row)
+    assert row.status == "queued" and row.last_error is None
+    _deliver()
+    db.session.refresh(row)
+    assert row.status == "sent" and len(smtp_sink.messages) == 1
+    receive_bytes(forged.replace("dsn-forged", "dsn-forged-2").replace("\n", "\r\n").encode())
+    db.session.refresh(row)
+    assert row.status == "sent"  # it names another address
+    reports = db.session.execute(db.select(InboundMessage)).scalars().all()
+    assert [r.status for r in reports] == ["bounce", "bounce"]
+    assert all("does not match" in r.status_reason for r in reports)
+    assert failed_requester_emails([case.id]) == {}
+
+
+def test_a_stranger_forging_in_reply_to_does_not_reach_a_confidential_case(app, smtp_sink):
+    # A stranger who guesses one of our Message-IDs must not add to a complaint, nor have its
+    # assignee emailed: the message waits in Mail in, as a stranger quoting a reference does.
+    from engage.mailin.cli import receive_bytes
+
+    worker = producer()
+    case = make_case(kind="service_complaint", channel="web", assigned_to=worker)
+    row = db.session.execute(db.select(OutboxEmail)).scalar_one()
+    forged = (
+        "From: stranger@elsewhere.example\r\nSubject: hello\r\n"
+        "Message-ID: <s1@elsewhere.example>\r\n"
+        f"In-Reply-To: <outbox-{row.id}@statistics.example.gov.uk>\r\n\r\nhello\r\n"
+    ).encode()
+    receive_bytes(forged)
+    stranger = db.session.execute(db.select(InboundMessage)).scalar_one()
+    assert (stranger.status, stranger.case_id) == ("new", None)
+    assert not [e for e in case.history if e.action == "email_received"]
+    assert db.session.execute(db.select(OutboxEmail.template)).scalars().all() == [
+        "case_acknowledged"
+    ]
+    # ... nor by quoting the Message-ID of the requester's own email on the case
+    own = (
+        "From: alex@example.com\r\nSubject: more\r\nMessage-ID: <own@example.com>\r\n"
+        f"In-Reply-To: <outbox-{row.id}@statistics.example.gov.uk>\r\n\r\nmore\r\n"
+    ).encode()
+    receive_bytes(own)
+    receive_bytes(forged.replace(b"<s1@", b"<s2@").replace(f"<outbox-{row.id}@".encode(), b"<own@"))
+    mine, theirs = db.session.execute(
+        db.select(InboundMessage)
+        .where(InboundMessage.id != stranger.id)
+        .order_by(InboundMessage.id)
+    ).scalars()
+    assert (mine.status, mine.case_id) == ("threaded", case.id)
+    assert (theirs.status, theirs.case_id) == ("new", None)
+
+
+def test_an_assignees_out_of_office_reply_to_a_notification_is_not_answered(app, smtp_sink):
+    # Engage emails the assignee about a reply; their out-of-office answers it (to Reply-To,
+    # the mailbox); that answer threads into the case and must not be notified again, or the
+    # two automatic senders write to each other for ever.
+    from engage.mailin.cli import receive_bytes
+
+    app.config["MAIL_IN_ADDRESS"] = "enquiries@statistics.example.gov.uk"
+    worker = producer()
+    case = make_case(assigned_to=worker, channel="letter")
+    reply = (
+        f"From: alex@example.com\r\nSubject: Re: [{case.reference}]\r\n"
+        "Message-ID: <r1@example.com>\r\n\r\nMore detail.\r\n"
+    ).encode()
+    receive_bytes(reply)
+    told = db.session.execute(
+        db.select(OutboxEmail).where(OutboxEmail.template == "mailin_reply_received")
+    ).scalar_one()
+    for n in range(3):
+        out_of_office = (
+            f"From: {worker.email}\r\nSubject: Automatic reply: {case.reference}\r\n"
+            f"Auto-Submitted: auto-replied\r\nMessage-ID: <ooo-{n}@example.gov.uk>\r\n"
+            f"In-Reply-To: <outbox-{told.id}@statistics.example.gov.uk>\r\n\r\nI am away.\r\n"
+        ).encode()
+        receive_bytes(out_of_office)
+    rows = db.session.execute(db.select(InboundMessage).order_by(InboundMessage.id)).scalars()
+    assert [(r.status, r.case_id, r.automatic) for r in rows][1:] == [
+        ("threaded", case.id, True)
+    ] * 3
+    notified = db.session.execute(
+        db.select(OutboxEmail).where(OutboxEmail.template == "mailin_reply_received")
+    ).scalars()
+    assert [n.id for n in notified] == [told.id]
+
+
+def test_a_bounce_that_names_the_address_only_in_an_encoded_part_still_counts(app, smtp_sink):
+    # Some mail servers send the report's text base64-encoded: the address is not in the raw
+    # bytes, but the report is real.
+    import base64
+
+    from engage.mailin.cli import receive_bytes
+
+    make_case(channel="web")
+    _deliver()
+    (sent,) = smtp_sink.messages
+    text = base64.b64encode(
+        b"Delivery to alex@example.com failed: 550 5.1.1 user unknown\r\n"
+        + f"Original Message-ID: {sent['Message-ID']}\r\n".encode()
+    ).decode()
+    report = (
+        "From: postmaster@mx.example.org\r\nSubject: Undeliverable: We have received\r\n"
+        "Message-ID: <ndr-1@mx.example.org>\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        f"{text}\r\n"
+    ).encode()
+    assert b"alex@example.com" not in report
+    receive_bytes(report)
+    row = db.session.execute(db.select(OutboxEmail)).scalar_one()
+    # our Message-ID is found there too: it is only in the encoded text
+    (bounce,) = db.session.execute(db.select(InboundMessage)).scalars().all()
+    assert bounce.status == "bounce"
+    assert (row.status, bounce.outbox_id) == ("failed", row.id), bounce.status_reason

@@ -154,6 +154,9 @@ def test_a_trailing_slash_reaches_the_page(app, client, login):
     assert client.get("/statistics/", follow_redirects=True).status_code == 200
     staff = login(cso())
     assert staff.get("/staff/", follow_redirects=True).status_code == 200
+    # a path that is no page with or without its slash is a 404 at once, not a redirect to one
+    assert client.get("/no-such-page/").status_code == 404
+    assert staff.get("/staff/no-such-page/").status_code == 404
     # never a redirect to another site
     response = client.get("//evil.example/")
     assert response.headers.get("Location", "/").startswith("/") and not response.headers.get(

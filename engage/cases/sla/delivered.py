@@ -106,3 +106,50 @@ def confirm_delivered_acknowledgements(now: datetime | None = None) -> str:
         )
     db.session.commit()
     return f"{len(first_delivery)} acknowledgements delivered"
+
+
+def acknowledgement_bounced(case: Case, bounced: OutboxEmail, now: datetime | None = None) -> bool:
+    """The mail server accepted an acknowledgement email (so it counted) but a delivery
+    failure report says it never reached the requester: it no longer counts. The acknowledge
+    clock then counts from another acknowledgement email that was delivered, if any, else runs
+    again (staff may resend or record another way). One history entry; the caller commits.
+    Returns whether the date changed."""
+    if (
+        bounced.template != ACK_TEMPLATE
+        or bounced.case_id != case.id
+        or case.acknowledgement_method != "email"
+        or case.acknowledged_on is None
+    ):
+        return False
+    other = db.session.execute(
+        db.select(db.func.min(OutboxEmail.sent_at)).where(
+            OutboxEmail.case_id == case.id,
+            OutboxEmail.template == ACK_TEMPLATE,
+            OutboxEmail.status == "sent",
+            OutboxEmail.sent_at.is_not(None),
+            OutboxEmail.id != bounced.id,
+        )
+    ).scalar_one_or_none()
+    counted = london_date(other) if other is not None else None
+    if counted == case.acknowledged_on:
+        return False
+    was = case.acknowledged_on
+    case.acknowledged_on = counted
+    note = f"The acknowledgement email counted on {long_date(was)} was not delivered (bounced)"
+    note += (
+        f": the acknowledgement delivered on {long_date(counted)} counts"
+        if counted
+        else ": the acknowledge clock runs again until an acknowledgement reaches the requester"
+    )
+    db.session.add(
+        CaseEvent(
+            case=case,
+            at=now or utcnow(),
+            actor_id=None,
+            action="acknowledgement_bounced",
+            from_state=case.state,
+            to_state=case.state,
+            note=note,
+        )
+    )
+    return True
