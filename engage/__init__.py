@@ -73,32 +73,32 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from engage.admin.views import bp as admin_bp
-    from engage.auth.views import bp as auth_bp
-    from engage.cases.views import bp as cases_bp
+    from engage.admin import blueprint as admin_blueprint
+    from engage.auth import blueprint as auth_blueprint
+    from engage.cases import blueprint as cases_blueprint
     from engage.consent import bp as consent_bp
-    from engage.consultations.views import bp as consultations_bp
+    from engage.consultations import blueprint as consultations_blueprint
     from engage.exports import bp as exports_bp
-    from engage.mail.views import bp as mail_bp
-    from engage.mailin.views import bp as mailin_bp
-    from engage.outputs.views import bp as outputs_bp
-    from engage.public.views import bp as public_bp
+    from engage.mail import blueprint as mail_blueprint
+    from engage.mailin import blueprint as mailin_blueprint
+    from engage.outputs import blueprint as outputs_blueprint
+    from engage.public import blueprint as public_blueprint
     from engage.releases import bp as releases_bp
-    from engage.reports.views import bp as reports_bp
+    from engage.reports import blueprint as reports_blueprint
     from engage.staff import bp as staff_bp
 
     for bp in (
-        public_bp,
-        auth_bp,
+        public_blueprint(),
+        auth_blueprint(),
         staff_bp,
-        outputs_bp,
-        cases_bp,
-        consultations_bp,
-        reports_bp,
-        admin_bp,
-        mail_bp,
+        outputs_blueprint(),
+        cases_blueprint(),
+        consultations_blueprint(),
+        reports_blueprint(),
+        admin_blueprint(),
+        mail_blueprint(),
         exports_bp,
-        mailin_bp,
+        mailin_blueprint(),
         releases_bp,
         consent_bp,
     ):
@@ -233,6 +233,18 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(403)
     def forbidden(e):  # type: ignore[no-untyped-def]
+        return page("errors/403.html", 403)
+
+    from engage.errors import Refusal
+
+    @app.errorhandler(Refusal)
+    def refused(e: Refusal):  # type: ignore[no-untyped-def]
+        """Every refusal, whether a view's `deny` or a domain function's: nothing it was doing
+        is kept, the audit log records why, and the person sees the 403 page."""
+        from engage.auth.permissions import record_refusal
+
+        db.session.rollback()
+        record_refusal(e.reason)
         return page("errors/403.html", 403)
 
     @app.errorhandler(404)

@@ -74,6 +74,28 @@ def london_start(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=LONDON).astimezone(UTC)
 
 
+def london_noon(day: date) -> datetime:
+    """The UTC moment of 12:00 in London on `day`: the instant Engage gives a date a person
+    typed without a time (a complaint received by post on that day, say)."""
+    return datetime.combine(day, time(12), tzinfo=LONDON).astimezone(UTC)
+
+
+def today_london() -> date:
+    """Today's date in Europe/London."""
+    return london_date(datetime.now(UTC))
+
+
+def reporting_year_of(day: date) -> int:
+    """The reporting year `day` falls in, named by the year it starts: 2025 for 1 April 2025
+    to 31 March 2026 (the annual report's year)."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def reporting_year(year_start: int) -> tuple[date, date]:
+    """First and last day (both inclusive) of the reporting year starting in `year_start`."""
+    return date(year_start, 4, 1), date(year_start + 1, 3, 31)
+
+
 class WorkingCalendar:
     """Working days for one region and set of office closure days, as lookup tables.
 

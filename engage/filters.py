@@ -5,15 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Flask
 from markupsafe import Markup, escape
 
 from engage import vocab
+from engage.calendar import LONDON
 from engage.pagination import pager_html
-
-LONDON = ZoneInfo("Europe/London")
 
 
 def govuk_date(value: date | datetime | None) -> str:

@@ -248,3 +248,14 @@ class NotBeforeRecords:
                 f"{field.what} must be on or after {earliest.day} {earliest:%B %Y}, "
                 "when the office's records begin"
             )
+
+
+def show_rule_error(form: Form, error: Any, fallback: str | None = None) -> None:
+    """Show a `RuleError` (engage/errors.py) on its form: on the field it names, else on
+    `fallback`, else on the form's first field, so the error summary links to it."""
+    field = getattr(form, error.field or "", None)
+    if field is None and fallback:
+        field = getattr(form, fallback)
+    if field is None:
+        field = next(f for f in form if f.name not in ("csrf_token", "website"))
+    field.errors = [*list(field.errors or []), error.message]

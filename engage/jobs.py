@@ -120,7 +120,7 @@ JOBS: dict[str, Job] = {
             _every(minutes=1),
             (
                 "engage.mail.delivery:deliver_due",
-                # an acknowledgement email counts once delivered (issue 17)
+                # an acknowledgement email counts once delivered
                 "engage.cases.sla.delivered:confirm_delivered_acknowledgements",
             ),
             argument="now",

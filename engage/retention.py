@@ -135,7 +135,7 @@ def anonymise_expired(today: date | None = None) -> dict[str, int]:
             .values(note=REMOVED)
             .execution_options(**opts)
         )
-        remove_files_of(ids, now)  # files attached to the case (issue 17)
+        remove_files_of(ids, now)  # files attached to the case
         forget_emails_of(ids, now)  # and the texts and addresses of its emails
         forget_messages_of(ids)  # and the emails received on it (email in, issue 20)
         db.session.execute(

@@ -13,7 +13,7 @@ Correctness rests on the database, not on the code that writes cases:
   no code path (ORM, bulk insert, another program) can change cases without changing the version;
 - on PostgreSQL it runs BEFORE each statement, so a transaction holds the version row's lock
   before it locks any case: two transactions changing the same cases in turn wait for each other
-  instead of deadlocking (which an AFTER trigger allowed: tests/cases/test_count_cache.py);
+  instead of deadlocking (which an AFTER trigger allowed: tests/test_table_versions.py);
 - the version and the count are read in the same transaction (one snapshot), so a count cached
   under a version is the count of exactly that version's rows;
 - without a version row (a database emptied by TRUNCATE, say) nothing is cached.
@@ -106,12 +106,14 @@ def _install_triggers(table_name: str) -> None:
         event.listen(Model.metadata, "after_create", DDL(statement).execute_if(dialect="sqlite"))
 
 
-for _name in VERSIONED_TABLES:
-    _install_triggers(_name)
-
-
 def current_version(table: str) -> int | None:
     """The table's version in this transaction's snapshot; None when it has no version row."""
     return db.session.execute(
         db.select(TableVersion.version).where(TableVersion.name == table)
     ).scalar_one_or_none()
+
+
+# Last, once every name above exists: installing them imports the cases package, whose pages
+# import engage.caching, which imports current_version from here.
+for _name in VERSIONED_TABLES:
+    _install_triggers(_name)

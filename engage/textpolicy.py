@@ -76,3 +76,13 @@ def spreadsheet_cell(value: Any) -> Any:
     if text.startswith(FORMULA_STARTS):
         return "'" + text
     return text
+
+
+XLSX_MAX_CELL = 32_767  # Excel's limit on the characters of one cell
+
+
+def xlsx_cell(value: Any) -> Any:
+    """`spreadsheet_cell`, cut to what an XLSX cell holds (openpyxl refuses longer text, which
+    would end the whole export)."""
+    value = spreadsheet_cell(value)
+    return value[:XLSX_MAX_CELL] if isinstance(value, str) else value

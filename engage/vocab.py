@@ -86,7 +86,7 @@ CASE_STATES: dict[str, str] = {
 }
 
 # States in which a case's clocks may still run (the dashboard counts these as open).
-OPEN_CASE_STATES = ("received", "acknowledged", "awaiting_clarification")
+OPEN_STATES = frozenset({"received", "acknowledged", "awaiting_clarification"})
 
 SLA_STATUSES: dict[str, str] = {
     "in_time": "In time",

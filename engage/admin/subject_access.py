@@ -4,27 +4,17 @@ the address itself is not copied into the audit trail)."""
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import Response, render_template
-from flask_login import current_user
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
 from sqlalchemy import inspect
-from wtforms import HiddenField, StringField, SubmitField
-from wtforms.validators import Email, InputRequired, Length
 
 from engage import audit
-from engage.admin.views import bp
-from engage.auth.permissions import requires
 from engage.cases.models import Case
 from engage.consent.models import Consent
 from engage.consultations.models import ConsultationResponse, ConsultationResponseDraft
-from engage.db_types import utcnow
 from engage.extensions import db
-from engage.forms import EngageForm, strip_filter
 from engage.mail.models import OutboxEmail
 from engage.outputs.models import Contact, Feedback, LogEntry, Stakeholder
 from engage.vocab import COMPLAINT_KINDS
@@ -142,70 +132,3 @@ def record_lookup(found: dict[str, list[dict[str, Any]]], *, download: bool, act
         ],
     )
     db.session.commit()
-
-
-# ---------------------------------------------------------------- pages
-
-
-class SubjectAccessForm(EngageForm):
-    email = StringField(
-        "Email address",
-        widget=GovTextInput(),
-        filters=[strip_filter],
-        validators=[
-            InputRequired(message="Enter an email address"),
-            Email(message="Enter an email address in the correct format, like name@example.com"),
-            Length(max=254, message="Email address must be 254 characters or fewer"),
-        ],
-    )
-    submit = SubmitField("Find records", widget=GovSubmitInput())
-
-
-class DownloadForm(EngageForm):
-    email = HiddenField()
-
-
-@bp.route("/subject-access", methods=["GET", "POST"])
-@requires("subject_access")
-def subject_access():
-    # POST, not GET: the address must not land in URLs, browser history or access logs.
-    form = SubjectAccessForm()
-    if form.validate_on_submit():
-        found = find_everything(form.email.data)
-        record_lookup(found, download=False, actor=current_user._get_current_object())
-        return render_template(
-            "admin/subject-access-results.html",
-            email=form.email.data,
-            found=found,
-            sections=SECTIONS,
-            total=sum(len(v) for v in found.values()),
-            download=DownloadForm(email=form.email.data),
-        )
-    return render_template("admin/subject-access.html", form=form)
-
-
-@bp.route("/subject-access/download", methods=["POST"])
-@requires("subject_access")
-def subject_access_download():
-    form = DownloadForm()
-    email = (form.email.data or "").strip() if form.validate_on_submit() else ""
-    if not email or "@" not in email:
-        return subject_access()
-    found = find_everything(email)
-    record_lookup(found, download=True, actor=current_user._get_current_object())
-    body = json.dumps(
-        {
-            "email": email,
-            "generated_at": utcnow().isoformat(),
-            "generated_by": current_user.email,
-            "records": found,
-        },
-        indent=2,
-        ensure_ascii=False,
-    )
-    stamp = utcnow().strftime("%Y%m%d-%H%M")
-    return Response(
-        body,
-        mimetype="application/json",
-        headers={"Content-Disposition": f'attachment; filename="subject-access-{stamp}.json"'},
-    )

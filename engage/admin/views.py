@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from engage.admin import bp
 from engage.auth import service
 from engage.auth.forms import UserForm
 from engage.auth.models import User
 from engage.auth.permissions import requires
 from engage.extensions import db
+from engage.forms import show_rule_error
 from engage.pagination import paginate
-
-bp = Blueprint("admin", __name__, url_prefix="/staff/admin")
 
 
 @bp.route("")
@@ -43,7 +43,7 @@ def user_new():
             )
         except service.AccountError as error:
             db.session.rollback()
-            getattr(form, error.field).errors = [error.message]
+            show_rule_error(form, error)
         else:
             flash(f"Account created for {user.name}", "success")
             return redirect(url_for("admin.user_list"))
@@ -73,7 +73,7 @@ def user_edit(user_id: int):
             )
         except service.AccountError as error:
             db.session.rollback()
-            getattr(form, error.field).errors = [error.message]
+            show_rule_error(form, error)
         else:
             flash(f"Account for {user.name} saved", "success")
             return redirect(url_for("admin.user_list"))
@@ -103,6 +103,3 @@ def user_reset_password(user_id: int):
     password_change.send_reset_link(user, actor=current_user._get_current_object())
     flash(f"A password reset link has been emailed to {user.name}", "success")
     return redirect(url_for("admin.user_edit", user_id=user.id))
-
-
-from engage.admin import subject_access  # noqa: E402,F401  (subject access pages)

@@ -60,9 +60,9 @@ def user_for_token(token: str) -> User | None:
 def _set_password(user: User, new: str, *, how: str, actor: Any) -> None:
     problem = password_problem(new, user.email, user.name)
     if problem:
-        raise AccountError("new_password", problem)
+        raise AccountError(problem, "new_password")
     if verify_password(user.password_hash, new):
-        raise AccountError("new_password", "New password must be different from your old one")
+        raise AccountError("New password must be different from your old one", "new_password")
     now = utcnow()
     user.password_hash = hash_password(new)
     user.must_change_password = False
@@ -82,7 +82,7 @@ def change_password(user: User, current: str, new: str) -> None:
     if not verify_password(user.password_hash, current):
         lockout.record_account_failure(user, "user.password_change_failed")
         db.session.commit()
-        raise AccountError("current_password", "Your current password is not correct")
+        raise AccountError("Your current password is not correct", "current_password")
     _set_password(user, new, how="changed", actor=user)
     db.session.commit()
 
@@ -121,7 +121,7 @@ def send_reset_link(user: User, actor: Any) -> None:
 def reset_password(token: str, new: str) -> User:
     user = user_for_token(token)
     if user is None:
-        raise AccountError("token", "This link has expired or has been used")
+        raise AccountError("This link has expired or has been used", "token")
     _set_password(user, new, how="reset", actor=None)
     user.locked_at = None  # proving the mailbox ends a lock-out
     user.failed_sign_ins = 0

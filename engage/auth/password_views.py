@@ -6,11 +6,12 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from engage.auth import password_change, service
+from engage.auth import bp, password_change, service
 from engage.auth.forms import ChangePasswordForm, ForgotPasswordForm, ResetPasswordForm
+from engage.auth.pages import start_session
 from engage.auth.permissions import public, requires
-from engage.auth.views import bp, start_session
 from engage.extensions import db, limiter
+from engage.forms import show_rule_error
 
 
 def _sign_in_limit() -> str:
@@ -30,7 +31,7 @@ def change_password():
             )
         except service.AccountError as error:
             db.session.rollback()
-            getattr(form, error.field).errors = [error.message]
+            show_rule_error(form, error)
         else:
             # Every session ended with the change; this one starts again.
             start_session(user)

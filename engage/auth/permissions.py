@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
-from flask import abort, redirect, request, url_for
+from flask import redirect, request, url_for
 from flask_login import current_user
+
+from engage.errors import Refusal
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -53,6 +55,12 @@ def has_permission(user: Any, permission: str) -> bool:
     return bool(user.roles & PERMISSIONS[permission])
 
 
+def is_office(user: Any) -> bool:
+    """The CSO office (CSO officers and the Chief Statistician): they triage and see every case,
+    manage every consultation and fetch anyone's export."""
+    return has_permission(user, "triage_cases")
+
+
 def requires(permission: str) -> Callable[[F], F]:
     """Require sign-in and a named permission. The permission is kept on the view so a test
     can walk the URL map and check that every staff route names one."""
@@ -74,8 +82,14 @@ def requires(permission: str) -> Callable[[F], F]:
     return decorator
 
 
-def deny(reason: str) -> None:
-    """Record a refused access in the audit log, then answer 403."""
+def deny(reason: str) -> NoReturn:
+    """Refuse the request: the app's Refusal handler rolls back, records the refused access in
+    the audit log and answers 403 (engage/errors.py)."""
+    raise Refusal(reason)
+
+
+def record_refusal(reason: str) -> None:
+    """The audit row of a refused request (the Refusal handler's, after its rollback)."""
     from engage import audit
     from engage.extensions import db
 
@@ -86,7 +100,6 @@ def deny(reason: str) -> None:
         detail={"reason": reason, "method": request.method},
     )
     db.session.commit()
-    abort(403)
 
 
 def public(view: F) -> F:

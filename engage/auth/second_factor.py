@@ -28,6 +28,7 @@ from engage.auth import lockout
 from engage.auth.models import RecoveryCode, User
 from engage.auth.passwords import hash_password, verify_password
 from engage.db_types import utcnow
+from engage.errors import RuleError
 from engage.extensions import db
 
 REQUIRED_ROLES = ("admin", "chief_statistician", "cso")
@@ -38,10 +39,8 @@ RECOVERY_CODE_COUNT = 10
 PENDING_KEY = "pending_sign_in"
 
 
-class CodeError(ValueError):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class CodeError(RuleError):
+    """A wrong, used or expired code (engage/errors.py)."""
 
 
 # ---------------------------------------------------------------- rules (no HTTP)

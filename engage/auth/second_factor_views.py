@@ -7,11 +7,11 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_login import current_user
 from markupsafe import Markup
 
-from engage.auth import second_factor, service
+from engage.auth import bp, second_factor, service
 from engage.auth.forms import ReauthForm
+from engage.auth.pages import start_session
 from engage.auth.permissions import public, requires
 from engage.auth.second_factor_forms import ButtonForm, ConfirmCodeForm, SignInCodeForm
-from engage.auth.views import bp, start_session
 from engage.extensions import db, limiter
 
 

@@ -9,16 +9,14 @@ from engage.auth import lockout
 from engage.auth.models import LOCK_EVERY, ROLES, User
 from engage.auth.passwords import dummy_hash, hash_password, password_problem, verify_password
 from engage.db_types import utcnow
+from engage.errors import RuleError
 from engage.extensions import db
 
 MAX_FAILED_SIGN_INS = LOCK_EVERY  # the first lock; see engage.auth.lockout
 
 
-class AccountError(ValueError):
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
+class AccountError(RuleError):
+    """A rule about accounts refused the change (engage/errors.py)."""
 
 
 @dataclass
@@ -97,19 +95,19 @@ def create_user(
 ) -> User:
     email = normalise_email(email)
     if not email or "@" not in email:
-        raise AccountError("email", "Enter an email address in the correct format")
+        raise AccountError("Enter an email address in the correct format", "email")
     if find_user(email) is not None:
-        raise AccountError("email", "A staff account with this email address already exists")
+        raise AccountError("A staff account with this email address already exists", "email")
     if not name.strip():
-        raise AccountError("name", "Enter a name")
+        raise AccountError("Enter a name", "name")
     problem = password_problem(password, email, name)
     if problem:
-        raise AccountError("password", problem)
+        raise AccountError(problem, "password")
     unknown = set(roles) - set(ROLES)
     if unknown:
-        raise AccountError("roles", f"Unknown role: {', '.join(sorted(unknown))}")
+        raise AccountError(f"Unknown role: {', '.join(sorted(unknown))}", "roles")
     if not roles:
-        raise AccountError("roles", "Select at least one role")
+        raise AccountError("Select at least one role", "roles")
     user = User(
         email=email,
         name=name.strip(),
@@ -133,11 +131,11 @@ def create_user(
 
 def update_user(user: User, *, name: str, roles: set[str], active: bool, actor: User) -> None:
     if not roles:
-        raise AccountError("roles", "Select at least one role")
+        raise AccountError("Select at least one role", "roles")
     if user.id == actor.id and "admin" not in roles:
-        raise AccountError("roles", "You cannot remove your own administrator role")
+        raise AccountError("You cannot remove your own administrator role", "roles")
     if user.id == actor.id and not active:
-        raise AccountError("active", "You cannot deactivate your own account")
+        raise AccountError("You cannot deactivate your own account", "active")
     before = {"roles": sorted(user.roles), "active": user.active}
     user.name = name.strip()
     user.set_roles(roles)

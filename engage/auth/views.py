@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask import current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user, logout_user
 
-from engage.auth import service
+from engage.auth import bp, service
 from engage.auth.forms import SignInForm
+from engage.auth.pages import start_session
 from engage.auth.permissions import public
 from engage.extensions import limiter
-
-bp = Blueprint("auth", __name__, url_prefix="/staff")
 
 GENERIC_FAILURE = "Enter a correct email address and password"
 
@@ -25,14 +23,6 @@ def safe_next(target: str | None) -> str:
         if not parts.scheme and not parts.netloc and "\\" not in target:
             return target
     return url_for("staff.dashboard")
-
-
-def start_session(user) -> None:  # type: ignore[no-untyped-def]
-    """Renew the session at sign-in so a session id planted before it is worthless."""
-    session.clear()
-    login_user(user)
-    session.permanent = True
-    session["signed_in_at"] = datetime.now(UTC).timestamp()
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -72,6 +62,3 @@ def sign_out():
 @public
 def signed_out():
     return render_template("auth/signed-out.html")
-
-
-from engage.auth import password_views, second_factor_views  # noqa: E402,F401  (their pages)

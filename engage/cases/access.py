@@ -13,18 +13,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, false, true
+from sqlalchemy import Select, and_, false, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from engage import audit
-from engage.auth.permissions import has_permission
+from engage.auth.permissions import has_permission, is_office
 from engage.cases.models import Case
 from engage.vocab import COMPLAINT_KINDS
 
 
-def is_office(user: Any) -> bool:
-    """CSO officers and the Chief Statistician: triage and see every case."""
-    return has_permission(user, "triage_cases")
+def assignable() -> ColumnElement[bool]:
+    """SQL on `User`: the people a case can be assigned to, active accounts whose roles hold
+    the `work_cases` permission (workflow.assign checks the same permission)."""
+    from engage.auth.models import User, UserRole
+    from engage.auth.permissions import PERMISSIONS
+    from engage.extensions import db
+
+    return and_(
+        User.active,
+        User.id.in_(
+            db.select(UserRole.user_id).where(UserRole.role.in_(sorted(PERMISSIONS["work_cases"])))
+        ),
+    )
 
 
 def can_view(user: Any, case: Case) -> bool:

@@ -5,15 +5,15 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from engage.auth.permissions import deny, has_permission, requires
-from engage.calendar import REGIONS
-from engage.cases import calendar_admin, clock
+from engage.auth.permissions import has_permission, requires
+from engage.calendar import REGIONS, today_london
+from engage.cases import bp, calendar_admin, clock
 from engage.cases.forms import ClosureForm, RegionForm
 from engage.cases.models import OfficeClosure
-from engage.cases.views import _apply_case_error, bp, today_london
-from engage.cases.workflow import CaseError, CaseForbidden
+from engage.cases.workflow import CaseError
 from engage.extensions import db
 from engage.filters import govuk_date as long_date
+from engage.forms import show_rule_error
 from engage.pagination import paginate
 
 
@@ -62,7 +62,7 @@ def closure_add():
             )
         except CaseError as error:
             db.session.rollback()
-            _apply_case_error(form, error)
+            show_rule_error(form, error)
         else:
             flash(
                 f"Office closure added for {long_date(form.closed_on.data)}. {_moved(moved)}.",
@@ -91,12 +91,9 @@ def region_save():
     if form.validate_on_submit():
         try:
             moved = calendar_admin.set_region(form.region.data, actor=current_user)
-        except CaseForbidden as refused:
-            db.session.rollback()
-            deny(refused.reason)
         except CaseError as error:
             db.session.rollback()
-            _apply_case_error(form, error)
+            show_rule_error(form, error)
         else:
             flash(f"Calendar region saved. {_moved(moved)}.", "success")
             return redirect(url_for("cases.calendar_admin_page"))

@@ -8,13 +8,14 @@ from flask import abort, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user
 
 from engage.auth.permissions import deny, requires
-from engage.cases import attachments
+from engage.cases import attachments, bp
 from engage.cases.access import record_view
 from engage.cases.attachment_forms import AttachmentForm, CaseNoteForm
 from engage.cases.desk_models import CaseAttachment, get_by_id
-from engage.cases.views import _apply_case_error, bp, load_case
-from engage.cases.workflow import CaseError, CaseForbidden
+from engage.cases.pages import load_case
+from engage.cases.workflow import CaseError
 from engage.extensions import db
+from engage.forms import show_rule_error
 
 
 @dataclass(frozen=True)
@@ -50,12 +51,9 @@ def case_add_note(reference: str):
     if form.validate_on_submit():
         try:
             attachments.add_note(case, current_user._get_current_object(), text=form.text.data)
-        except CaseForbidden as refused:
-            db.session.rollback()
-            deny(refused.reason)
         except CaseError as error:
             db.session.rollback()
-            _apply_case_error(form, error)
+            show_rule_error(form, error)
         else:
             flash("Note added", "success")
             return redirect(url_for("cases.case_page", reference=case.reference))
@@ -77,12 +75,9 @@ def case_attach(reference: str):
                 filename=upload.filename,
                 description=form.description.data,
             )
-        except CaseForbidden as refused:
-            db.session.rollback()
-            deny(refused.reason)
         except CaseError as error:
             db.session.rollback()
-            _apply_case_error(form, error)
+            show_rule_error(form, error)
         else:
             flash("File attached", "success")
             return redirect(url_for("cases.case_page", reference=case.reference))

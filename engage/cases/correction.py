@@ -16,13 +16,13 @@ An anonymised case (personal data removed by the retention job) cannot be correc
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
 
 from engage.auth.permissions import has_permission
-from engage.calendar import LONDON, london_date
+from engage.calendar import london_date, london_noon
 from engage.cases import clock
 from engage.cases.access import can_view, is_office
 from engage.cases.models import Case, CaseEvent
@@ -178,7 +178,7 @@ def correct_received(
             ) from None
         changes.append(_change("Date received", long_date(old_received), long_date(received_on)))
         changes += [m[0].upper() + m[1:] for m in deadline_moves(case, before)]
-        case.received_at = datetime.combine(received_on, time(12), tzinfo=LONDON).astimezone(UTC)
+        case.received_at = london_noon(received_on)
     if channel != case.channel:
         changes.append(
             _change(

@@ -10,12 +10,14 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from engage.auth.permissions import deny, requires
-from engage.cases import correction
+from engage.calendar import today_london
+from engage.cases import bp, correction
 from engage.cases import correction_forms as forms
 from engage.cases.access import record_view
-from engage.cases.views import _apply_case_error, _output, bp, load_case, output_choices
-from engage.cases.workflow import CaseError, CaseForbidden, london_date, utcnow
+from engage.cases.pages import load_case, output_choices, output_from_form
+from engage.cases.workflow import CaseError
 from engage.extensions import db
+from engage.forms import show_rule_error
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ CORRECTIONS: dict[str, Correction] = {
         "A complaint about an output cannot stay with a producer of that output.",
         forms.CorrectOutputForm,
         lambda c, a, f: correction.correct_output(
-            c, a, output=_output(f.output_id.data), reason=f.reason.data
+            c, a, output=output_from_form(f.output_id.data), reason=f.reason.data
         ),
         lambda c, f: f.output_id.process_data(str(c.output_id or "")),
         ("output_id",),
@@ -113,7 +115,7 @@ def case_correct(reference: str, what: str):
     if not correction.may_correct(case, actor, what):
         deny(f"case:correct-{what}")
     form = spec.form()
-    form.today = london_date(utcnow())
+    form.today = today_london()
     if hasattr(form, "output_id"):
         choices = output_choices()
         if case.output is not None and str(case.output_id) not in dict(choices):
@@ -131,12 +133,9 @@ def case_correct(reference: str, what: str):
     elif form.is_submitted() and not form.errors:
         try:
             spec.run(case, actor, form)
-        except CaseForbidden as refused:
-            db.session.rollback()
-            deny(refused.reason)
         except CaseError as error:
             db.session.rollback()
-            _apply_case_error(form, error)
+            show_rule_error(form, error)
         else:
             flash("Correction saved", "success")
             return redirect(url_for("cases.case_page", reference=case.reference))

@@ -17,19 +17,19 @@ from sqlalchemy import func, literal, union_all
 
 from engage import caching
 from engage.auth.permissions import has_permission
-from engage.calendar import WorkingCalendar, london_date, london_start
+from engage.calendar import (
+    WorkingCalendar,
+    london_start,
+    reporting_year,
+    reporting_year_of,
+    today_london,
+)
 from engage.cases import clock
 from engage.cases.access import is_office, visible_cases
 from engage.cases.models import RESPONSE_RUNNING, Case
 from engage.cases.sla.rules import OUTCOMES
-from engage.db_types import utcnow
 from engage.extensions import db
-from engage.vocab import OPEN_CASE_STATES
-
-
-def reporting_year_start(today: date) -> date:
-    """1 April of the reporting year `today` falls in (the annual report's year)."""
-    return date(today.year if today.month >= 4 else today.year - 1, 4, 1)
+from engage.vocab import OPEN_STATES
 
 
 def sla_counts_and_open(  # type: ignore[no-untyped-def]
@@ -37,7 +37,7 @@ def sla_counts_and_open(  # type: ignore[no-untyped-def]
 ) -> tuple[dict[str, int], int]:
     """({sla_status: count}, open cases) over the cases `user` may see, in one query: running
     cases whatever their age (their status depends on today: computed in SQL over the partial
-    index of running cases), finished cases received since `reporting_year_start(today)`
+    index of running cases), finished cases received since the reporting year began
     (their outcome is the indexed generated column sla_outcome, so they are counted from the
     index ix_cases_sla_outcome_received_at).
 
@@ -45,7 +45,7 @@ def sla_counts_and_open(  # type: ignore[no-untyped-def]
     copies of the CASE expression with their own bound dates."""
     status = clock.sla_status_expr(today, cal or clock.current_calendar()).label("status")
     running = (
-        db.select(status, Case.state.in_(OPEN_CASE_STATES).label("open"))
+        db.select(status, Case.state.in_(sorted(OPEN_STATES)).label("open"))
         .where(visible_cases(user), RESPONSE_RUNNING)
         .subquery()
     )
@@ -59,7 +59,7 @@ def sla_counts_and_open(  # type: ignore[no-untyped-def]
             Case.sla_outcome.in_(OUTCOMES),
             # received_on >= 1 April, as the index ix_cases_sla_outcome_received_at has it:
             # received_at from midnight in London that day (received_on is its London date).
-            Case.received_at >= london_start(reporting_year_start(today)),
+            Case.received_at >= london_start(reporting_year(reporting_year_of(today))[0]),
         )
         .group_by(Case.sla_outcome)
     )
@@ -80,7 +80,7 @@ def dashboard_panel(user) -> tuple[str, dict] | None:  # type: ignore[no-untyped
     """Return (template, context) for the dashboard, or None when this user has no panel."""
     if not has_permission(user, "view_cases"):
         return None
-    today = london_date(utcnow())
+    today = today_london()
     cal = clock.current_calendar()
     # Counted once per version of the cases table (engage.caching), per scope and day.
     scope = "all" if is_office(user) else user.id
@@ -93,5 +93,5 @@ def dashboard_panel(user) -> tuple[str, dict] | None:  # type: ignore[no-untyped
         "sla_counts": counts,
         "cases_total": sum(counts.values()),
         "cases_open": open_count,
-        "finished_since": reporting_year_start(today),
+        "finished_since": reporting_year(reporting_year_of(today))[0],
     }

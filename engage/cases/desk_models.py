@@ -1,4 +1,4 @@
-"""Models of the case worker's desk (issue 17): files attached to a case; how a complaint
+"""Models of the case worker's desk: files attached to a case; how a complaint
 ended, its themes and what was learned."""
 
 from __future__ import annotations

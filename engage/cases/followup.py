@@ -12,13 +12,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
-from engage.calendar import LONDON, london_date
 from engage.cases import clock
 from engage.cases.access import can_view, is_office
-from engage.cases.intake import create_case
+from engage.cases.intake import create_case, received_at_for
 from engage.cases.models import Case, CaseEvent
 from engage.cases.sla.deadlines import deadline_moves, recalculate
 from engage.cases.workflow import TRANSFER_TARGETS, CaseError, CaseForbidden
@@ -109,11 +108,7 @@ def open_follow_up(
             "The follow-up must have arrived on or after the day of the full response",
             "received_on",
         )
-    received_at = (
-        now
-        if received_on == london_date(now)
-        else datetime.combine(received_on, time(12), tzinfo=LONDON).astimezone(UTC)
-    )
+    received_at = received_at_for(received_on, now)
     follow_up = create_case(
         kind=case.kind,
         channel=channel,

@@ -11,14 +11,22 @@ from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, Go
 from wtforms import RadioField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from engage.auth.permissions import deny, requires
-from engage.cases import followup
+from engage.auth.permissions import requires
+from engage.calendar import today_london
+from engage.cases import bp, followup
 from engage.cases.forms import STAFF_CHANNELS
 from engage.cases.intake import MESSAGE_MAX
-from engage.cases.views import _apply_case_error, bp, load_case
-from engage.cases.workflow import CaseError, CaseForbidden, london_date, utcnow
+from engage.cases.pages import load_case
+from engage.cases.workflow import CaseError
 from engage.extensions import db
-from engage.forms import DateRequired, EngageForm, GovDateField, NotFuture, clean_text
+from engage.forms import (
+    DateRequired,
+    EngageForm,
+    GovDateField,
+    NotFuture,
+    clean_text,
+    show_rule_error,
+)
 
 
 class UndoTransferForm(EngageForm):
@@ -79,12 +87,9 @@ def case_undo_transfer(reference: str):
     if form.validate_on_submit():
         try:
             followup.undo_transfer(case, actor, reason=form.reason.data)
-        except CaseForbidden as refused:
-            db.session.rollback()
-            deny(refused.reason)
         except CaseError as error:
             db.session.rollback()
-            _apply_case_error(form, error)
+            show_rule_error(form, error)
         else:
             flash("Transfer undone: the case is back with us", "success")
             return redirect(url_for("cases.case_page", reference=case.reference))
@@ -106,7 +111,7 @@ def case_follow_up(reference: str):
         flash("Only a case that has had its full response can be followed up", "error")
         return redirect(url_for("cases.case_page", reference=case.reference))
     form = FollowUpForm()
-    form.today = london_date(utcnow())
+    form.today = today_london()
     if form.validate_on_submit():
         received_on: date = form.received_on.data  # type: ignore[assignment]
         try:
@@ -117,12 +122,9 @@ def case_follow_up(reference: str):
                 channel=form.channel.data,
                 message=form.message.data,
             )
-        except CaseForbidden as refused:
-            db.session.rollback()
-            deny(refused.reason)
         except CaseError as error:
             db.session.rollback()
-            _apply_case_error(form, error)
+            show_rule_error(form, error)
         else:
             return redirect(url_for("cases.case_page", reference=new.reference, created=1))
     spec = _Page(

@@ -24,13 +24,13 @@ invalid.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
 from sqlalchemy import func
 
-from engage.calendar import london_date
+from engage.calendar import london_date, london_noon
 from engage.cases import clock
 from engage.cases.models import Case, CaseEvent
 from engage.cases.references import allocate_reference
@@ -49,6 +49,12 @@ SUBJECT_MAX = 300
 def _subject_from(message: str) -> str:
     first = message.strip().splitlines()[0] if message.strip() else ""
     return first if len(first) <= 80 else first[:77].rstrip() + "…"
+
+
+def received_at_for(received_on: date, now: datetime) -> datetime:
+    """The instant a case staff enter was received: now when the day typed is today in London,
+    otherwise 12:00 London time on that day (a letter's date says nothing of the hour)."""
+    return now if received_on == london_date(now) else london_noon(received_on)
 
 
 def _may_acknowledge(email: str, now: datetime) -> bool:

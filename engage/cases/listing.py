@@ -22,8 +22,8 @@ from engage.cases.sla.expr import to_sql
 from engage.exports.streaming import csv_chunks, iso_date, read_in_batches
 from engage.extensions import db
 from engage.outputs.models import Output
-from engage.outputs.spreadsheet import safe_cell
 from engage.pagination import Page, paginate
+from engage.textpolicy import spreadsheet_cell
 from engage.urls import bounded_int
 from engage.vocab import CASE_CHANNELS, CASE_KINDS, CASE_STATES, SLA_STATUSES
 
@@ -275,7 +275,7 @@ def csv_rows(rows: Iterable[Any]) -> list[tuple[Any, ...]]:
     """CSV rows (in CSV_COLUMNS order) of rows read by export_query, unpacked by position (a
     row's attributes cost more than the rest of the export). Dates go out as ISO text, None as
     an empty cell, codes as words; every text a person typed passes the formula guard."""
-    safe = safe_cell
+    safe = spreadsheet_cell
     kinds, channels, states, statuses = CASE_KINDS, CASE_CHANNELS, CASE_STATES, SLA_STATUSES
     words = rules.OUTCOME_WORDS
     return [

@@ -42,7 +42,7 @@ class Case(Model):
         Index("ix_cases_assigned_state", "assigned_to_id", "state"),
         Index("ix_cases_received_at_id", "received_at", "id"),  # list sorted by date received
         # The met and missed filters sorted by date received, and the dashboard's finished
-        # cases this year (issue 10).
+        # cases this year, so neither sorts every case.
         Index("ix_cases_sla_outcome_received_at", "sla_outcome", "received_at", "id"),
     )
 
@@ -130,7 +130,7 @@ class Case(Model):
 
 # The deadline that matters next, and the cases whose respond clock still runs (both from
 # engage.cases.sla.rules). The case list sorts by NEXT_DEADLINE and the filters of running cases
-# test RESPONSE_RUNNING: both are indexed (issue 10) so a page of the list, first or last, is
+# test RESPONSE_RUNNING: both are indexed so a page of the list, first or last, is
 # read from an index instead of sorting every case. engage.cases.sla.sql queries with these very
 # objects, so the queries' expressions are the indexes' (tests/performance checks with EXPLAIN).
 NEXT_DEADLINE = to_sql(rules.NEXT_DEADLINE, Case)

@@ -1,5 +1,5 @@
 """Complaint outcome and theme tables for the annual report and the performance page, and the
-report's "What we learned" (issue 17). Tables are made with engage.reports.tables.make_table,
+report's "What we learned". Tables are made with engage.reports.tables.make_table,
 so they are suppressed as every published table is (engage.reports.suppression).
 
 Complaints are counted by the day they had their full response (``responded_on``): an outcome

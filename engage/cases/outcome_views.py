@@ -10,12 +10,15 @@ from flask_login import current_user
 
 from engage.auth.models import User
 from engage.auth.permissions import deny, requires
+from engage.calendar import today_london
+from engage.cases import bp
 from engage.cases import complaint_outcomes as outcomes
 from engage.cases.desk_models import ComplaintTheme, LessonAction, get_by_id
 from engage.cases.outcome_forms import LessonDoneForm, LessonForm, OutcomeForm, ThemeForm
-from engage.cases.views import _apply_case_error, _assignees, bp, load_case
-from engage.cases.workflow import CaseError, CaseForbidden, london_date, utcnow
+from engage.cases.pages import assignees, load_case
+from engage.cases.workflow import CaseError
 from engage.extensions import db
+from engage.forms import show_rule_error
 
 
 @dataclass(frozen=True)
@@ -50,12 +53,9 @@ def case_outcome(reference: str):
                 outcome=form.outcome.data,
                 theme_ids=[int(i) for i in form.themes.data if i.isdigit()],
             )
-        except CaseForbidden as refused:
-            db.session.rollback()
-            deny(refused.reason)
         except CaseError as error:
             db.session.rollback()
-            _apply_case_error(form, error)
+            show_rule_error(form, error)
         else:
             flash("Outcome saved", "success")
             return redirect(url_for("cases.case_page", reference=case.reference))
@@ -74,7 +74,7 @@ def lesson_new(reference: str):
     if not outcomes.may_record_outcome(case, _me()):
         deny("case:lesson")
     form = LessonForm()
-    form.owner.choices = [("", "Select a person")] + [(str(u.id), u.name) for u in _assignees()]
+    form.owner.choices = [("", "Select a person")] + [(str(u.id), u.name) for u in assignees()]
     if form.validate_on_submit():
         owner = get_by_id(User, int(form.owner.data)) if form.owner.data.isdigit() else None
         try:
@@ -86,12 +86,9 @@ def lesson_new(reference: str):
                 owner=owner,
                 due_on=form.due_on.data,
             )
-        except CaseForbidden as refused:
-            db.session.rollback()
-            deny(refused.reason)
         except CaseError as error:
             db.session.rollback()
-            _apply_case_error(form, error)
+            show_rule_error(form, error)
         else:
             flash("Action added", "success")
             return redirect(url_for("cases.case_page", reference=case.reference))
@@ -116,18 +113,15 @@ def lesson_done(reference: str, lesson_id: int):
             return redirect(url_for("cases.case_page", reference=case.reference))
         deny("lesson:not-owner")
     form = LessonDoneForm()
-    form.today = london_date(utcnow())
+    form.today = today_london()
     if form.validate_on_submit() and form.done_on.data is not None:
         try:
             outcomes.complete_lesson(
                 lesson, case, _me(), done_on=form.done_on.data, note=form.note.data or ""
             )
-        except CaseForbidden as refused:
-            db.session.rollback()
-            deny(refused.reason)
         except CaseError as error:
             db.session.rollback()
-            _apply_case_error(form, error)
+            show_rule_error(form, error)
         else:
             flash("Action marked as done", "success")
             return redirect(url_for("cases.case_page", reference=case.reference))
@@ -147,7 +141,7 @@ def complaint_themes():
             theme = outcomes.add_theme(_me(), form.name.data)
         except CaseError as error:
             db.session.rollback()
-            _apply_case_error(form, error)
+            show_rule_error(form, error)
         else:
             flash(f"Theme ‘{theme.name}’ added", "success")
             return redirect(url_for("cases.complaint_themes"))

@@ -8,7 +8,8 @@ from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 
 from engage.auth.permissions import requires
-from engage.cases import clock
+from engage.calendar import today_london
+from engage.cases import bp, clock
 from engage.cases.access import record_views
 from engage.cases.search import (
     QUERY_MAX,
@@ -17,7 +18,6 @@ from engage.cases.search import (
     find_by_reference,
     search_cases,
 )
-from engage.cases.views import bp, today_london
 from engage.extensions import db
 from engage.pagination import paginate
 from engage.textpolicy import clean_line

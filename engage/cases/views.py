@@ -3,11 +3,9 @@ workflow.py, clock.py and access.py."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date
 
 from flask import (
-    Blueprint,
-    abort,
     flash,
     redirect,
     render_template,
@@ -16,29 +14,28 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import String, and_, cast, literal, union_all
-from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import String, cast, literal, union_all
 
 from engage import submissions
 from engage.auth.models import User
-from engage.auth.permissions import deny, public, requires
-from engage.calendar import LONDON, london_date
-from engage.cases import clock, followup
+from engage.auth.permissions import public, requires
+from engage.calendar import today_london
+from engage.cases import bp, clock, followup
 from engage.cases import complaint_outcomes as outcomes
 from engage.cases.access import (
-    can_view,
+    assignable,
     complaint_viewers,
     record_exported_complaints,
     record_view,
     record_views,
 )
+from engage.cases.actions import ACTIONS
 from engage.cases.attachments import ALLOWED_TYPES, attachments_of, may_add
 from engage.cases.correction import corrections_allowed
 from engage.cases.correspondence import PURPOSES, STATE_WORDS, emails_of, failures_in
 from engage.cases.desk_models import COMPLAINT_OUTCOMES
 from engage.cases.forms import ContactForm, DeadlineCalculatorForm, StaffIntakeForm
-from engage.cases.intake import create_case
+from engage.cases.intake import create_case, received_at_for
 from engage.cases.listing import (
     CSV_COLUMNS,
     SORTS,
@@ -47,43 +44,16 @@ from engage.cases.listing import (
     csv_rows,
     export_query,
 )
-from engage.cases.models import Case, CaseEvent
+from engage.cases.models import Case
+from engage.cases.pages import load_case, output_choices, output_from_form
 from engage.cases.workflow import CaseError, allowed_actions, unavailable_actions
 from engage.db_types import utcnow
 from engage.exports.streaming import csv_response, read_in_batches
 from engage.extensions import db
+from engage.forms import show_rule_error
 from engage.outputs.models import Output
 from engage.public.abuse import public_form_limit
 from engage.vocab import COMPLAINT_KINDS
-
-bp = Blueprint("cases", __name__)
-
-
-def today_london() -> date:
-    return london_date(utcnow())
-
-
-def output_choices() -> list[tuple[str, str]]:
-    """Active outputs for a form's output question, after "Not about a particular output"."""
-    query = db.select(Output.id, Output.title).where(Output.status == "active")
-    return [("", "Not about a particular output")] + [
-        (str(i), title) for i, title in db.session.execute(query.order_by(Output.title))
-    ]
-
-
-def _output(raw: str | None) -> Output | None:
-    try:
-        return db.session.get(Output, int(raw)) if raw else None
-    except ValueError:
-        return None
-
-
-def _apply_case_error(form, error: CaseError) -> None:  # type: ignore[no-untyped-def]
-    field = getattr(form, error.field or "", None)
-    if field is None:
-        field = next(f for f in form if f.name not in ("csrf_token", "website"))
-    field.errors = [*list(field.errors), error.message]
-
 
 # --- public -----------------------------------------------------------------------------------
 
@@ -110,7 +80,7 @@ def contact():
                 requester_name=form.requester_name.data,
                 requester_email=form.requester_email.data,
                 requester_address=form.requester_address.data,
-                output=_output(form.output_id.data),
+                output=output_from_form(form.output_id.data),
                 subject=None,
                 message=form.message.data,
                 received_at=utcnow(),
@@ -119,7 +89,7 @@ def contact():
         except CaseError as error:
             db.session.rollback()
             submissions.abandon(token)
-            _apply_case_error(form, error)
+            show_rule_error(form, error)
         else:
             reference = case.reference
             submissions.finish(token, reference)
@@ -167,32 +137,11 @@ def _deadlines_from(raw: object) -> tuple[date, date] | None:
 # --- staff: list, export, intake --------------------------------------------------------------
 
 
-def _assignable() -> ColumnElement[bool]:
-    """The people a case can be assigned to: active, and producer, CSO or Chief Statistician."""
-    from engage.auth.models import UserRole
-
-    return and_(
-        User.active,
-        User.id.in_(
-            db.select(UserRole.user_id).where(
-                UserRole.role.in_(["producer", "cso", "chief_statistician"])
-            )
-        ),
-    )
-
-
-def _assignees() -> list:
-    """(id, name) rows of the people a case can be assigned to, by name."""
-    return list(
-        db.session.execute(db.select(User.id, User.name).where(_assignable()).order_by(User.name))
-    )
-
-
 def _filter_choices() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(outputs, assignees) for the case list's filters, as (value, text), in one query: every
     output, and the people a case can be assigned to (columns, not accounts with roles)."""
     outputs = db.select(literal("output"), cast(Output.id, String), Output.title)
-    people = db.select(literal("person"), cast(User.id, String), User.name).where(_assignable())
+    people = db.select(literal("person"), cast(User.id, String), User.name).where(assignable())
     rows = db.session.execute(union_all(outputs, people)).all()
     by_text = sorted(rows, key=lambda row: row[2])
     return (
@@ -254,11 +203,7 @@ def case_new():
     if form.validate_on_submit():
         received_on: date = form.received_on.data
         now = utcnow()
-        received_at = (
-            now
-            if received_on == london_date(now)
-            else datetime.combine(received_on, time(12), tzinfo=LONDON).astimezone(UTC)
-        )
+        received_at = received_at_for(received_on, now)
         token = form.submission_token.data
         outcome = submissions.begin(token, "staff_case")
         if outcome.duplicate:  # saved twice: the case the first save made
@@ -274,7 +219,7 @@ def case_new():
                 requester_email=form.requester_email.data,
                 requester_address=form.requester_address.data,
                 requester_phone=form.requester_phone.data,
-                output=_output(form.output_id.data),
+                output=output_from_form(form.output_id.data),
                 subject=form.subject.data,
                 message=form.message.data,
                 received_at=received_at,
@@ -284,7 +229,7 @@ def case_new():
         except CaseError as error:
             db.session.rollback()
             submissions.abandon(token)
-            _apply_case_error(form, error)
+            show_rule_error(form, error)
         else:
             reference = case.reference
             submissions.finish(token, reference)
@@ -295,38 +240,9 @@ def case_new():
 # --- staff: one case --------------------------------------------------------------------------
 
 
-def load_case(reference: str, *, with_history: bool = False) -> Case:
-    from engage.cases.search import normalise_reference
-
-    # A NUL cannot reach PostgreSQL (psycopg refuses it: a 500): no reference has one, nor
-    # any other character that is not printable, nor is one this long.
-    if len(reference) > 60 or not reference.isprintable():
-        abort(404)
-    # References are case-insensitive, with or without the "C-" (c-2026-00021 is C-2026-00021).
-    reference = normalise_reference(reference) or reference
-    query = db.select(Case).where(Case.reference == reference)
-    if with_history:  # the case page shows every event and who did it: two queries in all
-        query = query.options(
-            joinedload(Case.output).lazyload(Output.producers),
-            joinedload(Case.assigned_to).lazyload(User.role_rows),
-            selectinload(Case.history)
-            .joinedload(CaseEvent.actor)
-            .load_only(User.name)
-            .lazyload(User.role_rows),
-        )
-    case = db.session.execute(query).scalar_one_or_none()
-    if case is None:
-        abort(404)
-    if not can_view(current_user, case):
-        deny("case:not-visible")
-    return case
-
-
 @bp.route("/staff/cases/<reference>")
 @requires("view_cases")
 def case_page(reference: str):
-    from engage.cases.action_views import ACTIONS, SLUG_FOR
-
     user = current_user._get_current_object()
     case = load_case(reference, with_history=True)
     if case.reference != reference:  # written another way: the one address of the case
@@ -365,8 +281,8 @@ def case_page(reference: str):
         email_failures=failures_in(emails),
         purposes=PURPOSES,
         email_states=STATE_WORDS,
-        action_slugs=SLUG_FOR,
-        action_titles={spec.name: spec.title for spec in ACTIONS.values()},
+        action_slugs={name: spec.slug for name, spec in ACTIONS.items()},
+        action_titles={name: spec.title for name, spec in ACTIONS.items()},
         created=request.args.get("created") == "1",
     )
     db.session.commit()
@@ -395,14 +311,3 @@ def deadline_calculator():
     elif request.args.get("received_on") is not None:
         form.validate()
     return render_template("cases/deadline-calculator.html", form=form, result=result)
-
-
-from engage.cases import (  # noqa: E402,F401  (routes on this blueprint)
-    action_views,
-    admin_views,
-    attachment_views,
-    correction_views,
-    followup_views,
-    outcome_views,
-    search_views,
-)

@@ -3,8 +3,9 @@
 Each function checks who may do it (`RULES`: the CSO office, or the case's assignee for the
 day-to-day work) and in which state, changes the case, writes one `CaseEvent` (the append-only
 history), queues any email to the requester in the same transaction and commits once. A refused
-change raises `CaseForbidden` (the actor may not; views answer with `deny()`) or `CaseError`
-(not in this state, or invalid input; views show it as a form error) and changes nothing.
+change raises `CaseForbidden` (the actor may not: a Refusal, answered 403 with an audit row) or
+`CaseError` (not in this state, or invalid input; views show it as a form error) and changes
+nothing. Who may do what in which state is `RULES`, in rules.py.
 
 States: received -> acknowledged -> responded -> closed, with awaiting_clarification (the
 respond clock paused), transferred (FoI, internal review, press office: the clock stops),
@@ -13,8 +14,6 @@ withdrawn and referred_to_uksa. Dates are Europe/London; `now` may be passed for
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -23,8 +22,19 @@ from engage.auth.models import User
 from engage.auth.permissions import has_permission
 from engage.calendar import SPAN_END, WorkingCalendar, london_date
 from engage.cases import clock
-from engage.cases.access import can_view, is_office
 from engage.cases.models import Case, CaseEvent, CasePause
+
+# The rules (who may make which change in which state) and the two errors are in rules.py;
+# they are named here too, where every caller has always found them.
+from engage.cases.rules import (  # noqa: F401
+    RULES,
+    TRANSFER_FOR_KIND,
+    CaseError,
+    CaseForbidden,
+    allowed_actions,
+    check,
+    unavailable_actions,
+)
 from engage.cases.sla.deadlines import deadline_moves, recalculate
 from engage.cases.sla.delivered import (
     ACKNOWLEDGEMENT_METHODS,
@@ -37,183 +47,23 @@ from engage.db_types import utcnow
 from engage.extensions import db
 from engage.filters import govuk_date as long_date
 from engage.mail.outbox import queue_email
-from engage.vocab import CASE_KINDS, CASE_STATES, COMPLAINT_KINDS, OPEN_CASE_STATES
+from engage.vocab import CASE_KINDS, COMPLAINT_KINDS
 
-OPEN_STATES = frozenset(OPEN_CASE_STATES)
 TRANSFER_TARGETS: dict[str, str] = {
     "foi": "the Freedom of Information team",
     "internal_review": "the FoI internal review process",
     "press_office": "the press office",
-}
-# Which kind of case goes where (DOMAIN.md "Kinds and routes").
-TRANSFER_FOR_KIND: dict[str, str] = {
-    "unpublished_statistics": "foi",
-    "foi_complaint": "internal_review",
-    "media": "press_office",
 }
 RESPONSE_METHODS = {"email": "By email", "post": "By post", "phone": "By phone"}
 # How a requester told us something (a withdrawal, a reply).
 CONTACT_METHODS = {"email": "By email", "post": "By post", "phone": "By phone"}
 
 
-class CaseError(Exception):
-    """A rule refused the change; `field` names the form field to show it on, if any."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-class CaseForbidden(Exception):
-    """The actor may not do this to this case."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-def _charge_pending(case: Case) -> bool:
-    return case.state == "awaiting_clarification" and (
-        case.charge_amount is not None and case.charge_accepted is None
-    )
-
-
-@dataclass(frozen=True)
-class Rule:
-    states: frozenset[str]
-    who: str  # "office" (CSO office) or "worker" (CSO office or the case's assignee)
-    when: Callable[[Case], bool] = lambda case: True
-    why_not: str = ""
-
-
-RULES: dict[str, Rule] = {
-    "triage": Rule(OPEN_STATES, "office"),
-    "assign": Rule(OPEN_STATES, "office"),
-    # A pause stops only the respond clock: a case waiting for clarification or for consent to
-    # a charge can still be acknowledged. So can an "acknowledged" case whose acknowledgement
-    # email has not been delivered (it may have bounced): staff then record another way
-    # (engage.cases.sla.delivered).
-    "acknowledge": Rule(
-        OPEN_STATES,
-        "worker",
-        lambda c: c.acknowledged_on is None,
-        "The case is already acknowledged",
-    ),
-    "request_clarification": Rule(frozenset({"received", "acknowledged"}), "worker"),
-    "clarification_received": Rule(
-        frozenset({"awaiting_clarification"}),
-        "worker",
-        lambda c: not _charge_pending(c),
-        "The case is waiting for an answer to a charge, not for clarification",
-    ),
-    "quote_charge": Rule(
-        frozenset({"received", "acknowledged"}),
-        "worker",
-        lambda c: c.kind == "different_format",
-        "Only a request for a different format can carry a charge",
-    ),
-    "record_charge_answer": Rule(
-        frozenset({"awaiting_clarification"}),
-        "worker",
-        _charge_pending,
-        "No charge is waiting for the requester's answer",
-    ),
-    "send_delay_notice": Rule(OPEN_STATES, "worker"),
-    "respond": Rule(frozenset({"received", "acknowledged"}), "worker"),
-    "close": Rule(frozenset({"responded", "referred_to_uksa"}), "office"),
-    "withdraw": Rule(OPEN_STATES, "office"),
-    "reopen": Rule(frozenset({"closed", "withdrawn"}), "office"),
-    "transfer": Rule(
-        OPEN_STATES,
-        "office",
-        lambda c: c.kind in TRANSFER_FOR_KIND,
-        "Only requests for unpublished statistics, complaints about FoI information and media "
-        "enquiries are transferred",
-    ),
-    "refer_to_uksa": Rule(
-        frozenset({"responded", "closed"}),
-        "office",
-        lambda c: c.kind in COMPLAINT_KINDS and c.responded_on is not None,
-        "Only a complaint that has had a full response can be referred",
-    ),
-    "record_uksa_outcome": Rule(
-        frozenset({"referred_to_uksa"}),
-        "office",
-        lambda c: c.uksa_outcome is None,
-        "The Authority's outcome is already recorded",
-    ),
-}
-
-
-def _may_act(actor: Any, case: Case, who: str) -> bool:
-    if is_office(actor):
-        return True
-    return (
-        who == "worker"
-        and has_permission(actor, "work_cases")
-        and case.assigned_to_id is not None
-        and case.assigned_to_id == actor.id
-    )
-
-
-def check(case: Case, actor: Any, action: str) -> None:
-    """Raise CaseForbidden or CaseError unless `actor` may do `action` to `case` now."""
-    rule = RULES[action]
-    if not can_view(actor, case):
-        raise CaseForbidden(f"case:{action}:not-visible")
-    if not _may_act(actor, case, rule.who):
-        raise CaseForbidden(f"case:{action}:role")
-    if case.state not in rule.states:
-        state = CASE_STATES.get(case.state, case.state).lower()
-        raise CaseError(f"You cannot do this while the case is {state}")
-    if not rule.when(case):
-        raise CaseError(rule.why_not)
-
-
-# Actions that also depend on the day (checked again, with the day of the change, by their
-# functions): the case page does not offer them, and says why.
-NOT_TODAY: dict[str, tuple[Callable[[Case, date], bool], str]] = {
-    "send_delay_notice": (
-        lambda c, today: today <= c.respond_by,
-        "The respond-by date has passed: a delay notice can only be sent before it",
-    ),
-}
-
-
-def unavailable_actions(case: Case, actor: Any, today: date | None = None) -> dict[str, str]:
-    """Actions this actor could take in this state but not today, with the reason (the case
-    page shows the reason instead of offering something that would be refused)."""
-    today = today or london_date(utcnow())
-    found = {}
-    for action, (possible, why) in NOT_TODAY.items():
-        try:
-            check(case, actor, action)
-        except (CaseError, CaseForbidden):
-            continue
-        if not possible(case, today):
-            found[action] = why
-    return found
-
-
-def allowed_actions(case: Case, actor: Any, today: date | None = None) -> list[str]:
-    """What `actor` may do to `case` on `today` (default: today in London)."""
-    allowed = []
-    for action in RULES:
-        try:
-            check(case, actor, action)
-        except (CaseError, CaseForbidden):
-            continue
-        allowed.append(action)
-    refused_today = unavailable_actions(case, actor, today)
-    return [a for a in allowed if a not in refused_today]
-
-
 def _now(now: datetime | None) -> datetime:
     return now or utcnow()
 
 
-def _event(
+def record_event(
     case: Case, actor: Any, action: str, note: str | None, *, from_state: str, at: datetime
 ) -> CaseEvent:
     event = CaseEvent(
@@ -261,7 +111,7 @@ def triage(case: Case, actor: User, *, kind: str, note: str = "", now: datetime 
     text = (
         f"Kind: {CASE_KINDS[before]} → {CASE_KINDS[kind]}" if before != kind else CASE_KINDS[kind]
     )
-    _event(
+    record_event(
         case, actor, "triaged", "\n".join(filter(None, [text, note])), from_state=case.state, at=at
     )
     return _finish(case)
@@ -293,7 +143,7 @@ def assign(case: Case, actor: User, *, assignee: User, note: str = "", now=None)
     case.assigned_to = assignee
     case.assigned_to_id = assignee.id
     what = f"Assigned to {assignee.name}" + (f" (was {previous.name})" if previous else "")
-    _event(
+    record_event(
         case, actor, "assigned", "\n".join(filter(None, [what, note])), from_state=case.state, at=at
     )
     queue_email(assignee.email, "case_assigned", case=case, assignee=assignee, note=note)
@@ -350,7 +200,7 @@ def acknowledge(
         if send_now
         else f"Acknowledged {how} on {long_date(on)}"
     )
-    _event(
+    record_event(
         case, actor, "acknowledged", "\n".join(filter(None, [what, note])), from_state=before, at=at
     )
     if send_now:
@@ -376,7 +226,7 @@ def _end_pause(case: Case, on: date) -> CasePause | None:
     return pause
 
 
-def _resume(case: Case, replied_on: date, cal: WorkingCalendar) -> int:
+def resume_clock(case: Case, replied_on: date, cal: WorkingCalendar) -> int:
     """End the pause: respond-by moves later by the working days paused. Returns that number.
 
     The days paused are the working days after the pause began up to and including the day of
@@ -401,7 +251,7 @@ def request_clarification(case: Case, actor: User, *, question: str, now=None) -
     before = case.state
     case.clarification_request = question.strip()
     _pause(case, at)
-    _event(case, actor, "clarification_requested", question, from_state=before, at=at)
+    record_event(case, actor, "clarification_requested", question, from_state=before, at=at)
     _email_requester(case, "case_clarification", question=question.strip())
     return _finish(case)
 
@@ -420,10 +270,10 @@ def clarification_received(
         )
     before = case.state
     old = case.respond_by
-    paused = _resume(case, replied_on, clock.current_calendar())
+    paused = resume_clock(case, replied_on, clock.current_calendar())
     text = f"Clock paused for {paused} working day{'s' if paused != 1 else ''}; respond by moved "
     text += f"from {long_date(old)} to {long_date(case.respond_by)}"
-    _event(
+    record_event(
         case,
         actor,
         "clarification_received",
@@ -449,7 +299,7 @@ def quote_charge(case: Case, actor: User, *, amount: Decimal, explanation: str, 
     case.charge_accepted = None
     case.clarification_request = explanation.strip()
     _pause(case, at)
-    _event(
+    record_event(
         case,
         actor,
         "charge_quoted",
@@ -469,11 +319,11 @@ def record_charge_answer(
     at = _now(now)
     _not_future(replied_on, london_date(at), "replied_on", "The date of the answer")
     before = case.state
-    paused = _resume(case, replied_on, clock.current_calendar())
+    paused = resume_clock(case, replied_on, clock.current_calendar())
     case.charge_accepted = accepted
     answer = "agreed to pay the charge" if accepted else "refused the charge"
     text = f"Requester {answer}; clock paused for {paused} working day{'s' if paused != 1 else ''}"
-    _event(
+    record_event(
         case,
         actor,
         "charge_accepted" if accepted else "charge_refused",
@@ -538,7 +388,7 @@ def send_delay_notice(
     case.delay_notice_on = today
     case.delay_reason = reason.strip()
     case.revised_target_on = revised_target_on
-    _event(
+    record_event(
         case,
         actor,
         "delay_notice_sent",
@@ -590,7 +440,7 @@ def respond(
     case.response_method = method
     case.state = "responded"
     how = RESPONSE_METHODS[method].lower()
-    _event(
+    record_event(
         case,
         actor,
         "responded",
@@ -609,7 +459,7 @@ def close(case: Case, actor: User, *, note: str = "", now=None) -> Case:
     before = case.state
     case.state = "closed"
     case.closed_at = at
-    _event(case, actor, "closed", note, from_state=before, at=at)
+    record_event(case, actor, "closed", note, from_state=before, at=at)
     return _finish(case)
 
 
@@ -640,7 +490,7 @@ def withdraw(
     _end_pause(case, case.withdrawn_on)
     told = f"Told us {CONTACT_METHODS[method].lower()}" if method else ""
     when = "" if on == today else f"Withdrawn on {long_date(on)}"
-    _event(
+    record_event(
         case,
         actor,
         "withdrawn",
@@ -675,7 +525,7 @@ def reopen(case: Case, actor: User, *, reason: str, now=None) -> Case:
     # The clocks that run again do so against deadlines from the calendar as it is now.
     moves = deadline_moves(case, recalculate(case, clock.current_calendar()))
     note = "\n".join([reason.strip(), *(f"Deadline moved: {m}" for m in moves)])
-    _event(case, actor, "reopened", note, from_state=before, at=at)
+    record_event(case, actor, "reopened", note, from_state=before, at=at)
     return _finish(case)
 
 
@@ -711,7 +561,7 @@ def transfer(case: Case, actor: User, *, to: str, reference: str = "", note: str
     if to == "press_office":
         case.closed_at = at
         text += "; closed as redirected"
-    _event(
+    record_event(
         case, actor, "transferred", "\n".join(filter(None, [text, note])), from_state=before, at=at
     )
     _email_requester(case, "case_transferred", target=TRANSFER_TARGETS[to])
@@ -732,7 +582,7 @@ def refer_to_uksa(case: Case, actor: User, *, referred_on: date, note: str = "",
     case.uksa_referred_on = referred_on
     case.state = "referred_to_uksa"
     case.closed_at = None
-    _event(
+    record_event(
         case,
         actor,
         "referred_to_uksa",
@@ -760,5 +610,7 @@ def record_uksa_outcome(
         raise CaseError("The outcome date must be on or after the referral date", "outcome_on")
     case.uksa_outcome = outcome.strip()
     case.uksa_outcome_on = outcome_on
-    _event(case, actor, "uksa_outcome_recorded", outcome.strip(), from_state=case.state, at=at)
+    record_event(
+        case, actor, "uksa_outcome_recorded", outcome.strip(), from_state=case.state, at=at
+    )
     return _finish(case)

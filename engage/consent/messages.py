@@ -24,6 +24,7 @@ from engage.calendar import london_date
 from engage.consent import service
 from engage.consent.models import Consent, LogMessage
 from engage.db_types import utcnow
+from engage.errors import Refusal
 from engage.extensions import db
 from engage.mail.models import OutboxEmail
 from engage.mail.outbox import render_email
@@ -87,13 +88,13 @@ def outputs_for(user: Any) -> list[Output]:
 
 
 def check_outputs(user: Any, output_ids: Iterable[int]) -> list[Output]:
-    """The outputs named, each one the user may write to; PermissionError otherwise."""
+    """The outputs named, each one the user may write to; a Refusal otherwise."""
     ids = sorted(set(output_ids))
     outputs = list(
         db.session.execute(db.select(Output).where(Output.id.in_(ids or [-1]))).scalars()
     )
     if len(outputs) != len(ids) or not all(may_message(user, o) for o in outputs):
-        raise PermissionError("log_message:output_not_allowed")
+        raise Refusal("log_message:output_not_allowed")
     return outputs
 
 

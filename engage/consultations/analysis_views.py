@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 
-from engage.auth.permissions import deny, requires
-from engage.calendar import london_date
-from engage.consultations import analysis, responses, service
+from engage.auth.permissions import requires
+from engage.calendar import today_london
+from engage.consultations import analysis, bp, responses, service
 from engage.consultations.forms import CATEGORY_CHOICES, PublishedResponseForm
 from engage.consultations.models import ConsultationResponse
+from engage.consultations.pages import managed_or_404, me
 from engage.consultations.rules import ConsultationError
-from engage.consultations.views import _me, bp, managed_or_404
 from engage.db_types import utcnow
 from engage.exports.pages import offer_export
 from engage.exports.streaming import csv_response
@@ -62,7 +62,7 @@ def staff_responses(slug: str):
 def staff_responses_csv(slug: str):
     consultation = managed_or_404(slug)
     questions = list(consultation.questions)
-    today = london_date(utcnow()).isoformat()
+    today = today_london().isoformat()
     return csv_response(
         f"{consultation.slug}-responses-{today}.csv",
         responses.export_header(questions),
@@ -97,17 +97,15 @@ def staff_published_response(slug: str):
         parts = {name: getattr(form, name).data for name in service.RESPONSE_PARTS}
         try:
             if form.publish.data:
-                service.publish_response(consultation, parts, _me(), utcnow())
+                service.publish_response(consultation, parts, me(), utcnow())
                 flash("Response published", "success")
             else:
-                service.save_response(consultation, parts, _me())
+                service.save_response(consultation, parts, me())
                 flash("Response saved. It is not published yet.", "success")
         except service.ResponseIncomplete as incomplete:
             db.session.rollback()
             for name, message in incomplete.errors.items():
                 getattr(form, name).errors = [message]
-        except service.NotAllowed as refused:
-            deny(str(refused))
         except ConsultationError as error:
             db.session.rollback()
             form.response_summary.errors = [error.message]

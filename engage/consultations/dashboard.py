@@ -7,10 +7,9 @@ from functools import cache
 from sqlalchemy import Select, and_, bindparam, case, func, or_
 
 from engage.auth.permissions import has_permission
-from engage.calendar import london_date
+from engage.calendar import today_london
 from engage.consultations import rules, service
 from engage.consultations.models import Consultation
-from engage.db_types import utcnow
 from engage.extensions import db
 
 # Responses to publish listed on the panel (those that closed first); the panel gives the total
@@ -83,7 +82,7 @@ def dashboard_panel(user) -> tuple[str, dict] | None:  # type: ignore[no-untyped
     """
     if not has_permission(user, "draft_consultations"):
         return None
-    today = london_date(utcnow())
+    today = today_london()
     office = service.is_office(user)
     params: dict[str, object] = {
         "closed_by": rules.latest_closing_to_publish(today),

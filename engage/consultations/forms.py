@@ -7,7 +7,6 @@ from typing import Any
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovCheckboxInput,
-    GovDateInput,
     GovRadioInput,
     GovSubmitInput,
     GovTextArea,
@@ -15,7 +14,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     BooleanField,
-    DateField,
     RadioField,
     SelectMultipleField,
     StringField,
@@ -25,44 +23,11 @@ from wtforms import (
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
 from engage.consultations.responses import JOIN_LOG_WORDING
-from engage.forms import EngageForm, clean_text, real_date, strip_filter
+from engage.forms import DateRequired, EngageForm, GovDateField, clean_text, strip_filter
 from engage.public.abuse import HoneypotForm
 from engage.vocab import CONSULTATION_REASONS, QUESTION_KINDS, USER_CATEGORIES
 
 EMAIL_MESSAGE = "Enter an email address in the correct format, like name@example.com"
-
-
-class GovDateField(DateField):
-    """A GOV.UK date input (day, month, year) with GOV.UK error messages."""
-
-    def __init__(self, label: str, *, what: str, **kwargs: Any):
-        super().__init__(label, format="%d %m %Y", widget=GovDateInput(), **kwargs)
-        self.what = what
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        if not valuelist:
-            # Submitted without the field: show three empty boxes, not a crash.
-            self.raw_data = ["", "", ""]
-            self.data = None
-            raise ValueError(f"Enter the {self.what}")
-        parts = [v.strip() for v in valuelist]
-        # The widget renders exactly three boxes: a hand-made request may send more or fewer.
-        self.raw_data = (parts + ["", "", ""])[:3]
-        if not any(parts):
-            self.data = None
-            raise ValueError(f"Enter the {self.what}")
-        if len(parts) != 3 or not all(parts):
-            self.data = None
-            raise ValueError(f"The {self.what} must include a day, month and year")
-        try:
-            self.data = real_date(*parts)
-        except ValueError:
-            self.data = None
-            raise ValueError(f"The {self.what} must be a real date") from None
-
-    def pre_validate(self, form: Any) -> None:
-        if self.data is None and not self.errors and not self.process_errors:
-            raise ValidationError(f"Enter the {self.what}")
 
 
 class ConsultationForm(EngageForm):
@@ -110,11 +75,15 @@ class ConsultationForm(EngageForm):
         validators=[InputRequired(message="Enter where it is announced"), Length(max=300)],
     )
     opens_on = GovDateField(
-        "Opening date", what="opening date", description="For example, 3 3 2027"
+        "Opening date",
+        what="Opening date",
+        validators=[DateRequired("Enter the opening date")],
+        description="For example, 3 3 2027",
     )
     closes_on = GovDateField(
         "Closing date",
-        what="closing date",
+        what="Closing date",
+        validators=[DateRequired("Enter the closing date")],
         description="6 to 13 weeks after the opening date. It closes at the end of this day.",
     )
     contact_email = StringField(
@@ -178,7 +147,11 @@ class ReasonForm(EngageForm):
 
 
 class ExtendForm(EngageForm):
-    closes_on = GovDateField("New closing date", what="new closing date")
+    closes_on = GovDateField(
+        "New closing date",
+        what="New closing date",
+        validators=[DateRequired("Enter the new closing date")],
+    )
     submit = SubmitField("Extend consultation", widget=GovSubmitInput())
 
 

@@ -21,7 +21,7 @@ from flask import (
 
 from engage import submissions
 from engage.auth.permissions import public
-from engage.consultations import responses, rules, service
+from engage.consultations import bp, responses, rules, service
 from engage.consultations.forms import (
     ConfirmForm,
     RespondentForm,
@@ -29,7 +29,6 @@ from engage.consultations.forms import (
     response_form_class,
 )
 from engage.consultations.models import Consultation
-from engage.consultations.views import bp
 from engage.db_types import utcnow
 from engage.extensions import db
 from engage.pagination import paginate

@@ -29,8 +29,8 @@ from engage.consultations.models import (
 from engage.exports.streaming import read_in_batches
 from engage.extensions import db
 from engage.filters import govuk_datetime
-from engage.outputs.spreadsheet import safe_cell, xlsx_row, xlsx_text
 from engage.outputs.userlog import join_log
+from engage.textpolicy import spreadsheet_cell, xlsx_cell
 from engage.vocab import USER_CATEGORIES
 
 # The consultation response form's consent box, in the words the respondent sees.
@@ -362,18 +362,18 @@ def export_batches(
                     done.append(current)
                 current_id = response_id
                 current = [
-                    safe_cell(reference),
+                    spreadsheet_cell(reference),
                     govuk_datetime(submitted_at),
                     USER_CATEGORIES.get(category, category),
-                    safe_cell(name or ""),
-                    safe_cell(organisation or ""),
-                    safe_cell(email or ""),
+                    spreadsheet_cell(name or ""),
+                    spreadsheet_cell(organisation or ""),
+                    spreadsheet_cell(email or ""),
                     "Yes" if publish_name else "No",
                     "Yes" if joined_log else "No",
                 ] + [""] * (width - 8)
             position = column.get(question_id)
             if position is not None and current is not None:
-                current[position] = safe_cell(_answer_text(answer_text, choices))
+                current[position] = spreadsheet_cell(_answer_text(answer_text, choices))
         if done:
             yield done
     if current is not None:
@@ -392,10 +392,10 @@ def write_responses_xlsx(consultation: Consultation, target: IO[bytes]) -> None:
     questions = list(consultation.questions)
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Responses")
-    sheet.append(xlsx_row([safe_cell(h) for h in export_header(questions)]))
+    sheet.append([xlsx_cell(h) for h in export_header(questions)])
     for batch in export_batches(consultation, questions):
         for row in batch:
-            sheet.append(xlsx_row(row))
+            sheet.append([xlsx_cell(value) for value in row])
     counts = book.create_sheet("By category")
     counts.append(["Category", "Responses"])
     for key, n in counts_by_category(consultation).items():
@@ -403,8 +403,8 @@ def write_responses_xlsx(consultation: Consultation, target: IO[bytes]) -> None:
     tallies = book.create_sheet("By question")
     tallies.append(["Question", "Option", "Count"])
     for tally in question_tallies(consultation):
-        question = xlsx_text(safe_cell(tally.question.text))
+        question = xlsx_cell(tally.question.text)
         tallies.append([question, "(answered)", tally.answered])
         for option, n in tally.options:
-            tallies.append([question, xlsx_text(safe_cell(option)), n])
+            tallies.append([question, xlsx_cell(option), n])
     book.save(target)

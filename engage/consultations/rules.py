@@ -8,11 +8,10 @@ date, so a clock change (a 23- or 25-hour day) never makes a consultation longer
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
+from engage.calendar import LONDON
+from engage.errors import RuleError
 from engage.filters import govuk_date
-
-LONDON = ZoneInfo("Europe/London")
 
 MIN_DAYS = 42  # 6 weeks
 MAX_DAYS = 91  # 13 weeks
@@ -20,13 +19,8 @@ RESPONSE_DUE_DAYS = 84  # the published response is due 12 weeks after closing
 DUE_SOON_DAYS = 14
 
 
-class ConsultationError(Exception):
-    """A rule refused a change. `field` names the form field the message belongs to."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
+class ConsultationError(RuleError):
+    """A consultation rule refused a change (engage/errors.py)."""
 
 
 def length_in_days(opens_on: date, closes_on: date) -> int:
@@ -51,7 +45,7 @@ def length_error(opens_on: date, closes_on: date) -> str | None:
 def check_length(opens_on: date, closes_on: date) -> None:
     message = length_error(opens_on, closes_on)
     if message is not None:
-        raise ConsultationError("closes_on", message)
+        raise ConsultationError(message, "closes_on")
 
 
 def opens_at(opens_on: date) -> datetime:

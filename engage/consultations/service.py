@@ -10,16 +10,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, or_
+from sqlalchemy import ColumnElement, or_
 from sqlalchemy.orm import lazyload
 
 from engage import audit, slugs
 from engage.auth.models import User
+from engage.auth.permissions import is_office
 from engage.calendar import london_date
 from engage.consultations import lifecycle, rules
 from engage.consultations.models import Consultation, ConsultationQuestion, consultation_outputs
 from engage.consultations.rules import ConsultationError
-from engage.db_types import utcnow
+from engage.errors import Refusal
 from engage.extensions import db
 from engage.outputs.models import Output, output_producers
 from engage.vocab import CONSULTATION_REASONS, QUESTION_KINDS
@@ -40,12 +41,8 @@ CONSULTATION_FIELDS = (
 )
 
 
-class NotAllowed(Exception):
-    """The actor may not do this to this consultation."""
-
-
-def is_office(user: User) -> bool:
-    return user.has_role("cso", "chief_statistician")
+class NotAllowed(Refusal):
+    """The actor may not do this to this consultation (engage/errors.py)."""
 
 
 def can_manage(user: User, consultation: Consultation) -> bool:
@@ -88,13 +85,6 @@ def manageable_clause(user: User) -> ColumnElement[bool] | None:
     """The condition on `Consultation` for the ones this user may see and manage, or None when
     they may see every one (the office)."""
     return None if is_office(user) else managed_by(user.id)
-
-
-def manageable(user: User) -> Select:
-    """The consultations this user may see and manage, newest first."""
-    query = db.select(Consultation).order_by(Consultation.opens_on.desc(), Consultation.id.desc())
-    clause = manageable_clause(user)
-    return query if clause is None else query.where(clause)
 
 
 def output_choices(user: User) -> list[Output]:
@@ -143,7 +133,7 @@ def _history(action: str, consultation: Consultation, actor: Any, **detail: Any)
 
 def _check_opening_not_past(opens_on: date, today: date) -> None:
     if opens_on < today:
-        raise ConsultationError("opens_on", "The opening date must be today or in the future")
+        raise ConsultationError("The opening date must be today or in the future", "opens_on")
 
 
 def _apply(
@@ -154,19 +144,19 @@ def _apply(
     today: date,
 ) -> None:
     if data["reason"] not in CONSULTATION_REASONS:
-        raise ConsultationError("reason", "Select the reason for consulting")
+        raise ConsultationError("Select the reason for consulting", "reason")
     ad_hoc = bool(data["ad_hoc"])
     # Outputs already named (perhaps by the CSO) may stay; new ones must be the actor's own.
     allowed = {o.id for o in output_choices(actor)} | {o.id for o in consultation.outputs}
     chosen = sorted(set(output_ids))
     if not ad_hoc and not chosen:
         raise ConsultationError(
-            "output_ids", "Select the outputs this consultation affects, or choose ad hoc"
+            "Select the outputs this consultation affects, or choose ad hoc", "output_ids"
         )
     if ad_hoc:
         chosen = []
     if any(i not in allowed for i in chosen):
-        raise ConsultationError("output_ids", "Select only outputs you produce")
+        raise ConsultationError("Select only outputs you produce", "output_ids")
     dates_changed = (
         consultation.id is None
         or data["opens_on"] != consultation.opens_on
@@ -206,7 +196,7 @@ def update_consultation(
 ) -> None:
     require_manager(actor, consultation)
     if consultation.state not in EDITABLE_STATES:
-        raise ConsultationError("title", "This consultation can no longer be changed")
+        raise ConsultationError("This consultation can no longer be changed", "title")
     before = {name: str(getattr(consultation, name)) for name in CONSULTATION_FIELDS}
     _apply(consultation, data, output_ids, actor, today)
     changed = sorted(n for n in CONSULTATION_FIELDS if str(getattr(consultation, n)) != before[n])
@@ -220,7 +210,7 @@ def update_consultation(
 def _clean_question(data: dict[str, Any]) -> dict[str, Any]:
     kind = data["kind"]
     if kind not in QUESTION_KINDS:
-        raise ConsultationError("kind", "Select the type of answer")
+        raise ConsultationError("Select the type of answer", "kind")
     options: list[str] = []
     if kind != "free_text":
         seen: set[str] = set()
@@ -230,7 +220,7 @@ def _clean_question(data: dict[str, Any]) -> dict[str, Any]:
                 seen.add(option.lower())
                 options.append(option[:200])
         if len(options) < 2:
-            raise ConsultationError("options", "Enter at least 2 options, one on each line")
+            raise ConsultationError("Enter at least 2 options, one on each line", "options")
     return {
         "text": data["text"],
         "kind": kind,
@@ -242,7 +232,7 @@ def _clean_question(data: dict[str, Any]) -> dict[str, Any]:
 def _require_questions_editable(actor: User, consultation: Consultation) -> None:
     require_manager(actor, consultation)
     if consultation.state not in EDITABLE_STATES:
-        raise ConsultationError("text", "Questions cannot be changed once a consultation opens")
+        raise ConsultationError("Questions cannot be changed once a consultation opens", "text")
 
 
 def add_question(
@@ -299,9 +289,9 @@ def submit_for_approval(consultation: Consultation, actor: User, now: datetime) 
     """Ask the Chief Statistician to decide. Emails every Chief Statistician."""
     require_manager(actor, consultation)
     if consultation.state != "draft":
-        raise ConsultationError("state", "Only a draft can be sent for approval")
+        raise ConsultationError("Only a draft can be sent for approval", "state")
     if not consultation.questions:
-        raise ConsultationError("state", "Add at least one question before sending for approval")
+        raise ConsultationError("Add at least one question before sending for approval", "state")
     _check_opening_not_past(consultation.opens_on, london_date(now))
     rules.check_length(consultation.opens_on, consultation.closes_on)
     consultation.state = "awaiting_approval"
@@ -331,16 +321,16 @@ def approve(consultation: Consultation, actor: User, now: datetime) -> None:
     against today, so the recorded dates are the real ones."""
     _require_chief(actor)
     if consultation.state != "awaiting_approval":
-        raise ConsultationError("state", "Only a consultation awaiting approval can be approved")
+        raise ConsultationError("Only a consultation awaiting approval can be approved", "state")
     today = london_date(now)
     moved_from = None
     if consultation.opens_on < today:
         message = rules.length_error(today, consultation.closes_on)
         if message is not None:
             raise ConsultationError(
-                "state",
                 f"The opening date has passed, so it would open today. {message}. "
                 "Change the dates first",
+                "state",
             )
         moved_from = consultation.opens_on.isoformat()
         consultation.opens_on = today
@@ -360,9 +350,9 @@ def approve(consultation: Consultation, actor: User, now: datetime) -> None:
 def reject(consultation: Consultation, actor: User, reason: str, now: datetime) -> None:
     _require_chief(actor)
     if consultation.state != "awaiting_approval":
-        raise ConsultationError("reason", "Only a consultation awaiting approval can be rejected")
+        raise ConsultationError("Only a consultation awaiting approval can be rejected", "reason")
     if not reason.strip():
-        raise ConsultationError("reason", "Enter why you are rejecting this consultation")
+        raise ConsultationError("Enter why you are rejecting this consultation", "reason")
     consultation.state = "rejected"
     consultation.decided_by_id = actor.id
     consultation.decided_at = now
@@ -389,9 +379,9 @@ def _tell_creator(consultation: Consultation, decision: str) -> None:
 def withdraw(consultation: Consultation, actor: User, reason: str, now: datetime) -> None:
     require_manager(actor, consultation)
     if consultation.state not in WITHDRAWABLE_STATES:
-        raise ConsultationError("reason", "This consultation can no longer be withdrawn")
+        raise ConsultationError("This consultation can no longer be withdrawn", "reason")
     if not reason.strip():
-        raise ConsultationError("reason", "Enter why you are withdrawing this consultation")
+        raise ConsultationError("Enter why you are withdrawing this consultation", "reason")
     previous = consultation.state
     consultation.state = "withdrawn"
     consultation.withdrawn_at = now
@@ -404,10 +394,10 @@ def extend(consultation: Consultation, closes_on: date, actor: User, now: dateti
     """Move the closing date of an open consultation later, within 13 weeks of opening."""
     require_manager(actor, consultation)
     if consultation.state != "open":
-        raise ConsultationError("closes_on", "Only an open consultation can be extended")
+        raise ConsultationError("Only an open consultation can be extended", "closes_on")
     if closes_on <= consultation.closes_on:
         raise ConsultationError(
-            "closes_on", "The new closing date must be after the current closing date"
+            "The new closing date must be after the current closing date", "closes_on"
         )
     rules.check_length(consultation.opens_on, closes_on)
     previous = consultation.closes_on
@@ -441,7 +431,7 @@ def _require_response_editable(actor: User, consultation: Consultation) -> None:
     require_manager(actor, consultation)
     if consultation.state != "closed":
         raise ConsultationError(
-            "response_summary", "A response can only be written once the consultation has closed"
+            "A response can only be written once the consultation has closed", "response_summary"
         )
 
 
@@ -483,7 +473,3 @@ def history(consultation: Consultation) -> list[audit.AuditEvent]:
             .order_by(audit.AuditEvent.at, audit.AuditEvent.id)
         ).scalars()
     )
-
-
-def now_utc() -> datetime:
-    return utcnow()

@@ -1,47 +1,27 @@
 """Consultations for staff: drafting, questions, decisions, extension and withdrawal.
 
-Public pages are in public_views.py and the analysis of responses in analysis_views.py; both
-join this blueprint.
+Public pages are in public_views.py and the analysis of responses in analysis_views.py; what
+they share is in pages.py.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from engage.auth.permissions import deny, requires
-from engage.calendar import london_date
-from engage.consultations import rules, service
+from engage.auth.permissions import has_permission, requires
+from engage.calendar import today_london
+from engage.consultations import bp, rules, service
 from engage.consultations.forms import ConsultationForm, ExtendForm, QuestionForm, ReasonForm
 from engage.consultations.models import Consultation, ConsultationQuestion
+from engage.consultations.pages import managed_or_404, me
 from engage.consultations.rules import ConsultationError
 from engage.db_types import utcnow
 from engage.extensions import db
+from engage.forms import show_rule_error
 from engage.pagination import paginate
-
-bp = Blueprint("consultations", __name__)
-
-
-def _me() -> Any:
-    return current_user._get_current_object()
-
-
-def managed_or_404(slug: str) -> Consultation:
-    """The consultation, if it exists and the signed-in person may manage it."""
-    consultation = service.consultation_by_slug(slug)
-    if consultation is None:
-        abort(404)
-    if not service.can_manage(_me(), consultation):
-        deny("consultation:not-yours")
-    return consultation
-
-
-def _field_error(form: Any, error: ConsultationError, fallback: str) -> None:
-    db.session.rollback()
-    field = getattr(form, error.field, None) or getattr(form, fallback)
-    field.errors = [*list(field.errors or []), error.message]
 
 
 @bp.route("/staff/consultations")
@@ -50,7 +30,7 @@ def staff_list():
     """The consultations this person manages, newest first; with `?response=due`, only the
     closed ones whose response is due within two weeks or overdue, longest waiting first (the
     dashboard links here). Rows of the columns shown, not whole consultations."""
-    today = london_date(utcnow())
+    today = today_london()
     responses_due = request.args.get("response") == "due"
     query = db.select(
         Consultation.slug,
@@ -59,7 +39,7 @@ def staff_list():
         Consultation.opens_on,
         Consultation.closes_on,
     )
-    clause = service.manageable_clause(_me())
+    clause = service.manageable_clause(me())
     if clause is not None:
         query = query.where(clause)
     if responses_due:
@@ -81,7 +61,7 @@ def staff_list():
 
 
 def _output_choices(form: ConsultationForm) -> None:
-    form.output_ids.choices = [(o.id, o.title) for o in service.output_choices(_me())]
+    form.output_ids.choices = [(o.id, o.title) for o in service.output_choices(me())]
 
 
 @bp.route("/staff/consultations/new", methods=["GET", "POST"])
@@ -92,10 +72,11 @@ def staff_new():
     if form.validate_on_submit():
         try:
             consultation = service.create_consultation(
-                form.data_for_domain(), form.output_ids.data or [], _me(), london_date(utcnow())
+                form.data_for_domain(), form.output_ids.data or [], me(), today_london()
             )
         except ConsultationError as error:
-            _field_error(form, error, "title")
+            db.session.rollback()
+            show_rule_error(form, error, "title")
         else:
             flash("Consultation drafted. Add its questions next.", "success")
             return redirect(url_for("consultations.staff_detail", slug=consultation.slug))
@@ -113,7 +94,7 @@ def _detail_page(consultation: Consultation, action_error: str | None = None, st
     from engage.auth.models import User
     from engage.consultations.responses import response_count
 
-    today = london_date(utcnow())
+    today = today_london()
     events = service.history(consultation)
     actor_ids = {e.actor_id for e in events if e.actor_id is not None}
     # The names of who drafted and decided come with the history's actors.
@@ -137,7 +118,7 @@ def _detail_page(consultation: Consultation, action_error: str | None = None, st
             history=events,
             actors=actors,
             editable=consultation.state in service.EDITABLE_STATES,
-            can_decide=current_user.has_role("chief_statistician"),
+            can_decide=has_permission(current_user, "decide_consultations"),
             responses=response_count(consultation),
             response_due_on=due_on,
             response_status=(
@@ -174,13 +155,12 @@ def staff_edit(slug: str):
                 consultation,
                 form.data_for_domain(),
                 form.output_ids.data or [],
-                _me(),
-                london_date(utcnow()),
+                me(),
+                today_london(),
             )
         except ConsultationError as error:
-            _field_error(form, error, "title")
-        except service.NotAllowed as refused:
-            deny(str(refused))
+            db.session.rollback()
+            show_rule_error(form, error, "title")
         else:
             flash("Consultation saved", "success")
             return redirect(url_for("consultations.staff_detail", slug=slug))
@@ -218,13 +198,12 @@ def _question_page(consultation: Consultation, question: ConsultationQuestion | 
     if form.validate_on_submit():
         try:
             if question is None:
-                service.add_question(consultation, _question_data(form), _me())
+                service.add_question(consultation, _question_data(form), me())
             else:
-                service.update_question(question, _question_data(form), _me())
+                service.update_question(question, _question_data(form), me())
         except ConsultationError as error:
-            _field_error(form, error, "text")
-        except service.NotAllowed as refused:
-            deny(str(refused))
+            db.session.rollback()
+            show_rule_error(form, error, "text")
         else:
             flash("Question saved", "success")
             return redirect(url_for("consultations.staff_detail", slug=consultation.slug))
@@ -255,7 +234,7 @@ def question_remove(slug: str, question_id: int):
     consultation = managed_or_404(slug)
     question = _question_or_404(consultation, question_id)
     try:
-        service.remove_question(question, _me())
+        service.remove_question(question, me())
     except ConsultationError as error:
         db.session.rollback()
         return _detail_page(consultation, error.message, 409)
@@ -270,7 +249,7 @@ def question_move(slug: str, question_id: int):
     question = _question_or_404(consultation, question_id)
     direction = "up" if request.form.get("direction") == "up" else "down"
     try:
-        service.move_question(question, direction, _me())
+        service.move_question(question, direction, me())
     except ConsultationError as error:
         db.session.rollback()
         return _detail_page(consultation, error.message, 409)
@@ -285,7 +264,7 @@ def question_move(slug: str, question_id: int):
 def staff_submit(slug: str):
     consultation = managed_or_404(slug)
     try:
-        service.submit_for_approval(consultation, _me(), utcnow())
+        service.submit_for_approval(consultation, me(), utcnow())
     except ConsultationError as error:
         db.session.rollback()
         return _detail_page(consultation, error.message, 409)
@@ -298,9 +277,7 @@ def staff_submit(slug: str):
 def staff_approve(slug: str):
     consultation = managed_or_404(slug)
     try:
-        service.approve(consultation, _me(), utcnow())
-    except service.NotAllowed as refused:
-        deny(str(refused))
+        service.approve(consultation, me(), utcnow())
     except ConsultationError as error:
         db.session.rollback()
         return _detail_page(consultation, error.message, 409)
@@ -323,13 +300,12 @@ def _reason_page(slug: str, action: str):
     if form.validate_on_submit():
         try:
             if action == "reject":
-                service.reject(consultation, _me(), form.reason.data, utcnow())
+                service.reject(consultation, me(), form.reason.data, utcnow())
             else:
-                service.withdraw(consultation, _me(), form.reason.data, utcnow())
-        except service.NotAllowed as refused:
-            deny(str(refused))
+                service.withdraw(consultation, me(), form.reason.data, utcnow())
         except ConsultationError as error:
-            _field_error(form, error, "reason")
+            db.session.rollback()
+            show_rule_error(form, error, "reason")
         else:
             flash(
                 "Consultation rejected" if action == "reject" else "Consultation withdrawn",
@@ -363,17 +339,13 @@ def staff_extend(slug: str):
         try:
             # The form has validated the date; this only narrows the type.
             assert form.closes_on.data is not None  # nosec B101
-            service.extend(consultation, form.closes_on.data, _me(), utcnow())
-        except service.NotAllowed as refused:
-            deny(str(refused))
+            service.extend(consultation, form.closes_on.data, me(), utcnow())
         except ConsultationError as error:
-            _field_error(form, error, "closes_on")
+            db.session.rollback()
+            show_rule_error(form, error, "closes_on")
         else:
             flash("Closing date changed", "success")
             return redirect(url_for("consultations.staff_detail", slug=slug))
     return render_template(
         "consultations/extend-form.html", form=form, consultation=consultation, latest=latest
     )
-
-
-from engage.consultations import analysis_views, public_views  # noqa: E402,F401

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,7 +25,11 @@ from flask import current_app
 from sqlalchemy import update
 
 from engage.auth.models import User
+from engage.auth.permissions import is_office
 from engage.db_types import utcnow
+from engage.errors import Refusal
+from engage.exports import builders
+from engage.exports.builders import ExportKind
 from engage.exports.models import ExportJob
 from engage.extensions import db
 from engage.mail.outbox import queue_email
@@ -36,20 +38,7 @@ log = logging.getLogger(__name__)
 STALE_AFTER = timedelta(hours=1)  # the build_exports job's lease
 
 
-@dataclass(frozen=True)
-class ExportKind:
-    """What one kind of background export needs: who may ask for it (given its params), its
-    title and file name, and the function that writes it to a path."""
-
-    allowed: Callable[[User, dict[str, Any]], bool]
-    describe: Callable[[dict[str, Any]], tuple[str, str]]  # (title, file name)
-    build: Callable[[dict[str, Any], Path], None]
-
-
 def _kinds() -> dict[str, ExportKind]:
-    # Imported here: each area's builder imports its own models, and they import this package.
-    from engage.exports import builders
-
     return builders.KINDS
 
 
@@ -65,12 +54,6 @@ def export_dir() -> Path:
 
 def file_path(job: ExportJob) -> Path:
     return export_dir() / f"{job.token}.xlsx"
-
-
-def is_office(user: Any) -> bool:
-    from engage.cases.access import is_office as office
-
-    return office(user)
 
 
 def can_fetch(user: Any, job: ExportJob) -> bool:
@@ -96,7 +79,7 @@ def request_export(user: User, kind_name: str, params: dict[str, Any]) -> Export
     if kind is None:
         raise ExportError(f"unknown export {kind_name!r}")
     if not kind.allowed(user, params):
-        raise PermissionError(kind_name)
+        raise Refusal(f"export:{kind_name}")
     unfinished = db.session.execute(
         db.select(ExportJob)
         .where(

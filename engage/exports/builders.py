@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from engage.auth.models import User
 from engage.auth.permissions import has_permission
-from engage.calendar import london_date
-from engage.db_types import utcnow
-from engage.exports.background import ExportKind
+from engage.calendar import today_london
 from engage.extensions import db
 
 
+@dataclass(frozen=True)
+class ExportKind:
+    """What one kind of background export needs: who may ask for it (given its params), its
+    title and file name, and the function that writes it to a path."""
+
+    allowed: Callable[[User, dict[str, Any]], bool]
+    describe: Callable[[dict[str, Any]], tuple[str, str]]  # (title, file name)
+    build: Callable[[dict[str, Any], Path], None]
+
+
 def _today() -> str:
-    return london_date(utcnow()).isoformat()
+    return today_london().isoformat()
 
 
 # The CSO's workbook of every user log --------------------------------------------------------

@@ -8,7 +8,6 @@ from typing import Any
 from flask import redirect, render_template, url_for
 from flask_login import current_user
 
-from engage.auth.permissions import deny
 from engage.exports import background
 from engage.forms import EngageForm
 
@@ -22,10 +21,7 @@ def offer_export(kind: str, params: dict[str, Any], *, title: str, back_url: str
     user = current_user._get_current_object()
     form = PrepareExportForm()
     if form.validate_on_submit():
-        try:
-            job = background.request_export(user, kind, params)
-        except PermissionError:
-            deny(f"export:{kind}")
+        job = background.request_export(user, kind, params)  # Refusal: 403 + audit
         return redirect(url_for("exports.export_status", token=job.token))
     return render_template(
         "exports/prepare.html",

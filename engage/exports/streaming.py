@@ -9,8 +9,8 @@
   that is then sent in blocks and removed when closed.
 - `attachment(name)`: the Content-Disposition header of a download.
 
-The formula guard (`engage.outputs.spreadsheet.safe_cell`) is applied by each export to its text
-cells: exports know which cells hold text that people typed.
+The one cell guard (`engage.textpolicy.spreadsheet_cell`; `xlsx_cell` for workbooks) is applied
+by each export to its text cells: exports know which cells hold text that people typed.
 """
 
 from __future__ import annotations

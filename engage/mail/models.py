@@ -56,7 +56,7 @@ class OutboxEmail(Model):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     claim_token: Mapped[str | None] = mapped_column(String(32))
     # The case the email is about (set by queue_email from its `case` or `alert` context), so
-    # the case page can list its correspondence and flag a failed acknowledgement (issue 17).
+    # the case page can list its correspondence and flag a failed acknowledgement.
     case_id: Mapped[int | None] = mapped_column(
         ForeignKey("cases.id", ondelete="SET NULL"), index=True
     )

@@ -33,20 +33,6 @@ def _case_id(context: dict[str, Any]) -> int | None:
     return case_id if isinstance(case_id, int) else None
 
 
-def emails_about_case(case_id: int) -> list[OutboxEmail]:
-    """The outbox rows of one case, newest first, without their bodies (the case page)."""
-    from sqlalchemy.orm import defer
-
-    return list(
-        db.session.execute(
-            db.select(OutboxEmail)
-            .options(defer(OutboxEmail.body_text), defer(OutboxEmail.body_html))
-            .where(OutboxEmail.case_id == case_id)
-            .order_by(OutboxEmail.created_at.desc(), OutboxEmail.id.desc())
-        ).scalars()
-    )
-
-
 def queue_email(
     to: str,
     template: str,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import defer
 
 from engage.auth.permissions import requires
 from engage.db_types import utcnow
 from engage.extensions import db
+from engage.mail import bp
 from engage.mail.delivery import message_id
 from engage.mail.forms import CancelEmailForm, RetryAllForm
 from engage.mail.models import OutboxEmail
@@ -20,8 +21,6 @@ from engage.mail.outbox import (
     retry_failed_email,
 )
 from engage.pagination import paginate
-
-bp = Blueprint("mail", __name__, url_prefix="/staff/admin")
 
 OUTBOX_TABS = {
     "queued": "Queued",

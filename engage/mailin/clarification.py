@@ -12,7 +12,7 @@ from engage.calendar import london_date
 from engage.cases import clock
 from engage.cases.models import Case
 from engage.cases.sla.deadlines import recalculate
-from engage.cases.workflow import CaseError, _event, _resume, check
+from engage.cases.workflow import CaseError, check, record_event, resume_clock
 from engage.filters import govuk_date as long_date
 from engage.mailin.models import InboundMessage
 
@@ -24,14 +24,14 @@ def resume_from_reply(case: Case, row: InboundMessage, now: datetime) -> None:
     if case.paused_on is not None and replied_on < case.paused_on:
         replied_on = case.paused_on
     old = case.respond_by
-    paused = _resume(case, replied_on, clock.current_calendar())
+    paused = resume_clock(case, replied_on, clock.current_calendar())
     text = (
         f"Reply to the clarification request received by email on {long_date(replied_on)} "
         f"(message {row.id}): clock paused for {paused} working day"
         f"{'s' if paused != 1 else ''}; respond by moved from {long_date(old)} to "
         f"{long_date(case.respond_by)}"
     )
-    _event(case, None, UNDO_ACTION, text, from_state="awaiting_clarification", at=now)
+    record_event(case, None, UNDO_ACTION, text, from_state="awaiting_clarification", at=now)
 
 
 def undo_resume(case: Case, actor: Any, *, reason: str, now: datetime) -> None:
@@ -58,4 +58,4 @@ def undo_resume(case: Case, actor: Any, *, reason: str, now: datetime) -> None:
     before = case.state
     case.state = "awaiting_clarification"
     recalculate(case, clock.current_calendar())
-    _event(case, actor, "clarification_resume_undone", reason, from_state=before, at=now)
+    record_event(case, actor, "clarification_resume_undone", reason, from_state=before, at=now)

@@ -4,21 +4,23 @@ emailed reply. Thin: rules in engage.mailin.inbox and engage.mailin.clarificatio
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+import contextlib
+
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func
 
-from engage.auth.permissions import deny, requires
+from engage.auth.permissions import requires
 from engage.cases.desk_models import MAX_ID
 from engage.cases.models import Case
-from engage.cases.workflow import CaseError, CaseForbidden, check
+from engage.cases.pages import load_case
+from engage.cases.workflow import CaseError, check
 from engage.db_types import utcnow
 from engage.extensions import db
-from engage.mailin import clarification, inbox
+from engage.forms import show_rule_error
+from engage.mailin import bp, clarification, inbox
 from engage.mailin import forms as mailin_forms
 from engage.mailin.models import STATUSES, InboundMessage, MailFetch
-
-bp = Blueprint("mailin", __name__)
 
 
 @bp.app_template_global()
@@ -38,13 +40,6 @@ def _message(message_id: int) -> InboundMessage:
     if row is None or row.raw is None and row.status != "refused":
         abort(404)
     return row
-
-
-def _error(form, error: CaseError) -> None:  # type: ignore[no-untyped-def]
-    field = getattr(form, error.field or "", None) or next(
-        f for f in form if f.name != "csrf_token"
-    )
-    field.errors = [*list(field.errors), error.message]
 
 
 @bp.route("/staff/mail-in")
@@ -89,12 +84,9 @@ def _decision(message_id: int, form_class, title: str, run):  # type: ignore[no-
     if form.validate_on_submit():
         try:
             done = run(row, current_user._get_current_object(), form)
-        except CaseForbidden as refused:
-            db.session.rollback()
-            deny(refused.reason)
         except CaseError as error:
             db.session.rollback()
-            _error(form, error)
+            show_rule_error(form, error)
         else:
             return done
     return render_template("mailin/decide.html", row=row, parsed=parsed, form=form, title=title)
@@ -159,15 +151,12 @@ def not_a_case(message_id: int):
 @bp.route("/staff/cases/<reference>/undo-email-resume", methods=["GET", "POST"])
 @requires("work_cases")
 def undo_resume(reference: str):
-    from engage.cases.views import load_case
-
     case = load_case(reference[:40])  # 404, or 403 for whoever may not see the case
-    try:  # only whoever may pause this case's clock sees the page at all
+    # Only whoever may pause this case's clock sees the page at all (a CaseForbidden is the
+    # app's Refusal handler's: 403 and an audit row); the state is the domain function's to
+    # explain, with the form.
+    with contextlib.suppress(CaseError):
         check(case, current_user._get_current_object(), "request_clarification")
-    except CaseForbidden as refused:
-        deny(refused.reason)
-    except CaseError:
-        pass  # the state is the domain function's to explain, with the form
     form = mailin_forms.UndoResumeForm()
     if form.validate_on_submit():
         try:
@@ -175,12 +164,9 @@ def undo_resume(reference: str):
                 case, current_user._get_current_object(), reason=form.reason.data, now=utcnow()
             )
             db.session.commit()
-        except CaseForbidden as refused:
-            db.session.rollback()
-            deny(refused.reason)
         except CaseError as error:
             db.session.rollback()
-            _error(form, error)
+            show_rule_error(form, error)
         else:
             flash("The clock is paused again", "success")
             return redirect(url_for("cases.case_page", reference=case.reference))

@@ -35,8 +35,10 @@ def can_edit_log(user: Any, output: Output) -> bool:
     return sees_all_logs(user) or (user.has_role("producer") and output.is_owned_by(user))
 
 
-def can_see_personal_data(user: Any, output: Output) -> bool:
-    return can_edit_log(user, output)
+def can_see_personal_data(user: Any, person: Stakeholder, editable_output_ids: set[int]) -> bool:
+    """On a person's page: their contact details show to someone who keeps one of the logs they
+    are in (`editable_output_ids`, or every log) and may see their details at all."""
+    return (bool(editable_output_ids) or keeps_every_log(user)) and may_edit_person(user, person)
 
 
 def can_review_output(user: Any, output: Output) -> bool:

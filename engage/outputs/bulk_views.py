@@ -8,10 +8,9 @@ from sqlalchemy.orm import lazyload
 
 from engage.auth.permissions import deny, requires
 from engage.extensions import db
-from engage.outputs import access, bulk, history
+from engage.outputs import access, bp, bulk, history
 from engage.outputs.merge_forms import BulkForm
 from engage.outputs.models import LogEntry, Output
-from engage.outputs.views import bp
 
 MAX_ID = 2**31 - 1
 

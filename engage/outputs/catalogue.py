@@ -9,8 +9,8 @@ from sqlalchemy import func
 
 from engage import audit, slugs
 from engage.auth.models import User
-from engage.calendar import london_date
-from engage.db_types import utcnow
+from engage.calendar import today_london
+from engage.errors import RuleError
 from engage.extensions import db
 from engage.outputs.models import Output, OutputReview
 
@@ -28,11 +28,8 @@ OUTPUT_FIELDS = (
 )
 
 
-class CatalogueError(ValueError):
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
+class CatalogueError(RuleError):
+    """A rule refused the change (engage/errors.py)."""
 
 
 def unique_slug(title: str, *, exclude_id: int | None = None) -> str:
@@ -65,15 +62,15 @@ def is_web_address(url: str) -> bool:
 
 def _apply(output: Output, data: dict, producer_ids: list[int]) -> None:
     if data.get("page_url") and not is_web_address(data["page_url"]):
-        raise CatalogueError("page_url", "Enter a web address starting with https://")
+        raise CatalogueError("Enter a web address starting with https://", "page_url")
     for name in OUTPUT_FIELDS:
         if name in data:
             setattr(output, name, data[name])
     if output.review_interval_months < 1 or output.review_interval_months > 60:
-        raise CatalogueError("review_interval_months", "Review interval must be 1 to 60 months")
+        raise CatalogueError("Review interval must be 1 to 60 months", "review_interval_months")
     producers = [db.session.get(User, pid) for pid in producer_ids]
     if any(p is None or "producer" not in p.roles for p in producers):
-        raise CatalogueError("producer_ids", "Choose producers from the list")
+        raise CatalogueError("Choose producers from the list", "producer_ids")
     output.producers = producers  # type: ignore[assignment]
 
 
@@ -114,7 +111,7 @@ def next_due_after_interval_change(output: Output, old_interval: int, old_due: d
     )
     if last is not None:
         return add_months(last, output.review_interval_months)
-    start = add_months(old_due, -old_interval) if old_due else london_date(utcnow())
+    start = add_months(old_due, -old_interval) if old_due else today_london()
     return add_months(start, output.review_interval_months)
 
 

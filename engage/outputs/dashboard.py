@@ -5,8 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func
 
 from engage.auth.permissions import has_permission
-from engage.calendar import london_date
-from engage.db_types import utcnow
+from engage.calendar import today_london
 from engage.extensions import db
 from engage.outputs.access import sees_all_logs
 from engage.outputs.feedback import unreviewed_count
@@ -25,7 +24,7 @@ def dashboard_panel(user) -> tuple[str, dict] | None:  # type: ignore[no-untyped
         return None
     # The first few overdue outputs (the columns shown) and, in the same query, how many
     # there are in all.
-    query = overdue_query(london_date(utcnow()), user).with_only_columns(
+    query = overdue_query(today_london(), user).with_only_columns(
         Output.slug, Output.title, Output.next_review_due, func.count().over().label("total")
     )
     overdue = list(db.session.execute(query.limit(SHOWN)))

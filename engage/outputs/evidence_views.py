@@ -7,13 +7,11 @@ from flask import abort, render_template
 from flask_login import current_user
 
 from engage.auth.permissions import deny, requires
-from engage.calendar import london_date
-from engage.db_types import utcnow
+from engage.calendar import today_london
 from engage.exports.streaming import xlsx_response
 from engage.extensions import db
-from engage.outputs import access, evidence, log_charts
+from engage.outputs import access, bp, evidence, log_charts
 from engage.outputs.models import Output
-from engage.outputs.views import bp
 
 
 def _evidence_output(slug: str) -> Output:
@@ -30,7 +28,7 @@ def _evidence_output(slug: str) -> Output:
 @requires("view_outputs")
 def engagement_evidence(slug: str):
     output = _evidence_output(slug)
-    figures = evidence.evidence_for(output, london_date(utcnow()))
+    figures = evidence.evidence_for(output, today_london())
     return render_template(
         "outputs/engagement-evidence.html",
         output=output,
@@ -43,7 +41,7 @@ def engagement_evidence(slug: str):
 @requires("view_outputs")
 def engagement_evidence_xlsx(slug: str):
     output = _evidence_output(slug)
-    figures = evidence.evidence_for(output, london_date(utcnow()))
+    figures = evidence.evidence_for(output, today_london())
     return xlsx_response(
         evidence.file_name(figures), lambda handle: evidence.write_xlsx(figures, handle)
     )

@@ -14,7 +14,7 @@ from engage.exports.streaming import read_in_batches
 from engage.extensions import db
 from engage.outputs import spreadsheet as sheet
 from engage.outputs.models import LogEntry, Output, Stakeholder
-from engage.textpolicy import clean_line
+from engage.textpolicy import clean_line, spreadsheet_cell, xlsx_cell
 from engage.vocab import ENGAGEMENT_LEVEL_SHORT, LOG_SOURCES, USER_CATEGORY_SHORT
 
 # The log's columns, read as plain rows (no stakeholder or log-entry objects).
@@ -48,7 +48,7 @@ def sheet_rows(rows: Iterable[Any], hidden: Collection[int] = ()) -> list[list[A
     the formula guard. People whose ids are in `hidden` (also in a log the exporter may not
     edit) show their email address and category only
     (engage.outputs.access.people_kept_elsewhere_in_log)."""
-    safe = sheet.safe_cell
+    safe = spreadsheet_cell
     out = []
     for (
         person_id,
@@ -103,7 +103,7 @@ def _fill(worksheet, output_id: int | None, hidden: Collection[int] = ()) -> Non
     worksheet.append(sheet.HEADERS)
     if output_id is not None:
         for row in log_rows(output_id, hidden):
-            worksheet.append(sheet.xlsx_row(row))
+            worksheet.append([xlsx_cell(value) for value in row])
 
 
 def write_log_xlsx(

@@ -11,11 +11,11 @@ from sqlalchemy import func
 from engage import audit
 from engage.calendar import london_date
 from engage.db_types import utcnow
+from engage.errors import Refusal, RuleError
 from engage.extensions import db
 from engage.outputs.models import Feedback, Output
 from engage.outputs.userlog import join_log, normalise_email
 
-USEFUL_ANSWERS = {"yes": "Yes", "partly": "Partly", "no": "No"}
 LOG_LEVEL_CHOICES = ("informed", "consulted")
 # The feedback form's question about keeping in touch, in the words the person sees (kept with
 # their consent: engage.consent).
@@ -38,11 +38,8 @@ JOIN_PURPOSES = {
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: references are read aloud
 
 
-class FeedbackError(ValueError):
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
+class FeedbackError(RuleError):
+    """A rule refused the change (engage/errors.py)."""
 
 
 def new_reference() -> str:
@@ -70,11 +67,11 @@ def submit_feedback(
     email = normalise_email(email)
     consent = join_level in LOG_LEVEL_CHOICES
     if consent and output is None:
-        raise FeedbackError("join_level", "General feedback cannot join a user log")
+        raise FeedbackError("General feedback cannot join a user log", "join_level")
     if consent and email is None:
-        raise FeedbackError("email", "Enter your email address so we can add you to the list")
+        raise FeedbackError("Enter your email address so we can add you to the list", "email")
     if consent and category is None:
-        raise FeedbackError("category", "Select the description that fits you best")
+        raise FeedbackError("Select the description that fits you best", "category")
     feedback = Feedback(
         reference=new_reference(),
         output_id=output.id if output else None,
@@ -136,13 +133,13 @@ MAX_BULK = 100
 def mark_many_reviewed(ids: list[int], actor: Any) -> int:
     """Mark several feedback items reviewed in one transaction (issue 21 item 9); the number
     newly marked. Every item must be one the actor may see, or nothing is marked
-    (PermissionError); items already reviewed are left as they are."""
+    (a Refusal); items already reviewed are left as they are."""
     from engage.outputs.access import can_view_feedback
 
     wanted = sorted(set(ids))[:MAX_BULK]
     items = list(db.session.execute(db.select(Feedback).where(Feedback.id.in_(wanted))).scalars())
     if len(items) != len(wanted) or not all(can_view_feedback(actor, f) for f in items):
-        raise PermissionError("feedback:not_visible")
+        raise Refusal("feedback:not_visible")
     marked = 0
     now = utcnow()
     for item in items:
@@ -161,6 +158,16 @@ def mark_many_reviewed(ids: list[int], actor: Any) -> int:
     return marked
 
 
+def case_defaults(item: Feedback) -> dict[str, str]:
+    """What the form that makes feedback into a case starts with: the sender is unnamed, and
+    the subject is the first line of the comments (or what the feedback was about)."""
+    first_line = (item.comments or "").strip().splitlines()
+    subject = (first_line[0][:120] if first_line else "") or (
+        f"Feedback on {item.output.title}" if item.output else "General feedback"
+    )
+    return {"requester_name": "Feedback sender", "subject": subject}
+
+
 def feedback_to_case(
     feedback: Feedback, *, kind: str, subject: str, requester_name: str, actor: Any
 ) -> Any:
@@ -171,7 +178,7 @@ def feedback_to_case(
     from engage.cases.intake import create_case
 
     if feedback.case_id is not None:
-        raise FeedbackError("kind", "This feedback has already been made into a case")
+        raise FeedbackError("This feedback has already been made into a case", "kind")
     message_parts = [feedback.comments]
     if feedback.uses:
         message_parts.append(f"What they use the statistics for: {feedback.uses}")
@@ -199,7 +206,7 @@ def feedback_to_case(
             .execution_options(synchronize_session=False)
         )
         if linked.rowcount != 1:  # type: ignore[attr-defined]
-            raise FeedbackError("kind", "This feedback has already been made into a case")
+            raise FeedbackError("This feedback has already been made into a case", "kind")
     except Exception:
         db.session.rollback()
         raise

@@ -11,14 +11,14 @@ from sqlalchemy import func
 from engage import submissions
 from engage.auth.permissions import deny, has_permission, public, requires
 from engage.extensions import db
-from engage.outputs import access
+from engage.forms import show_rule_error
+from engage.outputs import access, bp
 from engage.outputs import feedback as feedback_domain
 from engage.outputs.feedback_forms import FeedbackForm, GeneralFeedbackForm
 from engage.outputs.links import row_link
 from engage.outputs.log_forms import ConfirmForm, FeedbackCaseForm
 from engage.outputs.models import FEEDBACK_NOT_REVIEWED, Feedback, Output, output_producers
-from engage.outputs.userlog_views import _readable_output
-from engage.outputs.views import _output_or_404, bp
+from engage.outputs.pages import output_or_404, readable_output
 from engage.pagination import paginate
 from engage.public.abuse import public_form_limit
 from engage.vocab import CASE_KINDS
@@ -41,7 +41,7 @@ def _bot_reference() -> str:
 @public
 @public_form_limit
 def output_feedback(slug: str):
-    output = _output_or_404(slug)
+    output = output_or_404(slug)
     form = FeedbackForm()
     if form.validate_on_submit():
         if form.is_bot():
@@ -63,7 +63,7 @@ def output_feedback(slug: str):
         except feedback_domain.FeedbackError as error:
             db.session.rollback()
             submissions.abandon(token)
-            getattr(form, error.field).errors = [error.message]
+            show_rule_error(form, error)
         else:
             submissions.finish(token, item.reference)
             return _thank(item.reference)
@@ -179,11 +179,7 @@ def feedback_mark_many_reviewed():
     if not ids:
         flash("Select the feedback to mark as reviewed", "error")
         return redirect(back)
-    try:
-        marked = feedback_domain.mark_many_reviewed(ids, current_user._get_current_object())
-    except PermissionError:
-        db.session.rollback()
-        deny("feedback:not_visible")
+    marked = feedback_domain.mark_many_reviewed(ids, current_user._get_current_object())
     flash(f"{marked} feedback {'item' if marked == 1 else 'items'} marked as reviewed", "success")
     return redirect(back)
 
@@ -198,7 +194,7 @@ def _safe_back(path: str) -> str:
 @bp.route("/staff/outputs/<slug>/feedback")
 @requires("view_feedback")
 def output_feedback_list(slug: str):
-    output = _readable_output(slug)
+    output = readable_output(slug)
     show = request.args.get("show", "all")
     where = [Feedback.output_id == output.id]
     if show == "not-reviewed":
@@ -265,11 +261,8 @@ def feedback_make_case(feedback_id: int):
     form = FeedbackCaseForm()
     form.kind.choices = list(CASE_KINDS.items())
     if not form.is_submitted():
-        form.requester_name.data = "Feedback sender"
-        first_line = (item.comments or "").strip().splitlines()
-        form.subject.data = (first_line[0][:120] if first_line else "") or (
-            f"Feedback on {item.output.title}" if item.output else "General feedback"
-        )
+        for name, value in feedback_domain.case_defaults(item).items():
+            getattr(form, name).data = value
     if form.validate_on_submit():
         from engage.cases.workflow import CaseError
 
@@ -283,8 +276,7 @@ def feedback_make_case(feedback_id: int):
             )
         except CaseError as error:
             db.session.rollback()
-            field = getattr(form, error.field or "kind", None) or form.kind
-            field.errors = [str(error)]
+            show_rule_error(form, error, "kind")
         except feedback_domain.FeedbackError as error:
             db.session.rollback()
             form.kind.errors = [error.message]

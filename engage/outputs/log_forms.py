@@ -6,7 +6,6 @@ from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovCheckboxInput,
-    GovDateInput,
     GovFileInput,
     GovRadioInput,
     GovSubmitInput,
@@ -15,53 +14,18 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     BooleanField,
-    DateField,
     RadioField,
     SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import Email, InputRequired, Length, Optional, Regexp, StopValidation
+from wtforms.validators import Email, InputRequired, Length, Optional, Regexp
 
-from engage.forms import EngageForm, clean_text, real_date, strip_filter
+from engage.forms import DateRequired, EngageForm, GovDateField, clean_text, strip_filter
 from engage.vocab import CONTACT_CHANNELS, ENGAGEMENT_LEVELS, LOG_SOURCES, USER_CATEGORIES
 
 EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.com"
-
-
-class GovDateField(DateField):
-    """Day, month and year boxes with GOV.UK error messages. `what` completes 'Enter ...'."""
-
-    def __init__(self, label: str, *, what: str, required: bool = True, **kwargs):  # type: ignore[no-untyped-def]
-        super().__init__(label, format="%d %m %Y", widget=GovDateInput(), **kwargs)
-        self.what = what
-        self.required = required
-
-    def process_formdata(self, valuelist):  # type: ignore[no-untyped-def]
-        if not valuelist:
-            self.raw_data = None  # the widget needs three values or none
-            return
-        if len(valuelist) != 3:
-            self.raw_data = (list(valuelist) + ["", "", ""])[:3]
-        parts = [str(v).strip() for v in valuelist]
-        self.data = None
-        if not any(parts):
-            if self.required:
-                raise ValueError(f"Enter {self.what}")
-            return
-        subject = self.what.removeprefix("the ")
-        subject = subject[0].upper() + subject[1:]
-        if len(parts) != 3 or not all(parts):
-            raise ValueError(f"{subject} must include a day, month and year")
-        try:
-            self.data = real_date(*parts)
-        except ValueError:
-            raise ValueError(f"{subject} must be a real date") from None
-
-    def pre_validate(self, form):  # type: ignore[no-untyped-def]
-        if self.required and self.data is None and not self.process_errors:
-            raise StopValidation(f"Enter {self.what}")
 
 
 def _choices(vocab: dict[str, str]) -> list[tuple[str, str]]:
@@ -129,8 +93,7 @@ class LogEntryForm(EngageForm):
     )
     first_contact_on = GovDateField(
         "First contact (optional)",
-        what="the date of first contact",
-        required=False,
+        what="Date of first contact",
         description="For example, 27 3 2025. Leave empty for today.",
     )
     consent_to_contact = BooleanField(
@@ -145,7 +108,10 @@ class ConfirmForm(EngageForm):
 
 class ContactForm(EngageForm):
     contacted_on = GovDateField(
-        "Date of the contact", what="the date of the contact", description="For example, 27 3 2025"
+        "Date of the contact",
+        what="Date of the contact",
+        validators=[DateRequired("Enter the date of the contact")],
+        description="For example, 27 3 2025",
     )
     channel = RadioField(
         "How were you in contact?",
@@ -176,7 +142,10 @@ class ImportForm(EngageForm):
 
 class ReviewForm(EngageForm):
     reviewed_on = GovDateField(
-        "Date of the review", what="the date of the review", description="For example, 27 3 2025"
+        "Date of the review",
+        what="Date of the review",
+        validators=[DateRequired("Enter the date of the review")],
+        description="For example, 27 3 2025",
     )
     findings = TextAreaField(
         "What the log and feedback showed",
@@ -218,7 +187,12 @@ class StoryForm(EngageForm):
             Length(max=10000, message="What was done must be 10,000 characters or fewer"),
         ],
     )
-    happened_on = GovDateField("Date", what="the date", description="For example, 27 3 2025")
+    happened_on = GovDateField(
+        "Date",
+        what="Date",
+        validators=[DateRequired("Enter the date")],
+        description="For example, 27 3 2025",
+    )
     output_ids = SelectMultipleField(
         "Outputs (optional)", coerce=int, widget=GovCheckboxesInput(), validators=[Optional()]
     )

@@ -14,10 +14,11 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, func
+from sqlalchemy.orm import joinedload
 
 from engage import audit
-from engage.calendar import london_date
-from engage.db_types import utcnow
+from engage.calendar import today_london
+from engage.errors import RuleError
 from engage.extensions import db
 from engage.outputs import access, history, userlog
 from engage.outputs.models import LOG_NAME_ORDER, Contact, LogEntry, Output, Stakeholder
@@ -34,13 +35,8 @@ STAKEHOLDER_FIELDS = ("name", "organisation", "email", "phone", "category", "con
 ENTRY_FIELDS = ("engagement_level", "uses", "source", "first_contact_on")
 
 
-class LogError(ValueError):
-    """A rule refused the change; `field` names the form field to show it against."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
+class LogError(RuleError):
+    """A rule refused the change (engage/errors.py)."""
 
 
 @dataclass
@@ -112,11 +108,11 @@ def entry_for(output: Output, stakeholder_id: int) -> LogEntry | None:
 
 def _check_vocab(data: dict[str, Any], *, person: bool = True) -> None:
     if person and data.get("category") not in USER_CATEGORIES:
-        raise LogError("category", "Select the category that describes this user")
+        raise LogError("Select the category that describes this user", "category")
     if data.get("engagement_level") not in LEVEL_ORDER:
-        raise LogError("engagement_level", "Select an engagement level")
+        raise LogError("Select an engagement level", "engagement_level")
     if data.get("source") not in LOG_SOURCES:
-        raise LogError("source", "Select how this user came to us")
+        raise LogError("Select how this user came to us", "source")
 
 
 def _check_email_free(email: str | None, stakeholder_id: int | None) -> None:
@@ -124,7 +120,7 @@ def _check_email_free(email: str | None, stakeholder_id: int | None) -> None:
         return
     other = find_stakeholder_by_email(email)
     if other is not None and other.id != stakeholder_id:
-        raise LogError("email", "Another stakeholder already has this email address")
+        raise LogError("Another stakeholder already has this email address", "email")
 
 
 def add_entry(
@@ -150,7 +146,7 @@ def add_entry(
             userlog.EntryData(
                 engagement_level=data["engagement_level"],
                 source=data["source"],
-                on=data.get("first_contact_on") or london_date(utcnow()),
+                on=data.get("first_contact_on") or today_london(),
                 uses=data.get("uses") or "",
             ),
             actor=actor,
@@ -158,7 +154,7 @@ def add_entry(
             use_typed=use_typed,
         )
     except userlog.AlreadyInLog as error:
-        raise LogError("email", str(error)) from error
+        raise LogError(str(error), "email") from error
     db.session.commit()
     return entry
 
@@ -248,13 +244,13 @@ def record_contact(
     """Record a dated contact; the log entry's first and latest contact dates follow it."""
     entry = entry_for(output, stakeholder.id)
     if entry is None:
-        raise LogError("summary", f"{stakeholder.name} is not in the user log of {output.title}")
+        raise LogError(f"{stakeholder.name} is not in the user log of {output.title}", "summary")
     if channel not in CONTACT_CHANNELS:
-        raise LogError("channel", "Select how you were in contact")
-    if contacted_on > (today or london_date(utcnow())):
-        raise LogError("contacted_on", "Date of the contact must be today or in the past")
+        raise LogError("Select how you were in contact", "channel")
+    if contacted_on > (today or today_london()):
+        raise LogError("Date of the contact must be today or in the past", "contacted_on")
     if not summary.strip():
-        raise LogError("summary", "Enter a summary of the contact")
+        raise LogError("Enter a summary of the contact", "summary")
     contact = Contact(
         output_id=output.id,
         stakeholder_id=stakeholder.id,
@@ -301,11 +297,14 @@ def stakeholder_entries(stakeholder_id: int) -> list[tuple[LogEntry, Output]]:
 
 
 def stakeholder_contacts(stakeholder_id: int, output_ids: set[int]) -> list[Contact]:
+    """The person's contacts recorded in these outputs' logs (those the reader may see), newest
+    first, with their output and who recorded them."""
     if not output_ids:
         return []
     return list(
         db.session.execute(
             db.select(Contact)
+            .options(joinedload(Contact.output), joinedload(Contact.recorded_by))
             .where(Contact.stakeholder_id == stakeholder_id, Contact.output_id.in_(output_ids))
             .order_by(Contact.contacted_on.desc(), Contact.id.desc())
         ).scalars()

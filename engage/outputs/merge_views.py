@@ -10,10 +10,9 @@ from flask_login import current_user
 from engage.auth.permissions import deny, requires
 from engage.db_types import utcnow
 from engage.extensions import db
-from engage.outputs import access, logs, merging, search
+from engage.outputs import access, bp, logs, merging, search
 from engage.outputs.merge_forms import UndoMergeForm, merge_form
 from engage.outputs.models import Stakeholder, StakeholderMerge
-from engage.outputs.views import bp
 from engage.vocab import USER_CATEGORIES
 
 

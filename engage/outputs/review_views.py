@@ -6,20 +6,19 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from engage.auth.permissions import deny, requires
-from engage.calendar import london_date
-from engage.db_types import utcnow
+from engage.calendar import today_london
 from engage.extensions import db
-from engage.outputs import access, reviews
+from engage.forms import show_rule_error
+from engage.outputs import access, bp, reviews
 from engage.outputs.log_forms import ReviewForm
 from engage.outputs.models import OutputReview
-from engage.outputs.userlog_views import _readable_output
-from engage.outputs.views import _output_or_404, bp
+from engage.outputs.pages import output_or_404, readable_output
 
 
 @bp.route("/staff/outputs/<slug>/reviews")
 @requires("view_outputs")
 def output_reviews(slug: str):
-    output = _readable_output(slug)
+    output = readable_output(slug)
     items = list(
         db.session.execute(
             db.select(OutputReview)
@@ -27,7 +26,7 @@ def output_reviews(slug: str):
             .order_by(OutputReview.reviewed_on.desc(), OutputReview.id.desc())
         ).scalars()
     )
-    today = london_date(utcnow())
+    today = today_london()
     overdue = output.next_review_due is not None and output.next_review_due < today
     return render_template(
         "outputs/reviews.html",
@@ -41,13 +40,13 @@ def output_reviews(slug: str):
 @bp.route("/staff/outputs/<slug>/reviews/new", methods=["GET", "POST"])
 @requires("edit_user_logs")
 def review_new(slug: str):
-    output = _output_or_404(slug)
+    output = output_or_404(slug)
     if not access.can_review_output(current_user, output):
         deny("review:not_owner")
     summary = reviews.review_summary(output)
     form = ReviewForm()
     if not form.is_submitted():
-        form.reviewed_on.data = london_date(utcnow())
+        form.reviewed_on.data = today_london()
         form.findings.data = summary.as_text()
     if form.validate_on_submit():
         try:
@@ -60,7 +59,7 @@ def review_new(slug: str):
             )
         except reviews.ReviewError as error:
             db.session.rollback()
-            getattr(form, error.field).errors = [error.message]
+            show_rule_error(form, error)
         else:
             flash(
                 f"Review recorded. The next review is due on {output.next_review_due:%d %B %Y}",

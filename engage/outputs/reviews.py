@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import func
 
 from engage import audit
-from engage.calendar import london_date
-from engage.db_types import utcnow
+from engage.calendar import today_london
+from engage.errors import RuleError
 from engage.extensions import db
 from engage.mail.models import OutboxEmail
 from engage.mail.outbox import queue_email
@@ -25,11 +25,8 @@ from engage.outputs.models import Contact, Feedback, LogEntry, Output, OutputRev
 from engage.vocab import ENGAGEMENT_LEVEL_SHORT, LEVEL_ORDER, USER_CATEGORY_SHORT
 
 
-class ReviewError(ValueError):
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
+class ReviewError(RuleError):
+    """A rule refused the change (engage/errors.py)."""
 
 
 @dataclass
@@ -116,11 +113,11 @@ def record_review(
     today: date | None = None,
 ) -> OutputReview:
     """Record a review; the next review falls due one interval after it."""
-    today = today or london_date(utcnow())
+    today = today or today_london()
     if reviewed_on > today:
-        raise ReviewError("reviewed_on", "Date of the review must be today or in the past")
+        raise ReviewError("Date of the review must be today or in the past", "reviewed_on")
     if not findings.strip():
-        raise ReviewError("findings", "Enter what the log and feedback showed")
+        raise ReviewError("Enter what the log and feedback showed", "findings")
     review = OutputReview(
         output_id=output.id,
         reviewed_on=reviewed_on,

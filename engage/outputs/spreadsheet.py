@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Any
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-from engage.textpolicy import clean_line, spreadsheet_cell
+from engage.textpolicy import FORMULA_STARTS, clean_line
 from engage.vocab import (
     ENGAGEMENT_LEVELS,
     LOG_SOURCES,
@@ -54,7 +51,6 @@ COLUMNS: list[tuple[str, str, bool, str]] = [
 ]
 HEADERS = [header for _, header, _, _ in COLUMNS]
 KEYS = [key for key, _, _, _ in COLUMNS]
-REQUIRED = [key for key, _, required, _ in COLUMNS if required]
 
 
 def _norm(text: str) -> str:
@@ -75,8 +71,6 @@ _LEVEL_NAMES = {_norm(k): k for k in ENGAGEMENT_LEVELS} | {
 _SOURCE_NAMES = {_norm(k): k for k in LOG_SOURCES} | {_norm(v): k for k, v in LOG_SOURCES.items()}
 _YES = {"yes", "y", "true", "1"}
 _NO = {"no", "n", "false", "0"}
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-XLSX_MAX_CELL = 32767
 
 
 def category_key(value: str) -> str | None:
@@ -125,26 +119,9 @@ def cell_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     text = clean_line(str(value))  # the text policy, as for a form
-    if len(text) > 1 and text[0] == "'" and text[1] in _FORMULA_START:
+    if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_STARTS:
         text = text[1:]
     return text
-
-
-def safe_cell(value: str) -> str:
-    """Stop a spreadsheet from running a cell as a formula (CSV/formula injection); no
-    character an XLSX file cannot hold (engage/textpolicy.py)."""
-    return str(spreadsheet_cell(value))
-
-
-def xlsx_text(value: str) -> str:
-    """Text an XLSX cell can hold: the control characters XML forbids (NUL, \\x01 to \\x08,
-    \\x0b, \\x0c, \\x0e to \\x1f) removed, cut to Excel's 32,767 characters. openpyxl
-    refuses such characters, which would end the whole export."""
-    return ILLEGAL_CHARACTERS_RE.sub("", value)[:XLSX_MAX_CELL]
-
-
-def xlsx_row(row: list[Any]) -> list[Any]:
-    return [xlsx_text(value) if isinstance(value, str) else value for value in row]
 
 
 def header_keys(header_row: list[str]) -> list[str | None]:

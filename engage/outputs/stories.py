@@ -7,15 +7,13 @@ from datetime import date
 from typing import Any
 
 from engage import audit
+from engage.errors import RuleError
 from engage.extensions import db
 from engage.outputs.models import Output, SuccessStory
 
 
-class StoryError(ValueError):
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
+class StoryError(RuleError):
+    """A rule refused the change (engage/errors.py)."""
 
 
 def _apply(
@@ -27,14 +25,14 @@ def _apply(
     today: date,
 ) -> None:
     if happened_on > today:
-        raise StoryError("happened_on", "Date must be today or in the past")
+        raise StoryError("Date must be today or in the past", "happened_on")
     outputs = (
         list(db.session.execute(db.select(Output).where(Output.id.in_(output_ids))).scalars())
         if output_ids
         else []
     )
     if len(outputs) != len(set(output_ids)):
-        raise StoryError("output_ids", "Select outputs from the list")
+        raise StoryError("Select outputs from the list", "output_ids")
     story.title = title.strip()
     story.description = description.strip()
     story.happened_on = happened_on
@@ -76,14 +74,3 @@ def update_story(
         "success_story.updated", actor=actor, object_type="success_story", object_id=story.id
     )
     db.session.commit()
-
-
-def stories_between(start: date, end: date) -> list[SuccessStory]:
-    """Stories that happened in [start, end] — for the annual report."""
-    return list(
-        db.session.execute(
-            db.select(SuccessStory)
-            .where(SuccessStory.happened_on >= start, SuccessStory.happened_on <= end)
-            .order_by(SuccessStory.happened_on)
-        ).scalars()
-    )

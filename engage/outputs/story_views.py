@@ -6,13 +6,12 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from engage.auth.permissions import requires
-from engage.calendar import london_date
-from engage.db_types import utcnow
+from engage.calendar import today_london
 from engage.extensions import db
-from engage.outputs import stories
+from engage.forms import show_rule_error
+from engage.outputs import bp, stories
 from engage.outputs.log_forms import StoryForm
 from engage.outputs.models import Output, SuccessStory
-from engage.outputs.views import bp
 from engage.pagination import paginate
 
 
@@ -40,7 +39,7 @@ def _save(form: StoryForm, story: SuccessStory | None):  # type: ignore[no-untyp
         "happened_on": form.happened_on.data,
         "output_ids": form.output_ids.data or [],
         "actor": current_user._get_current_object(),
-        "today": london_date(utcnow()),
+        "today": today_london(),
     }
     if story is None:
         return stories.create_story(**values)
@@ -58,7 +57,7 @@ def success_story_new():
             _save(form, None)
         except stories.StoryError as error:
             db.session.rollback()
-            getattr(form, error.field).errors = [error.message]
+            show_rule_error(form, error)
         else:
             flash("Success story added", "success")
             return redirect(url_for("outputs.success_stories"))
@@ -80,7 +79,7 @@ def success_story_edit(story_id: int):
             _save(form, story)
         except stories.StoryError as error:
             db.session.rollback()
-            getattr(form, error.field).errors = [error.message]
+            show_rule_error(form, error)
         else:
             flash("Success story saved", "success")
             return redirect(url_for("outputs.success_stories"))

@@ -17,23 +17,32 @@ from flask import (
 )
 from flask_login import current_user
 from jinja2.filters import do_truncate
-from sqlalchemy.orm import joinedload, lazyload
 
 from engage import submissions
 from engage.auth.permissions import deny, requires
-from engage.calendar import london_date
+from engage.calendar import today_london
 from engage.consent.pages import consent_history
-from engage.db_types import utcnow
 from engage.exports.pages import offer_export
 from engage.exports.streaming import csv_response, xlsx_response
 from engage.extensions import db, limiter
 from engage.filters import govuk_date_short
-from engage.outputs import access, exporting, importing, log_charts, logs, merging, search, userlog
+from engage.forms import show_rule_error
+from engage.outputs import (
+    access,
+    bp,
+    exporting,
+    importing,
+    log_charts,
+    logs,
+    merging,
+    search,
+    userlog,
+)
 from engage.outputs.links import row_link
 from engage.outputs.log_forms import ConfirmForm, ContactForm, ImportForm, LogEntryForm
-from engage.outputs.models import Contact, LogEntry, Output, Stakeholder
+from engage.outputs.models import LogEntry, Output, Stakeholder
+from engage.outputs.pages import editable_output, me, readable_output
 from engage.outputs.spreadsheet import COLUMNS, HEADERS
-from engage.outputs.views import bp
 from engage.pagination import paginate
 from engage.vocab import (
     ENGAGEMENT_LEVEL_SHORT,
@@ -57,35 +66,6 @@ def _log_helpers() -> dict[str, Any]:
     }
 
 
-def _user():  # type: ignore[no-untyped-def]
-    return current_user._get_current_object()
-
-
-def _log_output(slug: str) -> Output:
-    """The output, its producers loaded only if the access check needs them (a producer's own
-    output), not for those who keep every log."""
-    output = db.session.execute(
-        db.select(Output).options(lazyload(Output.producers)).where(Output.slug == slug)
-    ).scalar_one_or_none()
-    if output is None:
-        abort(404)
-    return output
-
-
-def _readable_output(slug: str) -> Output:
-    output = _log_output(slug)
-    if not access.can_view_log(_user(), output):
-        deny("user_log:not_owner")
-    return output
-
-
-def _editable_output(slug: str) -> Output:
-    output = _log_output(slug)
-    if not access.can_edit_log(_user(), output):
-        deny("user_log:not_owner")
-    return output
-
-
 def _entry_or_404(output: Output, entry_id: int) -> LogEntry:
     entry = db.session.get(LogEntry, entry_id)
     if entry is None or entry.output_id != output.id:
@@ -96,7 +76,7 @@ def _entry_or_404(output: Output, entry_id: int) -> LogEntry:
 @bp.route("/staff/outputs/<slug>/user-log")
 @requires("view_outputs")
 def user_log(slug: str):
-    output = _readable_output(slug)
+    output = readable_output(slug)
     category = request.args.get("category") or None
     level = request.args.get("level") or None
     category = category if category in USER_CATEGORIES else None
@@ -112,7 +92,7 @@ def user_log(slug: str):
         total=listed,
         reversible=True,  # the name order ends with the entry id
     )
-    editable = access.can_edit_log(_user(), output)
+    editable = access.can_edit_log(me(), output)
     return render_template(
         "outputs/user-log.html",
         output=output,
@@ -121,10 +101,10 @@ def user_log(slug: str):
             page.items,
             output,
             editable,
-            access.people_kept_elsewhere(_user(), [item[6] for item in page.items]),
+            access.people_kept_elsewhere(me(), [item[6] for item in page.items]),
         ),
         counts=counts,
-        pictures=log_charts.log_pictures(output.id, counts, london_date(utcnow())),
+        pictures=log_charts.log_pictures(output.id, counts, today_london()),
         category=category,
         level=level,
         editable=editable,
@@ -207,7 +187,7 @@ def _entry_data(form: LogEntryForm) -> dict[str, Any]:
 @bp.route("/staff/outputs/<slug>/user-log/add", methods=["GET", "POST"])
 @requires("edit_user_logs")
 def log_entry_add(slug: str):
-    output = _editable_output(slug)
+    output = editable_output(slug)
     form = LogEntryForm()
     compare: list[dict[str, Any]] = []
     if form.validate_on_submit():
@@ -216,11 +196,11 @@ def log_entry_add(slug: str):
         added = False
         if not compare:
             try:
-                logs.add_entry(output, _entry_data(form), _user(), use_typed=use_typed)
+                logs.add_entry(output, _entry_data(form), me(), use_typed=use_typed)
                 added = True
             except logs.LogError as error:
                 db.session.rollback()
-                getattr(form, error.field).errors = [error.message]
+                show_rule_error(form, error)
             except userlog.PersonExists as exists:
                 db.session.rollback()
                 compare = _comparison(form, exists.differences)
@@ -283,7 +263,7 @@ def _comparison(
                     consent_to_contact=data["consent_to_contact"],
                 ),
             )
-            if person is not None and access.may_edit_person(_user(), person)
+            if person is not None and access.may_edit_person(me(), person)
             else {}
         )
     rows = []
@@ -311,10 +291,10 @@ def _comparison(
 @bp.route("/staff/outputs/<slug>/user-log/<int:entry_id>/edit", methods=["GET", "POST"])
 @requires("edit_user_logs")
 def log_entry_edit(slug: str, entry_id: int):
-    output = _editable_output(slug)
+    output = editable_output(slug)
     entry = _entry_or_404(output, entry_id)
     form = LogEntryForm()
-    person_editable = access.may_edit_person(_user(), entry.stakeholder)
+    person_editable = access.may_edit_person(me(), entry.stakeholder)
     if not person_editable:  # also in a log they may not edit: only their own entry changes
         for name in PERSON_FIELDS:
             delattr(form, name)
@@ -336,10 +316,10 @@ def log_entry_edit(slug: str, entry_id: int):
         )
     if form.validate_on_submit():
         try:
-            logs.update_entry(entry, _entry_data(form), _user())
+            logs.update_entry(entry, _entry_data(form), me())
         except logs.LogError as error:
             db.session.rollback()
-            getattr(form, error.field).errors = [error.message]
+            show_rule_error(form, error)
         else:
             flash("Changes saved", "success")
             return redirect(url_for("outputs.user_log", slug=output.slug))
@@ -355,14 +335,14 @@ def log_entry_edit(slug: str, entry_id: int):
 @bp.route("/staff/outputs/<slug>/user-log/<int:entry_id>/remove", methods=["GET", "POST"])
 @requires("edit_user_logs")
 def log_entry_remove(slug: str, entry_id: int):
-    output = _editable_output(slug)
+    output = editable_output(slug)
     entry = _entry_or_404(output, entry_id)
     form = ConfirmForm()
     if form.validate_on_submit():
         name = access.person_label(
-            entry.stakeholder, restricted=not access.may_edit_person(_user(), entry.stakeholder)
+            entry.stakeholder, restricted=not access.may_edit_person(me(), entry.stakeholder)
         )
-        logs.remove_entry(entry, _user())
+        logs.remove_entry(entry, me())
         flash(f"{name} removed from the user log", "success")
         return redirect(url_for("outputs.user_log", slug=output.slug))
     return render_template("outputs/log-entry-remove.html", form=form, output=output, entry=entry)
@@ -371,11 +351,11 @@ def log_entry_remove(slug: str, entry_id: int):
 @bp.route("/staff/outputs/<slug>/user-log/<int:entry_id>/contacts/new", methods=["GET", "POST"])
 @requires("edit_user_logs")
 def contact_new(slug: str, entry_id: int):
-    output = _editable_output(slug)
+    output = editable_output(slug)
     entry = _entry_or_404(output, entry_id)
     form = ContactForm()
     if not form.is_submitted():
-        form.contacted_on.data = london_date(utcnow())
+        form.contacted_on.data = today_london()
     if form.validate_on_submit():
         try:
             logs.record_contact(
@@ -384,11 +364,11 @@ def contact_new(slug: str, entry_id: int):
                 contacted_on=form.contacted_on.data,  # type: ignore[arg-type]
                 channel=form.channel.data,  # type: ignore[arg-type]
                 summary=form.summary.data or "",
-                actor=_user(),
+                actor=me(),
             )
         except logs.LogError as error:
             db.session.rollback()
-            getattr(form, error.field).errors = [error.message]
+            show_rule_error(form, error)
         else:
             flash("Contact recorded", "success")
             return redirect(
@@ -400,7 +380,7 @@ def contact_new(slug: str, entry_id: int):
 @bp.route("/staff/stakeholders")
 @requires("view_outputs")
 def stakeholder_search():
-    user = _user()
+    user = me()
     if not search.may_search(user):
         deny("stakeholder:search_not_allowed")
     text = request.args.get("q", "")
@@ -426,7 +406,7 @@ def stakeholder_detail(stakeholder_id: int):
     if person.merged_into_id is not None:  # merged (engage/outputs/merging.py): the kept one
         flash("This record was merged into the record shown here", "info")
         return redirect(url_for("outputs.stakeholder_detail", stakeholder_id=person.merged_into_id))
-    user = _user()
+    user = me()
     entries = [
         (entry, output)
         for entry, output in logs.stakeholder_entries(person.id)
@@ -436,17 +416,8 @@ def stakeholder_detail(stakeholder_id: int):
         deny("stakeholder:no_visible_log")
     visible = {output.id for _, output in entries}
     editable = {output.id for _, output in entries if access.can_edit_log(user, output)}
-    contacts = list(
-        db.session.execute(
-            db.select(Contact)
-            .options(joinedload(Contact.output), joinedload(Contact.recorded_by))
-            .where(Contact.stakeholder_id == person.id, Contact.output_id.in_(visible or {-1}))
-            .order_by(Contact.contacted_on.desc(), Contact.id.desc())
-        ).scalars()
-    )
-    personal = (bool(editable) or access.keeps_every_log(user)) and access.may_edit_person(
-        user, person
-    )
+    contacts = logs.stakeholder_contacts(person.id, visible)
+    personal = access.can_see_personal_data(user, person, editable)
     return render_template(
         "outputs/stakeholder.html",
         person=person,
@@ -465,14 +436,14 @@ def stakeholder_detail(stakeholder_id: int):
 
 
 def _dated(stem: str, ext: str) -> str:
-    return f"{stem}-{london_date(utcnow()).isoformat()}.{ext}"
+    return f"{stem}-{today_london().isoformat()}.{ext}"
 
 
 @bp.route("/staff/outputs/<slug>/user-log.csv")
 @requires("edit_user_logs")
 def user_log_csv(slug: str):
-    output = _editable_output(slug)
-    hidden = access.people_kept_elsewhere_in_log(_user(), output)
+    output = editable_output(slug)
+    hidden = access.people_kept_elsewhere_in_log(me(), output)
     batches = exporting.log_csv_batches(output.id, hidden)
     return csv_response(_dated(f"user-log-{output.slug}", "csv"), HEADERS, batches, bom=True)
 
@@ -480,8 +451,8 @@ def user_log_csv(slug: str):
 @bp.route("/staff/outputs/<slug>/user-log.xlsx")
 @requires("edit_user_logs")
 def user_log_xlsx(slug: str):
-    output = _editable_output(slug)
-    hidden = access.people_kept_elsewhere_in_log(_user(), output)
+    output = editable_output(slug)
+    hidden = access.people_kept_elsewhere_in_log(me(), output)
     return xlsx_response(
         _dated(f"user-log-{output.slug}", "xlsx"),
         lambda handle: exporting.write_log_xlsx(handle, output.id, output.title, hidden),
@@ -492,7 +463,7 @@ def user_log_xlsx(slug: str):
 @requires("view_all_user_logs")
 def all_user_logs_xlsx():
     """Built in the background (engage.exports): a page to ask for it, then its status page."""
-    if not access.has_edit_permission(_user()):
+    if not access.has_edit_permission(me()):
         deny("user_log:personal_data")
     return offer_export(
         "all_user_logs", {}, title="every user log (XLSX)", back_url=url_for("outputs.output_list")
@@ -526,7 +497,7 @@ def _per_user() -> str:
     lambda: current_app.config["STAFF_UPLOAD_RATE_LIMIT"], methods=["POST"], key_func=_per_user
 )
 def user_log_import(slug: str):
-    output = _editable_output(slug)
+    output = editable_output(slug)
     form = ImportForm()
     if form.validate_on_submit():
         upload = form.file.data
@@ -558,9 +529,9 @@ def _upload_or_404(output: Output, token: str) -> dict[str, Any]:
 @bp.route("/staff/outputs/<slug>/user-log/import/<token>")
 @requires("edit_user_logs")
 def user_log_import_preview(slug: str, token: str):
-    output = _editable_output(slug)
+    output = editable_output(slug)
     payload = _upload_or_404(output, token)
-    plan = importing.plan_import(output, payload["rows"], _user())
+    plan = importing.plan_import(output, payload["rows"], me())
     db.session.rollback()  # planning never writes; make sure nothing lingers
     show = request.args.get("show") or "all"
     rows = plan.rows if show == "all" else [r for r in plan.rows if r.action == show]
@@ -581,7 +552,7 @@ def user_log_import_preview(slug: str, token: str):
 @bp.route("/staff/outputs/<slug>/user-log/import/<token>/confirm", methods=["POST"])
 @requires("edit_user_logs")
 def user_log_import_confirm(slug: str, token: str):
-    output = _editable_output(slug)
+    output = editable_output(slug)
     payload = _upload_or_404(output, token)
     form = ConfirmForm()
     if not form.validate_on_submit():
@@ -594,7 +565,7 @@ def user_log_import_confirm(slug: str, token: str):
         return redirect(url_for("outputs.user_log", slug=output.slug))
     try:
         plan = importing.apply_import(
-            output, payload["rows"], _user(), version=request.form.get("version", "")
+            output, payload["rows"], me(), version=request.form.get("version", "")
         )
     except importing.LogChangedError:
         submissions.abandon(token)  # the new preview can be confirmed

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from engage.auth.models import User
 from engage.auth.permissions import requires
-from engage.calendar import london_date
-from engage.db_types import utcnow
+from engage.calendar import today_london
 from engage.extensions import db
-from engage.outputs import catalogue
+from engage.forms import show_rule_error
+from engage.outputs import bp, catalogue
 from engage.outputs.forms import OutputForm
 from engage.outputs.links import row_link
 from engage.outputs.models import Output, OutputReview, output_producers
+from engage.outputs.pages import output_or_404
 from engage.pagination import paginate
-
-bp = Blueprint("outputs", __name__)
 
 
 @bp.route("/staff/outputs")
@@ -61,21 +60,14 @@ def output_list():
         mine=mine,
         producers=producers,
         detail_link=row_link("outputs.output_detail", "slug"),
-        today=london_date(utcnow()),
+        today=today_london(),
     )
-
-
-def _output_or_404(slug: str) -> Output:
-    output = catalogue.output_by_slug(slug)
-    if output is None:
-        abort(404)
-    return output
 
 
 @bp.route("/staff/outputs/<slug>")
 @requires("view_outputs")
 def output_detail(slug: str):
-    output = _output_or_404(slug)
+    output = output_or_404(slug)
     return render_template("outputs/output-detail.html", output=output)
 
 
@@ -101,7 +93,7 @@ def output_new():
             )
         except catalogue.CatalogueError as error:
             db.session.rollback()
-            getattr(form, error.field).errors = [error.message]
+            show_rule_error(form, error)
         else:
             flash(f"Output ‘{output.title}’ created", "success")
             return redirect(url_for("outputs.output_detail", slug=output.slug))
@@ -111,7 +103,7 @@ def output_new():
 @bp.route("/staff/outputs/<slug>/edit", methods=["GET", "POST"])
 @requires("manage_outputs")
 def output_edit(slug: str):
-    output = _output_or_404(slug)
+    output = output_or_404(slug)
     form = OutputForm(obj=output)
     _producer_choices(form)
     if not form.is_submitted():
@@ -123,20 +115,8 @@ def output_edit(slug: str):
             )
         except catalogue.CatalogueError as error:
             db.session.rollback()
-            getattr(form, error.field).errors = [error.message]
+            show_rule_error(form, error)
         else:
             flash("Output saved", "success")
             return redirect(url_for("outputs.output_detail", slug=output.slug))
     return render_template("outputs/output-form.html", form=form, output=output)
-
-
-# The user-log, review, feedback and success-story views join this blueprint.
-from engage.outputs import (  # noqa: E402, F401
-    bulk_views,
-    evidence_views,
-    feedback_views,
-    merge_views,
-    review_views,
-    story_views,
-    userlog_views,
-)

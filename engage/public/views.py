@@ -3,13 +3,12 @@ statements every GOV.UK service publishes."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import abort, render_template
 
 from engage.auth.permissions import public
 from engage.extensions import db
 from engage.outputs.models import Output
-
-bp = Blueprint("public", __name__)
+from engage.public import bp
 
 
 @bp.route("/")

@@ -29,11 +29,10 @@ from engage.extensions import db
 from engage.forms import EARLIEST_YEAR, LATEST_YEAR
 from engage.outputs.importing import ImportFileError, check_xlsx_container
 from engage.outputs.models import Output
-from engage.outputs.spreadsheet import safe_cell, xlsx_text
 from engage.releases import rules, service
 from engage.releases.forms import parse_month, parse_time
 from engage.releases.models import Release, ReleaseBreach, ReleaseVersion
-from engage.textpolicy import clean_line, clean_multiline
+from engage.textpolicy import clean_line, clean_multiline, spreadsheet_cell, xlsx_cell
 
 MAX_ROWS = 5_000
 MAX_CELL = 2_000
@@ -66,8 +65,8 @@ def export_rows(releases: list[Release]) -> list[list[str]]:
     for r in releases:
         rows.append(
             [
-                safe_cell(r.output.slug) if r.output else "",
-                safe_cell(r.title),
+                spreadsheet_cell(r.output.slug) if r.output else "",
+                spreadsheet_cell(r.title),
                 "ad hoc" if r.kind == "ad_hoc" else "routine",
                 r.status,
                 f"{r.provisional_month:%Y-%m}" if r.provisional_month else "",
@@ -76,7 +75,7 @@ def export_rows(releases: list[Release]) -> list[list[str]]:
                 f"{r.scheduled_at.astimezone(LONDON):%H:%M}" if r.scheduled_at else "",
                 r.date_announced_on.isoformat() if r.date_announced_on else "",
                 _london_text(r.published_at),
-                safe_cell(r.cancellation_reason or ""),
+                spreadsheet_cell(r.cancellation_reason or ""),
             ]
         )
     return rows
@@ -110,7 +109,7 @@ def write_xlsx(handle: IO[bytes], rows: list[list[str]]) -> None:
     sheet = workbook.create_sheet("Releases")
     sheet.append(header())
     for row in rows:
-        sheet.append([xlsx_text(cell) for cell in row])
+        sheet.append([xlsx_cell(cell) for cell in row])
     workbook.save(handle)
 
 

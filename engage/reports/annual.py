@@ -18,32 +18,26 @@ from sqlalchemy import select
 from engage import audit
 from engage.auth.models import User, UserRole
 from engage.auth.permissions import has_permission
-from engage.calendar import london_date
+from engage.calendar import reporting_year, today_london
 from engage.db_types import utcnow
+from engage.errors import Refusal, RuleError
 from engage.extensions import db
 from engage.mail.outbox import queue_email
-from engage.reports.figures import compute_figures, year_bounds, year_label
+from engage.reports.figures import compute_figures, year_label
 from engage.reports.models import AnnualReport
 
 STATE_LABELS = {"draft": "Draft", "ready": "Ready for sign-off", "signed_off": "Signed off"}
 
 
-class ReportError(Exception):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-def london_today():  # type: ignore[no-untyped-def]
-    return london_date(utcnow())
+class ReportError(RuleError):
+    """A rule about annual reports refused the change (engage/errors.py)."""
 
 
 def figures_for(report: AnnualReport) -> dict[str, Any]:
     """The stored snapshot of a signed report; live figures for a draft."""
     if report.state == "signed_off" and report.figures is not None:
         return report.figures
-    return compute_figures(report.year_start, london_today())
+    return compute_figures(report.year_start, today_london())
 
 
 def unsigned_report_for(year_start: int) -> AnnualReport | None:
@@ -63,9 +57,15 @@ def latest_signed(year_start: int) -> AnnualReport | None:
     ).scalar_one_or_none()
 
 
-def start_draft(year_start: int, actor: Any) -> AnnualReport:
+def check_may_prepare(actor: Any) -> None:
+    """Refusal (403 and an audit row) unless `actor` may prepare reports: start a draft, write
+    its commentary, mark it ready."""
     if not has_permission(actor, "prepare_reports"):
-        raise PermissionError("prepare_reports")
+        raise Refusal("permission:prepare_reports")
+
+
+def start_draft(year_start: int, actor: Any) -> AnnualReport:
+    check_may_prepare(actor)
     if unsigned_report_for(year_start) is not None:
         raise ReportError(
             f"There is already a report for {year_label(year_start)} that has not been signed off",
@@ -86,8 +86,7 @@ def start_draft(year_start: int, actor: Any) -> AnnualReport:
 
 
 def update_commentary(report: AnnualReport, text: str, actor: Any) -> None:
-    if not has_permission(actor, "prepare_reports"):
-        raise PermissionError("prepare_reports")
+    check_may_prepare(actor)
     if report.state == "signed_off":
         raise ReportError("A signed-off report cannot be changed")
     report.commentary = text.strip()
@@ -110,8 +109,7 @@ def chief_statisticians() -> list[User]:
 
 def mark_ready(report: AnnualReport, actor: Any) -> int:
     """The CSO marks a draft ready; every Chief Statistician is emailed. Returns emails queued."""
-    if not has_permission(actor, "prepare_reports"):
-        raise PermissionError("prepare_reports")
+    check_may_prepare(actor)
     if report.state != "draft":
         raise ReportError("Only a draft report can be marked ready for sign-off")
     report.state = "ready"
@@ -142,7 +140,7 @@ def mark_ready(report: AnnualReport, actor: Any) -> int:
 def return_to_draft(report: AnnualReport, actor: Any) -> None:
     """The Chief sends a ready report back for more work."""
     if not has_permission(actor, "sign_off_reports"):
-        raise PermissionError("sign_off_reports")
+        raise Refusal("sign_off_reports")
     if report.state != "ready":
         raise ReportError("Only a report that is ready for sign-off can be returned")
     report.state = "draft"
@@ -154,7 +152,7 @@ def return_to_draft(report: AnnualReport, actor: Any) -> None:
 
 def year_is_over(year_start: int, today: date) -> bool:
     """Whether the reporting year has ended by `today` (a London date)."""
-    return today > year_bounds(year_start)[1]
+    return today > reporting_year(year_start)[1]
 
 
 def sign_off(
@@ -171,13 +169,13 @@ def sign_off(
     over: the confirmation is recorded in the figures (and so in the report's text) and in the
     audit record."""
     if not has_permission(actor, "sign_off_reports"):
-        raise PermissionError("sign_off_reports")
+        raise Refusal("sign_off_reports")
     if report.state != "ready":
         raise ReportError("Only a report that is ready for sign-off can be signed off")
-    today = today or london_today()
+    today = today or today_london()
     early = not year_is_over(report.year_start, today)
     if early and not year_not_over_confirmed:
-        end = year_bounds(report.year_start)[1]
+        end = reporting_year(report.year_start)[1]
         raise ReportError(
             f"The reporting year {year_label(report.year_start)} ends on "
             f"{end.day} {end:%B %Y}: confirm that you are signing off before the year is over",

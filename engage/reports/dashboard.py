@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from engage.auth.permissions import has_permission
+from engage.calendar import today_london
 from engage.extensions import db
-from engage.reports.annual import london_today
 from engage.reports.models import AnnualReport, UksaRecommendation
 from engage.reports.recommendations import overdue_clause
 
@@ -20,7 +20,7 @@ def dashboard_panel(user) -> tuple[str, dict] | None:  # type: ignore[no-untyped
         overdue = list(
             db.session.execute(
                 select(UksaRecommendation)
-                .where(overdue_clause(london_today()))
+                .where(overdue_clause(today_london()))
                 .order_by(UksaRecommendation.target_on, UksaRecommendation.reference)
             ).scalars()
         )

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from engage.calendar import reporting_year_of
 from engage.extensions import db
 from engage.reports import annual
-from engage.reports.figures import current_year_start, last_complete_year_start
+from engage.reports.figures import last_complete_year_start
 from engage.reports.models import AnnualReport, RecommendationNote, UksaRecommendation
 
 RECOMMENDATIONS = [
@@ -107,4 +108,4 @@ def seed(ctx) -> None:  # type: ignore[no-untyped-def]
 
     annual.sign_off(report, chief, render_report_body, today=ctx.today)
     # And a draft for the year in progress, whose live figures show the other areas' demo data.
-    annual.start_draft(current_year_start(ctx.today), owner)
+    annual.start_draft(reporting_year_of(ctx.today), owner)

@@ -20,12 +20,12 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from engage.exports.streaming import XLSX_TYPE
-from engage.outputs.spreadsheet import safe_cell, xlsx_text
 from engage.reports import annual
 from engage.reports.figures import SECTIONS, year_label
 from engage.reports.models import AnnualReport
 from engage.reports.render import html_document, report_body
 from engage.reports.suppression import suppress_figures
+from engage.textpolicy import spreadsheet_cell, xlsx_cell
 
 
 def _shown(figures: dict[str, Any], publication: bool) -> dict[str, Any]:
@@ -34,17 +34,6 @@ def _shown(figures: dict[str, Any], publication: bool) -> dict[str, Any]:
 
 def sheet_name(key: str) -> str:
     return key.replace("_", " ").capitalize()[:31]
-
-
-def _safe(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula is prefixed with an apostrophe."""
-    return safe_cell(value) if isinstance(value, str) else value
-
-
-def _cell(value: Any) -> Any:
-    """A value for the workbook: guarded, and text an XLSX cell can hold."""
-    value = _safe(value)
-    return xlsx_text(value) if isinstance(value, str) else value
 
 
 def _bold(sheet: Any, value: Any) -> WriteOnlyCell:
@@ -64,7 +53,7 @@ def write_xlsx(
     about.append(["Period start", shown["period_start"]])
     about.append(["Period end", shown["period_end"]])
     about.append(["Figures computed on", shown["as_of"]])
-    about.append(["Status", _cell(status)])
+    about.append(["Status", xlsx_cell(status)])
     about.append(
         [
             "Small counts",
@@ -79,7 +68,7 @@ def write_xlsx(
         sheet.append([])
         sheet.append([_bold(sheet, column) for column in table["columns"]])
         for row in table["rows"]:
-            sheet.append([_cell(v) for v in row])
+            sheet.append([xlsx_cell(v) for v in row])
     book.save(target)
 
 
@@ -98,7 +87,15 @@ def to_csv(figures: dict[str, Any], *, publication: bool = False) -> str:
         section = SECTIONS.get(table["section"], table["section"])
         for row in table["rows"]:
             for column, value in zip(table["columns"][1:], row[1:], strict=True):
-                writer.writerow([section, table["title"], _safe(row[0]), column, _safe(value)])
+                writer.writerow(
+                    [
+                        section,
+                        table["title"],
+                        spreadsheet_cell(row[0]),
+                        column,
+                        spreadsheet_cell(value),
+                    ]
+                )
     return out.getvalue()
 
 

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 
 from engage.auth.models import User
-from engage.calendar import LONDON, london_start
+from engage.calendar import LONDON, london_start, reporting_year, reporting_year_of
 from engage.cases import outcome_figures
 from engage.consultations.analysis import COUNTED
 from engage.consultations.models import Consultation, ConsultationResponse
@@ -79,16 +79,8 @@ def parse_year(text: str) -> int:
     return year
 
 
-def year_bounds(year_start: int) -> tuple[date, date]:
-    return date(year_start, 4, 1), date(year_start + 1, 3, 31)
-
-
-def current_year_start(today: date) -> int:
-    return today.year if today.month >= 4 else today.year - 1
-
-
 def last_complete_year_start(today: date) -> int:
-    return current_year_start(today) - 1
+    return reporting_year_of(today) - 1
 
 
 # --- user engagement -------------------------------------------------------------------------
@@ -484,7 +476,7 @@ def success_stories_table(start: date, end: date) -> dict[str, Any]:
 
 def compute_figures(year_start: int, as_of: date) -> dict[str, Any]:
     """Every figure of the annual report for a reporting year, as at `as_of` (a London date)."""
-    start, end = year_bounds(year_start)
+    start, end = reporting_year(year_start)
     tables = [
         *user_engagement_tables(start, end),
         consultations_table(start, end),

@@ -20,11 +20,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, select
 
 from engage import caching
+from engage.calendar import LONDON
 from engage.cases import outcome_figures
 from engage.cases.models import Case
 from engage.cases.sla import rules
@@ -38,7 +38,6 @@ from engage.reports.suppression import suppress_tables
 from engage.reports.tables import fill_shares, make_table
 from engage.vocab import COMPLAINT_KINDS
 
-LONDON = ZoneInfo("Europe/London")
 QUARTERS_SHOWN = 8
 QUARTER_NAMES = {
     4: "April to June",

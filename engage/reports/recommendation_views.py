@@ -9,14 +9,15 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from engage.auth.permissions import requires
+from engage.calendar import today_london
 from engage.extensions import db
+from engage.forms import show_rule_error
 from engage.outputs.models import Output
 from engage.pagination import paginate
+from engage.reports import bp
 from engage.reports import recommendations as recs
-from engage.reports.annual import london_today
 from engage.reports.forms import NoteForm, RecommendationForm
 from engage.reports.models import UksaRecommendation
-from engage.reports.views import bp
 
 FORM_FIELDS = (*recs.FIELDS, "will_not_reason")
 
@@ -47,7 +48,7 @@ def _data(form: RecommendationForm) -> dict[str, Any]:
 @bp.route("/staff/reports/recommendations")
 @requires("manage_recommendations")
 def recommendation_list():
-    today = london_today()
+    today = today_london()
     status = request.args.get("status", "")
     query = recs.recommendation_list_query()
     if status == "overdue":
@@ -76,7 +77,7 @@ def recommendation_new():
             rec = recs.create_recommendation(_data(form), form.output_ids.data or [], current_user)
         except recs.RecommendationError as error:
             db.session.rollback()
-            getattr(form, error.field).errors = [error.message]
+            show_rule_error(form, error)
         else:
             flash(f"Recommendation {rec.reference} added", "success")
             return redirect(url_for("reports.recommendation_detail", rec_id=rec.id))
@@ -92,7 +93,7 @@ def recommendation_detail(rec_id: int):
         "reports/recommendation-detail.html",
         rec=rec,
         note_form=form,
-        overdue=recs.is_overdue(rec, london_today()),
+        overdue=recs.is_overdue(rec, today_london()),
     )
 
 
@@ -110,7 +111,7 @@ def recommendation_edit(rec_id: int):
             recs.update_recommendation(rec, _data(form), form.output_ids.data or [], current_user)
         except recs.RecommendationError as error:
             db.session.rollback()
-            getattr(form, error.field).errors = [error.message]
+            show_rule_error(form, error)
         else:
             flash(f"Recommendation {rec.reference} updated", "success")
             return redirect(url_for("reports.recommendation_detail", rec_id=rec.id))
@@ -127,7 +128,7 @@ def recommendation_add_note(rec_id: int):
             recs.add_note(rec, form.noted_on.data, form.note.data or "", current_user)  # type: ignore[arg-type]
         except recs.RecommendationError as error:
             db.session.rollback()
-            getattr(form, error.field).errors = [error.message]
+            show_rule_error(form, error)
         else:
             flash("Progress note added", "success")
             return redirect(url_for("reports.recommendation_detail", rec_id=rec.id))
@@ -136,5 +137,5 @@ def recommendation_add_note(rec_id: int):
         rec=rec,
         note_form=form,
         form=form,
-        overdue=recs.is_overdue(rec, london_today()),
+        overdue=recs.is_overdue(rec, today_london()),
     )

@@ -11,8 +11,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from engage import audit
 from engage.auth.models import User
 from engage.auth.permissions import has_permission
-from engage.calendar import london_date
-from engage.db_types import utcnow
+from engage.calendar import today_london
+from engage.errors import Refusal, RuleError
 from engage.extensions import db
 from engage.outputs.models import Output
 from engage.reports.models import RecommendationNote, UksaRecommendation
@@ -22,13 +22,8 @@ OPEN_STATUSES = ("not_started", "in_progress")
 FIELDS = ("reference", "text", "source_report", "source_date", "owner_id", "target_on", "status")
 
 
-class RecommendationError(Exception):
-    """A rule refused the change; `field` names the form field the message belongs to."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
+class RecommendationError(RuleError):
+    """A rule about recommendations refused the change (engage/errors.py)."""
 
 
 def overdue_clause(today: date) -> ColumnElement[bool]:
@@ -60,17 +55,17 @@ def owner_choices() -> list[User]:
 
 def _check(actor: Any, data: dict[str, Any]) -> None:
     if not has_permission(actor, "manage_recommendations"):
-        raise PermissionError("manage_recommendations")
+        raise Refusal("manage_recommendations")
     if data["status"] not in RECOMMENDATION_STATUSES:
-        raise RecommendationError("status", "Select the status")
+        raise RecommendationError("Select the status", "status")
     reason = (data.get("will_not_reason") or "").strip()
     if data["status"] == "will_not_implement" and not reason:
         raise RecommendationError(
-            "will_not_reason", "Enter the reason the recommendation will not be implemented"
+            "Enter the reason the recommendation will not be implemented", "will_not_reason"
         )
     owner_id = data.get("owner_id")
     if owner_id and owner_id not in {u.id for u in owner_choices()}:
-        raise RecommendationError("owner_id", "Select an owner from the list")
+        raise RecommendationError("Select an owner from the list", "owner_id")
 
 
 def _apply(rec: UksaRecommendation, data: dict[str, Any], output_ids: list[int]) -> None:
@@ -127,13 +122,13 @@ def update_recommendation(
 
 def add_note(rec: UksaRecommendation, noted_on: date, text: str, actor: Any) -> RecommendationNote:
     if not has_permission(actor, "manage_recommendations"):
-        raise PermissionError("manage_recommendations")
+        raise Refusal("manage_recommendations")
     text = (text or "").strip()
     if not text:
-        raise RecommendationError("note", "Enter the progress made")
-    if noted_on > london_date(utcnow()):
+        raise RecommendationError("Enter the progress made", "note")
+    if noted_on > today_london():
         raise RecommendationError(
-            "noted_on", "The date of the progress note must be today or in the past"
+            "The date of the progress note must be today or in the past", "noted_on"
         )
     note = RecommendationNote(
         recommendation_id=rec.id, noted_on=noted_on, note=text, author_id=getattr(actor, "id", None)

@@ -4,26 +4,21 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from engage.auth.permissions import deny, has_permission, public, requires
+from engage.auth.permissions import public, requires
+from engage.calendar import reporting_year_of, today_london
 from engage.exports.pages import offer_export
 from engage.extensions import db
-from engage.reports import annual
+from engage.reports import annual, bp
 from engage.reports.annual import ReportError
 from engage.reports.exports import export_report
-from engage.reports.figures import (
-    current_year_start,
-    last_complete_year_start,
-    year_label,
-)
+from engage.reports.figures import last_complete_year_start, year_label
 from engage.reports.forms import CommentaryForm, ConfirmForm, SignOffForm, StartReportForm
 from engage.reports.models import AnnualReport
 from engage.reports.performance import page_figures
 from engage.reports.render import render_report_body, report_body
-
-bp = Blueprint("reports", __name__)
 
 
 @bp.app_template_filter("iso_govuk_date")
@@ -42,12 +37,12 @@ def year_label_filter(value: int) -> str:
 @bp.route("/performance")
 @public
 def performance():
-    figures = page_figures(annual.london_today())
+    figures = page_figures(today_london())
     return render_template("reports/performance.html", figures=figures)
 
 
 def _year_choices(today: date) -> list[tuple[int, str]]:
-    current = current_year_start(today)
+    current = reporting_year_of(today)
     return [
         (y, f"{year_label(y)} (April {y} to March {y + 1})")
         for y in range(current, current - 6, -1)
@@ -57,14 +52,13 @@ def _year_choices(today: date) -> list[tuple[int, str]]:
 @bp.route("/staff/reports", methods=["GET", "POST"])
 @requires("view_reports")
 def report_index():
-    today = annual.london_today()
+    today = today_london()
     form = StartReportForm()
     form.year_start.choices = _year_choices(today)
     if request.method == "GET":
         form.year_start.data = last_complete_year_start(today)
     if request.method == "POST":
-        if not has_permission(current_user, "prepare_reports"):
-            deny("permission:prepare_reports")
+        annual.check_may_prepare(current_user)
         if form.validate_on_submit():
             try:
                 report = annual.start_draft(form.year_start.data, current_user)
@@ -201,7 +195,7 @@ def report_mark_ready(report_id: int):
 def report_sign_off(report_id: int):
     report = _report_or_404(report_id)
     form = SignOffForm()
-    year_over = annual.year_is_over(report.year_start, annual.london_today())
+    year_over = annual.year_is_over(report.year_start, today_london())
     if form.validate_on_submit():
         try:
             annual.sign_off(
@@ -242,6 +236,3 @@ def report_return(report_id: int):
         else:
             flash("Report returned to draft", "success")
     return redirect(url_for("reports.report_detail", report_id=report.id))
-
-
-from engage.reports import recommendation_views  # noqa: E402, F401

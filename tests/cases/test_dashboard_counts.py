@@ -7,8 +7,9 @@ from datetime import date
 
 import time_machine
 
+from engage.calendar import reporting_year, reporting_year_of
 from engage.cases import workflow
-from engage.cases.dashboard import reporting_year_start, sla_counts_and_open
+from engage.cases.dashboard import sla_counts_and_open
 from tests.factories.auth import cso
 from tests.factories.cases import at, make_case
 
@@ -16,8 +17,9 @@ TODAY = date(2026, 5, 20)
 
 
 def test_reporting_year_starts_on_1_april():
-    assert reporting_year_start(date(2026, 3, 31)) == date(2025, 4, 1)
-    assert reporting_year_start(date(2026, 4, 1)) == date(2026, 4, 1)
+    assert reporting_year_of(date(2026, 3, 31)) == 2025
+    assert reporting_year(2025) == (date(2025, 4, 1), date(2026, 3, 31))
+    assert reporting_year_of(date(2026, 4, 1)) == 2026
 
 
 def test_old_finished_cases_drop_out_but_old_running_cases_stay(app):

@@ -19,10 +19,10 @@ from hypothesis import strategies as st
 from sqlalchemy import delete
 
 from engage.audit import AuditEvent
-from engage.calendar import get_calendar
+from engage.calendar import get_calendar, reporting_year, reporting_year_of
 from engage.cases import calendar_admin, clock, workflow
 from engage.cases.alerts import find_alerts
-from engage.cases.dashboard import reporting_year_start, sla_counts_and_open
+from engage.cases.dashboard import sla_counts_and_open
 from engage.cases.listing import export_csv
 from engage.cases.models import SLA_OUTCOME_SQL, Case, CaseEvent, CasePause, OfficeClosure
 from engage.cases.sla import rules
@@ -30,7 +30,7 @@ from engage.cases.sla.expr import to_ddl
 from engage.cases.sla.rules import CLOCKS, OUTCOME_WORDS, RUNNING_STATUSES
 from engage.extensions import db
 from engage.mail.models import OutboxEmail
-from engage.reports.figures import compute_figures, current_year_start, table_by_key, year_bounds
+from engage.reports.figures import compute_figures, table_by_key
 from engage.vocab import CASE_KINDS, SLA_STATUSES
 from tests.factories.auth import admin, cso
 from tests.factories.cases import at, make_case
@@ -227,7 +227,7 @@ def _agree(officer, today: date) -> None:  # type: ignore[no-untyped-def]  # noq
     }
     # The dashboard: open cases whatever their age, finished ones received this reporting year.
     counts, _ = sla_counts_and_open(officer, today, cal)
-    since = reporting_year_start(today)
+    since = reporting_year(reporting_year_of(today))[0]
     expected = Counter(
         status[c.id] for c in cases if status[c.id] in RUNNING_STATUSES or c.received_on >= since
     )
@@ -247,9 +247,9 @@ def _agree(officer, today: date) -> None:  # type: ignore[no-untyped-def]  # noq
             word = OUTCOME_WORDS[None if outcome in RUNNING_STATUSES else outcome]
             assert row[f"{k.name}_outcome"] == word
     # The report, for this reporting year and the one before: its tables are the CSV's counts.
-    this_year = current_year_start(today)
+    this_year = reporting_year_of(today)
     for year in (this_year, this_year - 1):
-        start, end = year_bounds(year)
+        start, end = reporting_year(year)
         figures = compute_figures(year, today)
         in_year = [r for r in rows if start <= date.fromisoformat(r["received_on"]) <= end]
         received = _table(figures, "cases_received")

@@ -12,6 +12,7 @@ import pytest
 from engage.calendar import london_date
 from engage.consent import messages
 from engage.consent.models import LogMessage
+from engage.errors import Refusal
 from engage.extensions import db
 from engage.mail.delivery import deliver_due
 from engage.mail.models import OutboxEmail
@@ -178,7 +179,7 @@ def test_a_producer_cannot_write_to_another_producers_log(logs, login):
     # The other output is not among the choices: the form refuses it, and the domain too.
     assert refused.status_code in (200, 403)
     assert db.session.scalar(db.select(db.func.count()).select_from(LogMessage)) == 0
-    with pytest.raises(PermissionError):
+    with pytest.raises(Refusal):
         messages.send(owner, messages.Audience.of([first.id, other.id]), "Hi", "Hello")
     stranger = producer(email="stranger@example.gov.uk")
     assert login(stranger).get("/staff/user-log-messages/new").status_code == 403

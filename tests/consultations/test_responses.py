@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
-from engage.consultations import responses
+from engage.consultations import analysis, responses
 from engage.consultations.models import ConsultationResponse
 from engage.extensions import db
 from engage.outputs.models import LogEntry, Stakeholder
@@ -124,7 +124,7 @@ def test_counts_by_category_and_per_question_are_computed(app):
     by_category = responses.counts_by_category(consultation)
     assert by_category["academic"] == 2 and by_category["media"] == 1
     assert by_category["public"] == 0 and len(by_category) == 7
-    tallies = {t.question.id: t for t in responses.question_tallies(consultation)}
+    tallies = {t.question.id: t for t in analysis.question_tallies(consultation)}
     assert tallies[q1.id].options == [("Yes", 2), ("No", 1), ("Not sure", 0)]
     assert tallies[q2.id].options == [("CSV", 2), ("ODS", 0), ("PDF", 1)]
     assert tallies[q2.id].answered == 2

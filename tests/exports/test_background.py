@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from engage.audit import AuditEvent
 from engage.db_types import utcnow
+from engage.errors import Refusal
 from engage.exports import background
 from engage.exports.models import ExportJob
 from engage.extensions import db
@@ -103,7 +104,7 @@ def test_a_producer_may_not_ask_for_it(app, login, logs):
     assert client.get("/staff/user-logs.xlsx").status_code == 403
     assert client.post("/staff/user-logs.xlsx").status_code == 403
     assert db.session.execute(db.select(db.func.count(ExportJob.id))).scalar_one() == 0
-    with pytest.raises(PermissionError):
+    with pytest.raises(Refusal):
         background.request_export(logs, "all_user_logs", {})
 
 

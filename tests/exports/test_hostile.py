@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from engage.consultations import responses
 from engage.consultations.models import ConsultationAnswer, ConsultationResponse
 from engage.extensions import db
-from engage.outputs.spreadsheet import XLSX_MAX_CELL, xlsx_text
+from engage.textpolicy import XLSX_MAX_CELL, xlsx_cell
 from tests.consultations.helpers import consultation_with_questions
 from tests.factories.auth import producer
 from tests.factories.outputs import LogEntryFactory, OutputFactory, StakeholderFactory
@@ -19,10 +19,11 @@ from tests.factories.outputs import LogEntryFactory, OutputFactory, StakeholderF
 ODD = "Ann\x01\x08\x0b\x0c\x1fSmith\u2028 \U0001f600"
 
 
-def test_xlsx_text_drops_what_xml_forbids_and_cuts_to_excels_limit():
-    assert xlsx_text(ODD) == "AnnSmith\u2028 \U0001f600"
-    assert xlsx_text("\t=x\r\n") == "\t=x\r\n"  # tab and newlines are allowed
-    assert len(xlsx_text("w" * 100_000)) == XLSX_MAX_CELL
+def test_the_one_cell_guard_drops_what_xml_forbids_guards_formulas_and_cuts_to_excels_limit():
+    assert xlsx_cell(ODD) == "Ann  Smith\u2028 \U0001f600"
+    assert xlsx_cell("\t=x\r\n") == "'\t=x\r\n"  # a tab or CR first is a formula's start too
+    assert xlsx_cell("\r=x") == "'\r=x" and xlsx_cell("@x") == "'@x"
+    assert len(xlsx_cell("w" * 100_000)) == XLSX_MAX_CELL
 
 
 def test_a_user_log_with_control_characters_exports_as_xlsx_and_csv(app, login):

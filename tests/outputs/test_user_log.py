@@ -51,8 +51,9 @@ def test_access_rules_without_http(setup):
     assert not access.can_view_log(other, mine) and not access.can_edit_log(other, mine)
     for user in (cso(), chief(), admin()):
         assert access.can_view_log(user, mine) and access.can_edit_log(user, mine)
-    assert access.can_see_personal_data(owner, mine)
-    assert not access.can_see_personal_data(other, mine)
+    person = setup["entry"].stakeholder
+    assert access.can_see_personal_data(owner, person, {mine.id})
+    assert not access.can_see_personal_data(other, person, set())
 
 
 def test_owner_sees_log_with_counts_and_personal_data(setup, login):

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from engage.calendar import reporting_year
 from engage.cases.models import Case
 from engage.extensions import db
-from engage.reports.figures import year_bounds
 from engage.reports.models import AnnualReport
 from engage.reports.performance import performance_figures
 from engage.reports.suppression import SUPPRESSED, suppress_figures
@@ -19,7 +19,7 @@ TODAY = date(2026, 6, 1)  # in the reporting year 2026-27
 def test_demo_cases_span_three_reporting_years_and_the_published_figures_are_real(app):
     seed_demo(today=TODAY)
     for year in (2024, 2025, 2026):
-        start, end = year_bounds(year)
+        start, end = reporting_year(year)
         received = db.session.execute(
             db.select(db.func.count(Case.id)).where(
                 Case.received_on >= start, Case.received_on <= end

@@ -19,7 +19,7 @@ from flask import g
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from engage.cases.action_views import ACTIONS
+from engage.cases.actions import NAME_FOR_SLUG
 from engage.cases.models import Case
 from engage.db_types import utcnow
 from engage.extensions import db
@@ -171,7 +171,7 @@ def _form_urls(app, ids) -> list[str]:  # type: ignore[no-untyped-def]
             continue
         if rule.rule.startswith(("/staff/sign-out", "/staff/sign-in")):
             continue
-        actions = list(ACTIONS) if "action" in rule.arguments else [None]
+        actions = list(NAME_FOR_SLUG) if "action" in rule.arguments else [None]
         for action in actions:
             url = rule.rule
             for arg in rule.arguments:
