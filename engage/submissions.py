@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Flask, current_app, flash, g, redirect, request, session
+from flask import Flask, current_app, flash, g, has_request_context, redirect, request, session
 from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import JSON, String
@@ -85,6 +85,9 @@ def begin(token: str | None, form: str) -> Outcome:
     page, a hand-made request) is not idempotent: the POST proceeds. Commits."""
     if not token or not TOKEN.fullmatch(token):
         return FIRST
+    claim = g.get("submission_claim") if has_request_context() else None
+    if claim is not None and claim[0] == token:
+        return FIRST  # claimed by `install`'s hook for this very request: it is ours
     try:
         db.session.add(FormSubmission(token=token, form=form))
         db.session.commit()

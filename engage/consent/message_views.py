@@ -30,6 +30,7 @@ def message_list():
 
 
 @bp.route("/staff/user-log-messages/new", methods=["GET", "POST"])
+@submissions.own_token  # its form carries its own submission_token
 @requires("message_user_logs")
 def message_new():
     user = _user()

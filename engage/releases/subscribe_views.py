@@ -18,6 +18,7 @@ SESSION_KEY = "release_subscription"
 
 
 @bp.route("/statistics/<slug>/release-notices", methods=["GET", "POST"])
+@submissions.own_token  # its form carries its own submission_token
 @public
 @public_form_limit
 def subscribe(slug: str):
@@ -28,6 +29,7 @@ def subscribe(slug: str):
 
 
 @bp.route("/releases/notices", methods=["GET", "POST"])
+@submissions.own_token  # its form carries its own submission_token
 @public
 @public_form_limit
 def subscribe_all():
