@@ -14,6 +14,7 @@ from engage.mail.delivery import message_id
 from engage.mail.forms import CancelEmailForm, RetryAllForm
 from engage.mail.models import OutboxEmail
 from engage.mail.outbox import (
+    CANCELLABLE,
     RetryRefused,
     cancel_email,
     mark_email_delivered,
@@ -148,6 +149,10 @@ def outbox_cancel(email_id: int):
     if row is None:
         abort(404)
     form = CancelEmailForm()
+    if request.method == "POST" and row.status not in CANCELLABLE:
+        # Cancelled, sent or being sent meanwhile: the page has no form to correct.
+        flash(f"Email {row.id} cannot be cancelled: it is {row.status}", "info")
+        return redirect(url_for("mail.outbox", status=_tab_of(row.status)))
     if form.validate_on_submit():
         row = _locked_email(email_id)
         try:

@@ -12,6 +12,7 @@ from email.utils import getaddresses
 from html.parser import HTMLParser
 
 MAX_PARTS = 500  # parts looked at; a 10,000-part tree is read no further
+MAX_DEPTH = 50  # multiparts inside multiparts; deeper is read from the headers alone
 BOUNDARY_LINES = 2 * MAX_PARTS  # lines starting "--" parsed at all (see _bounded)
 TOO_DEEP = (
     "(The parts of this email are nested too deeply to be read here. The whole message is "
@@ -138,7 +139,7 @@ def parse(raw: bytes) -> Parsed:
     bounded, cut = _bounded(raw)
     try:
         found = _parse(bounded)
-    except RecursionError:
+    except (RecursionError, _TooDeep):
         found = _parse(_headers_only(raw))
         found.text = TOO_DEEP
         return found
@@ -147,8 +148,26 @@ def parse(raw: bytes) -> Parsed:
     return found
 
 
+class _TooDeep(Exception):
+    pass
+
+
+def _check_depth(message: Message) -> None:
+    """Whether the tree is deeper than MAX_DEPTH, found without recursion (so the answer does
+    not depend on how deep Python may recurse at the moment)."""
+    stack = [(message, 0)]
+    while stack:
+        part, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise _TooDeep
+        payload = part.get_payload() if part.is_multipart() else None
+        if isinstance(payload, list):
+            stack.extend((child, depth + 1) for child in payload)
+
+
 def _parse(raw: bytes) -> Parsed:
     message = email.message_from_bytes(raw, policy=email.policy.default)
+    _check_depth(message)
     found = Parsed(message=message)
     try:
         pairs = getaddresses([header(message, "From")])

@@ -161,3 +161,11 @@ def test_script_exe_and_zip_bomb_attachments(app):
     assert len(made.attachments_refused) == 2
     notes = [e.note for e in made.case.history if e.action == "note"]
     assert any("invoice.pdf" in n and "bomb.zip" in n for n in notes)
+
+
+def test_a_message_nested_deeper_than_the_limit_is_read_from_its_headers_at_any_depth(app):
+    # Not only when Python's recursion gives out: 60 levels is well inside it.
+    from engage.mailin.parse import MAX_DEPTH, parse
+
+    assert parse(_nested(MAX_DEPTH + 10)).text == TOO_DEEP
+    assert parse(_nested(MAX_DEPTH - 10)).text == "deep text"
