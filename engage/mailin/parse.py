@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from email.message import Message
 from email.utils import getaddresses
 from html.parser import HTMLParser
+from typing import Any
 
 MAX_PARTS = 500  # parts looked at; a 10,000-part tree is read no further
 MAX_DEPTH = 50  # multiparts inside multiparts; deeper is read from the headers alone
@@ -155,7 +156,7 @@ class _TooDeep(Exception):
 def _check_depth(message: Message) -> None:
     """Whether the tree is deeper than MAX_DEPTH, found without recursion (so the answer does
     not depend on how deep Python may recurse at the moment)."""
-    stack = [(message, 0)]
+    stack: list[tuple[Any, int]] = [(message, 0)]
     while stack:
         part, depth = stack.pop()
         if depth > MAX_DEPTH:
