@@ -3,6 +3,9 @@ a path typed with or without its trailing slash reaches its page.
 
 - `<int:...>` matches at most 10 digits and at most 2**31 - 1 (what a database integer
   holds): anything larger is a 404, never an OverflowError or a database error.
+- `<slug>` and every other string part of a URL never holds a control character (NUL
+  included): PostgreSQL refuses NUL in a text parameter, so `/staff/outputs/%00/user-log` was
+  a database error; such a path is a 404 before any view sees it.
 - Rules are not strict about slashes: `/staff/` reaches `/staff`, `/statistics/` reaches
   `/statistics` (by a redirect to the canonical URL, so there is one address per page); a path
   that is no page without its slash either is a 404 at once.
@@ -14,7 +17,7 @@ from typing import Any
 
 from flask import Flask, redirect, request
 from werkzeug.exceptions import HTTPException
-from werkzeug.routing import IntegerConverter, Map
+from werkzeug.routing import IntegerConverter, Map, UnicodeConverter
 
 DB_INT_MAX = 2**31 - 1
 
@@ -25,6 +28,15 @@ class BoundedIntConverter(IntegerConverter):
     def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", DB_INT_MAX)
         super().__init__(map, *args, **kwargs)
+
+
+class PrintableConverter(UnicodeConverter):
+    """The default `<name>` converter (one path segment, any length arguments), without the
+    C0 control characters and DEL."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        super().__init__(map, *args, **kwargs)
+        self.regex = self.regex.replace("[^/]", "[^/\\x00-\\x1f\\x7f]", 1)
 
 
 def bounded_int(
@@ -53,6 +65,7 @@ def _is_page(app: Flask, path: str) -> bool:
 def install(app: Flask) -> None:
     """Call before any blueprint is registered."""
     app.url_map.converters["int"] = BoundedIntConverter
+    app.url_map.converters["default"] = app.url_map.converters["string"] = PrintableConverter
 
     @app.before_request
     def drop_trailing_slash():  # type: ignore[no-untyped-def]

@@ -174,3 +174,17 @@ def test_huge_numbers_in_urls_are_not_found_not_a_server_error(app, login):
         assert response.status_code == 200, query
         response = client.get(f"/staff/cases/export.csv?{query}")
         assert response.status_code == 200, query
+
+
+def test_control_characters_in_a_url_segment_are_not_found_not_a_server_error(app, login):
+    """A NUL in a slug reached the database: PostgreSQL refuses NUL in text ('PostgreSQL text
+    fields cannot contain NUL (0x00) bytes'), so /staff/outputs/%00/user-log was a 500."""
+    client = login(cso())
+    for path in (
+        "/staff/outputs/%00/user-log",
+        "/staff/outputs/a%00b/engagement-evidence",
+        "/staff/outputs/a%1Fb",
+        "/statistics/%00/feedback",
+        "/unsubscribe/%00",
+    ):
+        assert client.get(path).status_code == 404, path
