@@ -11,9 +11,7 @@ from engage.extensions import db
 from engage.outputs import access, bp, bulk, history
 from engage.outputs.merge_forms import BulkForm
 from engage.outputs.models import LogEntry, Output
-
-MAX_ID = 2**31 - 1
-
+from engage.urls import bounded_int
 
 def _user():  # type: ignore[no-untyped-def]
     return current_user._get_current_object()
@@ -32,9 +30,10 @@ def _selected_ids() -> list[int]:
     """The ticked entries: integers within the database's range, or 400."""
     ids = []
     for value in request.form.getlist("entry")[: bulk.MAX_SELECTED + 1]:
-        if not value.isdigit() or not 0 < int(value) <= MAX_ID:
+        entry_id = bounded_int(value, low=1)  # "²" is a digit to str.isdigit, not to int()
+        if entry_id is None:
             abort(400)
-        ids.append(int(value))
+        ids.append(entry_id)
     return ids
 
 

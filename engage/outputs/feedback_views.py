@@ -21,6 +21,7 @@ from engage.outputs.models import FEEDBACK_NOT_REVIEWED, Feedback, Output, outpu
 from engage.outputs.pages import output_or_404, readable_output
 from engage.pagination import paginate
 from engage.public.abuse import public_form_limit
+from engage.urls import bounded_int
 from engage.vocab import CASE_KINDS
 
 THANKS_KEY = "feedback_reference"
@@ -174,7 +175,9 @@ def feedback_list():
 def feedback_mark_many_reviewed():
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    ids = [int(v) for v in request.form.getlist("feedback_id") if v.isdigit() and len(v) < 10]
+    ids = [
+        i for i in (bounded_int(v, low=1) for v in request.form.getlist("feedback_id")) if i
+    ]
     back = _safe_back(request.form.get("back", ""))
     if not ids:
         flash("Select the feedback to mark as reviewed", "error")

@@ -127,7 +127,7 @@ def test_bulk_pages_per_role_and_a_foreign_id_is_refused(logs_of_two, login):
     assert foreign_post.status_code == 403
     assert db.session.get(LogEntry, foreign.id) is not None
     assert db.session.get(LogEntry, entries[2].id) is not None
-    for bad in ("abc", "-1", "9" * 40):
+    for bad in ("abc", "-1", "9" * 40, "²", "0"):  # "²".isdigit() but int("²") raised: a 500
         assert (
             client.post(
                 "/staff/outputs/mine/user-log/bulk", data={"step": "choose", "entry": [bad]}
