@@ -190,13 +190,30 @@ def confirm_url(stakeholder_id: int) -> str:
     return f"{base}/confirm-email/{tokens.confirm_token(stakeholder_id)}"
 
 
+def _linked_person(stakeholder_id: int) -> Stakeholder:
+    """The record a link sent to `stakeholder_id` acts on: that record or, when it has been
+    merged (engage/outputs/merging.py), the record it was merged into, which holds its
+    consents now. BadToken when there is no such person."""
+    stakeholder = db.session.get(Stakeholder, stakeholder_id)
+    seen = set()
+    while stakeholder is not None and stakeholder.merged_into_id is not None:
+        if stakeholder.id in seen:  # pragma: no cover - a merge never makes a cycle
+            break
+        seen.add(stakeholder.id)
+        stakeholder = db.session.get(Stakeholder, stakeholder.merged_into_id)
+    if stakeholder is None:
+        raise tokens.BadToken("no such person")
+    return stakeholder
+
+
 def pending_for(token: str) -> tuple[Stakeholder, list[Consent]]:
     """The person a confirmation link names and their consents it would confirm (the page a
     GET shows, with a button). BadToken when the link is forged, mangled or expired."""
-    stakeholder_id, issued = tokens.read_confirm_token(token)
-    stakeholder = db.session.get(Stakeholder, stakeholder_id)
-    if stakeholder is None or stakeholder.anonymised_at is not None:
+    named_id, issued = tokens.read_confirm_token(token)
+    stakeholder = _linked_person(named_id)
+    if stakeholder.anonymised_at is not None:
         raise tokens.BadToken("no such person")
+    stakeholder_id = stakeholder.id
     pending = list(
         db.session.execute(
             db.select(Consent)
@@ -387,9 +404,7 @@ def list_unsubscribe_headers(url: str) -> dict[str, str]:
 def describe_unsubscribe(token: str) -> tuple[Stakeholder, tokens.Unsubscribe, list[Output]]:
     """What an unsubscribe link would stop (the page a GET shows, with a button)."""
     unsub = tokens.read_unsubscribe_token(token)
-    stakeholder = db.session.get(Stakeholder, unsub.stakeholder_id)
-    if stakeholder is None:
-        raise tokens.BadToken("no such person")
+    stakeholder = _linked_person(unsub.stakeholder_id)
     outputs: list[Output] = []
     if unsub.output_ids:
         outputs = list(
@@ -405,9 +420,7 @@ def unsubscribe(token: str, *, how: str) -> tuple[Stakeholder, tokens.Unsubscrib
     (`how`: "unsubscribe_link" from the page's button, "one_click" from a mail program's
     RFC 8058 POST). Idempotent. Commits."""
     unsub = tokens.read_unsubscribe_token(token)
-    stakeholder = db.session.get(Stakeholder, unsub.stakeholder_id)
-    if stakeholder is None:
-        raise tokens.BadToken("no such person")
+    stakeholder = _linked_person(unsub.stakeholder_id)
     withdraw(stakeholder, purpose=unsub.purpose, output_ids=unsub.output_ids, how=how)
     db.session.commit()
     return stakeholder, unsub

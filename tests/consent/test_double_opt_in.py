@@ -246,3 +246,37 @@ def test_hostile_tokens_get_the_not_valid_page(client):
             for method in ("GET", "POST"):
                 response = client.open(f"/{path}/{token}", method=method)
                 assert response.status_code == 404, (path, token[:20], method)
+
+
+def test_a_link_sent_before_a_merge_acts_on_the_record_kept(app, client):
+    """An email sent to a person whose record was then merged into another: its unsubscribe
+    link named the merged record, which no longer holds any consent (they moved to the kept
+    record), so it said "You have unsubscribed" and withdrew nothing; the confirmation link
+    confirmed nothing either."""
+    from engage.consent import service as consent_service
+    from engage.outputs import merging
+    from tests.factories.auth import cso
+
+    output = OutputFactory(title="Prison population")
+    kept = follower(output, "work@example.org", "informed", consent=False)
+    other = follower(output, "home@example.org", "informed", consent=False)
+    consent.give(other, purpose="news", output=output, source="staff", wording="They agree")
+    db.session.commit()
+    with app.test_request_context():
+        link = consent.unsubscribe_url(other.id, "news", [output.id])
+    link = link[link.index("/unsubscribe/") :]
+    merging.merge_stakeholders(kept.id, other.id, take_from_other=set(), actor=cso())
+    assert consent.recipients("news", [output.id]) == [db.session.get(Stakeholder, kept.id)]
+    assert client.get(link).status_code == 200
+    assert client.post(link).status_code == 302
+    assert consent.recipients("news", [output.id]) == []
+    # A confirmation link of a record merged before the person confirmed.
+    with app.test_request_context():
+        asked = consent.request("third@example.org", purpose="consultations", wording="Tell me")
+        db.session.commit()
+        confirm = consent_service.confirm_url(asked.stakeholder.id)
+    confirm = confirm[confirm.index("/confirm-email/") :]
+    third = asked.stakeholder.id
+    merging.merge_stakeholders(kept.id, third, take_from_other=set(), actor=cso())
+    assert client.post(confirm).status_code == 302
+    assert consent.recipients("consultations") == [db.session.get(Stakeholder, kept.id)]
