@@ -131,9 +131,12 @@ def may_edit_person(user: Any, stakeholder: Stakeholder) -> bool:
     return not people_kept_elsewhere(user, [stakeholder.id])
 
 
+NAME_NOT_SHOWN = "Name not shown"
+
+
 def person_label(stakeholder: Stakeholder, *, restricted: bool) -> str:
     """What a page shows as the person's name: their email address to someone who may not see
     the name recorded in another log."""
     if not restricted:
         return stakeholder.name
-    return stakeholder.email or "Name not shown"
+    return stakeholder.email or NAME_NOT_SHOWN

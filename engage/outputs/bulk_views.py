@@ -86,7 +86,12 @@ def log_entries_bulk(slug: str):
         form=form,
         output=output,
         entries=[
-            (e, e.stakeholder.email if e.stakeholder_id in elsewhere else e.stakeholder_name)
+            (
+                e,
+                access.person_label(e.stakeholder, restricted=True)
+                if e.stakeholder_id in elsewhere
+                else e.stakeholder_name,
+            )
             for e in entries
         ],
     )

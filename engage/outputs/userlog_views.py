@@ -142,7 +142,7 @@ def _log_rows(
         rows.append(
             (
                 person(person_id),
-                email if person_id in elsewhere else name,
+                (email or access.NAME_NOT_SHOWN) if person_id in elsewhere else name,
                 "" if person_id in elsewhere else org,
                 USER_CATEGORY_SHORT.get(category, category),
                 ENGAGEMENT_LEVEL_SHORT.get(level, level),

@@ -273,3 +273,22 @@ def test_stakeholder_page_shows_only_visible_logs_and_hides_personal_data(setup,
     assert "shared@example.org" in owner_view
     cso_view = login(cso()).get(f"/staff/stakeholders/{shared.id}").get_data(as_text=True)
     assert "Prison Population" in cso_view and "Court Statistics" in cso_view
+
+
+def test_a_person_without_email_kept_by_another_log_is_shown_as_name_not_shown(app, login):
+    """The producer's user log showed such a person as "None" (their missing email address),
+    and the bulk page did too; they are "Name not shown" as on the stakeholder page."""
+    mine_owner, their_owner = producer(), producer()
+    mine = OutputFactory(slug="mine-nameless", producers=[mine_owner])
+    theirs = OutputFactory(slug="theirs-nameless", producers=[their_owner])
+    person = StakeholderFactory(name="Hidden Hattie", organisation="Secret Org", email=None)
+    entry = LogEntryFactory(output=mine, stakeholder=person)
+    LogEntryFactory(output=theirs, stakeholder=person)
+    client = login(mine_owner)
+    page = client.get("/staff/outputs/mine-nameless/user-log").get_data(as_text=True)
+    assert f'/staff/stakeholders/{person.id}">Name not shown</a>' in page
+    assert ">None<" not in page and "Hidden Hattie" not in page and "Secret Org" not in page
+    bulk = client.post(
+        "/staff/outputs/mine-nameless/user-log/bulk", data={"step": "choose", "entry": [entry.id]}
+    ).get_data(as_text=True)
+    assert "Name not shown" in bulk and "None" not in bulk and "Hidden Hattie" not in bulk
