@@ -13,6 +13,7 @@ from engage.outputs.merge_forms import BulkForm
 from engage.outputs.models import LogEntry, Output
 from engage.urls import bounded_int
 
+
 def _user():  # type: ignore[no-untyped-def]
     return current_user._get_current_object()
 

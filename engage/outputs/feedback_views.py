@@ -175,9 +175,7 @@ def feedback_list():
 def feedback_mark_many_reviewed():
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    ids = [
-        i for i in (bounded_int(v, low=1) for v in request.form.getlist("feedback_id")) if i
-    ]
+    ids = [i for i in (bounded_int(v, low=1) for v in request.form.getlist("feedback_id")) if i]
     back = _safe_back(request.form.get("back", ""))
     if not ids:
         flash("Select the feedback to mark as reviewed", "error")
