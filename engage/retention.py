@@ -34,7 +34,7 @@ from engage.db_types import utcnow
 from engage.extensions import db
 from engage.mail.models import OutboxEmail
 from engage.mailin.store import forget_messages_before, forget_messages_of
-from engage.outputs import merging
+from engage.outputs import merge_undo
 from engage.outputs.models import Contact, Feedback, LogEntry, Stakeholder
 
 REMOVED = "[removed under the retention policy]"
@@ -179,7 +179,7 @@ def anonymise_expired(today: date | None = None) -> dict[str, int]:
         "audit_addresses": _forget_audit_addresses(now),
         "files": _purge_files(),
         # What a merge of two records kept to undo it, once it can no longer be undone.
-        "merged_records": merging.forget_expired_merges(now),
+        "merged_records": merge_undo.forget_expired_merges(now),
     }
     audit.record(
         "retention.anonymised",

@@ -34,7 +34,7 @@ from engage.outputs import (
     importing,
     log_charts,
     logs,
-    merging,
+    merge_rules,
     search,
     userlog,
 )
@@ -426,8 +426,8 @@ def stakeholder_detail(stakeholder_id: int):
         contacts=contacts,
         editable=editable,
         personal=personal,
-        can_merge=merging.may_merge(user, person),
-        merges=merging.merges_into(person.id) if merging.may_undo(user) else [],
+        can_merge=merge_rules.may_merge(user, person),
+        merges=merge_rules.merges_into(person.id) if merge_rules.may_undo(user) else [],
         consents=consent_history(person.id) if personal else [],
     )
 
