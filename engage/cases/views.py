@@ -198,8 +198,6 @@ def case_new():
     form = StaffIntakeForm()
     form.today = today_london()  # type: ignore[attr-defined]
     form.output_id.choices = output_choices()
-    form.requester_name.label.text = "Requester's full name"
-    form.message.label.text = "Message"
     if form.validate_on_submit():
         received_on: date = form.received_on.data
         now = utcnow()
