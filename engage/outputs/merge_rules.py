@@ -102,6 +102,18 @@ def undo_until(merge: StakeholderMerge) -> datetime:
     return merge.merged_at + timedelta(days=UNDO_DAYS)
 
 
+def why_not_undoable(merge: StakeholderMerge, now: datetime) -> str | None:
+    """Why this merge can no longer be undone, for the page; None while it can."""
+    if merge.undone_at is not None:
+        return "This merge has already been undone."
+    if now > undo_until(merge):
+        return (
+            f"This merge can no longer be undone: a merge can be undone for {UNDO_DAYS} days, "
+            f"and this one was made on {merge.merged_at:%d %B %Y}."
+        )
+    return None
+
+
 # --- what a merge would do --------------------------------------------------------------------
 
 

@@ -20,7 +20,13 @@ from engage.db_types import utcnow
 from engage.errors import Refusal
 from engage.extensions import db
 from engage.outputs import history
-from engage.outputs.merge_rules import FIELDS, UNDO_DAYS, MergeError, may_undo, undo_until
+from engage.outputs.merge_rules import (
+    FIELDS,
+    UNDO_DAYS,
+    MergeError,
+    may_undo,
+    why_not_undoable,
+)
 from engage.outputs.merging import (
     CONCURRENT,
     ENTRY_VALUES,
@@ -74,13 +80,9 @@ def _locked_merge(merge_id: int, now: datetime) -> StakeholderMerge:
     ).scalar_one_or_none()
     if merge is None:
         raise MergeError("This merge no longer exists")
-    if merge.undone_at is not None:
-        raise MergeError("This merge has already been undone")
-    if now > undo_until(merge):
-        raise MergeError(
-            f"This merge can no longer be undone: a merge can be undone for {UNDO_DAYS} days, "
-            f"and this one was made on {merge.merged_at:%d %B %Y}."
-        )
+    refusal = why_not_undoable(merge, now)
+    if refusal:
+        raise MergeError(refusal)
     return merge
 
 

@@ -108,12 +108,8 @@ def _merge_form(a: Stakeholder, b: Stakeholder):  # type: ignore[no-untyped-def]
     return labels, merge_form(labels, choices)()
 
 
-@bp.route("/staff/stakeholders/<int:stakeholder_id>/merge/<int:other_id>", methods=["GET", "POST"])
-@requires("edit_user_logs")
-def stakeholder_merge(stakeholder_id: int, other_id: int):
-    """Compare the two records, choose what to keep, and merge."""
-    a, b = _person_or_404(stakeholder_id), _person_or_404(other_id)
-    user = _user()
+def _not_mergeable(a: Stakeholder, b: Stakeholder, user: Any):  # type: ignore[no-untyped-def]
+    """The page refusing to merge these two records, or None (403 if the user may not)."""
     if a.id == b.id:
         return _refused("Choose two different records to merge.", a)
     for person in (a, b):
@@ -121,29 +117,40 @@ def stakeholder_merge(stakeholder_id: int, other_id: int):
             return _already_merged(person)
     if not merge_rules.may_merge(user, a, b):
         deny("stakeholder:merge_not_allowed")
+    return None
+
+
+def _merge_as_chosen(a: Stakeholder, b: Stakeholder, labels: dict, form: Any, user: Any):  # type: ignore[no-untyped-def]
+    """Merge the record not kept into the kept one, taking each value chosen from it."""
+    kept, other = (a, b) if form.keep.data == "a" else (b, a)
+    other_letter = "b" if form.keep.data == "a" else "a"
+    take = {f for f in labels if getattr(form, f"value_{f}").data == other_letter}
+    return merging.merge_stakeholders(
+        kept.id,
+        other.id,
+        take_from_other=take,
+        actor=user,
+        expected_version=form.version.data or "",
+    )
+
+
+@bp.route("/staff/stakeholders/<int:stakeholder_id>/merge/<int:other_id>", methods=["GET", "POST"])
+@requires("edit_user_logs")
+def stakeholder_merge(stakeholder_id: int, other_id: int):
+    """Compare the two records, choose what to keep, and merge."""
+    a, b = _person_or_404(stakeholder_id), _person_or_404(other_id)
+    user = _user()
+    refused = _not_mergeable(a, b, user)
+    if refused is not None:
+        return refused
     labels, form = _merge_form(a, b)
-    first, second = sorted((a, b), key=lambda p: p.id)
     if not form.is_submitted():
-        form.version.data = merge_rules.version(first, second)
+        form.version.data = merge_rules.version(*sorted((a, b), key=lambda p: p.id))
     if form.validate_on_submit():
-        kept, other = (a, b) if form.keep.data == "a" else (b, a)
-        other_letter = "b" if form.keep.data == "a" else "a"
-        take = {f for f in labels if getattr(form, f"value_{f}").data == other_letter}
         try:
-            merge = merging.merge_stakeholders(
-                kept.id,
-                other.id,
-                take_from_other=take,
-                actor=user,
-                expected_version=form.version.data or "",
-            )
+            merge = _merge_as_chosen(a, b, labels, form, user)
         except merge_rules.MergeStale as error:
-            # The new values, with the choices made so far where they still apply.
-            db.session.rollback()
-            db.session.expire_all()
-            labels, form = _merge_form(a, b)
-            form.version.data = merge_rules.version(first, second)
-            form.keep.errors = [error.message]
+            labels, form = _stale_form(a, b, error)
         except merge_rules.MergeError as error:
             db.session.rollback()
             return _refused(error.message, a)
@@ -153,6 +160,21 @@ def stakeholder_merge(stakeholder_id: int, other_id: int):
                 "success",
             )
             return redirect(url_for("outputs.stakeholder_merge_detail", merge_id=merge.id))
+    return _merge_page(a, b, labels, form)
+
+
+def _stale_form(a: Stakeholder, b: Stakeholder, error: merge_rules.MergeStale):  # type: ignore[no-untyped-def]
+    """A record changed since the page was shown: the new values, with the choices made so far
+    where they still apply, and the message."""
+    db.session.rollback()
+    db.session.expire_all()
+    labels, form = _merge_form(a, b)
+    form.version.data = merge_rules.version(*sorted((a, b), key=lambda p: p.id))
+    form.keep.errors = [error.message]
+    return labels, form
+
+
+def _merge_page(a: Stakeholder, b: Stakeholder, labels: dict, form: Any):  # type: ignore[no-untyped-def]
     return render_template(
         "outputs/stakeholder-merge.html",
         form=form,
@@ -190,8 +212,7 @@ def stakeholder_merge_detail(merge_id: int):
         snap=merge.snapshot,
         until=merge_rules.undo_until(merge),
         can_undo=merge_rules.may_undo(_user())
-        and merge.undone_at is None
-        and utcnow() <= merge_rules.undo_until(merge),
+        and merge_rules.why_not_undoable(merge, utcnow()) is None,
         merged_name=_merged_name(merge),
     )
 
@@ -203,14 +224,7 @@ def stakeholder_merge_undo(merge_id: int):
     if not merge_rules.may_undo(_user()):
         deny("stakeholder:merge_undo_not_allowed")
     form = UndoMergeForm()
-    refusal = None
-    if merge.undone_at is not None:
-        refusal = "This merge has already been undone."
-    elif utcnow() > merge_rules.undo_until(merge):
-        refusal = (
-            f"This merge can no longer be undone: a merge can be undone for "
-            f"{merge_rules.UNDO_DAYS} days, and this one was made on {merge.merged_at:%d %B %Y}."
-        )
+    refusal = merge_rules.why_not_undoable(merge, utcnow())
     if refusal is None and form.validate_on_submit():
         try:
             merge_undo.undo_merge(merge.id, actor=_user())

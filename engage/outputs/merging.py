@@ -207,6 +207,18 @@ def _merge(
     merge.snapshot = snapshot
     flag_modified(merge, "snapshot")  # JSON columns do not track changes made in place
     db.session.flush()
+    _audit(merge, kept, other, take_from_other, actor)
+    return merge
+
+
+def _audit(
+    merge: StakeholderMerge,
+    kept: Stakeholder,
+    other: Stakeholder,
+    take_from_other: set[str] | frozenset[str],
+    actor: Any,
+) -> None:
+    counted = ("entries_moved", "entries_combined", "contacts", "feedback", "responses")
     audit.record(
         "stakeholder.merged",
         actor=actor,
@@ -216,19 +228,9 @@ def _merge(
             "merge": merge.id,
             "merged": other.id,
             "fields_from_merged": sorted(take_from_other),  # names only: values are personal
-            **{
-                key: len(snapshot[key])
-                for key in (
-                    "entries_moved",
-                    "entries_combined",
-                    "contacts",
-                    "feedback",
-                    "responses",
-                )
-            },
+            **{key: len(merge.snapshot[key]) for key in counted},
         },
     )
-    return merge
 
 
 def _move_rows(
@@ -287,48 +289,54 @@ def _move_entries(
     kept_entries = {e.output_id: e for e in entries(kept.id)}
     for entry in entries(other.id):
         target = kept_entries.get(entry.output_id)
-        if target is None:
-            entry.stakeholder_id = kept.id
-            moved.append(entry.id)
-            history.record(
-                "log_entry.merged",
-                entry,
-                actor=actor,
-                note="moved to the kept record of a merge of two records of one person",
-                merge=merge.id,
-            )
+        if target is not None:
+            combined.append(_combine_into(target, entry, merge, actor))
             continue
-        before = entry_values(target)
-        removed = _entry_row(entry)
-        notes = _combine(target, entry)
+        entry.stakeholder_id = kept.id
+        moved.append(entry.id)
         history.record(
             "log_entry.merged",
-            target,
-            actor=actor,
-            before=before,
-            after=entry_values(target),
-            note="combined with the entry of a duplicate record"
-            + (f": {'; '.join(notes)}" if notes else ""),
-            merge=merge.id,
-        )
-        history.record(
-            "log_entry.removed",
             entry,
             actor=actor,
-            note=f"combined into entry {target.id} when two records of one person were merged",
+            note="moved to the kept record of a merge of two records of one person",
             merge=merge.id,
         )
-        db.session.delete(entry)
-        db.session.flush()
-        combined.append(
-            {
-                "removed": removed,
-                "kept_entry": target.id,
-                "before": before,
-                "after": entry_values(target),
-            }
-        )
     return {"entries_moved": moved, "entries_combined": combined}
+
+
+def _combine_into(
+    target: LogEntry, entry: LogEntry, merge: StakeholderMerge, actor: Any
+) -> dict[str, Any]:
+    """`entry` combined into `target` and removed, each with its history: what the snapshot
+    keeps to undo it."""
+    before = entry_values(target)
+    removed = _entry_row(entry)
+    notes = _combine(target, entry)
+    history.record(
+        "log_entry.merged",
+        target,
+        actor=actor,
+        before=before,
+        after=entry_values(target),
+        note="combined with the entry of a duplicate record"
+        + (f": {'; '.join(notes)}" if notes else ""),
+        merge=merge.id,
+    )
+    history.record(
+        "log_entry.removed",
+        entry,
+        actor=actor,
+        note=f"combined into entry {target.id} when two records of one person were merged",
+        merge=merge.id,
+    )
+    db.session.delete(entry)
+    db.session.flush()
+    return {
+        "removed": removed,
+        "kept_entry": target.id,
+        "before": before,
+        "after": entry_values(target),
+    }
 
 
 def _readdress(model: Any, old_emails: list[str | None], new_email: str | None) -> list[list[Any]]:
