@@ -4,6 +4,7 @@ complaint_outcomes.py."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
@@ -14,6 +15,7 @@ from engage.calendar import today_london
 from engage.cases import bp
 from engage.cases import complaint_outcomes as outcomes
 from engage.cases.desk_models import ComplaintTheme, LessonAction, get_by_id
+from engage.cases.models import Case
 from engage.cases.outcome_forms import LessonDoneForm, LessonForm, OutcomeForm, ThemeForm
 from engage.cases.pages import assignees, load_case
 from engage.cases.workflow import CaseError
@@ -31,12 +33,9 @@ def _me() -> User:
     return current_user._get_current_object()
 
 
-@bp.route("/staff/cases/<reference>/outcome", methods=["GET", "POST"])
-@requires("work_cases")
-def case_outcome(reference: str):
-    case = load_case(reference)
-    if not outcomes.may_record_outcome(case, _me()):
-        deny("case:outcome")
+def _outcome_form(case: Case) -> tuple[OutcomeForm, list[Any]]:
+    """The outcome form, filled in with the outcome recorded so far; and the active themes. A
+    theme retired since it was chosen stays a choice."""
     current = outcomes.outcome_of(case)
     themes = outcomes.active_themes()
     kept = [t for t in (current.themes if current else []) if not t.active]
@@ -45,6 +44,16 @@ def case_outcome(reference: str):
     if not form.is_submitted() and current is not None:
         form.outcome.data = current.outcome
         form.themes.data = [str(t.id) for t in current.themes]
+    return form, themes
+
+
+@bp.route("/staff/cases/<reference>/outcome", methods=["GET", "POST"])
+@requires("work_cases")
+def case_outcome(reference: str):
+    case = load_case(reference)
+    if not outcomes.may_record_outcome(case, _me()):
+        deny("case:outcome")
+    form, themes = _outcome_form(case)
     if form.validate_on_submit():
         try:
             outcomes.record_outcome(
