@@ -57,6 +57,12 @@ class ResponseSummary:
     def superseded(self) -> int:
         return self.received - self.total
 
+    def received_in(self, category: str) -> int:
+        """The responses kept of one category (every category when "")."""
+        if not category:
+            return self.received
+        return (self.received_by_category or {}).get(category, 0)
+
 
 @dataclass
 class QuestionTally:
@@ -170,6 +176,18 @@ RESPONSE_COLUMNS = (
     ConsultationResponse.publish_name,
     ConsultationResponse.join_log,
 )
+
+
+def responses_query(consultation_id: int, category: str = ""):  # type: ignore[no-untyped-def]
+    """The analysis page's list of responses, newest first; of one category when given."""
+    query = (
+        db.select(*RESPONSE_COLUMNS)
+        .where(ConsultationResponse.consultation_id == consultation_id)
+        .order_by(ConsultationResponse.submitted_at.desc(), ConsultationResponse.id.desc())
+    )
+    if category:
+        query = query.where(ConsultationResponse.category == category)
+    return query
 
 
 @dataclass(frozen=True)
