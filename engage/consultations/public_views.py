@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from typing import Any
 
 from flask import (
@@ -245,7 +246,7 @@ def check_answers(slug: str):
     )
 
 
-def _send(consultation: Consultation, token: str, values: dict[str, Any], now: Any):  # type: ignore[no-untyped-def]
+def _send(consultation: Consultation, token: str | None, values: dict[str, Any], now: datetime):  # type: ignore[no-untyped-def]
     """Send the checked answers once (a second send of the same draft, from a double click or
     two tabs, finds the first response) and show the confirmation."""
     outcome = submissions.begin(token, "consultation_response")
