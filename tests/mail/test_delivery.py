@@ -256,7 +256,9 @@ def test_what_engage_writes_by_itself_says_so_and_a_letter_staff_wrote_does_not(
     officer = cso(email="officer@example.gov.uk")
     answered = make_case(email="answered@example.com", assigned_to=officer)
     workflow.acknowledge(answered, officer, now=at(RECEIVED, 11))
-    workflow.respond(answered, officer, text="Here is our answer.", method="email", now=at(RECEIVED, 12))
+    workflow.respond(
+        answered, officer, text="Here is our answer.", method="email", now=at(RECEIVED, 12)
+    )
     late = make_case(email="late@example.com", assigned_to=officer)  # never acknowledged
     assert scan_sla(RECEIVED + timedelta(days=14)).queued
     assert deliver_due(utcnow() + timedelta(minutes=1)).failed == 0
