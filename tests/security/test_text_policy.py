@@ -101,11 +101,22 @@ def test_clean_text_has_no_control_characters_and_is_nfc(value):
     line.encode("utf-8") and text.encode("utf-8")
     header = header_text(value)
     assert len(header) <= 900 and "\n" not in header and "\r" not in header
-    for cleaned in (line, text, header):
+
+
+VISIBLE = "aZ9\u05d0\u0645\U0001f600"
+INVISIBLE = [*BIDI_CONTROLS, *"\u200b\u200c\u200d\u2060\ufeff \n\t\u00ad\u200f\ufe0f\u3164"]
+
+
+@given(st.text(alphabet=st.sampled_from([*VISIBLE, *INVISIBLE])))
+def test_invisible_and_bidi_characters_in_any_mix(value):
+    shown = [ch for ch in value if ch in VISIBLE]
+    for cleaned in (clean_line(value), clean_multiline(value), header_text(value)):
         assert not set(cleaned) & BIDI_CONTROLS
-        assert cleaned == "" or clean_line(cleaned.replace("\n", " ")) != ""  # something shows
-        assert not cleaned.startswith(("\u200b", "\ufeff")), repr(cleaned)
-        assert not cleaned.endswith(("\u200b", "\ufeff")), repr(cleaned)
+        assert [ch for ch in cleaned if ch in VISIBLE] == shown  # every visible letter, in order
+        if not shown:
+            assert cleaned == ""
+        assert not cleaned.startswith(("\u200b", "\u200d", "\ufeff", " ")), repr(cleaned)
+        assert not cleaned.endswith(("\u200b", "\u200d", "\ufeff", " ")), repr(cleaned)
 
 
 @pytest.mark.parametrize("value", ZERO_WIDTH_ONLY)
@@ -163,6 +174,11 @@ def test_feedback_made_only_of_zero_width_characters_is_refused_as_empty(app, cl
     html = page.get_data(as_text=True)
     assert "There is a problem" in html and 'href="#comments">Enter your feedback</a>' in html
     assert db.session.execute(db.select(Feedback)).first() is None
+    # an optional field of zero-width characters is blank, not an email address to check
+    data = {"comments": "Useful \u202efigures", "email": "\u200b\u2060"}
+    assert client.post("/feedback", data=data).status_code == 302
+    item = db.session.execute(db.select(Feedback)).scalar_one()
+    assert (item.comments, item.email) == ("Useful figures", None)
 
 
 def test_an_override_in_a_public_name_is_removed_and_a_blank_name_refused(app, client):
