@@ -218,10 +218,10 @@ def to_case(
     cap = current_app.config["MAIL_IN_ACK_PER_SENDER_PER_DAY"]
     if not acknowledge:
         made.why_not_acknowledged = "not asked for"
-    elif row.automatic:
-        made.why_not_acknowledged = "the email was sent automatically (no reply to automatic mail)"
     elif not case.requester_email:
         made.why_not_acknowledged = no_contact or "the email has no sender address"
+    elif row.automatic:
+        made.why_not_acknowledged = "the email was sent automatically (no reply to automatic mail)"
     elif acknowledgements_today(case.requester_email, now) >= cap:
         made.why_not_acknowledged = f"this sender has had {cap} acknowledgements in a day"
     else:
