@@ -149,9 +149,13 @@ def main(argv: list[str] | None = None) -> None:
     after = load()
     s50, s95 = statistics.median(start), percentile(start, 0.95)
     kind = "PostgreSQL" if large.startswith("postgresql") else "SQLite"
-    print(f"### Case search, {kind}, {args.rounds} rounds; load average before {before}, after {after}")
+    print(
+        f"### Case search, {kind}, {args.rounds} rounds; load average before {before}, after {after}"
+    )
     print(f"start page `/`: median {s50 * 1000:.1f} ms, p95 {s95 * 1000:.1f} ms\n")
-    print("| page | URL | median ms | p95 ms | p95 / start p95 | queries large | queries small | result |")
+    print(
+        "| page | URL | median ms | p95 ms | p95 / start p95 | queries large | queries small | result |"
+    )
     print("|---|---|---:|---:|---:|---:|---:|---|")
     for label, _role, path in PAGES:
         samples: list[Any] = times[label]

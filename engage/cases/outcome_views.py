@@ -80,7 +80,11 @@ def lesson_new(reference: str):
         (str(u.id), u.name) for u in outcomes.lesson_owners(case)
     ]
     raw = form.owner.data if form.is_submitted() else None
-    owner = get_by_id(User, int(raw)) if raw and raw.isascii() and raw.isdigit() and len(raw) < 12 else None
+    owner = (
+        get_by_id(User, int(raw))
+        if raw and raw.isascii() and raw.isdigit() and len(raw) < 12
+        else None
+    )
     if owner is not None and raw not in dict(form.owner.choices):
         form.owner.choices.append((raw, owner.name))
     if form.validate_on_submit():

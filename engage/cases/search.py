@@ -120,7 +120,9 @@ class Found:
         ids = self.ids[start:stop]
         if not ids:
             return []
-        by_id = {c.id: c for c in db.session.execute(db.select(Case).where(Case.id.in_(ids))).scalars()}
+        by_id = {
+            c.id: c for c in db.session.execute(db.select(Case).where(Case.id.in_(ids))).scalars()
+        }
         return [by_id[i] for i in ids if i in by_id]
 
 

@@ -67,7 +67,7 @@ for _statement in POSTGRESQL_STATEMENTS:
 SQLITE_STATEMENTS = (
     "CREATE VIRTUAL TABLE case_search USING fts5(reference, requester_name, requester_email, "
     "requester_address, subject, message, content='cases', content_rowid='id', "
-    'tokenize="unicode61 remove_diacritics 0", prefix=\'2 3 4 5 6 7 8 9 10\')',
+    "tokenize=\"unicode61 remove_diacritics 0\", prefix='2 3 4 5 6 7 8 9 10')",
     "CREATE TRIGGER cases_search_insert AFTER INSERT ON cases BEGIN "
     "INSERT INTO case_search(rowid, reference, requester_name, requester_email, "
     "requester_address, subject, message) VALUES (new.id, new.reference, new.requester_name, "
