@@ -257,3 +257,58 @@ def test_a_search_finding_very_many_cases_lists_the_newest_and_says_so(app, logi
     assert "More than 2 cases found: the newest 2 are listed" in page
     page = login(cso()).get("/staff/search?q=else").get_data(as_text=True)
     assert "1 case found" in page
+
+
+class TestLongWords:
+    """A word longer than the longest prefix SQLite indexes (10 characters) is first looked for
+    by its first 10 characters; with few candidates, their own words are checked. Either way
+    the cases found are the same, on either database, and the number of statements does not
+    depend on how many cases match."""
+
+    def _cases(self):  # type: ignore[no-untyped-def]
+        return [
+            make_case(name="Ann Accessibility", message="Tables for screen readers"),
+            make_case(name="Bo Access", message="Accessibilityish words"),
+            make_case(name="Cy Other", message="Accessible tables, not the long word"),
+            make_case(name="Di Reader", message="Screen readers and accessibility again"),
+        ]
+
+    def test_the_same_cases_with_few_candidates_or_many(self, app, monkeypatch):
+        import engage.cases.search as search
+
+        ann, bo, _cy, di = self._cases()
+        office = cso()
+        expected = [di.reference, bo.reference, ann.reference]
+        assert _found(office, "accessibility") == expected  # few: checked word by word
+        assert _found(office, "ACCESSIBILITY readers") == [di.reference, ann.reference]
+        assert _found(office, "accessibilityis") == [bo.reference]
+        assert _found(office, "accessibilityz") == []
+        monkeypatch.setattr(search, "FEW", 0)  # many: the full index
+        assert _found(office, "accessibility") == expected
+        assert _found(office, "ACCESSIBILITY readers") == [di.reference, ann.reference]
+        assert _found(office, "accessibilityis") == [bo.reference]
+        assert _found(office, "accessibilityz") == []
+
+    def test_a_producer_finds_only_their_own_by_a_long_word(self, app):
+        me = producer()
+        mine = make_case(kind="enquiry", message="Accessibility of tables", assigned_to=me)
+        make_case(kind="service_complaint", message="Accessibility of tables")
+        assert _found(me, "accessibility") == [mine.reference]
+        assert _found(me, "accessibility " + mine.reference) == [mine.reference]
+
+    def test_statements_do_not_depend_on_how_many_match(self, app, login, monkeypatch):
+        import engage.cases.search as search
+
+        monkeypatch.setattr(search, "FEW", 5)
+        client = login(cso())
+        make_case(name="Pat Accessibility")
+        client.get("/staff/search?q=accessibility")
+        with count_queries() as one:
+            page = client.get("/staff/search?q=accessibility").get_data(as_text=True)
+        assert "1 case found" in page
+        for _ in range(10):  # more than FEW: the full index is read
+            make_case(name="Pat Accessibility")
+        with count_queries() as many:
+            page = client.get("/staff/search?q=accessibility").get_data(as_text=True)
+        assert "11 cases found" in page
+        assert len(many) == len(one)
