@@ -7,12 +7,12 @@ import re
 from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 
+from engage import audit
 from engage.auth.permissions import requires
 from engage.calendar import today_london
 from engage.cases import bp, clock
 from engage.cases.access import record_views
 from engage.cases.search import QUERY_MAX, RESULTS_MAX, find_by_reference, search_cases
-from engage.extensions import db
 from engage.pagination import paginate_known
 from engage.textpolicy import clean_line
 
@@ -43,5 +43,5 @@ def case_search():
     html = render_template(
         "cases/search.html", text=text, page=page, rows=rows, more=found is not None and found.more
     )
-    db.session.commit()
+    audit.commit_views()
     return html

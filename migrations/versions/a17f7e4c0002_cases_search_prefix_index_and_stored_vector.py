@@ -9,7 +9,7 @@ options cannot be altered: 5 s at 100,000 cases); on PostgreSQL adding the store
 at 100,000 cases).
 
 Revision ID: a17f7e4c0002
-Revises: c3d4e5f6a7b8
+Revises: c3d4e5f6a7b9
 Create Date: 2026-11-28 11:00:00
 
 """
@@ -18,7 +18,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "a17f7e4c0002"
-down_revision = "c3d4e5f6a7b8"
+down_revision = "c3d4e5f6a7b9"
 branch_labels = None
 depends_on = None
 
