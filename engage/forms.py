@@ -28,6 +28,7 @@ from wtforms import (
 )
 from wtforms.validators import (
     DataRequired,
+    Email,
     InputRequired,
     Length,
     NumberRange,
@@ -143,6 +144,29 @@ def error_summary(form: Form, **params: Any) -> dict[str, Any]:
         message = field.errors[0] if isinstance(field.errors, list) else str(field.errors)
         items.append({"text": message, "href": f"#{anchor}"})
     return {"titleText": "There is a problem", "errorList": items, **params}
+
+
+# The requester's email address on every case form (engage.cases.forms: `Email` with its
+# defaults and this message, at most 254 characters). `email_problem` applies the very same
+# validators to an address that did not come from a form (an email's sender in Mail in).
+EMAIL_MESSAGE = "Enter an email address in the correct format, like name@example.com"
+EMAIL_MAX = 254
+
+
+class _EmailCheck(Form):
+    address = StringField(
+        validators=[
+            DataRequired(message=EMAIL_MESSAGE),
+            Email(message=EMAIL_MESSAGE),
+            Length(max=EMAIL_MAX, message=f"Email address must be {EMAIL_MAX} characters or fewer"),
+        ]
+    )
+
+
+def email_problem(address: str | None) -> str | None:
+    """Why `address` is not an email address the case forms accept (their message), or None."""
+    check = _EmailCheck(data={"address": address})
+    return None if check.validate() else check.address.errors[0]
 
 
 def strip_filter(value: Any) -> Any:

@@ -27,6 +27,7 @@ from wtforms.validators import (
 from engage.calendar import REGIONS
 from engage.cases.intake import MESSAGE_MAX
 from engage.forms import (
+    EMAIL_MESSAGE,
     DateRequired,
     EngageForm,
     GovDateField,
@@ -50,7 +51,6 @@ PUBLIC_KINDS: dict[str, str] = {
     "foi_complaint": "Complain about information we gave you under the Freedom of Information Act",
 }
 STAFF_CHANNELS = {"email": "Email", "letter": "Letter", "phone": "Phone call"}
-EMAIL_MESSAGE = "Enter an email address in the correct format, like name@example.com"
 
 
 def _required(message: str) -> DataRequired:

@@ -17,7 +17,7 @@ from engage.cases import complaint_outcomes as outcomes
 from engage.cases.desk_models import ComplaintTheme, LessonAction, get_by_id
 from engage.cases.models import Case
 from engage.cases.outcome_forms import LessonDoneForm, LessonForm, OutcomeForm, ThemeForm
-from engage.cases.pages import assignees, load_case
+from engage.cases.pages import load_case
 from engage.cases.workflow import CaseError
 from engage.extensions import db
 from engage.forms import show_rule_error
@@ -83,9 +83,20 @@ def lesson_new(reference: str):
     if not outcomes.may_record_outcome(case, _me()):
         deny("case:lesson")
     form = LessonForm()
-    form.owner.choices = [("", "Select a person")] + [(str(u.id), u.name) for u in assignees()]
+    # Only people who may see the complaint are offered; a posted other is let through to the
+    # rule, which says why not.
+    form.owner.choices = [("", "Select a person")] + [
+        (str(u.id), u.name) for u in outcomes.lesson_owners(case)
+    ]
+    raw = form.owner.data if form.is_submitted() else None
+    owner = (
+        get_by_id(User, int(raw))
+        if raw and raw.isascii() and raw.isdigit() and len(raw) < 12
+        else None
+    )
+    if owner is not None and raw not in dict(form.owner.choices):
+        form.owner.choices.append((raw, owner.name))
     if form.validate_on_submit():
-        owner = get_by_id(User, int(form.owner.data)) if form.owner.data.isdigit() else None
         try:
             outcomes.add_lesson(
                 case,
