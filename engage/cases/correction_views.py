@@ -105,6 +105,22 @@ CORRECTIONS: dict[str, Correction] = {
 }
 
 
+def _correction_form(case: Any, spec: Correction, held: str) -> Any:
+    """The correction's form, filled in from the case when first shown (`held`: what the case
+    holds now, to find a stale form when it comes back)."""
+    form = spec.form()
+    form.today = today_london()
+    if hasattr(form, "output_id"):
+        choices = output_choices()
+        if case.output is not None and str(case.output_id) not in dict(choices):
+            choices.append((str(case.output_id), case.output.title))  # discontinued since
+        form.output_id.choices = choices
+    if not form.is_submitted():
+        spec.fill(case, form)
+        form.was.data = held
+    return form
+
+
 @bp.route("/staff/cases/<reference>/correct/<what>", methods=["GET", "POST"])
 @requires("view_cases")
 def case_correct(reference: str, what: str):
@@ -115,17 +131,8 @@ def case_correct(reference: str, what: str):
     actor = current_user._get_current_object()
     if not correction.may_correct(case, actor, what):
         deny(f"case:correct-{what}")
-    form = spec.form()
-    form.today = today_london()
-    if hasattr(form, "output_id"):
-        choices = output_choices()
-        if case.output is not None and str(case.output_id) not in dict(choices):
-            choices.append((str(case.output_id), case.output.title))  # discontinued since
-        form.output_id.choices = choices
     held = _held(case, spec)
-    if not form.is_submitted():
-        spec.fill(case, form)
-        form.was.data = held
+    form = _correction_form(case, spec, held)
     if form.validate_on_submit() and form.was.data and form.was.data != held:
         # Saving would put back what the other person corrected: say so, keep what was typed.
         field = getattr(form, spec.fields[0])
