@@ -97,7 +97,7 @@ def csv_response(
     body = stream_with_context(
         chunk.encode("utf-8") for chunk in csv_chunks(header, batches, bom=bom)
     )
-    response = Response(body, mimetype=CSV_TYPE)
+    response = Response(body, content_type=CSV_TYPE)  # mimetype= would add a second charset
     response.headers["Content-Disposition"] = attachment(file_name)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -69,6 +69,8 @@ def test_the_case_csv_has_a_dated_name_and_guards_every_typed_cell(app, login):
     today = london_date(utcnow()).isoformat()
     assert response.headers["Content-Disposition"] == f'attachment; filename="cases-{today}.csv"'
     assert response.headers["Cache-Control"] == "no-store"
+    # One charset parameter (it was "text/csv; charset=utf-8; charset=utf-8").
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert sorted(row["subject"] for row in rows) == sorted("'" + text for text in subjects)
     assert {row["assigned_to"] for row in rows} == {'\'=HYPERLINK("http://evil")'}
