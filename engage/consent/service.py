@@ -397,6 +397,15 @@ def unsubscribe_url(
     return f"{base}/unsubscribe/{tokens.unsubscribe_token(stakeholder_id, purpose, output_ids)}"
 
 
+def unsubscribe_urls(
+    stakeholder_ids: Iterable[int], purpose: str, output_ids: Iterable[int] | None = None
+) -> dict[int, str]:
+    """An unsubscribe link per person for the same purpose and outputs, made in one insert."""
+    base = current_app.config["BASE_URL"].rstrip("/")
+    made = tokens.unsubscribe_tokens(stakeholder_ids, purpose, output_ids)
+    return {sid: f"{base}/unsubscribe/{token}" for sid, token in made.items()}
+
+
 def unsubscribe_headers(
     stakeholder_id: int, purpose: str, output_ids: Iterable[int] | None = None
 ) -> dict[str, str]:
