@@ -2,7 +2,7 @@
 that a link no longer carries the stakeholder's id
 
 Revision ID: c21a0e5b7f10
-Revises: b16f0a1d2e04
+Revises: c3d4e5f6a7b8
 Create Date: 2026-11-28 11:00:00
 
 """
@@ -14,7 +14,7 @@ import engage.db_types
 
 # revision identifiers, used by Alembic.
 revision = "c21a0e5b7f10"
-down_revision = "b16f0a1d2e04"
+down_revision = "c3d4e5f6a7b8"
 branch_labels = None
 depends_on = None
 
