@@ -30,9 +30,9 @@ _SCRUBBED = {"name": ANONYMOUS_NAME, "organisation": "", "email": None, "phone":
 
 def addresses_in(snapshot: dict[str, Any]) -> set[str]:
     """Every email address a snapshot holds, lower case."""
-    found = {
-        (snapshot.get(part) or {}).get("email") for part in ("kept", "merged", "after")
-    } | {row[1] for key in ("feedback", "responses") for row in snapshot.get(key) or []}
+    found = {(snapshot.get(part) or {}).get("email") for part in ("kept", "merged", "after")} | {
+        row[1] for key in ("feedback", "responses") for row in snapshot.get(key) or []
+    }
     return {str(a).strip().lower() for a in found if a}
 
 
@@ -100,9 +100,7 @@ def scrub_merges_of(stakeholder_ids: list[int], now: datetime) -> int:
         flag_modified(merge, "snapshot")
     db.session.execute(
         db.update(Stakeholder)
-        .where(
-            Stakeholder.merged_into_id.in_(stakeholder_ids), Stakeholder.anonymised_at.is_(None)
-        )
+        .where(Stakeholder.merged_into_id.in_(stakeholder_ids), Stakeholder.anonymised_at.is_(None))
         .values(**_SCRUBBED, consent_to_contact=False, anonymised_at=now)
         .execution_options(synchronize_session=False)
     )

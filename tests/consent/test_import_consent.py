@@ -194,9 +194,7 @@ def test_a_blank_cell_keeps_and_a_yes_gives_what_is_missing(app):
     assert row.source == "import" and row.recorded_by_id == owner.id
 
 
-def test_an_export_of_someone_who_only_asked_for_news_reimports_without_withdrawing_it(
-    app, login
-):
+def test_an_export_of_someone_who_only_asked_for_news_reimports_without_withdrawing_it(app, login):
     owner = producer()
     output = OutputFactory(slug="news-only", producers=[owner])
     person = StakeholderFactory(email="news@example.org", consent_to_contact=False)

@@ -71,7 +71,8 @@ def test_subject_access_for_a_merged_away_address_finds_the_merge_and_the_record
 @pytest.mark.parametrize("role", [cso, producer])
 def test_only_administrators_see_what_a_merge_keeps(merged, login, role):
     client = login(role())
-    assert client.post("/staff/admin/subject-access", data={"email": "ada@home.org"}).status_code == 403
+    page = client.post("/staff/admin/subject-access", data={"email": "ada@home.org"})
+    assert page.status_code == 403
     download = client.post("/staff/admin/subject-access/download", data={"email": "ada@home.org"})
     assert download.status_code == 403
 
@@ -106,9 +107,14 @@ def test_erasing_the_person_removes_what_the_merge_keeps_and_the_undo_still_work
     db.session.expire_all()
     back = db.session.get(Stakeholder, merged["home"])
     assert back.merged_into_id is None and back.name == "Anonymised" and back.email is None
-    assert db.session.scalar(
-        db.select(db.func.count()).select_from(LogEntry).where(LogEntry.stakeholder_id == back.id)
-    ) == 1
+    assert (
+        db.session.scalar(
+            db.select(db.func.count())
+            .select_from(LogEntry)
+            .where(LogEntry.stakeholder_id == back.id)
+        )
+        == 1
+    )
     html, records = _lookup(login(admin()), "ada@home.org")
     assert records["merges"] == [] and "07700" not in html
 
