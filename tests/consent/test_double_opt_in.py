@@ -168,16 +168,15 @@ def test_unsubscribe_by_the_link_shows_a_button_then_withdraws_at_once(app, smtp
     assert client.post("/feedback", data={"comments": "hi"}).status_code == 400
 
 
-def test_an_unsubscribe_token_is_signed(client, app):
+def test_an_unsubscribe_token_cannot_be_forged(client, app):
     output = OutputFactory()
     person = follower(output, "reader@example.org", "informed", consent=False)
     consent.give(person, purpose="news", output=output, source="staff", wording="They agree")
     db.session.commit()
     with app.test_request_context():
-        other = tokens.unsubscribe_token(person.id + 1, "news", [output.id])
         good = tokens.unsubscribe_token(person.id, "news", [output.id])
         db.session.commit()
-    forged = other[:-2] + ("AA" if other[-2:] != "AA" else "BB")
+    forged = good[:-2] + ("AA" if good[-2:] != "AA" else "BB")
     assert client.post(f"/unsubscribe/{forged}").status_code == 404
     assert client.post(f"/unsubscribe/{good[:-1]}").status_code == 404
     assert consent.recipients("news", [output.id]) == [person]
