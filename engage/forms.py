@@ -31,6 +31,7 @@ from wtforms.validators import (
     InputRequired,
     Length,
     NumberRange,
+    Optional,
     StopValidation,
     ValidationError,
 )
@@ -47,6 +48,17 @@ def _label_text(unbound: Any) -> str:
     label = unbound.kwargs.get("label", unbound.args[0] if unbound.args else "")
     text = str(getattr(label, "text", label) or "This field")
     return text.removesuffix(" (optional)").strip() or "This field"
+
+
+class BlankIsOptional(Optional):
+    """`Optional` that also stops at a value the text policy has cleaned to "" (only zero-width
+    characters, say), so a blank optional field is never checked as an email address."""
+
+    def __call__(self, form: Any, field: Any) -> None:
+        if field.data == "":
+            field.errors[:] = []
+            raise StopValidation()
+        super().__call__(form, field)
 
 
 def _bounded_validators(unbound: Any, field_class: type, label: str) -> list[Any] | None:
@@ -70,10 +82,14 @@ def _bounded_validators(unbound: Any, field_class: type, label: str) -> list[Any
                 )
                 changed = True
         for index, validator in enumerate(validators):
-            # InputRequired reads the raw input, so "   " would pass and be stored as "" once
-            # the text policy strips it: a text field is required by its cleaned value.
+            # InputRequired and Optional read the raw input, so "   " or a zero-width space
+            # would pass as typed and be stored as "" once the text policy cleans it: a text
+            # field is required, or left blank, by its cleaned value.
             if isinstance(validator, InputRequired) and not isinstance(validator, DataRequired):
                 validators[index] = DataRequired(message=validator.message)
+                changed = True
+            elif type(validator) is Optional:
+                validators[index] = BlankIsOptional()
                 changed = True
     if issubclass(field_class, IntegerField) and not any(
         isinstance(v, NumberRange) for v in validators

@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from engage import audit
 from engage.auth.permissions import requires
 from engage.calendar import today_london
 from engage.cases import bp, forms, workflow
@@ -52,5 +53,5 @@ def case_action(reference: str, action: str):
     # The action page shows the case: a complaint's view is recorded, as on the case page.
     record_view(actor, case, how=f"action:{action}")
     page = render_template("cases/case-action.html", case=case, form=form, spec=spec)
-    db.session.commit()
+    audit.commit_views()
     return page

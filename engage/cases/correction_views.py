@@ -9,6 +9,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from engage import audit
 from engage.auth.permissions import deny, requires
 from engage.calendar import today_london
 from engage.cases import bp, correction
@@ -141,5 +142,5 @@ def case_correct(reference: str, what: str):
             return redirect(url_for("cases.case_page", reference=case.reference))
     record_view(actor, case, how=f"action:correct-{what}")  # as on the action pages
     page = render_template("cases/case-action.html", case=case, form=form, spec=spec)
-    db.session.commit()
+    audit.commit_views()
     return page

@@ -7,6 +7,7 @@ import re
 from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 
+from engage import audit
 from engage.auth.permissions import requires
 from engage.calendar import today_london
 from engage.cases import bp, clock
@@ -18,7 +19,6 @@ from engage.cases.search import (
     find_by_reference,
     search_cases,
 )
-from engage.extensions import db
 from engage.pagination import paginate
 from engage.textpolicy import clean_line
 
@@ -47,5 +47,5 @@ def case_search():
     html = render_template(
         "cases/search.html", text=text, page=page, rows=rows, more=found > RESULTS_MAX
     )
-    db.session.commit()
+    audit.commit_views()
     return html

@@ -16,7 +16,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import String, cast, literal, union_all
 
-from engage import submissions
+from engage import audit, submissions
 from engage.auth.models import User
 from engage.auth.permissions import public, requires
 from engage.calendar import today_london
@@ -172,7 +172,7 @@ def case_list():
         export_url=url_for("cases.case_export", **filters.to_args()),
         today=today,
     )
-    db.session.commit()
+    audit.commit_views()
     return html
 
 
@@ -285,7 +285,7 @@ def case_page(reference: str):
         action_titles={name: spec.title for name, spec in ACTIONS.items()},
         created=request.args.get("created") == "1",
     )
-    db.session.commit()
+    audit.commit_views()
     return page
 
 

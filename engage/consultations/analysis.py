@@ -222,12 +222,15 @@ def repeat_responses(
         .join(later, later.id == ConsultationResponse.superseded_by_id)
         .where(ConsultationResponse.id.in_(ids))
     )
-    superseding = (  # page rows that replaced an earlier one (ix_..._superseded_by_id)
+    superseding = (  # page rows that replaced an earlier one (ix_..._superseding, partial)
         db.select(
             literal("earlier"),
             ConsultationResponse.superseded_by_id,
             ConsultationResponse.reference,
-        ).where(ConsultationResponse.superseded_by_id.in_(ids))
+        ).where(
+            ConsultationResponse.superseded_by_id.is_not(None),  # the partial index's condition
+            ConsultationResponse.superseded_by_id.in_(ids),
+        )
     )
     marks: dict[int, dict[str, str]] = {}
     for kind, response_id, reference in db.session.execute(union_all(superseded, superseding)):

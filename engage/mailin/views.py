@@ -10,6 +10,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func
 
+from engage import audit
 from engage.auth.permissions import requires
 from engage.cases.desk_models import MAX_ID
 from engage.cases.models import Case
@@ -68,7 +69,7 @@ def message_page(message_id: int):
         age=inbox.age(row),
         case=case,
     )
-    db.session.commit()
+    audit.commit_views()
     return html
 
 
