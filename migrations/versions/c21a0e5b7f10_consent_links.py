@@ -2,7 +2,7 @@
 that a link no longer carries the stakeholder's id
 
 Revision ID: c21a0e5b7f10
-Revises: c3d4e5f6a7b8
+Revises: c3d4e5f6a7b9
 Create Date: 2026-11-28 11:00:00
 
 """
@@ -14,7 +14,7 @@ import engage.db_types
 
 # revision identifiers, used by Alembic.
 revision = "c21a0e5b7f10"
-down_revision = "c3d4e5f6a7b8"
+down_revision = "c3d4e5f6a7b9"
 branch_labels = None
 depends_on = None
 
