@@ -10,7 +10,7 @@ import pytest
 
 from engage.db_types import utcnow
 from engage.extensions import db
-from engage.outputs import merging
+from engage.outputs import merge_undo, merging
 from engage.outputs.models import LogEntry, Stakeholder, StakeholderMerge
 from engage.retention import anonymise_expired
 from tests.factories.auth import admin, cso, producer
@@ -103,7 +103,7 @@ def test_erasing_the_person_removes_what_the_merge_keeps_and_the_undo_still_work
     home = db.session.get(Stakeholder, merged["home"])
     assert (home.name, home.phone, home.anonymised_at is not None) == ("Anonymised", None, True)
     # Within the 30 days the CSO may still undo it: two anonymised records, no error.
-    merging.undo_merge(merged["merge"], actor=cso())
+    merge_undo.undo_merge(merged["merge"], actor=cso())
     db.session.expire_all()
     back = db.session.get(Stakeholder, merged["home"])
     assert back.merged_into_id is None and back.name == "Anonymised" and back.email is None
