@@ -133,6 +133,31 @@ def length(fn: ast.AST) -> int:
     return fn.end_lineno - start + 1
 
 
+def private_uses(tree: ast.Module, mods: dict) -> list[tuple[int, str]]:
+    """`module._name` where `module` is another engage module imported whole (the same leak as
+    importing `_name` from it)."""
+    bound: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("engage"):
+            for alias in node.names:
+                full = f"{node.module}.{alias.name}"
+                if full in mods:
+                    bound[alias.asname or alias.name] = full
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname and alias.name in mods:
+                    bound[alias.asname] = alias.name
+    return [
+        (node.lineno, f"{node.attr} of {bound[node.value.id]}")
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id in bound
+        and node.attr.startswith("_")
+        and not node.attr.startswith("__")
+    ]
+
+
 def measure(mods: dict) -> dict[str, list]:
     big_modules, long_functions, long_views, private_imports = [], [], [], []
     for name, (path, tree) in mods.items():
@@ -151,6 +176,7 @@ def measure(mods: dict) -> dict[str, list]:
             leaf = imported_name or target.rsplit(".", 1)[-1]
             if leaf.startswith("_") and not leaf.startswith("__") and target != name:
                 private_imports.append(f"{rel}:{lineno} {leaf} from {target}")
+        private_imports += [f"{rel}:{line} {used}" for line, used in private_uses(tree, mods)]
     edges = graph(mods)
     return {
         "import cycles": [" <-> ".join(c) for c in cycles(edges, mods)],

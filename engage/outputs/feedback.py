@@ -42,9 +42,14 @@ class FeedbackError(RuleError):
     """A rule refused the change (engage/errors.py)."""
 
 
+def random_reference() -> str:
+    """A reference in the feedback form's shape ("FB-" and six characters read aloud easily)."""
+    return "FB-" + "".join(secrets.choice(_ALPHABET) for _ in range(6))
+
+
 def new_reference() -> str:
     while True:
-        reference = "FB-" + "".join(secrets.choice(_ALPHABET) for _ in range(6))
+        reference = random_reference()
         taken = db.session.execute(
             db.select(Feedback.id).where(Feedback.reference == reference)
         ).first()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import func
@@ -34,7 +32,7 @@ def _thank(reference: str):  # type: ignore[no-untyped-def]
 
 def _bot_reference() -> str:
     # Looks like a real reference; nothing is stored for a bot.
-    return "FB-" + "".join(secrets.choice(feedback_domain._ALPHABET) for _ in range(6))
+    return feedback_domain.random_reference()
 
 
 @bp.route("/statistics/<slug>/feedback", methods=["GET", "POST"])
