@@ -35,6 +35,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from engage.errors import RuleError
+from engage.extensions import db
 from engage.textpolicy import clean_line_filter, clean_multiline_filter
 
 # Lengths for text fields that set none (characters): a single line, and a multi-line text.
@@ -259,3 +261,30 @@ def show_rule_error(form: Form, error: Any, fallback: str | None = None) -> None
     if field is None:
         field = next(f for f in form if f.name not in ("csrf_token", "website"))
     field.errors = [*list(field.errors or []), error.message]
+
+
+class RuleErrorsShown:
+    """Around a domain call in a view: a `RuleError` it raises is rolled back and shown on its
+    form field (`show_rule_error`), and `failed` is then True; anything else (a `Refusal`
+    included, for the app's handler) goes on up.
+
+        with RuleErrorsShown(form, "day") as attempt:
+            return saved(service.confirm_release(...))
+        # here on a rule error: the page is shown again with the message on its field
+    """
+
+    def __init__(self, form: Form, fallback: str | None = None) -> None:
+        self.form = form
+        self.fallback = fallback
+        self.failed = False
+
+    def __enter__(self) -> RuleErrorsShown:
+        return self
+
+    def __exit__(self, kind: Any, error: BaseException | None, trace: Any) -> bool:
+        if not isinstance(error, RuleError):
+            return False
+        db.session.rollback()
+        show_rule_error(self.form, error, self.fallback)
+        self.failed = True
+        return True
