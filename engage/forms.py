@@ -16,7 +16,12 @@ from datetime import date
 from typing import Any
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovDateInput,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
 from wtforms import (
     Field,
     Form,
@@ -24,13 +29,16 @@ from wtforms import (
     IntegerField,
     PasswordField,
     StringField,
+    SubmitField,
     TextAreaField,
 )
 from wtforms.validators import (
     DataRequired,
+    Email,
     InputRequired,
     Length,
     NumberRange,
+    Optional,
     StopValidation,
     ValidationError,
 )
@@ -250,6 +258,77 @@ class NotBeforeRecords:
                 f"{field.what} must be on or after {earliest.day} {earliest:%B %Y}, "
                 "when the office's records begin"
             )
+
+
+# The common field shapes, so that forms of different areas ask alike ------------------------
+# Each returns an unbound field: call it in the form's class body, in the order of the page.
+
+EMAIL_MESSAGE = "Enter an email address in the correct format, like name@example.com"
+
+
+def _required_or_optional(required: str | None) -> Any:
+    return DataRequired(message=required) if required else Optional()
+
+
+def line_field(
+    label: str, *, required: str | None = None, max_length: int = 200, description: str = ""
+) -> Any:
+    """One line of text (a GOV.UK text input), stripped; required with the message `required`,
+    else optional."""
+    return StringField(
+        label,
+        widget=GovTextInput(),
+        filters=[strip_filter],
+        description=description,
+        validators=[_required_or_optional(required), Length(max=max_length)],
+    )
+
+
+def paragraphs_field(
+    label: str, *, required: str | None = None, max_length: int = 2000, description: str = ""
+) -> Any:
+    """Text of one or more paragraphs (a GOV.UK textarea), control characters dropped;
+    required with the message `required`, else optional."""
+    return TextAreaField(
+        label,
+        widget=GovTextArea(),
+        filters=[clean_text],
+        description=description,
+        validators=[_required_or_optional(required), Length(max=max_length)],
+    )
+
+
+def email_field(label: str, *, required: str | None = None, description: str = "") -> Any:
+    """An email address, checked for its format; required with the message `required`, else
+    optional."""
+    return StringField(
+        label,
+        widget=GovTextInput(),
+        filters=[strip_filter],
+        description=description,
+        validators=[
+            _required_or_optional(required),
+            Email(message=EMAIL_MESSAGE),
+            Length(max=254),
+        ],
+    )
+
+
+def date_field(
+    label: str, *, required: str | None = None, what: str = "", description: str = ""
+) -> Any:
+    """A GOV.UK date (GovDateField): required with the message `required` when all three boxes
+    are empty; `what` names it in the other messages (the label by default)."""
+    return GovDateField(
+        label,
+        what=what or label,
+        description=description,
+        validators=[DateRequired(required)] if required else [],
+    )
+
+
+def submit_button(label: str) -> Any:
+    return SubmitField(label, widget=GovSubmitInput())
 
 
 def show_rule_error(form: Form, error: Any, fallback: str | None = None) -> None:
