@@ -227,7 +227,7 @@ def plan(url: str) -> dict[str, Any]:
         from sqlalchemy import func
 
         from engage.auth.models import User
-        from engage.calendar import london_date
+        from engage.calendar import london_date, reporting_year_of
         from engage.cases import clock
         from engage.cases.listing import CaseFilters, export_query
         from engage.consultations.models import ConsultationResponse
@@ -236,7 +236,6 @@ def plan(url: str) -> dict[str, Any]:
         from engage.outputs.exporting import LOG_COLUMNS, log_query
         from engage.outputs.models import LogEntry, Output, Stakeholder
         from engage.reports import annual
-        from engage.reports.figures import current_year_start
 
         dialect = db.engine.dialect
 
@@ -287,7 +286,7 @@ def plan(url: str) -> dict[str, Any]:
             .order_by(Output.title, Output.id, Stakeholder.name, LogEntry.id)
         )
         all_log_rows = db.session.execute(db.select(func.count(LogEntry.id))).scalar_one()
-        year = current_year_start(today)
+        year = reporting_year_of(today)
         report = annual.unsigned_report_for(year) or annual.start_draft(year, officer)
         counts = {
             "cases": db.session.execute(

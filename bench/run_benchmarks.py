@@ -340,7 +340,7 @@ def jobs(url: str, repeat: int) -> dict[str, Any]:
     from engage.cases.alerts import find_alerts, scan_sla
     from engage.cases.models import Case
     from engage.extensions import db
-    from engage.vocab import OPEN_CASE_STATES
+    from engage.vocab import OPEN_STATES
 
     app = bench_app(url)
     out: dict[str, Any] = {}
@@ -348,7 +348,7 @@ def jobs(url: str, repeat: int) -> dict[str, Any]:
     with app.app_context(), app.test_request_context():
         out["cases"] = db.session.execute(sa.select(sa.func.count()).select_from(Case)).scalar_one()
         out["open"] = db.session.execute(
-            sa.select(sa.func.count()).select_from(Case).where(Case.state.in_(OPEN_CASE_STATES))
+            sa.select(sa.func.count()).select_from(Case).where(Case.state.in_(OPEN_STATES))
         ).scalar_one()
         out["alerts"] = len(find_alerts(today))
         out["find_alerts"] = best_of(lambda: (find_alerts(today), db.session.rollback()), repeat)
@@ -359,23 +359,18 @@ def jobs(url: str, repeat: int) -> dict[str, Any]:
         out["scan_first"] = time.perf_counter() - t0
         out["scan_first_queued"] = first.queued
         out["scan_repeat"] = best_of(lambda: scan_sla(today), repeat)
-        try:
-            from engage.reports.annual import london_today  # noqa: F401
-            from engage.reports.figures import compute_figures, last_complete_year_start
-            from engage.reports.models import AnnualReport
-            from engage.reports.render import render_report_body
+        from engage.reports.figures import compute_figures, last_complete_year_start
+        from engage.reports.models import AnnualReport
+        from engage.reports.render import render_report_body
 
-            year = last_complete_year_start(today)
+        year = last_complete_year_start(today)
 
-            def build() -> None:
-                figures = compute_figures(year, today)
-                render_report_body(AnnualReport(year_start=year, state="draft"), figures)
-                db.session.rollback()
+        def build() -> None:
+            figures = compute_figures(year, today)
+            render_report_body(AnnualReport(year_start=year, state="draft"), figures)
+            db.session.rollback()
 
-            out["annual_report"] = best_of(build, repeat)
-        except ImportError as error:  # the reports area not there yet
-            out["annual_report"] = None
-            out["annual_report_error"] = str(error)
+        out["annual_report"] = best_of(build, repeat)
         db.session.remove()
         db.engine.dispose()
     return out
@@ -464,7 +459,7 @@ def run(large: str, small: str, rounds: int, repeat: int, output: Path) -> str:
         ratio = p95 / start_p95
         status, q_large = counts_large.get(label, (0, -1))
         status_small, q_small = counts_small.get(label, (0, -1))
-        ok = ratio <= PAGE_RATIO_TARGET and q_large == q_small and status == 200
+        ok = ratio <= PAGE_RATIO_TARGET and q_large <= q_small and status == 200
         page_fail += not ok
         note = "" if status == 200 else f" (HTTP {status})"
         add(

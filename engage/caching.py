@@ -20,10 +20,12 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from flask import current_app
+from sqlalchemy import TextClause, event
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from engage.db_types import utcnow
 from engage.extensions import db
-from engage.table_versions import current_version
+from engage.table_versions import VERSIONED_TABLES, current_version
 
 T = TypeVar("T")
 MAX_ENTRIES = 1024
@@ -53,6 +55,44 @@ def _put(key: Hashable, value: Any) -> None:
             entries.popitem(last=False)
 
 
+# A transaction that changed a versioned table sees the version its own change made; if it then
+# rolls back, a later transaction can reach the same number with other rows. So a value is only
+# kept when computed in a transaction that has not written to the tables of its version (it is
+# still computed and returned). The session notes the tables it writes, for the transaction.
+_WRITTEN = "engage_written_tables"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flushed_tables(session: Session, _context: Any) -> None:
+    written = session.info.setdefault(_WRITTEN, set())
+    for instance in (*session.new, *session.dirty, *session.deleted):
+        table = getattr(type(instance), "__tablename__", None)
+        written.add(table or "?")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_executed_writes(state: ORMExecuteState) -> None:
+    if state.is_select:
+        return
+    statement = state.statement
+    if isinstance(statement, TextClause) and str(statement).lstrip().upper().startswith("SELECT"):
+        return
+    mapper = state.bind_mapper
+    table = getattr(mapper.class_, "__tablename__", None) if mapper is not None else None
+    state.session.info.setdefault(_WRITTEN, set()).add(table or "?")  # "?": any table
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_written_tables(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:  # the outermost transaction: committed or rolled back
+        session.info.pop(_WRITTEN, None)
+
+
+def _wrote_version(version: str) -> bool:
+    written = db.session.info.get(_WRITTEN, ())
+    return "?" in written or any(VERSIONED_TABLES.get(t) == version for t in written)
+
+
 def for_version(table: str, key: Hashable, compute: Callable[[], T]) -> T:
     """`compute()`, or its value from an earlier call with the same key while `table` has not
     changed since. `table` names a version (engage.table_versions.VERSIONED_TABLES: a table's
@@ -61,7 +101,7 @@ def for_version(table: str, key: Hashable, compute: Callable[[], T]) -> T:
     value depends on: the user's scope, filters, today's date). The version and the value are
     read in the same transaction, so a value is exactly that version's."""
     version = current_version(table)
-    if version is None:
+    if version is None or _wrote_version(table):
         return compute()
     full_key = ("version", str(db.engine.url), table, version, key)
     found, value = _get(full_key)

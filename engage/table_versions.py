@@ -21,9 +21,10 @@ Correctness rests on the database, not on the code that writes cases:
 Counts that depend on the date (SLA statuses) put the date in their key.
 
 Tables read together may share one version (``VERSIONED_TABLES`` maps each table to the name of
-its version): the user logs and the consents share "log_consents", which keeps the count of a
-message to a log's consenting people (engage.consent.messages.count). One row, so a transaction
-changing both tables takes one lock, never two in either order.
+its version): the user logs, their contacts and the consents share "log_consents", which keeps
+the count of a message to a log's consenting people (engage.consent.messages.count) and a user
+log's figures by quarter (engage.outputs.log_charts). One row, so a transaction changing several
+of these tables takes one lock, never two in either order.
 """
 
 from __future__ import annotations
@@ -33,8 +34,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from engage.extensions import Model, db
 
+# the version of the user logs, their contacts and the consents
+LOG_VERSION = "log_consents"
+
 # table -> the name of the version its changes increase
-VERSIONED_TABLES = {"cases": "cases", "log_entries": "log_consents", "consents": "log_consents"}
+VERSIONED_TABLES = {
+    "cases": "cases",
+    "log_entries": LOG_VERSION,
+    "consents": LOG_VERSION,
+    "contacts": LOG_VERSION,
+}
 
 
 class TableVersion(Model):

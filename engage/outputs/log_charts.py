@@ -11,13 +11,15 @@ from datetime import date
 
 from markupsafe import Markup
 
+from engage import caching
 from engage.outputs import log_figures
 from engage.outputs.logs import LogCounts
 from engage.reports.charts import stacked_bar_chart
+from engage.table_versions import LOG_VERSION
 from engage.vocab import ENGAGEMENT_LEVEL_SHORT, LEVEL_ORDER, USER_CATEGORY_SHORT
 
 
-@dataclass
+@dataclass(frozen=True)
 class QuarterRow:
     label: str
     new_users: int
@@ -51,14 +53,22 @@ def make_up_chart(rows: list[tuple[str, list[int]]], chart_id: str = "chart-make
 
 def quarter_rows(output_id: int, today: date) -> list[QuarterRow]:
     """New users (entries that joined the log) and contacts in each of the recent quarters,
-    oldest first (two queries)."""
-    quarters = log_figures.recent_quarters(today)
-    joined = log_figures.log_over_time(output_id, quarters).new_users()
-    contacts = log_figures.contacts_by_quarter(output_id, quarters)
-    return [
-        QuarterRow(log_figures.quarter_label(q, today), joined[i], sum(contacts[i].values()))
-        for i, q in enumerate(quarters)
-    ]
+    oldest first (two queries).
+
+    Both read every entry and contact of the log (tens of thousands for a large one), so the
+    rows are kept per version of the logs, contacts and consents (engage.caching.for_version:
+    the database changes the version with any change to those tables) and per day."""
+
+    def compute() -> list[QuarterRow]:
+        quarters = log_figures.recent_quarters(today)
+        joined = log_figures.log_over_time(output_id, quarters).new_users()
+        contacts = log_figures.contacts_by_quarter(output_id, quarters)
+        return [
+            QuarterRow(log_figures.quarter_label(q, today), joined[i], sum(contacts[i].values()))
+            for i, q in enumerate(quarters)
+        ]
+
+    return caching.for_version(LOG_VERSION, ("log_quarter_rows", output_id, today), compute)
 
 
 def log_pictures(output_id: int, counts: LogCounts, today: date) -> LogPictures:

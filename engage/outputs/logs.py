@@ -16,13 +16,14 @@ from typing import Any
 from sqlalchemy import Select, func
 from sqlalchemy.orm import joinedload
 
-from engage import audit
+from engage import audit, caching
 from engage.calendar import today_london
 from engage.errors import RuleError
 from engage.extensions import db
 from engage.outputs import access, history, userlog
 from engage.outputs.models import LOG_NAME_ORDER, Contact, LogEntry, Output, Stakeholder
 from engage.outputs.userlog import find_stakeholder_by_email, normalise_email
+from engage.table_versions import LOG_VERSION
 from engage.vocab import (
     CONTACT_CHANNELS,
     ENGAGEMENT_LEVELS,
@@ -39,7 +40,7 @@ class LogError(RuleError):
     """A rule refused the change (engage/errors.py)."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class LogCounts:
     """Counts by category x engagement level of one log."""
 
@@ -60,13 +61,19 @@ class LogCounts:
 
 
 def log_counts(output_id: int) -> LogCounts:
-    """One grouped query, read from the index (output, category, level) alone."""
-    rows = db.session.execute(
-        db.select(LogEntry.stakeholder_category, LogEntry.engagement_level, func.count())
-        .where(LogEntry.output_id == output_id)
-        .group_by(LogEntry.stakeholder_category, LogEntry.engagement_level)
-    ).all()
-    return LogCounts({(c, lv): n for c, lv, n in rows})
+    """One grouped query, read from the index (output, category, level) alone; kept per version
+    of the user logs (engage.caching.for_version), as a large log has tens of thousands of
+    entries to count."""
+
+    def compute() -> LogCounts:
+        rows = db.session.execute(
+            db.select(LogEntry.stakeholder_category, LogEntry.engagement_level, func.count())
+            .where(LogEntry.output_id == output_id)
+            .group_by(LogEntry.stakeholder_category, LogEntry.engagement_level)
+        ).all()
+        return LogCounts({(c, lv): n for c, lv, n in rows})
+
+    return caching.for_version(LOG_VERSION, ("log_counts", output_id), compute)
 
 
 def log_query(output_id: int, *, category: str | None = None, level: str | None = None) -> Select:

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from engage.extensions import db
 from engage.outputs import evidence, log_charts, log_figures
-from engage.outputs.models import Contact, OutputReview, SuccessStory
+from engage.outputs.models import Contact, LogEntry, OutputReview, SuccessStory
 from engage.reports.charts import SERIES_COLOURS, TEXT_COLOUR
 from tests.factories.auth import admin, chief, cso, producer
 from tests.factories.cases import make_case
@@ -180,6 +180,37 @@ def test_new_users_and_contacts_by_quarter(log):
     assert [r.label for r in rows] == QUARTERS
     assert [r.new_users for r in rows] == [2, 1, 0, 0, 0, 0, 1, 1]
     assert [r.contacts for r in rows] == [2, 1, 0, 0, 0, 0, 0, 1]
+
+
+def test_the_kept_quarter_rows_follow_every_change_to_the_log_and_its_contacts(log):
+    """The rows are kept between page views (engage.caching.for_version); a contact recorded, an
+    entry removed or a contact deleted, by any path, shows at once."""
+    mine = log["mine"].id
+    first = log_charts.quarter_rows(mine, TODAY)
+    assert log_charts.quarter_rows(mine, TODAY) == first  # kept: same answer, no change
+    entry = (
+        db.session.execute(
+            db.select(LogEntry).where(LogEntry.output_id == mine).order_by(LogEntry.id)
+        )
+        .scalars()
+        .first()
+    )
+    _contact(log["mine"], entry, date(2025, 5, 5), "phone")
+    db.session.commit()
+    assert [r.contacts for r in log_charts.quarter_rows(mine, TODAY)] == [2, 2, 0, 0, 0, 0, 0, 1]
+    db.session.execute(db.delete(Contact).where(Contact.contacted_on == date(2025, 5, 5)))
+    db.session.commit()
+    assert log_charts.quarter_rows(mine, TODAY) == first
+    newest = (
+        db.session.execute(
+            db.select(LogEntry).where(LogEntry.output_id == mine).order_by(LogEntry.id.desc())
+        )
+        .scalars()
+        .first()
+    )
+    db.session.delete(newest)  # the entry that joined in the quarter in progress
+    db.session.commit()
+    assert [r.new_users for r in log_charts.quarter_rows(mine, TODAY)] == [2, 1, 0, 0, 0, 0, 1, 0]
 
 
 def test_log_size_at_the_end_of_each_quarter(log):
