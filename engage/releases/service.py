@@ -412,18 +412,11 @@ def _locked(change: ReleaseDateChange) -> ReleaseDateChange:
     return change
 
 
-def decide_date_change(
-    change: ReleaseDateChange, approve: bool, note: str, actor: User, now: datetime
-) -> Outcome:
-    """The Chief Statistician approves (the release moves, a new version, the change recorded
-    as a missed commitment with its reason) or rejects (nothing moves)."""
-    require_chief(actor)
-    change = _locked(change)
+def _check_decidable(change: ReleaseDateChange, approve: bool, actor: User) -> None:
     if change.state != "pending":
         # Two Chiefs deciding at once: the lock made this one wait for the other's decision.
         raise ReleaseError(f"This change has already been {change.state}", "decision")
-    release = change.release
-    if release.status != "confirmed":
+    if change.release.status != "confirmed":
         raise ReleaseError("The release is no longer confirmed", "decision")
     if approve and change.requested_by_id == actor.id:
         # The approval is a second person's check: nobody approves their own request (they
@@ -431,6 +424,17 @@ def decide_date_change(
         raise ReleaseError(
             "You asked for this change: another Chief Statistician must approve it", "decision"
         )
+
+
+def decide_date_change(
+    change: ReleaseDateChange, approve: bool, note: str, actor: User, now: datetime
+) -> Outcome:
+    """The Chief Statistician approves (the release moves, a new version, the change recorded
+    as a missed commitment with its reason) or rejects (nothing moves)."""
+    require_chief(actor)
+    change = _locked(change)
+    _check_decidable(change, approve, actor)
+    release = change.release
     change.decided_by_id = actor.id
     change.decided_at = now
     change.decision_note = note or None
