@@ -20,9 +20,8 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from flask import current_app
-from sqlalchemy import TextClause, event
-from sqlalchemy.orm import ORMExecuteState, Session
 
+from engage import transactions
 from engage.db_types import utcnow
 from engage.extensions import db
 from engage.table_versions import VERSIONED_TABLES, current_version
@@ -55,42 +54,14 @@ def _put(key: Hashable, value: Any) -> None:
             entries.popitem(last=False)
 
 
-# A transaction that changed a versioned table sees the version its own change made; if it then
-# rolls back, a later transaction can reach the same number with other rows. So a value is only
-# kept when computed in a transaction that has not written to the tables of its version (it is
-# still computed and returned). The session notes the tables it writes, for the transaction.
-_WRITTEN = "engage_written_tables"
-
-
-@event.listens_for(Session, "after_flush")
-def _note_flushed_tables(session: Session, _context: Any) -> None:
-    written = session.info.setdefault(_WRITTEN, set())
-    for instance in (*session.new, *session.dirty, *session.deleted):
-        table = getattr(type(instance), "__tablename__", None)
-        written.add(table or "?")
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _note_executed_writes(state: ORMExecuteState) -> None:
-    if state.is_select:
-        return
-    statement = state.statement
-    if isinstance(statement, TextClause) and str(statement).lstrip().upper().startswith("SELECT"):
-        return
-    mapper = state.bind_mapper
-    table = getattr(mapper.class_, "__tablename__", None) if mapper is not None else None
-    state.session.info.setdefault(_WRITTEN, set()).add(table or "?")  # "?": any table
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_written_tables(session: Session, transaction: Any) -> None:
-    if transaction.parent is None:  # the outermost transaction: committed or rolled back
-        session.info.pop(_WRITTEN, None)
-
-
 def _wrote_version(version: str) -> bool:
-    written = db.session.info.get(_WRITTEN, ())
-    return "?" in written or any(VERSIONED_TABLES.get(t) == version for t in written)
+    """Whether this transaction wrote to a table of `version`: it sees the version its own
+    change made, and if it rolls back, another change can reach the same number with other rows,
+    so nothing it computes is kept (it is still computed and returned)."""
+    written = transactions.tables_written(db.session)
+    return transactions.ANY_TABLE in written or any(
+        VERSIONED_TABLES.get(table) == version for table in written
+    )
 
 
 def for_version(table: str, key: Hashable, compute: Callable[[], T]) -> T:

@@ -59,6 +59,17 @@ def _label_text(unbound: Any) -> str:
     return text.removesuffix(" (optional)").strip() or "This field"
 
 
+class BlankIsOptional(Optional):
+    """`Optional` that also stops at a value the text policy has cleaned to "" (only zero-width
+    characters, say), so a blank optional field is never checked as an email address."""
+
+    def __call__(self, form: Any, field: Any) -> None:
+        if field.data == "":
+            field.errors[:] = []
+            raise StopValidation()
+        super().__call__(form, field)
+
+
 def _bounded_validators(unbound: Any, field_class: type, label: str) -> list[Any] | None:
     """The field's validators with named length messages and the default bounds, or None when
     nothing needs to change."""
@@ -80,10 +91,14 @@ def _bounded_validators(unbound: Any, field_class: type, label: str) -> list[Any
                 )
                 changed = True
         for index, validator in enumerate(validators):
-            # InputRequired reads the raw input, so "   " would pass and be stored as "" once
-            # the text policy strips it: a text field is required by its cleaned value.
+            # InputRequired and Optional read the raw input, so "   " or a zero-width space
+            # would pass as typed and be stored as "" once the text policy cleans it: a text
+            # field is required, or left blank, by its cleaned value.
             if isinstance(validator, InputRequired) and not isinstance(validator, DataRequired):
                 validators[index] = DataRequired(message=validator.message)
+                changed = True
+            elif type(validator) is Optional:
+                validators[index] = BlankIsOptional()
                 changed = True
     if issubclass(field_class, IntegerField) and not any(
         isinstance(v, NumberRange) for v in validators
@@ -137,6 +152,29 @@ def error_summary(form: Form, **params: Any) -> dict[str, Any]:
         message = field.errors[0] if isinstance(field.errors, list) else str(field.errors)
         items.append({"text": message, "href": f"#{anchor}"})
     return {"titleText": "There is a problem", "errorList": items, **params}
+
+
+# The requester's email address on every case form (engage.cases.forms: `Email` with its
+# defaults and this message, at most 254 characters). `email_problem` applies the very same
+# validators to an address that did not come from a form (an email's sender in Mail in).
+EMAIL_MESSAGE = "Enter an email address in the correct format, like name@example.com"
+EMAIL_MAX = 254
+
+
+class _EmailCheck(Form):
+    address = StringField(
+        validators=[
+            DataRequired(message=EMAIL_MESSAGE),
+            Email(message=EMAIL_MESSAGE),
+            Length(max=EMAIL_MAX, message=f"Email address must be {EMAIL_MAX} characters or fewer"),
+        ]
+    )
+
+
+def email_problem(address: str | None) -> str | None:
+    """Why `address` is not an email address the case forms accept (their message), or None."""
+    check = _EmailCheck(data={"address": address})
+    return None if check.validate() else check.address.errors[0]
 
 
 def strip_filter(value: Any) -> Any:

@@ -97,13 +97,33 @@ def paginate(
     else:
         result = db.session.execute(query.limit(per_page).offset(start))
         items = list(result.scalars() if scalars else result)
+    return Page(items=items, page=page, per_page=per_page, total=total, _url=_page_urls())
+
+
+def paginate_known(
+    load: Callable[[int, int], list[Any]],
+    *,
+    total: int,
+    per_page: int = DEFAULT_PER_PAGE,
+    page: int | None = None,
+) -> Page:
+    """A page of a list whose length the caller knows: `load(start, stop)` reads its rows
+    `start` to `stop` (for a search that has already found, in order, what it lists)."""
+    page = min(page or requested_page(), max(1, -(-total // per_page)))
+    start, stop = (page - 1) * per_page, min(page * per_page, total)
+    items = load(start, stop) if stop > start else []
+    return Page(items=items, page=page, per_page=per_page, total=total, _url=_page_urls())
+
+
+def _page_urls() -> Callable[[int], str]:
+    """The URL of page n of the list this request shows (its other arguments kept)."""
     endpoint = request.endpoint
     args = {**(request.view_args or {}), **request.args.to_dict()}
 
     def make_url(n: int) -> str:
         return url_for(endpoint, **{**args, "page": n})  # type: ignore[arg-type]
 
-    return Page(items=items, page=page, per_page=per_page, total=total, _url=make_url)
+    return make_url
 
 
 # GOV.UK Frontend's pagination component (govukPagination with numbered items), built in Python:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
 
@@ -34,7 +35,7 @@ from engage.db_types import utcnow
 from engage.extensions import db
 from engage.mail.models import OutboxEmail
 from engage.mailin.store import forget_messages_before, forget_messages_of
-from engage.outputs import merging
+from engage.outputs import merge_undo
 from engage.outputs.models import Contact, Feedback, LogEntry, Stakeholder
 
 REMOVED = "[removed under the retention policy]"
@@ -107,68 +108,15 @@ def anonymise_expired(today: date | None = None) -> dict[str, int]:
     years = int(current_app.config.get("RETENTION_YEARS", 6))
     cutoff = cutoff_for(today, years)
     now = utcnow()
-    opts = {"synchronize_session": False}
-
     case_ids = _expired_case_ids(cutoff)
     for ids in _chunks(case_ids):
-        db.session.execute(
-            db.update(Case)
-            .where(Case.id.in_(ids))
-            .values(
-                requester_name=ANONYMOUS_NAME,
-                requester_email=None,
-                requester_address=None,
-                requester_phone=None,
-                subject="",
-                message=REMOVED,
-                response_text=None,
-                clarification_request=None,
-                delay_reason=None,
-                uksa_outcome=db.case((Case.uksa_outcome.is_(None), None), else_=REMOVED),
-                anonymised_at=now,
-            )
-            .execution_options(**opts)
-        )
-        db.session.execute(
-            db.update(CaseEvent)
-            .where(CaseEvent.case_id.in_(ids), CaseEvent.note.is_not(None))
-            .values(note=REMOVED)
-            .execution_options(**opts)
-        )
-        remove_files_of(ids, now)  # files attached to the case
-        forget_emails_of(ids, now)  # and the texts and addresses of its emails
-        forget_messages_of(ids)  # and the emails received on it (email in, issue 20)
-        db.session.execute(
-            db.update(Feedback)
-            .where(Feedback.case_id.in_(ids), Feedback.anonymised_at.is_(None))
-            .values(email=None, comments="", uses="", anonymised_at=now)
-            .execution_options(**opts)
-        )
-
+        _anonymise_cases(ids, now)
     feedback_ids = _expired_feedback_ids(cutoff)
     for ids in _chunks(feedback_ids):
-        db.session.execute(
-            db.update(Feedback)
-            .where(Feedback.id.in_(ids))
-            .values(email=None, comments="", uses="", anonymised_at=now)
-            .execution_options(**opts)
-        )
-
+        _anonymise_feedback(Feedback.id.in_(ids), now)
     response_ids = _expired_response_ids(cutoff)
     for ids in _chunks(response_ids):
-        db.session.execute(
-            db.update(ConsultationResponse)
-            .where(ConsultationResponse.id.in_(ids))
-            .values(name=None, organisation=None, email=None, anonymised_at=now)
-            .execution_options(**opts)
-        )
-        db.session.execute(
-            db.update(ConsultationAnswer)
-            .where(ConsultationAnswer.response_id.in_(ids), ConsultationAnswer.text.is_not(None))
-            .values(text=REMOVED)
-            .execution_options(**opts)
-        )
-
+        _anonymise_responses(ids, now)
     counts = {
         "cases": len(case_ids),
         "feedback": len(feedback_ids),
@@ -179,7 +127,7 @@ def anonymise_expired(today: date | None = None) -> dict[str, int]:
         "audit_addresses": _forget_audit_addresses(now),
         "files": _purge_files(),
         # What a merge of two records kept to undo it, once it can no longer be undone.
-        "merged_records": merging.forget_expired_merges(now),
+        "merged_records": merge_undo.forget_expired_merges(now),
     }
     audit.record(
         "retention.anonymised",
@@ -191,14 +139,74 @@ def anonymise_expired(today: date | None = None) -> dict[str, int]:
     return counts
 
 
-def _anonymise_stakeholders(cutoff: datetime, now: datetime) -> int:
+OPTS = {"synchronize_session": False}
+
+
+def _anonymise_cases(ids: list[int], now: datetime) -> None:
+    """The cases, their history's notes, files, emails sent and received, and feedback."""
+    db.session.execute(
+        db.update(Case)
+        .where(Case.id.in_(ids))
+        .values(
+            requester_name=ANONYMOUS_NAME,
+            requester_email=None,
+            requester_address=None,
+            requester_phone=None,
+            subject="",
+            message=REMOVED,
+            response_text=None,
+            clarification_request=None,
+            delay_reason=None,
+            uksa_outcome=db.case((Case.uksa_outcome.is_(None), None), else_=REMOVED),
+            anonymised_at=now,
+        )
+        .execution_options(**OPTS)
+    )
+    db.session.execute(
+        db.update(CaseEvent)
+        .where(CaseEvent.case_id.in_(ids), CaseEvent.note.is_not(None))
+        .values(note=REMOVED)
+        .execution_options(**OPTS)
+    )
+    remove_files_of(ids, now)  # files attached to the case
+    forget_emails_of(ids, now)  # and the texts and addresses of its emails
+    forget_messages_of(ids)  # and the emails received on it (email in, issue 20)
+    _anonymise_feedback(db.and_(Feedback.case_id.in_(ids), Feedback.anonymised_at.is_(None)), now)
+
+
+def _anonymise_feedback(which: Any, now: datetime) -> None:
+    db.session.execute(
+        db.update(Feedback)
+        .where(which)
+        .values(email=None, comments="", uses="", anonymised_at=now)
+        .execution_options(**OPTS)
+    )
+
+
+def _anonymise_responses(ids: list[int], now: datetime) -> None:
+    """Consultation responses: the respondent's details and the text of their answers."""
+    db.session.execute(
+        db.update(ConsultationResponse)
+        .where(ConsultationResponse.id.in_(ids))
+        .values(name=None, organisation=None, email=None, anonymised_at=now)
+        .execution_options(**OPTS)
+    )
+    db.session.execute(
+        db.update(ConsultationAnswer)
+        .where(ConsultationAnswer.response_id.in_(ids), ConsultationAnswer.text.is_not(None))
+        .values(text=REMOVED)
+        .execution_options(**OPTS)
+    )
+
+
+def _expired_stakeholder_ids(cutoff: datetime) -> list[int]:
     """Stakeholders recorded before the cutoff with no contact, entry or change since."""
     day = cutoff.date()
     recent_entries = db.select(LogEntry.stakeholder_id).where(
         db.or_(LogEntry.latest_contact_on >= day, LogEntry.updated_at >= cutoff)
     )
     recent_contacts = db.select(Contact.stakeholder_id).where(Contact.contacted_on >= day)
-    ids = list(
+    return list(
         db.session.execute(
             db.select(Stakeholder.id).where(
                 Stakeholder.anonymised_at.is_(None),
@@ -208,7 +216,12 @@ def _anonymise_stakeholders(cutoff: datetime, now: datetime) -> int:
             )
         ).scalars()
     )
-    opts = {"synchronize_session": False}
+
+
+def _anonymise_stakeholders(cutoff: datetime, now: datetime) -> int:
+    """Stakeholders out of contact for the period (_expired_stakeholder_ids); their log entries'
+    copy of the name and uses, and the summaries of contacts with them."""
+    ids = _expired_stakeholder_ids(cutoff)
     for chunk in _chunks(ids):
         db.session.execute(
             db.update(Stakeholder)
@@ -221,7 +234,7 @@ def _anonymise_stakeholders(cutoff: datetime, now: datetime) -> int:
                 consent_to_contact=False,
                 anonymised_at=now,
             )
-            .execution_options(**opts)
+            .execution_options(**OPTS)
         )
         audit.record_select(  # in each log entry's history (engage/outputs/history.py)
             "log_entry.anonymised",
@@ -235,13 +248,13 @@ def _anonymise_stakeholders(cutoff: datetime, now: datetime) -> int:
             db.update(LogEntry)
             .where(LogEntry.stakeholder_id.in_(chunk))
             .values(stakeholder_name=ANONYMOUS_NAME, uses="")
-            .execution_options(**opts)
+            .execution_options(**OPTS)
         )
         db.session.execute(
             db.update(Contact)
             .where(Contact.stakeholder_id.in_(chunk))
             .values(summary=REMOVED)
-            .execution_options(**opts)
+            .execution_options(**OPTS)
         )
     return len(ids)
 

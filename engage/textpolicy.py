@@ -7,6 +7,18 @@ turn every other kind of line break (CR, CRLF, vertical tab, form feed, U+0085, 
 into a newline (multi-line) or a space (single-line), and normalise to NFC. Lengths are then
 counted in characters (code points of the NFC text).
 
+Two kinds of invisible text are dealt with too. The bidirectional embedding, override and
+isolate controls (U+202A to U+202E, U+2066 to U+2069) are removed, in single-line and
+multi-line text alike: they turn the text after them around ("Trojan Source"), so a name,
+subject or message could read differently in a page, an email or a spreadsheet from what it is,
+and nothing in Engage needs them, since Arabic and Hebrew are shown in their own direction by
+the Unicode bidirectional algorithm without them (the marks U+200E, U+200F and U+061C, which
+turn nothing around, stay). And a value made only of white space and characters that show
+nothing (zero-width space, joiners, word joiner, byte order mark, soft hyphen and the other
+format characters, variation selectors, Hangul fillers, the blank Braille pattern) is empty,
+so a required field says "Enter ..." for it; zero-width characters at either end are removed,
+those inside the text (a joiner in an emoji sequence or in Persian or Indic writing) stay.
+
 On the way out (email headers, XML, spreadsheets) the same characters are removed again, so
 text stored before this policy existed, or written by code that skipped it, still cannot break
 an output: `header_text`, `xml_text` and `spreadsheet_cell`.
@@ -19,25 +31,45 @@ import unicodedata
 from typing import Any
 
 # Removed everywhere: C0 controls except tab (\t) and newline (\n), DEL, C1 controls except
-# NEL (a line break, below), lone surrogates and the two non-characters XML refuses.
-_REMOVED = re.compile("[\x00-\x08\x0e-\x1f\x7f\x80-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+# NEL (a line break, below), lone surrogates, the two non-characters XML refuses, and the
+# bidirectional embeddings, overrides and isolates.
+_REMOVED = re.compile(
+    "[\x00-\x08\x0e-\x1f\x7f\x80-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff\u202a-\u202e\u2066-\u2069]"
+)
 # Every line break str.splitlines() knows apart from \n itself (the email package refuses any
 # of them in a header).
 _BREAKS = re.compile("\r\n|[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
+# Removed at either end of a value: white space and the zero-width characters.
+_ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+_ENDS = "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + _ZERO_WIDTH
+# What shows nothing on its own besides white space and the format characters (category Cf):
+# combining grapheme joiner, Hangul fillers, blank Braille pattern, variation selectors.
+_BLANK = re.compile("[\u034f\u115f\u1160\u2800\u3164\uffa0\ufe00-\ufe0f\U000e0100-\U000e01ef]")
+
+
+def _shown(text: str) -> str:
+    """NFC `text` without white space or zero-width characters at its ends; "" when nothing in
+    it would show. (str.strip and one pass over the text: linear, whatever the input.)"""
+    text = unicodedata.normalize("NFC", text).strip(_ENDS)
+    for ch in text:
+        if not (ch.isspace() or unicodedata.category(ch) == "Cf" or _BLANK.match(ch)):
+            return text
+    return ""
+
+
 def clean_multiline(value: str) -> str:
     """Text that may hold newlines (a message, a comment): one kind of line break, no control
-    characters, NFC, surrounding space removed."""
-    text = _REMOVED.sub("", _BREAKS.sub("\n", value))
-    return unicodedata.normalize("NFC", text).strip()
+    characters, NFC, surrounding space removed, "" when nothing would show."""
+    return _shown(_REMOVED.sub("", _BREAKS.sub("\n", value)))
 
 
 def clean_line(value: str) -> str:
     """Single-line text (a name, a subject): line breaks and tabs become spaces, no control
-    characters, NFC, surrounding space removed."""
+    characters, NFC, surrounding space removed, "" when nothing would show."""
     text = _REMOVED.sub("", _BREAKS.sub(" ", value)).replace("\n", " ").replace("\t", " ")
-    return unicodedata.normalize("NFC", text).strip()
+    return _shown(text)
 
 
 def clean_line_filter(value: Any) -> Any:

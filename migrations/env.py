@@ -102,9 +102,15 @@ def run_migrations_online():
     # Tables the database makes for itself (SQLite FTS5's index of cases and its shadow
     # tables, engage.cases.search_index): written by hand in their migration, not models.
     hand_written_tables = get_metadata().info.get("hand_written_tables", set())
+    # A column the database computes and its index, not in the models (PostgreSQL's
+    # cases.search_document, engage.cases.search_index).
+    hand_written |= get_metadata().info.get("hand_written_indexes", set())
+    hand_written_columns = get_metadata().info.get("hand_written_columns", set())
 
     def include_object(obj, name, type_, reflected, compare_to):
         if type_ == "table" and name in hand_written_tables:
+            return False
+        if type_ == "column" and (getattr(obj.table, "name", None), name) in hand_written_columns:
             return False
         return not (type_ == "index" and name in hand_written)
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask import abort, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user
 
+from engage import audit
 from engage.auth.permissions import deny, requires
 from engage.cases import attachments, bp
 from engage.cases.access import record_view
@@ -97,7 +98,7 @@ def case_attachment(reference: str, attachment_id: int):
     if not path.is_file():
         abort(404)
     record_view(current_user._get_current_object(), case, how="attachment")
-    db.session.commit()
+    audit.commit_views()
     response = send_file(
         path,
         mimetype=attachment.content_type,

@@ -6,7 +6,12 @@ done).
   may work it (the CSO office or its assignee); recording again replaces them, with the change
   in the history.
 - A lesson (what we learned, the action, its owner, an optional due date) is added by whoever
-  may work the complaint; its owner or the CSO office marks it done.
+  may work the complaint; its owner or the CSO office marks it done. The owner must be someone
+  who may see the complaint (`may_own`): the action and what was learned are shown on the
+  case page, beside the complaint, so the owner is someone in the CSO office or the person the
+  complaint is assigned to, never a producer of the output it is about (who may not learn that
+  it exists). An owner who later stops seeing the case (reassigned) no longer sees the action;
+  the CSO office still marks it done.
 - Themes: administrators add, rename, retire and bring back themes; a retired theme stays on
   the outcomes that have it but is no longer offered.
 """
@@ -140,6 +145,32 @@ def record_outcome(
 # --- what we learned ---------------------------------------------------------------------------
 
 
+def may_own(user: Any, case: Case) -> bool:
+    """Whether `user` may own an action learned from `case`: an active account that may see
+    the complaint and is not a producer of the output it is about."""
+    if user is None or not getattr(user, "active", False) or not can_view(user, case):
+        return False
+    return not (case.output is not None and case.output.is_owned_by(user))
+
+
+def lesson_owners(case: Case) -> list[User]:
+    """The people who may own an action learned from `case`, by name: the active CSO office
+    and the person the complaint is assigned to (`may_own`)."""
+    from engage.auth.models import UserRole
+    from engage.auth.permissions import PERMISSIONS
+
+    office = db.select(UserRole.user_id).where(
+        UserRole.role.in_(sorted(PERMISSIONS["triage_cases"]))
+    )
+    who = User.id.in_(office)
+    if case.assigned_to_id is not None:
+        who = db.or_(who, User.id == case.assigned_to_id)
+    people = db.session.execute(
+        db.select(User).where(User.active, who).order_by(User.name, User.id)
+    ).scalars()
+    return [u for u in people if may_own(u, case)]
+
+
 def lessons_of(case: Case) -> list[LessonAction]:
     return list(
         db.session.execute(
@@ -173,8 +204,14 @@ def add_lesson(
     _require(case, actor, "lesson")
     learned = _text(learned, "learned", "Enter what we learned", "What we learned")
     action = _text(action, "action", "Enter the action we will take", "The action")
-    if owner is None or not owner.active or not has_permission(owner, "view_dashboard"):
+    if owner is None:
         raise CaseError("Select who owns the action", "owner")
+    if not may_own(owner, case):
+        raise CaseError(
+            f"{owner.name} may not see this complaint: select someone in the CSO office or "
+            "the person it is assigned to",
+            "owner",
+        )
     at = now or utcnow()
     if due_on is not None and due_on < london_date(at):
         raise CaseError("The date it is due must be today or in the future", "due_on")

@@ -7,13 +7,17 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSelect,
     GovSubmitInput,
     GovTextArea,
-    GovTextInput,
 )
-from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms import HiddenField, RadioField, SelectField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length
 
 from engage.cases.correction import REASON_MAX
-from engage.cases.forms import EMAIL_MESSAGE
+from engage.cases.forms import (
+    STAFF_NAME_MAX,
+    STAFF_WORDING,
+    RequesterContactFields,
+    requester_phone_field,
+)
 from engage.forms import (
     DateRequired,
     EngageForm,
@@ -21,7 +25,6 @@ from engage.forms import (
     NotBeforeRecords,
     NotFuture,
     clean_text,
-    strip_filter,
 )
 from engage.vocab import CASE_CHANNELS, CASE_KINDS
 
@@ -63,44 +66,11 @@ class CorrectReceivedForm(EngageForm):
     submit = SubmitField("Save correction", widget=GovSubmitInput())
 
 
-class CorrectRequesterForm(EngageForm):
-    requester_name = StringField(
-        "Requester's full name",
-        widget=GovTextInput(),
-        filters=[strip_filter],
-        validators=[
-            DataRequired(message="Enter the requester's full name"),
-            Length(max=200, message="Requester's full name must be 200 characters or fewer"),
-        ],
-    )
-    requester_email = StringField(
-        "Email address",
-        widget=GovTextInput(),
-        filters=[strip_filter],
-        validators=[
-            Optional(),
-            Email(message=EMAIL_MESSAGE),
-            Length(max=254, message="Email address must be 254 characters or fewer"),
-        ],
-    )
-    requester_address = TextAreaField(
-        "Postal address",
-        widget=GovTextArea(),
-        filters=[clean_text],
-        validators=[
-            Optional(),
-            Length(max=500, message="Postal address must be 500 characters or fewer"),
-        ],
-    )
-    requester_phone = StringField(
-        "Phone number (optional)",
-        widget=GovTextInput(),
-        filters=[strip_filter],
-        validators=[
-            Optional(),
-            Length(max=40, message="Phone number must be 40 characters or fewer"),
-        ],
-    )
+class CorrectRequesterForm(RequesterContactFields, EngageForm):
+    WORDING = STAFF_WORDING
+    NAME_MAX = STAFF_NAME_MAX
+
+    requester_phone = requester_phone_field()
     reason = _reason()
     was = HiddenField()  # what the case held when the form was shown (a stale form)
     submit = SubmitField("Save correction", widget=GovSubmitInput())

@@ -9,6 +9,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from engage import audit
 from engage.auth.permissions import deny, requires
 from engage.calendar import today_london
 from engage.cases import bp, correction
@@ -104,6 +105,22 @@ CORRECTIONS: dict[str, Correction] = {
 }
 
 
+def _correction_form(case: Any, spec: Correction, held: str) -> Any:
+    """The correction's form, filled in from the case when first shown (`held`: what the case
+    holds now, to find a stale form when it comes back)."""
+    form = spec.form()
+    form.today = today_london()
+    if hasattr(form, "output_id"):
+        choices = output_choices()
+        if case.output is not None and str(case.output_id) not in dict(choices):
+            choices.append((str(case.output_id), case.output.title))  # discontinued since
+        form.output_id.choices = choices
+    if not form.is_submitted():
+        spec.fill(case, form)
+        form.was.data = held
+    return form
+
+
 @bp.route("/staff/cases/<reference>/correct/<what>", methods=["GET", "POST"])
 @requires("view_cases")
 def case_correct(reference: str, what: str):
@@ -114,17 +131,8 @@ def case_correct(reference: str, what: str):
     actor = current_user._get_current_object()
     if not correction.may_correct(case, actor, what):
         deny(f"case:correct-{what}")
-    form = spec.form()
-    form.today = today_london()
-    if hasattr(form, "output_id"):
-        choices = output_choices()
-        if case.output is not None and str(case.output_id) not in dict(choices):
-            choices.append((str(case.output_id), case.output.title))  # discontinued since
-        form.output_id.choices = choices
     held = _held(case, spec)
-    if not form.is_submitted():
-        spec.fill(case, form)
-        form.was.data = held
+    form = _correction_form(case, spec, held)
     if form.validate_on_submit() and form.was.data and form.was.data != held:
         # Saving would put back what the other person corrected: say so, keep what was typed.
         field = getattr(form, spec.fields[0])
@@ -141,5 +149,5 @@ def case_correct(reference: str, what: str):
             return redirect(url_for("cases.case_page", reference=case.reference))
     record_view(actor, case, how=f"action:correct-{what}")  # as on the action pages
     page = render_template("cases/case-action.html", case=case, form=form, spec=spec)
-    db.session.commit()
+    audit.commit_views()
     return page

@@ -27,6 +27,7 @@ from wtforms.validators import (
 from engage.calendar import REGIONS
 from engage.cases.intake import MESSAGE_MAX
 from engage.forms import (
+    EMAIL_MESSAGE,
     DateRequired,
     EngageForm,
     GovDateField,
@@ -50,7 +51,6 @@ PUBLIC_KINDS: dict[str, str] = {
     "foi_complaint": "Complain about information we gave you under the Freedom of Information Act",
 }
 STAFF_CHANNELS = {"email": "Email", "letter": "Letter", "phone": "Phone call"}
-EMAIL_MESSAGE = "Enter an email address in the correct format, like name@example.com"
 
 
 def _required(message: str) -> DataRequired:
@@ -74,6 +74,8 @@ _PUBLIC_KIND = RadioField(
 PUBLIC_NAME_MAX = 70
 STAFF_NAME_MAX = 200
 PUBLIC_WORDING: dict[str, str] = {
+    "name_label": "Full name",
+    "message_label": "Your message",
     "name_missing": "Enter your full name",
     "name_too_long": f"Full name must be {PUBLIC_NAME_MAX} characters or fewer",
     "name_lines": "Full name must be on one line",
@@ -83,6 +85,8 @@ PUBLIC_WORDING: dict[str, str] = {
     "message_too_long": f"Your message must be {MESSAGE_MAX:,} characters or fewer",
 }
 STAFF_WORDING: dict[str, str] = {
+    "name_label": "Requester's full name",
+    "message_label": "Message",
     "name_missing": "Enter the requester's full name",
     "name_too_long": f"Requester's full name must be {STAFF_NAME_MAX} characters or fewer",
     "name_lines": "Requester's full name must be on one line",
@@ -121,7 +125,12 @@ def _name_policy(form: Any, field: Any) -> None:
         raise StopValidation(form.WORDING["name_too_long"])
 
 
-class _RequesterFields:
+class RequesterContactFields:
+    """The requester's name, email address and postal address, as every form of a case asks for
+    them (the public contact form, staff intake, correcting the requester's details): the same
+    labels, filters, validators and messages. `WORDING` (PUBLIC_WORDING or STAFF_WORDING) and
+    `NAME_MAX` say whom the form speaks to."""
+
     WORDING = PUBLIC_WORDING
     NAME_MAX = PUBLIC_NAME_MAX
 
@@ -153,6 +162,27 @@ class _RequesterFields:
             Length(max=500, message="Postal address must be 500 characters or fewer"),
         ],
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.requester_name.label.text = self.WORDING["name_label"]  # type: ignore[attr-defined]
+
+
+def requester_phone_field() -> StringField:
+    """The requester's phone number, on the staff forms (made where the form lists it, so that
+    the error summary keeps the form's order)."""
+    return StringField(
+        "Phone number (optional)",
+        widget=GovTextInput(),
+        filters=[strip_filter],
+        validators=[
+            Optional(),
+            Length(max=40, message="Phone number must be 40 characters or fewer"),
+        ],
+    )
+
+
+class _RequesterFields(RequesterContactFields):
     # default "": a POST without the field at all means "not about a particular output",
     # as choosing that option does (not "Not a valid choice").
     output_id = SelectField(
@@ -167,6 +197,10 @@ class _RequesterFields:
             _Worded("message_too_long", Length, max=MESSAGE_MAX),
         ],
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.message.label.text = self.WORDING["message_label"]  # type: ignore[attr-defined]
 
     def validate(self, extra_validators: Any = None) -> bool:
         # Not a validate_requester_email method: Optional() stops the chain on an empty email,
@@ -211,15 +245,7 @@ class StaffIntakeForm(_RequesterFields, EngageForm):
         description="The date on the letter's postmark or stamp, the email or the call. "
         "For example, 27 3 2026",
     )
-    requester_phone = StringField(
-        "Phone number (optional)",
-        widget=GovTextInput(),
-        filters=[strip_filter],
-        validators=[
-            Optional(),
-            Length(max=40, message="Phone number must be 40 characters or fewer"),
-        ],
-    )
+    requester_phone = requester_phone_field()
     subject = StringField(
         "Subject (optional)",
         widget=GovTextInput(),

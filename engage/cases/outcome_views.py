@@ -4,6 +4,7 @@ complaint_outcomes.py."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
@@ -14,8 +15,9 @@ from engage.calendar import today_london
 from engage.cases import bp
 from engage.cases import complaint_outcomes as outcomes
 from engage.cases.desk_models import ComplaintTheme, LessonAction, get_by_id
+from engage.cases.models import Case
 from engage.cases.outcome_forms import LessonDoneForm, LessonForm, OutcomeForm, ThemeForm
-from engage.cases.pages import assignees, load_case
+from engage.cases.pages import load_case
 from engage.cases.workflow import CaseError
 from engage.extensions import db
 from engage.forms import show_rule_error
@@ -31,12 +33,9 @@ def _me() -> User:
     return current_user._get_current_object()
 
 
-@bp.route("/staff/cases/<reference>/outcome", methods=["GET", "POST"])
-@requires("work_cases")
-def case_outcome(reference: str):
-    case = load_case(reference)
-    if not outcomes.may_record_outcome(case, _me()):
-        deny("case:outcome")
+def _outcome_form(case: Case) -> tuple[OutcomeForm, list[Any]]:
+    """The outcome form, filled in with the outcome recorded so far; and the active themes. A
+    theme retired since it was chosen stays a choice."""
     current = outcomes.outcome_of(case)
     themes = outcomes.active_themes()
     kept = [t for t in (current.themes if current else []) if not t.active]
@@ -45,6 +44,16 @@ def case_outcome(reference: str):
     if not form.is_submitted() and current is not None:
         form.outcome.data = current.outcome
         form.themes.data = [str(t.id) for t in current.themes]
+    return form, themes
+
+
+@bp.route("/staff/cases/<reference>/outcome", methods=["GET", "POST"])
+@requires("work_cases")
+def case_outcome(reference: str):
+    case = load_case(reference)
+    if not outcomes.may_record_outcome(case, _me()):
+        deny("case:outcome")
+    form, themes = _outcome_form(case)
     if form.validate_on_submit():
         try:
             outcomes.record_outcome(
@@ -74,9 +83,20 @@ def lesson_new(reference: str):
     if not outcomes.may_record_outcome(case, _me()):
         deny("case:lesson")
     form = LessonForm()
-    form.owner.choices = [("", "Select a person")] + [(str(u.id), u.name) for u in assignees()]
+    # Only people who may see the complaint are offered; a posted other is let through to the
+    # rule, which says why not.
+    form.owner.choices = [("", "Select a person")] + [
+        (str(u.id), u.name) for u in outcomes.lesson_owners(case)
+    ]
+    raw = form.owner.data if form.is_submitted() else None
+    owner = (
+        get_by_id(User, int(raw))
+        if raw and raw.isascii() and raw.isdigit() and len(raw) < 12
+        else None
+    )
+    if owner is not None and raw not in dict(form.owner.choices):
+        form.owner.choices.append((raw, owner.name))
     if form.validate_on_submit():
-        owner = get_by_id(User, int(form.owner.data)) if form.owner.data.isdigit() else None
         try:
             outcomes.add_lesson(
                 case,

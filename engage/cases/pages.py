@@ -4,6 +4,8 @@ imports another view module).
 - `load_case(reference, with_history=False)`: the case or 404; 403 and an audit row when the
   signed-in person may not see it.
 - `output_choices()`, `output_from_form(raw)`: a form's output question and its answer.
+- `case_from_form(form, ...)`: a new case from a form of the requester fields (the contact
+  form, staff intake).
 - `assignees()`: the people a case can be assigned to (`access.assignable`), by name.
 - `assignee_choices(case, submitted)`: the assign form's choices for one case.
 """
@@ -19,6 +21,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from engage.auth.models import User
 from engage.auth.permissions import deny
 from engage.cases.access import assignable, can_view
+from engage.cases.intake import create_case
 from engage.cases.models import Case, CaseEvent
 from engage.extensions import db
 from engage.outputs.models import Output
@@ -64,6 +67,20 @@ def output_from_form(raw: str | None) -> Output | None:
         return db.session.get(Output, int(raw)) if raw else None
     except ValueError:
         return None
+
+
+def case_from_form(form: Any, **details: Any) -> Case:
+    """A new case (intake.create_case) from a form of the requester fields (the contact form,
+    staff intake): its kind, requester, output and message; `details` gives the rest."""
+    return create_case(
+        kind=form.kind.data,
+        requester_name=form.requester_name.data,
+        requester_email=form.requester_email.data,
+        requester_address=form.requester_address.data,
+        output=output_from_form(form.output_id.data),
+        message=form.message.data,
+        **details,
+    )
 
 
 def assignees() -> list[Any]:

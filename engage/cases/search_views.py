@@ -7,19 +7,13 @@ import re
 from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 
+from engage import audit
 from engage.auth.permissions import requires
 from engage.calendar import today_london
 from engage.cases import bp, clock
 from engage.cases.access import record_views
-from engage.cases.search import (
-    QUERY_MAX,
-    RESULTS_MAX,
-    count_up_to,
-    find_by_reference,
-    search_cases,
-)
-from engage.extensions import db
-from engage.pagination import paginate
+from engage.cases.search import QUERY_MAX, RESULTS_MAX, find_by_reference, search_cases
+from engage.pagination import paginate_known
 from engage.textpolicy import clean_line
 
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
@@ -35,17 +29,19 @@ def case_search():
     case = find_by_reference(user, text)
     if case is not None:
         return redirect(url_for("cases.case_page", reference=case.reference))
-    query = search_cases(user, text)
-    found = count_up_to(user, text, RESULTS_MAX)
-    listed = min(found, RESULTS_MAX)
-    page = paginate(query, per_page=25, total=listed) if query is not None else None
+    found = search_cases(user, text, RESULTS_MAX)
+    page = (
+        paginate_known(found.cases, total=len(found.ids), per_page=25)
+        if found is not None
+        else None
+    )
     today = today_london()
     cal = clock.current_calendar()
     rows = [(c, clock.sla_status(c, today, cal)) for c in page.items] if page else []
     # A complaint's subject is its text: showing it in results is a view of the complaint.
     record_views(user, [c for c, _ in rows], how="search")
     html = render_template(
-        "cases/search.html", text=text, page=page, rows=rows, more=found > RESULTS_MAX
+        "cases/search.html", text=text, page=page, rows=rows, more=found is not None and found.more
     )
-    db.session.commit()
+    audit.commit_views()
     return html

@@ -16,7 +16,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import String, cast, literal, union_all
 
-from engage import submissions
+from engage import audit, submissions
 from engage.auth.models import User
 from engage.auth.permissions import public, requires
 from engage.calendar import today_london
@@ -35,7 +35,7 @@ from engage.cases.correction import corrections_allowed
 from engage.cases.correspondence import PURPOSES, STATE_WORDS, emails_of, failures_in
 from engage.cases.desk_models import COMPLAINT_OUTCOMES
 from engage.cases.forms import ContactForm, DeadlineCalculatorForm, StaffIntakeForm
-from engage.cases.intake import create_case, received_at_for
+from engage.cases.intake import received_at_for
 from engage.cases.listing import (
     CSV_COLUMNS,
     SORTS,
@@ -45,7 +45,7 @@ from engage.cases.listing import (
     export_query,
 )
 from engage.cases.models import Case
-from engage.cases.pages import load_case, output_choices, output_from_form
+from engage.cases.pages import case_from_form, load_case, output_choices
 from engage.cases.workflow import CaseError, allowed_actions, unavailable_actions
 from engage.db_types import utcnow
 from engage.exports.streaming import csv_response, read_in_batches
@@ -74,17 +74,8 @@ def contact():
             _remember_contact(outcome.result)
             return redirect(url_for("cases.contact_confirmation"))
         try:
-            case = create_case(
-                kind=form.kind.data,
-                channel="web",
-                requester_name=form.requester_name.data,
-                requester_email=form.requester_email.data,
-                requester_address=form.requester_address.data,
-                output=output_from_form(form.output_id.data),
-                subject=None,
-                message=form.message.data,
-                received_at=utcnow(),
-                actor=None,
+            case = case_from_form(
+                form, channel="web", subject=None, received_at=utcnow(), actor=None
             )
         except CaseError as error:
             db.session.rollback()
@@ -172,7 +163,7 @@ def case_list():
         export_url=url_for("cases.case_export", **filters.to_args()),
         today=today,
     )
-    db.session.commit()
+    audit.commit_views()
     return html
 
 
@@ -191,38 +182,39 @@ def case_export():
     return csv_response(f"cases-{today.isoformat()}.csv", CSV_COLUMNS, batches)
 
 
+def _intake_form() -> StaffIntakeForm:
+    form = StaffIntakeForm()
+    form.today = today_london()  # type: ignore[attr-defined]
+    form.output_id.choices = output_choices()
+    return form
+
+
+def _saved_before(reference: str | None):  # type: ignore[no-untyped-def]
+    """The case an earlier save of the same form made (or the list, while it is being saved)."""
+    if reference is None:
+        flash("This case is still being saved: find it in the list in a moment", "info")
+        return redirect(url_for("cases.case_list"))
+    return redirect(url_for("cases.case_page", reference=reference, created=1))
+
+
 @bp.route("/staff/cases/new", methods=["GET", "POST"])
 @submissions.own_token
 @requires("triage_cases")
 def case_new():
-    form = StaffIntakeForm()
-    form.today = today_london()  # type: ignore[attr-defined]
-    form.output_id.choices = output_choices()
-    form.requester_name.label.text = "Requester's full name"
-    form.message.label.text = "Message"
+    form = _intake_form()
     if form.validate_on_submit():
-        received_on: date = form.received_on.data
         now = utcnow()
-        received_at = received_at_for(received_on, now)
         token = form.submission_token.data
         outcome = submissions.begin(token, "staff_case")
         if outcome.duplicate:  # saved twice: the case the first save made
-            if outcome.result is None:
-                flash("This case is still being saved: find it in the list in a moment", "info")
-                return redirect(url_for("cases.case_list"))
-            return redirect(url_for("cases.case_page", reference=outcome.result, created=1))
+            return _saved_before(outcome.result)
         try:
-            case = create_case(
-                kind=form.kind.data,
+            case = case_from_form(
+                form,
                 channel=form.channel.data,
-                requester_name=form.requester_name.data,
-                requester_email=form.requester_email.data,
-                requester_address=form.requester_address.data,
                 requester_phone=form.requester_phone.data,
-                output=output_from_form(form.output_id.data),
                 subject=form.subject.data,
-                message=form.message.data,
-                received_at=received_at,
+                received_at=received_at_for(form.received_on.data, now),
                 actor=current_user,
                 now=now,
             )
@@ -280,7 +272,7 @@ def case_page(reference: str):
         action_titles={name: spec.title for name, spec in ACTIONS.items()},
         created=request.args.get("created") == "1",
     )
-    db.session.commit()
+    audit.commit_views()
     return page
 
 

@@ -57,6 +57,12 @@ class ResponseSummary:
     def superseded(self) -> int:
         return self.received - self.total
 
+    def received_in(self, category: str) -> int:
+        """The responses kept of one category (every category when "")."""
+        if not category:
+            return self.received
+        return (self.received_by_category or {}).get(category, 0)
+
 
 @dataclass
 class QuestionTally:
@@ -172,6 +178,18 @@ RESPONSE_COLUMNS = (
 )
 
 
+def responses_query(consultation_id: int, category: str = ""):  # type: ignore[no-untyped-def]
+    """The analysis page's list of responses, newest first; of one category when given."""
+    query = (
+        db.select(*RESPONSE_COLUMNS)
+        .where(ConsultationResponse.consultation_id == consultation_id)
+        .order_by(ConsultationResponse.submitted_at.desc(), ConsultationResponse.id.desc())
+    )
+    if category:
+        query = query.where(ConsultationResponse.category == category)
+    return query
+
+
 @dataclass(frozen=True)
 class ListedResponse:
     response: Any  # a row of RESPONSE_COLUMNS
@@ -222,12 +240,15 @@ def repeat_responses(
         .join(later, later.id == ConsultationResponse.superseded_by_id)
         .where(ConsultationResponse.id.in_(ids))
     )
-    superseding = (  # page rows that replaced an earlier one (ix_..._superseded_by_id)
+    superseding = (  # page rows that replaced an earlier one (ix_..._superseding, partial)
         db.select(
             literal("earlier"),
             ConsultationResponse.superseded_by_id,
             ConsultationResponse.reference,
-        ).where(ConsultationResponse.superseded_by_id.in_(ids))
+        ).where(
+            ConsultationResponse.superseded_by_id.is_not(None),  # the partial index's condition
+            ConsultationResponse.superseded_by_id.in_(ids),
+        )
     )
     marks: dict[int, dict[str, str]] = {}
     for kind, response_id, reference in db.session.execute(union_all(superseded, superseding)):

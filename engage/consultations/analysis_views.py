@@ -8,7 +8,7 @@ from engage.auth.permissions import requires
 from engage.calendar import today_london
 from engage.consultations import analysis, bp, responses, service
 from engage.consultations.forms import CATEGORY_CHOICES, PublishedResponseForm
-from engage.consultations.models import ConsultationResponse
+from engage.consultations.models import Consultation
 from engage.consultations.pages import managed_or_404, me
 from engage.consultations.rules import ConsultationError
 from engage.db_types import utcnow
@@ -26,20 +26,14 @@ def staff_responses(slug: str):
     # The category filter's radios are written out in the template (the GOV.UK macro is slow):
     # the one checked is the value asked for, as the form field would have it.
     chosen = request.args.get("category", "")
-    category = chosen
-    query = (
-        db.select(*analysis.RESPONSE_COLUMNS)
-        .where(ConsultationResponse.consultation_id == consultation.id)
-        .order_by(ConsultationResponse.submitted_at.desc(), ConsultationResponse.id.desc())
-    )
+    category = chosen if chosen in USER_CATEGORIES else ""
     summary = analysis.response_summary(consultation)
-    if category in USER_CATEGORIES:
-        query = query.where(ConsultationResponse.category == category)
-        listed = (summary.received_by_category or {}).get(category, 0)
-    else:
-        category = ""
-        listed = summary.received
-    page = paginate(query, per_page=20, total=listed, scalars=False)
+    page = paginate(
+        analysis.responses_query(consultation.id, category),
+        per_page=20,
+        total=summary.received_in(category),
+        scalars=False,
+    )
     questions = analysis.questions_of(consultation)
     return render_template(
         "consultations/staff-responses.html",
@@ -93,27 +87,34 @@ def staff_published_response(slug: str):
     form = PublishedResponseForm(obj=consultation)
     if request.method == "GET" and not consultation.response_summary:
         form.response_summary.data = responses.summary_starting_text(consultation)
-    if form.validate_on_submit():
-        parts = {name: getattr(form, name).data for name in service.RESPONSE_PARTS}
-        try:
-            if form.publish.data:
-                service.publish_response(consultation, parts, me(), utcnow())
-                flash("Response published", "success")
-            else:
-                service.save_response(consultation, parts, me())
-                flash("Response saved. It is not published yet.", "success")
-        except service.ResponseIncomplete as incomplete:
-            db.session.rollback()
-            for name, message in incomplete.errors.items():
-                getattr(form, name).errors = [message]
-        except ConsultationError as error:
-            db.session.rollback()
-            form.response_summary.errors = [error.message]
-        else:
-            return redirect(url_for("consultations.staff_detail", slug=slug))
+    if form.validate_on_submit() and _save_or_publish(consultation, form):
+        return redirect(url_for("consultations.staff_detail", slug=slug))
     return render_template(
         "consultations/published-response-form.html",
         form=form,
         consultation=consultation,
         total=responses.response_count(consultation),
     )
+
+
+def _save_or_publish(consultation: Consultation, form: PublishedResponseForm) -> bool:
+    """Save the published response's parts, or publish them: False, with the errors on the form,
+    when a rule refuses."""
+    parts = {name: getattr(form, name).data for name in service.RESPONSE_PARTS}
+    try:
+        if form.publish.data:
+            service.publish_response(consultation, parts, me(), utcnow())
+            flash("Response published", "success")
+        else:
+            service.save_response(consultation, parts, me())
+            flash("Response saved. It is not published yet.", "success")
+    except service.ResponseIncomplete as incomplete:
+        db.session.rollback()
+        for name, message in incomplete.errors.items():
+            getattr(form, name).errors = [message]
+        return False
+    except ConsultationError as error:
+        db.session.rollback()
+        form.response_summary.errors = [error.message]
+        return False
+    return True

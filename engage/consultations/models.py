@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.auth.models import User
@@ -96,6 +96,15 @@ class ConsultationResponse(Model):
         ),
         # A second response from the same email address supersedes the earlier one.
         Index("ix_consultation_responses_consultation_email", "consultation_id", "email"),
+        # The responses that replaced one on the analysis page: only the few superseding rows.
+        # (The full index on superseded_by_id, whose statistics SQLite averages over the NULLs of
+        # nearly every row, looks useless to SQLite's planner, which then reads the whole table.)
+        Index(
+            "ix_consultation_responses_superseding",
+            "superseded_by_id",
+            sqlite_where=text("superseded_by_id IS NOT NULL"),
+            postgresql_where=text("superseded_by_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

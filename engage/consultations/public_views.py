@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from typing import Any
-
-# Only builds the feed; never parses anything.
-from xml.etree import ElementTree as ET  # nosec B405
 
 from flask import (
     Response,
@@ -21,7 +19,7 @@ from flask import (
 
 from engage import submissions
 from engage.auth.permissions import public
-from engage.consultations import bp, responses, rules, service
+from engage.consultations import bp, feed, responses, rules, service
 from engage.consultations.forms import (
     ConfirmForm,
     RespondentForm,
@@ -33,7 +31,6 @@ from engage.db_types import utcnow
 from engage.extensions import db
 from engage.pagination import paginate
 from engage.public.abuse import public_form_limit
-from engage.textpolicy import xml_text
 
 FIXED_FIELDS = ("category", "name", "organisation", "email", "publish_name", "join_log")
 # The answers wait in the database between the form and check-your-answers; the session cookie
@@ -239,40 +236,7 @@ def check_answers(slug: str):
             session.pop(_session_key(consultation), None)
             responses.discard_draft(token)
             return _confirmation(consultation, "CR-" + secrets.token_hex(4).upper())
-        outcome = submissions.begin(token, "consultation_response")
-        if outcome.duplicate:  # sent twice (a double click, two tabs): one response
-            session.pop(_session_key(consultation), None)
-            if outcome.result:
-                session["consultation-response-reference"] = outcome.result
-            return redirect(url_for("consultations.response_confirmation", slug=slug))
-        answers = {q.id: values.get(question_field_name(q.id)) for q in consultation.questions}
-        try:
-            response = responses.submit_response(
-                consultation,
-                responses.ResponseData(
-                    category=values.get("category") or "",
-                    answers=answers,
-                    name=values.get("name") or "",
-                    organisation=values.get("organisation") or "",
-                    email=values.get("email") or "",
-                    publish_name=bool(values.get("publish_name")),
-                    join_log=bool(values.get("join_log")),
-                ),
-                now,
-                draft_token=token,
-            )
-        except responses.ConsultationClosed:
-            db.session.rollback()
-            submissions.abandon(token)
-            return _closed_page(consultation, values)
-        except ValueError:
-            db.session.rollback()
-            submissions.abandon(token)
-            return redirect(url_for("consultations.respond", slug=slug))
-        submissions.finish(token, response.reference)
-        session.pop(_session_key(consultation), None)
-        session["consultation-response-reference"] = response.reference
-        return redirect(url_for("consultations.response_confirmation", slug=slug))
+        return _send(consultation, token, values, now)
     return render_template(
         "consultations/check-answers.html",
         form=form,
@@ -280,6 +244,34 @@ def check_answers(slug: str):
         answers=_answers_for_display(consultation, values),
         values=values,
     )
+
+
+def _send(consultation: Consultation, token: str | None, values: dict[str, Any], now: datetime):  # type: ignore[no-untyped-def]
+    """Send the checked answers once (a second send of the same draft, from a double click or
+    two tabs, finds the first response) and show the confirmation."""
+    outcome = submissions.begin(token, "consultation_response")
+    if outcome.duplicate:
+        session.pop(_session_key(consultation), None)
+        if outcome.result:
+            session["consultation-response-reference"] = outcome.result
+        return redirect(url_for("consultations.response_confirmation", slug=consultation.slug))
+    answers = {q.id: values.get(question_field_name(q.id)) for q in consultation.questions}
+    try:
+        response = responses.submit_response(
+            consultation, responses.response_data(values, answers), now, draft_token=token
+        )
+    except responses.ConsultationClosed:
+        db.session.rollback()
+        submissions.abandon(token)
+        return _closed_page(consultation, values)
+    except ValueError:
+        db.session.rollback()
+        submissions.abandon(token)
+        return redirect(url_for("consultations.respond", slug=consultation.slug))
+    submissions.finish(token, response.reference)
+    session.pop(_session_key(consultation), None)
+    session["consultation-response-reference"] = response.reference
+    return redirect(url_for("consultations.response_confirmation", slug=consultation.slug))
 
 
 def _confirmation(consultation: Consultation, reference: str):
@@ -300,62 +292,11 @@ def response_confirmation(slug: str):
 
 # Atom feed -----------------------------------------------------------------------------------
 
-ATOM = "http://www.w3.org/2005/Atom"
-
 
 @bp.route("/consultations.atom")
 @public
 def atom_feed():
-    base = current_app.config["BASE_URL"].rstrip("/")
-    items = db.session.execute(
-        db.select(
-            Consultation.slug,
-            Consultation.title,
-            Consultation.summary,
-            Consultation.state,
-            Consultation.opens_on,
-            Consultation.opened_at,
-            Consultation.response_published_at,
-        )
-        .where(Consultation.state.in_(("open", "response_published")))
-        .order_by(Consultation.id.desc())
-        .limit(100)
-    ).all()
-    ET.register_namespace("", ATOM)
-    feed = ET.Element(f"{{{ATOM}}}feed")
-    office = xml_text(current_app.config["OFFICE_NAME"])
-    ET.SubElement(feed, f"{{{ATOM}}}title").text = f"Consultations – {office}"
-    ET.SubElement(feed, f"{{{ATOM}}}id").text = f"{base}/consultations"
-    ET.SubElement(feed, f"{{{ATOM}}}link", href=f"{base}/consultations.atom", rel="self")
-    ET.SubElement(feed, f"{{{ATOM}}}link", href=f"{base}/consultations", rel="alternate")
-    author = ET.SubElement(feed, f"{{{ATOM}}}author")
-    ET.SubElement(author, f"{{{ATOM}}}name").text = office
-
-    def stamp(consultation: Any) -> str:
-        moment = (
-            consultation.response_published_at
-            if consultation.state == "response_published"
-            else consultation.opened_at
-        ) or rules.opens_at(consultation.opens_on)
-        return moment.isoformat().replace("+00:00", "Z")
-
-    entries = sorted(items, key=stamp, reverse=True)
-    ET.SubElement(feed, f"{{{ATOM}}}updated").text = (
-        stamp(entries[0]) if entries else utcnow().isoformat().replace("+00:00", "Z")
+    body = feed.atom_feed(
+        current_app.config["BASE_URL"].rstrip("/"), current_app.config["OFFICE_NAME"], utcnow()
     )
-    for consultation in entries:
-        url = f"{base}/consultations/{consultation.slug}"
-        entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
-        published = consultation.state == "response_published"
-        prefix = "Response published: " if published else "Open consultation: "
-        # xml_text: whatever is stored, the feed stays well-formed XML 1.0
-        ET.SubElement(entry, f"{{{ATOM}}}title").text = prefix + xml_text(consultation.title)
-        ET.SubElement(entry, f"{{{ATOM}}}id").text = f"{url}#{consultation.state}"
-        ET.SubElement(entry, f"{{{ATOM}}}link", href=url, rel="alternate")
-        ET.SubElement(entry, f"{{{ATOM}}}updated").text = stamp(consultation)
-        ET.SubElement(entry, f"{{{ATOM}}}summary").text = xml_text(consultation.summary)
-    body = ET.tostring(feed, encoding="unicode", xml_declaration=False)
-    return Response(
-        '<?xml version="1.0" encoding="utf-8"?>\n' + body,
-        content_type="application/atom+xml; charset=utf-8",
-    )
+    return Response(body, content_type="application/atom+xml; charset=utf-8")

@@ -73,6 +73,19 @@ class ResponseData:
     join_log: bool = False
 
 
+def response_data(values: dict[str, Any], answers: dict[int, Any]) -> ResponseData:
+    """A response from a draft's values (the respondent's details) and its answers."""
+    return ResponseData(
+        category=values.get("category") or "",
+        answers=answers,
+        name=values.get("name") or "",
+        organisation=values.get("organisation") or "",
+        email=values.get("email") or "",
+        publish_name=bool(values.get("publish_name")),
+        join_log=bool(values.get("join_log")),
+    )
+
+
 # Drafts: the answers between the form and sending ------------------------------------------
 
 

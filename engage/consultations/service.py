@@ -87,6 +87,28 @@ def manageable_clause(user: User) -> ColumnElement[bool] | None:
     return None if is_office(user) else managed_by(user.id)
 
 
+def managed_list_query(user: User, today: date, *, responses_due: bool = False):  # type: ignore[no-untyped-def]
+    """The consultations this user manages, newest first: rows of the columns the staff list
+    shows. `responses_due`: only the closed ones whose response is due within two weeks or
+    overdue, longest waiting first."""
+    query = db.select(
+        Consultation.slug,
+        Consultation.title,
+        Consultation.state,
+        Consultation.opens_on,
+        Consultation.closes_on,
+    )
+    clause = manageable_clause(user)
+    if clause is not None:
+        query = query.where(clause)
+    if responses_due:
+        return query.where(
+            Consultation.state == "closed",
+            Consultation.closes_on <= rules.latest_closing_to_publish(today),
+        ).order_by(Consultation.closes_on, Consultation.id)
+    return query.order_by(Consultation.opens_on.desc(), Consultation.id.desc())
+
+
 def output_choices(user: User) -> list[Output]:
     """Outputs this user may name as affected: their own, or every active one for the office."""
     query = db.select(Output).where(Output.status == "active").order_by(Output.title)

@@ -32,24 +32,11 @@ def staff_list():
     dashboard links here). Rows of the columns shown, not whole consultations."""
     today = today_london()
     responses_due = request.args.get("response") == "due"
-    query = db.select(
-        Consultation.slug,
-        Consultation.title,
-        Consultation.state,
-        Consultation.opens_on,
-        Consultation.closes_on,
+    page = paginate(
+        service.managed_list_query(me(), today, responses_due=responses_due),
+        per_page=25,
+        scalars=False,
     )
-    clause = service.manageable_clause(me())
-    if clause is not None:
-        query = query.where(clause)
-    if responses_due:
-        query = query.where(
-            Consultation.state == "closed",
-            Consultation.closes_on <= rules.latest_closing_to_publish(today),
-        ).order_by(Consultation.closes_on, Consultation.id)
-    else:
-        query = query.order_by(Consultation.opens_on.desc(), Consultation.id.desc())
-    page = paginate(query, per_page=25, scalars=False)
     return render_template(
         "consultations/staff-list.html",
         page=page,
@@ -134,13 +121,8 @@ def _detail_page(consultation: Consultation, action_error: str | None = None, st
     )
 
 
-@bp.route("/staff/consultations/<slug>/edit", methods=["GET", "POST"])
-@requires("draft_consultations")
-def staff_edit(slug: str):
-    consultation = managed_or_404(slug)
-    if consultation.state not in service.EDITABLE_STATES:
-        flash("This consultation can no longer be changed.")
-        return redirect(url_for("consultations.staff_detail", slug=slug))
+def _edit_form(consultation: Consultation) -> ConsultationForm:
+    """The consultation's form, filled in from it when first shown."""
     form = ConsultationForm(obj=consultation)
     _output_choices(form)
     # A producer editing a consultation that also names someone else's output still sees it.
@@ -149,6 +131,17 @@ def staff_edit(slug: str):
     if request.method == "GET":
         form.scope.data = "ad_hoc" if consultation.ad_hoc else "outputs"
         form.output_ids.data = [o.id for o in consultation.outputs]
+    return form
+
+
+@bp.route("/staff/consultations/<slug>/edit", methods=["GET", "POST"])
+@requires("draft_consultations")
+def staff_edit(slug: str):
+    consultation = managed_or_404(slug)
+    if consultation.state not in service.EDITABLE_STATES:
+        flash("This consultation can no longer be changed.")
+        return redirect(url_for("consultations.staff_detail", slug=slug))
+    form = _edit_form(consultation)
     if form.validate_on_submit():
         try:
             service.update_consultation(

@@ -1,8 +1,9 @@
-"""Tables (engage.reports.tables.make_table) as an XLSX workbook: an "About" sheet of
-(label, value) lines, then one sheet per table: its title in A1, its definition in A2, column
-headings in row 4, the figures from row 5 (numbers as numbers). Every text cell goes through the
-one spreadsheet guard (engage.textpolicy.spreadsheet_cell) and is cut to what a cell holds.
-Written in openpyxl's write-only mode, so memory stays flat."""
+"""The one XLSX writer of tables (engage.reports.tables.make_table): the annual report's
+workbook and an output's engagement evidence. An "About" sheet of (label, value) lines, the
+first label in bold, then one sheet per table: its title in A1, its definition in A2, column
+headings in row 4, the figures from row 5 (numbers as numbers). Every cell goes through the one
+XLSX cell guard (engage.textpolicy.xlsx_cell: no formulas, no characters XLSX cannot store, cut
+to what a cell holds). Written in openpyxl's write-only mode, so memory stays flat."""
 
 from __future__ import annotations
 
@@ -13,15 +14,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from engage.textpolicy import spreadsheet_cell
-
-XLSX_MAX_CELL = 32767
-
-
-def cell(value: Any) -> Any:
-    """A value for the workbook: text guarded against formulas and cut to a cell's size."""
-    value = spreadsheet_cell(value)
-    return value[:XLSX_MAX_CELL] if isinstance(value, str) else value
+from engage.textpolicy import xlsx_cell
 
 
 def sheet_name(key: str) -> str:
@@ -29,27 +22,34 @@ def sheet_name(key: str) -> str:
 
 
 def _bold(sheet: Any, value: Any) -> WriteOnlyCell:
-    out = WriteOnlyCell(sheet, value=cell(value))
+    out = WriteOnlyCell(sheet, value=xlsx_cell(value))
     out.font = Font(bold=True)
     return out
 
 
 def write_tables_xlsx(
-    target: IO[bytes], about: Iterable[tuple[str, Any]], tables: Iterable[dict[str, Any]]
+    target: IO[bytes],
+    about: Iterable[tuple[str, Any]],
+    tables: Iterable[dict[str, Any]],
+    *,
+    say_when_empty: bool = True,
 ) -> None:
+    """The workbook, to `target` (a file or a path). A table without rows has its `empty`
+    sentence in A5 unless `say_when_empty` is false (the annual report leaves the sheet
+    empty)."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet("About")
     for i, (label, value) in enumerate(about):
-        sheet.append([_bold(sheet, label) if i == 0 else cell(label), cell(value)])
+        sheet.append([_bold(sheet, label) if i == 0 else xlsx_cell(label), xlsx_cell(value)])
     for table in tables:
         sheet = book.create_sheet(sheet_name(table["key"]))
         sheet.column_dimensions["A"].width = 40
         sheet.append([_bold(sheet, table["title"])])
-        sheet.append([cell(table["definition"])])
+        sheet.append([xlsx_cell(table["definition"])])
         sheet.append([])
         sheet.append([_bold(sheet, column) for column in table["columns"]])
-        if not table["rows"] and table.get("empty"):
-            sheet.append([cell(table["empty"])])
+        if not table["rows"] and table.get("empty") and say_when_empty:
+            sheet.append([xlsx_cell(table["empty"])])
         for row in table["rows"]:
-            sheet.append([cell(v) for v in row])
+            sheet.append([xlsx_cell(v) for v in row])
     book.save(target)

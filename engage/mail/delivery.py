@@ -125,6 +125,18 @@ def message_id(row: OutboxEmail) -> str:
 POLICY = email.policy.default.clone(max_line_length=998)
 
 
+# RFC 3834: an email Engage writes by itself says so (`Auto-Submitted: auto-generated`), so that
+# out-of-office and other responders do not answer it, and one that comes back into the
+# office's mailbox is never answered either (engage.mailin.process.is_automatic). The emails
+# whose words a member of staff wrote to a person (a full response, a request for
+# clarification, a charge quote, a delay notice, a message to a user log) are not automatic:
+# RFC 3834 5.1 reserves "auto-generated" for messages made by an automatic process and reads
+# an absent header as "no", so they carry none. Every other template is automatic.
+WRITTEN_BY_STAFF = frozenset(
+    {"case_response", "case_clarification", "case_charge_quote", "case_delay", "log_message"}
+)
+
+
 class Unbuildable(Exception):
     """The stored row cannot become an email (the reason is plain English)."""
 
@@ -153,6 +165,8 @@ def _build(row: OutboxEmail) -> EmailMessage:
     if current_app.config.get("MAIL_IN_ADDRESS"):  # replies reach the monitored mailbox
         message["Reply-To"] = current_app.config["MAIL_IN_ADDRESS"]
     message["Date"] = format_datetime(row.created_at)
+    if row.template not in WRITTEN_BY_STAFF:
+        message["Auto-Submitted"] = "auto-generated"
     if row.list_unsubscribe:  # RFC 8058 one-click unsubscribe (an email to a stakeholder)
         url = header_text(row.list_unsubscribe, 1000)
         if not url.startswith(("https://", "http://")) or any(c in url for c in " <>\t"):

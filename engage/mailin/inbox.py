@@ -84,11 +84,36 @@ def acknowledgements_today(address: str, now: datetime) -> int:
     )
 
 
+def sender_problem(parsed: Parsed) -> str | None:
+    """Why the sender of a message cannot be the requester's email address, or None: none at
+    all, not an address the case forms would accept (engage.forms.email_problem, their very
+    validators), one of Engage's own addresses, or a mail server's (a bounce)."""
+    from email.utils import getaddresses
+
+    from flask import current_app
+
+    from engage.forms import email_problem
+
+    address = parsed.from_address
+    if not address:
+        return "the email has no sender address"
+    if email_problem(address) is not None:
+        return f"the sender’s address ‘{address[:100]}’ is not a valid email address"
+    config = current_app.config
+    ours = {a.lower() for _, a in getaddresses([config["MAIL_FROM"], config["MAIL_IN_ADDRESS"]])}
+    if address in ours:
+        return f"the sender’s address ‘{address}’ is Engage’s own"
+    if address.split("@", 1)[0] in ("mailer-daemon", "postmaster"):
+        return f"the sender ‘{address}’ is a mail server (a bounce), not a person"
+    return None
+
+
 @dataclass
 class Made:
     case: Case
     acknowledged: bool
     why_not_acknowledged: str = ""
+    why_no_contact: str = ""
     attachments_refused: list[str] = field(default_factory=list)
 
 
@@ -125,13 +150,16 @@ def to_case(
     mailbox, channel email, the requester its sender, the text its message (cut to the case's
     limit, the whole message kept here), attachments carried over (those a case cannot keep are
     named in a note), acknowledged by email unless unticked, never to automatic mail and at
-    most MAIL_IN_ACK_PER_SENDER_PER_DAY times a day to one sender. Commits."""
+    most MAIL_IN_ACK_PER_SENDER_PER_DAY times a day to one sender. A sender that cannot be
+    written to (`sender_problem`) is not kept as the requester's email: the case has no
+    contact details, and its history and `Made.why_no_contact` say why. Commits."""
     from flask import current_app
 
     _require_office(actor)
     now = now or utcnow()
     _check_received(row, now)
     parsed = read(row)
+    no_contact = sender_problem(parsed)
     text = parsed.text or "(The email had no text.)"
     if len(text) > MESSAGE_MAX:
         text = text[: MESSAGE_MAX - 60].rstrip() + "\n\n[Cut: the whole email is kept in Mail in]"
@@ -140,7 +168,7 @@ def to_case(
         kind=kind,
         channel="email",
         requester_name=(requester_name or parsed.from_name or parsed.from_address)[:200],
-        requester_email=parsed.from_address or None,
+        requester_email=None if no_contact else parsed.from_address,
         requester_address=None,
         output=None,
         subject=parsed.subject or None,
@@ -149,10 +177,24 @@ def to_case(
         actor=actor,
         now=now,
         commit=False,
+        without_contact=no_contact is not None,
     )
     row.case_id = case.id
+    made = Made(case=case, acknowledged=False, why_no_contact=no_contact or "")
+    if no_contact:  # in the history, with the case, in the same transaction
+        db.session.add(
+            CaseEvent(
+                case=case,
+                at=now,
+                actor_id=getattr(actor, "id", None),
+                action="note",
+                from_state=case.state,
+                to_state=case.state,
+                note=f"The sender was not kept as the requester’s email: {no_contact}. Add "
+                "the requester’s contact details by correcting the case if they are known.",
+            )
+        )
     db.session.commit()
-    made = Made(case=case, acknowledged=False)
     for attachment in parsed.attachments:
         try:
             add_attachment(
@@ -176,10 +218,10 @@ def to_case(
     cap = current_app.config["MAIL_IN_ACK_PER_SENDER_PER_DAY"]
     if not acknowledge:
         made.why_not_acknowledged = "not asked for"
+    elif not case.requester_email:
+        made.why_not_acknowledged = no_contact or "the email has no sender address"
     elif row.automatic:
         made.why_not_acknowledged = "the email was sent automatically (no reply to automatic mail)"
-    elif not case.requester_email:
-        made.why_not_acknowledged = "the email has no sender address"
     elif acknowledgements_today(case.requester_email, now) >= cap:
         made.why_not_acknowledged = f"this sender has had {cap} acknowledgements in a day"
     else:

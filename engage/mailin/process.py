@@ -32,7 +32,8 @@ def is_automatic(parsed: Parsed) -> str | None:
     if message is None:
         return "unreadable"
     auto = header(message, "Auto-Submitted").lower()
-    if auto and auto != "no":
+    # Its keyword, without parameters or a comment ("no (typed by a person)"): RFC 3834 5.
+    if auto and re.split(r"[\s;(]", auto, maxsplit=1)[0] != "no":
         return f"Auto-Submitted: {auto[:40]}"
     precedence = header(message, "Precedence").lower()
     if precedence in ("bulk", "junk", "list"):

@@ -10,6 +10,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func
 
+from engage import audit
 from engage.auth.permissions import requires
 from engage.cases.desk_models import MAX_ID
 from engage.cases.models import Case
@@ -68,7 +69,7 @@ def message_page(message_id: int):
         age=inbox.age(row),
         case=case,
     )
-    db.session.commit()
+    audit.commit_views()
     return html
 
 
@@ -79,8 +80,11 @@ def _decision(message_id: int, form_class, title: str, run):  # type: ignore[no-
         return redirect(url_for("mailin.message_page", message_id=row.id))
     form = form_class()
     parsed = inbox.read(row)
+    # Only a case made from the message takes its sender as the requester: say beforehand when
+    # the sender cannot be (the case would have no contact details).
+    no_contact = inbox.sender_problem(parsed) if hasattr(form, "requester_name") else None
     if not form.is_submitted() and hasattr(form, "requester_name"):
-        form.requester_name.data = parsed.from_name or parsed.from_address
+        form.requester_name.data = parsed.from_name or ("" if no_contact else parsed.from_address)
     if form.validate_on_submit():
         try:
             done = run(row, current_user._get_current_object(), form)
@@ -89,7 +93,9 @@ def _decision(message_id: int, form_class, title: str, run):  # type: ignore[no-
             show_rule_error(form, error)
         else:
             return done
-    return render_template("mailin/decide.html", row=row, parsed=parsed, form=form, title=title)
+    return render_template(
+        "mailin/decide.html", row=row, parsed=parsed, form=form, title=title, no_contact=no_contact
+    )
 
 
 @bp.route("/staff/mail-in/<int:message_id>/case", methods=["GET", "POST"])
@@ -104,6 +110,8 @@ def to_case(message_id: int):
             acknowledge=bool(form.acknowledge.data),
         )
         text = f"Case {made.case.reference} created"
+        if made.why_no_contact:
+            text += f" with no contact details: {made.why_no_contact}"
         text += (
             "; acknowledgement emailed"
             if made.acknowledged

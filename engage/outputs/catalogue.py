@@ -12,7 +12,7 @@ from engage.auth.models import User
 from engage.calendar import today_london
 from engage.errors import RuleError
 from engage.extensions import db
-from engage.outputs.models import Output, OutputReview
+from engage.outputs.models import Output, OutputReview, output_producers
 
 OUTPUT_FIELDS = (
     "title",
@@ -38,6 +38,47 @@ def unique_slug(title: str, *, exclude_id: int | None = None) -> str:
 
 def output_by_slug(slug: str) -> Output | None:
     return db.session.execute(db.select(Output).where(Output.slug == slug)).scalar_one_or_none()
+
+
+def list_query():  # type: ignore[no-untyped-def]
+    """The outputs list, by title: only the columns it shows (not Output objects with their
+    producers' User objects), and whether the output has been reviewed."""
+    reviewed = (
+        db.select(OutputReview.id)
+        .where(OutputReview.output_id == Output.id)
+        .exists()
+        .label("reviewed")
+    )
+    return db.select(
+        Output.id,
+        Output.slug,
+        Output.title,
+        Output.area,
+        Output.next_review_due,
+        Output.status,
+        reviewed,
+    ).order_by(Output.title, Output.id)
+
+
+def producers_of(
+    output_ids: list[int], producer_id: int | None
+) -> tuple[dict[int, list[str]], set[int] | None]:
+    """The producers' names of these outputs, in one query; and, for a signed-in producer
+    (`producer_id`), which of the outputs are theirs (None for anyone else)."""
+    producers: dict[int, list[str]] = {}
+    mine: set[int] | None = None if producer_id is None else set()
+    if not output_ids:
+        return producers, mine
+    for output_id, user_id, name in db.session.execute(
+        db.select(output_producers.c.output_id, User.id, User.name)
+        .join(User, User.id == output_producers.c.user_id)
+        .where(output_producers.c.output_id.in_(output_ids))
+        .order_by(output_producers.c.output_id, User.id)
+    ):
+        producers.setdefault(output_id, []).append(name)
+        if mine is not None and user_id == producer_id:
+            mine.add(output_id)
+    return producers, mine
 
 
 def producer_choices() -> list[User]:

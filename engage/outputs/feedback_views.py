@@ -51,15 +51,7 @@ def output_feedback(slug: str):
         if outcome.duplicate:
             return _thank(outcome.result or _bot_reference())
         try:
-            item = feedback_domain.submit_feedback(
-                output=output,
-                useful=form.useful.data,
-                uses=form.uses.data or "",
-                category=form.category.data,
-                comments=form.comments.data or "",
-                email=form.email.data or None,
-                join_level=form.join_level.data,
-            )
+            item = _submit(output, form)
         except feedback_domain.FeedbackError as error:
             db.session.rollback()
             submissions.abandon(token)
@@ -68,6 +60,18 @@ def output_feedback(slug: str):
             submissions.finish(token, item.reference)
             return _thank(item.reference)
     return render_template("outputs/feedback-form.html", form=form, output=output)
+
+
+def _submit(output: Output, form: FeedbackForm) -> Feedback:
+    return feedback_domain.submit_feedback(
+        output=output,
+        useful=form.useful.data,
+        uses=form.uses.data or "",
+        category=form.category.data,
+        comments=form.comments.data or "",
+        email=form.email.data or None,
+        join_level=form.join_level.data,
+    )
 
 
 @bp.route("/feedback", methods=["GET", "POST"])
@@ -251,6 +255,16 @@ def feedback_mark_reviewed(feedback_id: int):
     return redirect(url_for("outputs.feedback_detail", feedback_id=item.id))
 
 
+def _case_form(item: Feedback) -> FeedbackCaseForm:
+    """The form making a case of this feedback, with the feedback's defaults when first shown."""
+    form = FeedbackCaseForm()
+    form.kind.choices = list(CASE_KINDS.items())
+    if not form.is_submitted():
+        for name, value in feedback_domain.case_defaults(item).items():
+            getattr(form, name).data = value
+    return form
+
+
 @bp.route("/staff/feedback/<int:feedback_id>/case", methods=["GET", "POST"])
 @requires("triage_cases")
 def feedback_make_case(feedback_id: int):
@@ -258,11 +272,7 @@ def feedback_make_case(feedback_id: int):
     if item.case_id is not None:
         flash("This feedback has already been made into a case", "info")
         return redirect(url_for("outputs.feedback_detail", feedback_id=item.id))
-    form = FeedbackCaseForm()
-    form.kind.choices = list(CASE_KINDS.items())
-    if not form.is_submitted():
-        for name, value in feedback_domain.case_defaults(item).items():
-            getattr(form, name).data = value
+    form = _case_form(item)
     if form.validate_on_submit():
         from engage.cases.workflow import CaseError
 

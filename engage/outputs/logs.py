@@ -59,6 +59,12 @@ class LogCounts:
     def total(self) -> int:
         return sum(self.cells.values())
 
+    def selected(self, category: str | None, level: str | None) -> int:
+        """The entries a filter by category and level (None: any) selects."""
+        return sum(
+            n for (c, lv), n in self.cells.items() if category in (None, c) and level in (None, lv)
+        )
+
 
 def log_counts(output_id: int) -> LogCounts:
     """One grouped query, read from the index (output, category, level) alone; kept per version

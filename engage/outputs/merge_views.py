@@ -1,4 +1,5 @@
-"""Staff views for merging two records of one person and undoing a merge (rules in merging.py)."""
+"""Staff views for merging two records of one person and undoing a merge (rules in merge_rules.py,
+the merge in merging.py, its undoing in merge_undo.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from flask_login import current_user
 from engage.auth.permissions import deny, requires
 from engage.db_types import utcnow
 from engage.extensions import db
-from engage.outputs import access, bp, logs, merging, search
+from engage.outputs import access, bp, logs, merge_rules, merge_undo, merging, search
 from engage.outputs.merge_forms import UndoMergeForm, merge_form
 from engage.outputs.models import Stakeholder, StakeholderMerge
 from engage.vocab import USER_CATEGORIES
@@ -46,8 +47,8 @@ def _describe(person: Stakeholder) -> dict[str, Any]:
     return {
         "person": person,
         "values": [
-            (merging.FIELD_LABELS[f].capitalize(), _shown(f, getattr(person, f)))
-            for f in merging.FIELDS
+            (merge_rules.FIELD_LABELS[f].capitalize(), _shown(f, getattr(person, f)))
+            for f in merge_rules.FIELDS
         ],
         "logs": [output.title for _, output in logs.stakeholder_entries(person.id)],
     }
@@ -61,13 +62,13 @@ def stakeholder_merge_find(stakeholder_id: int):
     user = _user()
     if person.merged_into_id is not None:
         return _already_merged(person)
-    if not merging.may_merge(user, person):
+    if not merge_rules.may_merge(user, person):
         deny("stakeholder:merge_not_allowed")
     text = request.args.get("q", "")
     query = search.clean_query(text)
     results = [r for r in search.search_people(user, text) if r.stakeholder_id != person.id]
     # A producer's results are people in their own logs; those also in a log they do not keep
-    # cannot be merged by them (merging.may_merge), so they are not offered.
+    # cannot be merged by them (merge_rules.may_merge), so they are not offered.
     hidden = access.people_kept_elsewhere(user, [r.stakeholder_id for r in results])
     results = [r for r in results if r.stakeholder_id not in hidden]
     return render_template(
@@ -83,7 +84,7 @@ def _already_merged(person: Stakeholder):  # type: ignore[no-untyped-def]
     """A record merged meanwhile (a second tab, someone else): a message to those who may merge
     the record it went into; 403 to anyone else, who learns nothing about it."""
     kept = db.session.get(Stakeholder, person.merged_into_id)
-    if kept is None or not merging.may_merge(_user(), kept):
+    if kept is None or not merge_rules.may_merge(_user(), kept):
         deny("stakeholder:merge_not_allowed")
     return _refused(
         f"Record {person.id} has already been merged into another record. "
@@ -96,15 +97,41 @@ def _merge_form(a: Stakeholder, b: Stakeholder):  # type: ignore[no-untyped-def]
     """The questions for these two records (which to keep; each differing value) and the form."""
     labels = {
         field: (
-            f"Which {merging.FIELD_LABELS[field]} do you want to keep?",
-            f"Choose which {merging.FIELD_LABELS[field]} to keep",
+            f"Which {merge_rules.FIELD_LABELS[field]} do you want to keep?",
+            f"Choose which {merge_rules.FIELD_LABELS[field]} to keep",
             _shown(field, getattr(a, field)),
             _shown(field, getattr(b, field)),
         )
-        for field in merging.differing(a, b)
+        for field in merge_rules.differing(a, b)
     }
     choices = [("a", f"{a.name} (record {a.id})"), ("b", f"{b.name} (record {b.id})")]
     return labels, merge_form(labels, choices)()
+
+
+def _not_mergeable(a: Stakeholder, b: Stakeholder, user: Any):  # type: ignore[no-untyped-def]
+    """The page refusing to merge these two records, or None (403 if the user may not)."""
+    if a.id == b.id:
+        return _refused("Choose two different records to merge.", a)
+    for person in (a, b):
+        if person.merged_into_id is not None:
+            return _already_merged(person)
+    if not merge_rules.may_merge(user, a, b):
+        deny("stakeholder:merge_not_allowed")
+    return None
+
+
+def _merge_as_chosen(a: Stakeholder, b: Stakeholder, labels: dict, form: Any, user: Any):  # type: ignore[no-untyped-def]
+    """Merge the record not kept into the kept one, taking each value chosen from it."""
+    kept, other = (a, b) if form.keep.data == "a" else (b, a)
+    other_letter = "b" if form.keep.data == "a" else "a"
+    take = {f for f in labels if getattr(form, f"value_{f}").data == other_letter}
+    return merging.merge_stakeholders(
+        kept.id,
+        other.id,
+        take_from_other=take,
+        actor=user,
+        expected_version=form.version.data or "",
+    )
 
 
 @bp.route("/staff/stakeholders/<int:stakeholder_id>/merge/<int:other_id>", methods=["GET", "POST"])
@@ -113,55 +140,49 @@ def stakeholder_merge(stakeholder_id: int, other_id: int):
     """Compare the two records, choose what to keep, and merge."""
     a, b = _person_or_404(stakeholder_id), _person_or_404(other_id)
     user = _user()
-    if a.id == b.id:
-        return _refused("Choose two different records to merge.", a)
-    for person in (a, b):
-        if person.merged_into_id is not None:
-            return _already_merged(person)
-    if not merging.may_merge(user, a, b):
-        deny("stakeholder:merge_not_allowed")
+    refused = _not_mergeable(a, b, user)
+    if refused is not None:
+        return refused
     labels, form = _merge_form(a, b)
-    first, second = sorted((a, b), key=lambda p: p.id)
     if not form.is_submitted():
-        form.version.data = merging.version(first, second)
+        form.version.data = merge_rules.version(*sorted((a, b), key=lambda p: p.id))
     if form.validate_on_submit():
-        kept, other = (a, b) if form.keep.data == "a" else (b, a)
-        other_letter = "b" if form.keep.data == "a" else "a"
-        take = {f for f in labels if getattr(form, f"value_{f}").data == other_letter}
         try:
-            merge = merging.merge_stakeholders(
-                kept.id,
-                other.id,
-                take_from_other=take,
-                actor=user,
-                expected_version=form.version.data or "",
-            )
-        except PermissionError:
-            db.session.rollback()
-            deny("stakeholder:merge_not_allowed")
-        except merging.MergeStale as error:
-            # The new values, with the choices made so far where they still apply.
-            db.session.rollback()
-            db.session.expire_all()
-            labels, form = _merge_form(a, b)
-            form.version.data = merging.version(first, second)
-            form.keep.errors = [error.message]
-        except merging.MergeError as error:
+            merge = _merge_as_chosen(a, b, labels, form, user)
+        except merge_rules.MergeStale as error:
+            labels, form = _stale_form(a, b, error)
+        except merge_rules.MergeError as error:
             db.session.rollback()
             return _refused(error.message, a)
         else:
             flash(
-                f"Records merged. You can undo this merge for {merging.UNDO_DAYS} days.", "success"
+                f"Records merged. You can undo this merge for {merge_rules.UNDO_DAYS} days.",
+                "success",
             )
             return redirect(url_for("outputs.stakeholder_merge_detail", merge_id=merge.id))
+    return _merge_page(a, b, labels, form)
+
+
+def _stale_form(a: Stakeholder, b: Stakeholder, error: merge_rules.MergeStale):  # type: ignore[no-untyped-def]
+    """A record changed since the page was shown: the new values, with the choices made so far
+    where they still apply, and the message."""
+    db.session.rollback()
+    db.session.expire_all()
+    labels, form = _merge_form(a, b)
+    form.version.data = merge_rules.version(*sorted((a, b), key=lambda p: p.id))
+    form.keep.errors = [error.message]
+    return labels, form
+
+
+def _merge_page(a: Stakeholder, b: Stakeholder, labels: dict, form: Any):  # type: ignore[no-untyped-def]
     return render_template(
         "outputs/stakeholder-merge.html",
         form=form,
         a=_describe(a),
         b=_describe(b),
         differing=list(labels),
-        summary_a=merging.summary(a, b),
-        summary_b=merging.summary(b, a),
+        summary_a=merge_rules.summary(a, b),
+        summary_b=merge_rules.summary(b, a),
     )
 
 
@@ -170,7 +191,7 @@ def _merge_or_404(merge_id: int) -> StakeholderMerge:
     if merge is None:
         abort(404)
     user = _user()
-    if not (merging.may_undo(user) or merge.merged_by_id == user.id):
+    if not (merge_rules.may_undo(user) or merge.merged_by_id == user.id):
         deny("stakeholder:merge_not_visible")
     return merge
 
@@ -189,10 +210,9 @@ def stakeholder_merge_detail(merge_id: int):
         merge=merge,
         kept=db.session.get(Stakeholder, merge.kept_id),
         snap=merge.snapshot,
-        until=merging.undo_until(merge),
-        can_undo=merging.may_undo(_user())
-        and merge.undone_at is None
-        and utcnow() <= merging.undo_until(merge),
+        until=merge_rules.undo_until(merge),
+        can_undo=merge_rules.may_undo(_user())
+        and merge_rules.why_not_undoable(merge, utcnow()) is None,
         merged_name=_merged_name(merge),
     )
 
@@ -201,21 +221,14 @@ def stakeholder_merge_detail(merge_id: int):
 @requires("edit_user_logs")
 def stakeholder_merge_undo(merge_id: int):
     merge = _merge_or_404(merge_id)
-    if not merging.may_undo(_user()):
+    if not merge_rules.may_undo(_user()):
         deny("stakeholder:merge_undo_not_allowed")
     form = UndoMergeForm()
-    refusal = None
-    if merge.undone_at is not None:
-        refusal = "This merge has already been undone."
-    elif utcnow() > merging.undo_until(merge):
-        refusal = (
-            f"This merge can no longer be undone: a merge can be undone for "
-            f"{merging.UNDO_DAYS} days, and this one was made on {merge.merged_at:%d %B %Y}."
-        )
+    refusal = merge_rules.why_not_undoable(merge, utcnow())
     if refusal is None and form.validate_on_submit():
         try:
-            merging.undo_merge(merge.id, actor=_user())
-        except merging.MergeError as error:
+            merge_undo.undo_merge(merge.id, actor=_user())
+        except merge_rules.MergeError as error:
             db.session.rollback()
             refusal = error.message
         else:

@@ -34,7 +34,7 @@ from engage.outputs import (
     importing,
     log_charts,
     logs,
-    merging,
+    merge_rules,
     search,
     userlog,
 )
@@ -73,36 +73,33 @@ def _entry_or_404(output: Output, entry_id: int) -> LogEntry:
     return entry
 
 
+def _chosen(name: str, allowed: Collection[str]) -> str | None:
+    """A filter of the page's address, if it is one of `allowed`."""
+    value = request.args.get(name)
+    return value if value in allowed else None
+
+
 @bp.route("/staff/outputs/<slug>/user-log")
 @requires("view_outputs")
 def user_log(slug: str):
     output = readable_output(slug)
-    category = request.args.get("category") or None
-    level = request.args.get("level") or None
-    category = category if category in USER_CATEGORIES else None
-    level = level if level in ENGAGEMENT_LEVELS else None
+    category = _chosen("category", USER_CATEGORIES)
+    level = _chosen("level", ENGAGEMENT_LEVELS)
     counts = logs.log_counts(output.id)
-    listed = sum(  # the entries the filters select, known from the counts: no COUNT query
-        n for (c, lv), n in counts.cells.items() if category in (None, c) and level in (None, lv)
-    )
     page = paginate(
         logs.log_query(output.id, category=category, level=level),
         per_page=50,
         scalars=False,
-        total=listed,
+        total=counts.selected(category, level),  # known from the counts: no COUNT query
         reversible=True,  # the name order ends with the entry id
     )
     editable = access.can_edit_log(me(), output)
+    elsewhere = access.people_kept_elsewhere(me(), [item[6] for item in page.items])
     return render_template(
         "outputs/user-log.html",
         output=output,
         page=page,
-        rows=_log_rows(
-            page.items,
-            output,
-            editable,
-            access.people_kept_elsewhere(me(), [item[6] for item in page.items]),
-        ),
+        rows=_log_rows(page.items, output, editable, elsewhere),
         counts=counts,
         pictures=log_charts.log_pictures(output.id, counts, today_london()),
         category=category,
@@ -288,14 +285,11 @@ def _comparison(
     return rows
 
 
-@bp.route("/staff/outputs/<slug>/user-log/<int:entry_id>/edit", methods=["GET", "POST"])
-@requires("edit_user_logs")
-def log_entry_edit(slug: str, entry_id: int):
-    output = editable_output(slug)
-    entry = _entry_or_404(output, entry_id)
+def _entry_form(entry: LogEntry, person_editable: bool) -> LogEntryForm:
+    """The entry's form, filled in from the entry and its person when first shown. Someone who
+    may not change the person (also in a log they may not edit) changes only their own entry."""
     form = LogEntryForm()
-    person_editable = access.may_edit_person(me(), entry.stakeholder)
-    if not person_editable:  # also in a log they may not edit: only their own entry changes
+    if not person_editable:
         for name in PERSON_FIELDS:
             delattr(form, name)
     if not form.is_submitted():
@@ -314,6 +308,16 @@ def log_entry_edit(slug: str, entry_id: int):
                 "first_contact_on": entry.first_contact_on,
             }
         )
+    return form
+
+
+@bp.route("/staff/outputs/<slug>/user-log/<int:entry_id>/edit", methods=["GET", "POST"])
+@requires("edit_user_logs")
+def log_entry_edit(slug: str, entry_id: int):
+    output = editable_output(slug)
+    entry = _entry_or_404(output, entry_id)
+    person_editable = access.may_edit_person(me(), entry.stakeholder)
+    form = _entry_form(entry, person_editable)
     if form.validate_on_submit():
         try:
             logs.update_entry(entry, _entry_data(form), me())
@@ -426,8 +430,8 @@ def stakeholder_detail(stakeholder_id: int):
         contacts=contacts,
         editable=editable,
         personal=personal,
-        can_merge=merging.may_merge(user, person),
-        merges=merging.merges_into(person.id) if merging.may_undo(user) else [],
+        can_merge=merge_rules.may_merge(user, person),
+        merges=merge_rules.merges_into(person.id) if merge_rules.may_undo(user) else [],
         consents=consent_history(person.id) if personal else [],
     )
 

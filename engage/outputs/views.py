@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from engage.auth.models import User
 from engage.auth.permissions import requires
 from engage.calendar import today_london
 from engage.extensions import db
@@ -13,7 +12,6 @@ from engage.forms import show_rule_error
 from engage.outputs import bp, catalogue
 from engage.outputs.forms import OutputForm
 from engage.outputs.links import row_link
-from engage.outputs.models import Output, OutputReview, output_producers
 from engage.outputs.pages import output_or_404
 from engage.pagination import paginate
 
@@ -21,39 +19,11 @@ from engage.pagination import paginate
 @bp.route("/staff/outputs")
 @requires("view_outputs")
 def output_list():
-    # Only the columns the list shows (not Output objects with their producers' User objects).
-    reviewed = (
-        db.select(OutputReview.id)
-        .where(OutputReview.output_id == Output.id)
-        .exists()
-        .label("reviewed")
+    page = paginate(catalogue.list_query(), per_page=50, scalars=False)
+    producers, mine = catalogue.producers_of(
+        [row.id for row in page.items],
+        current_user.id if current_user.has_role("producer") else None,
     )
-    query = db.select(
-        Output.id,
-        Output.slug,
-        Output.title,
-        Output.area,
-        Output.next_review_due,
-        Output.status,
-        reviewed,
-    ).order_by(Output.title, Output.id)
-    page = paginate(query, per_page=50, scalars=False)
-    producers: dict[int, list[str]] = {}
-    mine = None
-    if current_user.has_role("producer"):
-        mine = set()
-    if page.items:
-        # The producers of the outputs on this page, in one query; an output is the signed-in
-        # producer's own when they are among them.
-        for output_id, user_id, name in db.session.execute(
-            db.select(output_producers.c.output_id, User.id, User.name)
-            .join(User, User.id == output_producers.c.user_id)
-            .where(output_producers.c.output_id.in_([row.id for row in page.items]))
-            .order_by(output_producers.c.output_id, User.id)
-        ):
-            producers.setdefault(output_id, []).append(name)
-            if mine is not None and user_id == current_user.id:
-                mine.add(output_id)
     return render_template(
         "outputs/output-list.html",
         page=page,

@@ -57,6 +57,15 @@ def latest_signed(year_start: int) -> AnnualReport | None:
     ).scalar_one_or_none()
 
 
+def all_reports() -> list[AnnualReport]:
+    """Every report, the latest year first."""
+    return list(
+        db.session.execute(
+            db.select(AnnualReport).order_by(AnnualReport.year_start.desc(), AnnualReport.id.desc())
+        ).scalars()
+    )
+
+
 def check_may_prepare(actor: Any) -> None:
     """Refusal (403 and an audit row) unless `actor` may prepare reports: start a draft, write
     its commentary, mark it ready."""

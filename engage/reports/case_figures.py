@@ -163,11 +163,17 @@ def clock_table(clock: rules.Clock, kinds: list[tuple[str, str, dict[str, int]]]
 
 
 def cases_tables(start: date, end: date, as_of: date) -> list[dict[str, Any]]:
-    section = "cases"
     by_kind = case_counts(start, end, as_of, Case.kind)
     kinds = [(key, label, by_kind.get(key, empty_counts())) for key, label in CASE_KINDS.items()]
-    tables = []
+    return [
+        _received_table(kinds),
+        *[clock_table(c, kinds) for c in rules.CLOCKS],
+        _delay_notices_table(kinds),
+        *_transfer_and_referral_tables(start, end),
+    ]
 
+
+def _received_table(kinds: list[tuple[str, str, dict[str, int]]]) -> dict[str, Any]:
     rows = [
         [
             label,
@@ -181,36 +187,35 @@ def cases_tables(start: date, end: date, as_of: date) -> list[dict[str, Any]]:
         ]
         for _, label, c in kinds
     ]
-    tables.append(
-        make_table(
-            "cases_received",
-            section,
-            "Enquiries and complaints received, by kind and outcome",
-            [
-                "Kind",
-                "Received",
-                "Met",
-                "Missed",
-                "Not measured",
-                "Still open",
-                "Transferred to another team",
-                "Withdrawn",
-            ],
-            with_total_row(rows, [1, 2, 3, 4, 5, 6, 7]),
-            definition="Enquiries and complaints received during the year, counted by the date "
-            "we received them (a case received near the end of the year and answered in the "
-            "next year counts here, in the year it arrived). "
-            + rules.CASE_DEFINITION
-            + " Requests for unpublished statistics go to the Freedom of Information team, "
-            "complaints about FoI answers to the FoI internal review, and media enquiries to "
-            "the press office.",
-            count_columns=[1, 2, 3, 4, 5, 6, 7],
-            total_row=True,
-            row_sums=[{"total": 1, "parts": [2, 3, 4, 5]}],
-        )
+    return make_table(
+        "cases_received",
+        "cases",
+        "Enquiries and complaints received, by kind and outcome",
+        [
+            "Kind",
+            "Received",
+            "Met",
+            "Missed",
+            "Not measured",
+            "Still open",
+            "Transferred to another team",
+            "Withdrawn",
+        ],
+        with_total_row(rows, [1, 2, 3, 4, 5, 6, 7]),
+        definition="Enquiries and complaints received during the year, counted by the date "
+        "we received them (a case received near the end of the year and answered in the "
+        "next year counts here, in the year it arrived). "
+        + rules.CASE_DEFINITION
+        + " Requests for unpublished statistics go to the Freedom of Information team, "
+        "complaints about FoI answers to the FoI internal review, and media enquiries to "
+        "the press office.",
+        count_columns=[1, 2, 3, 4, 5, 6, 7],
+        total_row=True,
+        row_sums=[{"total": 1, "parts": [2, 3, 4, 5]}],
     )
-    tables += [clock_table(c, kinds) for c in rules.CLOCKS]
 
+
+def _delay_notices_table(kinds: list[tuple[str, str, dict[str, int]]]) -> dict[str, Any]:
     rows = [
         [
             label,
@@ -221,29 +226,25 @@ def cases_tables(start: date, end: date, as_of: date) -> list[dict[str, Any]]:
         ]
         for _, label, c in kinds
     ]
-    tables.append(
-        make_table(
-            "delay_notices",
-            section,
-            "Delay notices and late responses",
-            [
-                "Kind",
-                "Delay notices sent",
-                "Responded by the revised date given in the delay notice",
-                "Missed the 20 working day deadline, with a delay notice",
-                "Missed the 20 working day deadline, without a delay notice",
-            ],
-            with_total_row(rows, [1, 2, 3, 4]),
-            definition="When we cannot give a full response within 20 working days we tell the "
-            "requester before the deadline, with the reason and a revised date (a delay "
-            "notice). A response after the 20 working day deadline is counted as late whether "
-            "or not a delay notice was sent.",
-            count_columns=[1, 2, 3, 4],
-            total_row=True,
-        )
+    return make_table(
+        "delay_notices",
+        "cases",
+        "Delay notices and late responses",
+        [
+            "Kind",
+            "Delay notices sent",
+            "Responded by the revised date given in the delay notice",
+            "Missed the 20 working day deadline, with a delay notice",
+            "Missed the 20 working day deadline, without a delay notice",
+        ],
+        with_total_row(rows, [1, 2, 3, 4]),
+        definition="When we cannot give a full response within 20 working days we tell the "
+        "requester before the deadline, with the reason and a revised date (a delay "
+        "notice). A response after the 20 working day deadline is counted as late whether "
+        "or not a delay notice was sent.",
+        count_columns=[1, 2, 3, 4],
+        total_row=True,
     )
-    tables += _transfer_and_referral_tables(start, end)
-    return tables
 
 
 def _transfer_and_referral_tables(start: date, end: date) -> list[dict[str, Any]]:

@@ -15,66 +15,48 @@ import csv
 import io
 from typing import IO, Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-
 from engage.exports.streaming import XLSX_TYPE
+from engage.exports.workbook import write_tables_xlsx
 from engage.reports import annual
 from engage.reports.figures import SECTIONS, year_label
 from engage.reports.models import AnnualReport
 from engage.reports.render import html_document, report_body
 from engage.reports.suppression import suppress_figures
-from engage.textpolicy import spreadsheet_cell, xlsx_cell
+from engage.textpolicy import spreadsheet_cell
 
 
 def _shown(figures: dict[str, Any], publication: bool) -> dict[str, Any]:
     return suppress_figures(figures) if publication else figures
 
 
-def sheet_name(key: str) -> str:
-    return key.replace("_", " ").capitalize()[:31]
-
-
-def _bold(sheet: Any, value: Any) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.font = Font(bold=True)
-    return cell
-
-
-def write_xlsx(
-    figures: dict[str, Any], target: IO[bytes], *, publication: bool = False, status: str = ""
-) -> None:
-    """The workbook, written in openpyxl's write-only mode to `target` (a file or a path)."""
-    shown = _shown(figures, publication)
-    book = Workbook(write_only=True)
-    about = book.create_sheet("About")
-    about.append([_bold(about, "Annual report to the National Statistician"), shown["year_label"]])
-    about.append(["Period start", shown["period_start"]])
-    about.append(["Period end", shown["period_end"]])
-    about.append(["Figures computed on", shown["as_of"]])
-    about.append(["Status", xlsx_cell(status)])
-    about.append(
-        [
+def _about(shown: dict[str, Any], publication: bool, status: str) -> list[tuple[str, Any]]:
+    """The About sheet of the report's workbook: the year, the dates, its state, suppression."""
+    return [
+        ("Annual report to the National Statistician", shown["year_label"]),
+        ("Period start", shown["period_start"]),
+        ("Period end", shown["period_end"]),
+        ("Figures computed on", shown["as_of"]),
+        ("Status", status),
+        (
             "Small counts",
             "Counts from 1 to 4 are shown as [c]; zero as 0" if publication else "Not suppressed",
-        ]
+        ),
+    ]
+
+
+def write_report_figures_xlsx(
+    figures: dict[str, Any], target: IO[bytes], *, publication: bool = False, status: str = ""
+) -> None:
+    """The report's workbook (engage.exports.workbook), to `target` (a file or a path)."""
+    shown = _shown(figures, publication)
+    write_tables_xlsx(
+        target, _about(shown, publication, status), shown["tables"], say_when_empty=False
     )
-    for table in shown["tables"]:
-        sheet = book.create_sheet(sheet_name(table["key"]))
-        sheet.column_dimensions["A"].width = 40
-        sheet.append([_bold(sheet, table["title"])])
-        sheet.append([table["definition"]])
-        sheet.append([])
-        sheet.append([_bold(sheet, column) for column in table["columns"]])
-        for row in table["rows"]:
-            sheet.append([xlsx_cell(v) for v in row])
-    book.save(target)
 
 
 def to_xlsx(figures: dict[str, Any], *, publication: bool = False, status: str = "") -> bytes:
     out = io.BytesIO()
-    write_xlsx(figures, out, publication=publication, status=status)
+    write_report_figures_xlsx(figures, out, publication=publication, status=status)
     return out.getvalue()
 
 
@@ -110,7 +92,7 @@ def report_file_name(report: AnnualReport, publication: bool) -> str:
 
 
 def write_report_xlsx(report: AnnualReport, target: IO[bytes], *, publication: bool) -> None:
-    write_xlsx(
+    write_report_figures_xlsx(
         annual.figures_for(report),
         target,
         publication=publication,

@@ -110,10 +110,16 @@ def stakeholder_joined_before(day: date) -> Any:
 
 
 def user_engagement_tables(start: date, end: date) -> list[dict[str, Any]]:
-    start_at, end_at = london_start(start), london_start(end + timedelta(days=1))
-    section = "user_engagement"
-    tables = []
+    return [
+        _log_sizes_table(end),
+        _new_users_table(start, end),
+        _contacts_table(start, end),
+        _reviews_table(start, end),
+        _feedback_table(start, end),
+    ]
 
+
+def _log_sizes_table(end: date) -> dict[str, Any]:
     counts: dict[tuple[str, str], int] = defaultdict(int)
     for category, level, n in db.session.execute(
         select(Stakeholder.category, LogEntry.engagement_level, func.count(LogEntry.id))
@@ -127,25 +133,25 @@ def user_engagement_tables(start: date, end: date) -> list[dict[str, Any]]:
     for key in USER_CATEGORIES:
         values = [counts[(key, level)] for level in LEVEL_ORDER]
         rows.append([USER_CATEGORY_SHORT[key], *values, sum(values)])
-    tables.append(
-        make_table(
-            "log_sizes",
-            section,
-            "User logs at the end of the year, by user category and engagement level",
-            ["User category", "Access", "Informed", "Consulted", "Involved", "Total"],
-            with_total_row(rows, cols),
-            definition="Entries in the user logs of all our outputs on the last day of the "
-            "year (users whose first contact about the output was on or before that day). "
-            "A person who uses several outputs is in several logs and counted once in "
-            "each. Engagement levels run from access (quick and easy access to the latest "
-            "statistics) to involved (helps steer the work programme); each entry is shown at "
-            "its current level.",
-            count_columns=cols,
-            total_row=True,
-            total_column=5,
-        )
+    return make_table(
+        "log_sizes",
+        "user_engagement",
+        "User logs at the end of the year, by user category and engagement level",
+        ["User category", "Access", "Informed", "Consulted", "Involved", "Total"],
+        with_total_row(rows, cols),
+        definition="Entries in the user logs of all our outputs on the last day of the "
+        "year (users whose first contact about the output was on or before that day). "
+        "A person who uses several outputs is in several logs and counted once in "
+        "each. Engagement levels run from access (quick and easy access to the latest "
+        "statistics) to involved (helps steer the work programme); each entry is shown at "
+        "its current level.",
+        count_columns=cols,
+        total_row=True,
+        total_column=5,
     )
 
+
+def _new_users_table(start: date, end: date) -> dict[str, Any]:
     new_people = grouped(
         select(Stakeholder.category, func.count(Stakeholder.id))
         .where(
@@ -163,46 +169,45 @@ def user_engagement_tables(start: date, end: date) -> list[dict[str, Any]]:
         [USER_CATEGORY_SHORT[k], new_people.get(k, 0), new_entries.get(k, 0)]
         for k in USER_CATEGORIES
     ]
-    tables.append(
-        make_table(
-            "new_users",
-            section,
-            "New users in the year, by user category",
-            ["User category", "New users", "New user log entries"],
-            with_total_row(rows, [1, 2]),
-            definition="New users: people whose first contact with us (about any output) fell "
-            "in the year, not the day their record was added or imported. New user log "
-            "entries: people who joined the user log of an output during the year (their first "
-            "contact with us about it), including existing users who started using another "
-            "output. Both use the same date: the first contact recorded in the log, or the day "
-            "the entry was added when no first contact is recorded.",
-            count_columns=[1, 2],
-            total_row=True,
-        )
+    return make_table(
+        "new_users",
+        "user_engagement",
+        "New users in the year, by user category",
+        ["User category", "New users", "New user log entries"],
+        with_total_row(rows, [1, 2]),
+        definition="New users: people whose first contact with us (about any output) fell "
+        "in the year, not the day their record was added or imported. New user log "
+        "entries: people who joined the user log of an output during the year (their first "
+        "contact with us about it), including existing users who started using another "
+        "output. Both use the same date: the first contact recorded in the log, or the day "
+        "the entry was added when no first contact is recorded.",
+        count_columns=[1, 2],
+        total_row=True,
     )
 
+
+def _contacts_table(start: date, end: date) -> dict[str, Any]:
     by_channel = grouped(
         select(Contact.channel, func.count(Contact.id))
         .where(Contact.contacted_on >= start, Contact.contacted_on <= end)
         .group_by(Contact.channel)
     )
     rows = [[label, by_channel.get(key, 0)] for key, label in CONTACT_CHANNELS.items()]
-    tables.append(
-        make_table(
-            "contacts",
-            section,
-            "Contacts with users in the year, by channel",
-            ["Channel", "Contacts"],
-            with_total_row(rows, [1]),
-            definition="Dated conversations, meetings, letters and other contacts with users "
-            "about an output, as recorded in the user logs.",
-            count_columns=[1],
-            total_row=True,
-        )
+    return make_table(
+        "contacts",
+        "user_engagement",
+        "Contacts with users in the year, by channel",
+        ["Channel", "Contacts"],
+        with_total_row(rows, [1]),
+        definition="Dated conversations, meetings, letters and other contacts with users "
+        "about an output, as recorded in the user logs.",
+        count_columns=[1],
+        total_row=True,
     )
 
-    tables.append(_reviews_table(start, end))
 
+def _feedback_table(start: date, end: date) -> dict[str, Any]:
+    start_at, end_at = london_start(start), london_start(end + timedelta(days=1))
     useful = grouped(
         select(Feedback.useful, func.count(Feedback.id))
         .where(Feedback.received_at >= start_at, Feedback.received_at < end_at)
@@ -212,20 +217,17 @@ def user_engagement_tables(start: date, end: date) -> list[dict[str, Any]]:
     for value in useful:
         labels.setdefault(value, str(value).capitalize())
     rows = [[label, useful.get(value, 0)] for value, label in labels.items()]
-    tables.append(
-        make_table(
-            "feedback",
-            section,
-            "Feedback received in the year: did people find the statistics useful?",
-            ["Answer", "Feedback received"],
-            with_total_row(rows, [1]),
-            definition="Feedback sent through the feedback forms on our statistics pages and "
-            "the general feedback form, by the answer to 'Was this useful?'.",
-            count_columns=[1],
-            total_row=True,
-        )
+    return make_table(
+        "feedback",
+        "user_engagement",
+        "Feedback received in the year: did people find the statistics useful?",
+        ["Answer", "Feedback received"],
+        with_total_row(rows, [1]),
+        definition="Feedback sent through the feedback forms on our statistics pages and "
+        "the general feedback form, by the answer to 'Was this useful?'.",
+        count_columns=[1],
+        total_row=True,
     )
-    return tables
 
 
 def _reviews_table(start: date, end: date) -> dict[str, Any]:
@@ -371,37 +373,10 @@ def recommendation_tables(start: date, end: date) -> list[dict[str, Any]]:
         .where(UksaRecommendation.source_date <= end)
         .order_by(UksaRecommendation.source_date, UksaRecommendation.reference)
     ).all()
-    rows = []
-    for rec, owner in recs:
-        status = RECOMMENDATION_STATUSES.get(rec.status, rec.status)
-        if rec.status == "will_not_implement" and rec.will_not_reason:
-            status = f"{status}: {rec.will_not_reason}"
-        overdue = (
-            rec.target_on is not None
-            and rec.target_on <= end
-            and rec.status in ("not_started", "in_progress")
-        )
-        rows.append(
-            [
-                rec.reference,
-                rec.text,
-                f"{rec.source_report} ({iso(rec.source_date)})",
-                ", ".join(o.title for o in rec.outputs),
-                owner or "",
-                iso(rec.target_on),
-                status,
-                "Yes" if overdue else "No",
-            ]
-        )
+    rows = [_recommendation_row(rec, owner, end) for rec, owner in recs]
     status_counts: dict[str, int] = defaultdict(int)
     for rec, _ in recs:
         status_counts[rec.status] += 1
-    notes = db.session.execute(
-        select(UksaRecommendation.reference, RecommendationNote.noted_on, RecommendationNote.note)
-        .join(UksaRecommendation, UksaRecommendation.id == RecommendationNote.recommendation_id)
-        .where(UksaRecommendation.source_date <= end, RecommendationNote.noted_on <= end)
-        .order_by(UksaRecommendation.reference, RecommendationNote.noted_on, RecommendationNote.id)
-    ).all()
     return [
         make_table(
             "recommendation_status",
@@ -436,15 +411,46 @@ def recommendation_tables(start: date, end: date) -> list[dict[str, Any]]:
             "recommendation was neither implemented nor declined with a reason.",
             empty="There were no recommendations from the Authority.",
         ),
-        make_table(
-            "recommendation_notes",
-            section,
-            "Progress notes on the recommendations",
-            ["Reference", "Date", "Progress"],
-            [[ref, iso(noted_on), note] for ref, noted_on, note in notes],
-            empty="No progress notes were recorded.",
-        ),
+        _recommendation_notes_table(end),
     ]
+
+
+def _recommendation_row(rec: UksaRecommendation, owner: str | None, end: date) -> list[Any]:
+    status = RECOMMENDATION_STATUSES.get(rec.status, rec.status)
+    if rec.status == "will_not_implement" and rec.will_not_reason:
+        status = f"{status}: {rec.will_not_reason}"
+    overdue = (
+        rec.target_on is not None
+        and rec.target_on <= end
+        and rec.status in ("not_started", "in_progress")
+    )
+    return [
+        rec.reference,
+        rec.text,
+        f"{rec.source_report} ({iso(rec.source_date)})",
+        ", ".join(o.title for o in rec.outputs),
+        owner or "",
+        iso(rec.target_on),
+        status,
+        "Yes" if overdue else "No",
+    ]
+
+
+def _recommendation_notes_table(end: date) -> dict[str, Any]:
+    notes = db.session.execute(
+        select(UksaRecommendation.reference, RecommendationNote.noted_on, RecommendationNote.note)
+        .join(UksaRecommendation, UksaRecommendation.id == RecommendationNote.recommendation_id)
+        .where(UksaRecommendation.source_date <= end, RecommendationNote.noted_on <= end)
+        .order_by(UksaRecommendation.reference, RecommendationNote.noted_on, RecommendationNote.id)
+    ).all()
+    return make_table(
+        "recommendation_notes",
+        "recommendations",
+        "Progress notes on the recommendations",
+        ["Reference", "Date", "Progress"],
+        [[ref, iso(noted_on), note] for ref, noted_on, note in notes],
+        empty="No progress notes were recorded.",
+    )
 
 
 def success_stories_table(start: date, end: date) -> dict[str, Any]:

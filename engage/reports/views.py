@@ -68,13 +68,7 @@ def report_index():
             else:
                 flash(f"Draft report for {year_label(report.year_start)} started", "success")
                 return redirect(url_for("reports.report_detail", report_id=report.id))
-    reports = (
-        db.session.execute(
-            db.select(AnnualReport).order_by(AnnualReport.year_start.desc(), AnnualReport.id.desc())
-        )
-        .scalars()
-        .all()
-    )
+    reports = annual.all_reports()
     return render_template(
         "reports/report-index.html",
         form=form,

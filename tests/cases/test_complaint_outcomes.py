@@ -11,6 +11,7 @@ from engage.cases.complaint_outcomes import (
     add_lesson,
     add_theme,
     complete_lesson,
+    lesson_owners,
     lessons_of,
     outcome_of,
     record_outcome,
@@ -21,6 +22,7 @@ from engage.cases.workflow import CaseError, CaseForbidden
 from engage.extensions import db
 from tests.factories.auth import admin, chief, cso, producer
 from tests.factories.cases import make_case, put_in_state
+from tests.factories.outputs import OutputFactory
 
 
 def _themes(*names: str) -> list[ComplaintTheme]:
@@ -90,7 +92,7 @@ class TestOutcome:
 class TestLessons:
     def test_added_and_tracked_to_done_by_its_owner(self, app):
         owner = producer()
-        case = _responded_complaint()
+        case = _responded_complaint(assigned_to=owner)
         lesson = add_lesson(
             case,
             cso(),
@@ -102,7 +104,10 @@ class TestLessons:
         assert lessons_of(case) == [lesson]
         with pytest.raises(CaseForbidden):
             complete_lesson(lesson, case, producer(), done_on=date.today())
-        # The owner must also be able to see the complaint (confidentiality comes first).
+        # Reassigned, the owner no longer sees the complaint, nor its action (confidentiality
+        # comes first); the CSO office still can mark it done.
+        case.assigned_to = producer()
+        db.session.commit()
         with pytest.raises(CaseForbidden):
             complete_lesson(lesson, case, owner, done_on=date.today())
         case.assigned_to = owner
@@ -114,9 +119,33 @@ class TestLessons:
         with pytest.raises(CaseError, match="already done"):
             complete_lesson(lesson, case, cso(), done_on=date.today())
 
+    def test_the_owner_is_someone_who_may_see_the_complaint(self, app):
+        office, head, assignee = cso(name="Cass Office"), chief(name="Chris Chief"), producer()
+        bystander, maker = producer(), producer()
+        case = _responded_complaint(assigned_to=assignee, output=OutputFactory(producers=[maker]))
+        cso(name="Gone Officer", active=False)
+        admin()
+        # Offered: the CSO office and the assignee; not another producer, not the producer of
+        # the output (who may not know the complaint exists), not an administrator, not a
+        # closed account.
+        assert {u.id for u in lesson_owners(case)} == {office.id, head.id, assignee.id}
+        for owner in (office, head, assignee):
+            add_lesson(case, cso(), learned="x", action=f"act {owner.id}", owner=owner)
+        for refused in (bystander, maker, admin(), cso(active=False)):
+            with pytest.raises(CaseError, match="may not see this complaint") as error:
+                add_lesson(case, cso(), learned="x", action="y", owner=refused)
+            assert error.value.field == "owner"
+        assert len(lessons_of(case)) == 3
+        # Even assigned, a producer of the output (made one after the assignment) may not own it.
+        case.output.producers.append(assignee)
+        db.session.commit()
+        assert assignee.id not in {u.id for u in lesson_owners(case)}
+        with pytest.raises(CaseError, match="may not see this complaint"):
+            add_lesson(case, cso(), learned="x", action="y", owner=assignee)
+
     def test_lesson_input_is_checked(self, app):
         case = _responded_complaint()
-        owner = producer()
+        owner = cso()
         with pytest.raises(CaseError, match="Enter what we learned"):
             add_lesson(case, cso(), learned=" ", action="x", owner=owner)
         with pytest.raises(CaseError, match="2,000"):
@@ -171,7 +200,19 @@ class TestPages:
             data={"outcome": "not_upheld", "themes": [str(theme.id)]},
         )
         assert response.status_code == 302
-        owner = producer()
+        owner = chief(name="Chris Chief")
+        outsider = producer(name="Pat Producer")
+        form = client.get(f"/staff/cases/{case.reference}/lessons/new").get_data(as_text=True)
+        assert "Chris Chief" in form and "Pat Producer" not in form  # not offered
+        page = client.post(  # nor taken when posted: a GOV.UK error on the owner question
+            f"/staff/cases/{case.reference}/lessons/new",
+            data={"learned": "x", "action": "y", "owner": str(outsider.id), "due_on": ["", "", ""]},
+        )
+        assert page.status_code == 200
+        text = page.get_data(as_text=True)
+        assert "govuk-error-summary" in text and 'href="#owner"' in text
+        assert "Pat Producer may not see this complaint" in text
+        assert lessons_of(case) == []
         response = client.post(
             f"/staff/cases/{case.reference}/lessons/new",
             data={

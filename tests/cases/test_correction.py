@@ -281,6 +281,30 @@ class TestCorrectionPages:
         ).get_data(as_text=True)
         assert "Enter an email address in the correct format" in page
 
+    def test_a_corrected_name_meets_the_rules_of_a_name_entered_at_intake(self, app, login):
+        """The requester's fields are the intake form's (cases.forms.RequesterContactFields):
+        a name quoted back in the office's emails cannot carry a link or markup."""
+        case = make_case(email="old@example.com")
+        client = login(cso())
+        url = f"/staff/cases/{case.reference}/correct/requester"
+        assert "Requester&#39;s full name" in client.get(url).get_data(as_text=True)
+        for name, message in [
+            (
+                "Alex see www.example.com",
+                "Requester&#39;s full name must not contain a web address",
+            ),
+            ("<b>Alex</b>", "Requester&#39;s full name must not contain a web address"),
+            ("A" * 201, "Requester&#39;s full name must be 200 characters or fewer"),
+            ("", "Enter the requester&#39;s full name"),
+        ]:
+            page = client.post(
+                url,
+                data={"requester_name": name, "requester_email": "new@example.com", "reason": "x"},
+            ).get_data(as_text=True)
+            assert message in page, name
+        db.session.refresh(case)
+        assert case.requester_email == "old@example.com"
+
 
 def test_at_is_used(app):  # the factory's helper keeps London time
     assert at(RECEIVED).tzinfo is not None

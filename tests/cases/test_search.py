@@ -7,7 +7,12 @@ import pytest
 
 from engage.audit import AuditEvent
 from engage.cases.models import Case
-from engage.cases.search import find_by_reference, normalise_reference, search_cases
+from engage.cases.search import (
+    find_by_reference,
+    normalise_reference,
+    search_cases,
+    search_query,
+)
 from engage.extensions import db
 from engage.retention import anonymise_expired
 from tests.conftest import count_queries
@@ -16,10 +21,10 @@ from tests.factories.cases import make_case, put_in_state
 
 
 def _found(user, text: str) -> list[str]:  # type: ignore[no-untyped-def]
-    query = search_cases(user, text)
-    if query is None:
+    found = search_cases(user, text)
+    if found is None:
         return []
-    return [c.reference for c in db.session.execute(query).scalars()]
+    return [c.reference for c in found.cases()]
 
 
 @pytest.mark.parametrize(
@@ -195,20 +200,24 @@ def test_cases_table_and_index_stay_in_step_on_delete(app):
 
 
 def test_the_search_reads_the_full_text_index(app):
-    """EXPLAIN on either database: PostgreSQL reads the GIN index (sequential scans off, as a
-    large table would make the planner choose), SQLite the FTS5 table's own index."""
+    """EXPLAIN on either database: PostgreSQL reads the GIN index on the stored vector (scans
+    of the table off, as a rare word in a large table makes the planner choose), SQLite drives
+    the query from the FTS5 table's own index, newest first, reading each case by its id (no
+    sort of every match, no scan of the cases)."""
     make_case(name="Plan Reader")
-    query = search_cases(cso(), "plan reader")
+    query = search_query(cso(), "plan reader")
     compiled = query.compile(db.engine, compile_kwargs={"literal_binds": True})
     with db.engine.connect() as conn:
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql("SET enable_seqscan = off")
+            conn.exec_driver_sql("SET enable_indexscan = off")
             plan = "\n".join(r[0] for r in conn.exec_driver_sql(f"EXPLAIN {compiled}"))
-            assert "ix_cases_search" in plan, plan
+            assert "ix_cases_search_document" in plan, plan
         else:
             rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}").all()
             plan = "\n".join(str(r[-1]) for r in rows)
-            assert "VIRTUAL TABLE INDEX" in plan and "case_search" in plan, plan
+            assert plan.splitlines()[0].startswith("SCAN case_search VIRTUAL TABLE INDEX"), plan
+            assert "USING INTEGER PRIMARY KEY" in plan and "TEMP B-TREE" not in plan, plan
 
 
 def test_migrations_leave_the_sqlite_index_and_its_triggers_in_place(tmp_path):
@@ -229,6 +238,9 @@ def test_migrations_leave_the_sqlite_index_and_its_triggers_in_place(tmp_path):
         "cases_search_delete",
         "cases_search_update",
     } <= names
+    with sqlite3.connect(path) as conn:  # with its prefix indexes (migration a17f7e4c0002)
+        (sql,) = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'case_search'").fetchone()
+    assert "prefix='2 3 4 5 6 7 8 9 10'" in sql
 
 
 def test_a_search_finding_very_many_cases_lists_the_newest_and_says_so(app, login, monkeypatch):
@@ -245,3 +257,58 @@ def test_a_search_finding_very_many_cases_lists_the_newest_and_says_so(app, logi
     assert "More than 2 cases found: the newest 2 are listed" in page
     page = login(cso()).get("/staff/search?q=else").get_data(as_text=True)
     assert "1 case found" in page
+
+
+class TestLongWords:
+    """A word longer than the longest prefix SQLite indexes (10 characters) is first looked for
+    by its first 10 characters; with few candidates, their own words are checked. Either way
+    the cases found are the same, on either database, and the number of statements does not
+    depend on how many cases match."""
+
+    def _cases(self):  # type: ignore[no-untyped-def]
+        return [
+            make_case(name="Ann Accessibility", message="Tables for screen readers"),
+            make_case(name="Bo Access", message="Accessibilityish words"),
+            make_case(name="Cy Other", message="Accessible tables, not the long word"),
+            make_case(name="Di Reader", message="Screen readers and accessibility again"),
+        ]
+
+    def test_the_same_cases_with_few_candidates_or_many(self, app, monkeypatch):
+        import engage.cases.search as search
+
+        ann, bo, _cy, di = self._cases()
+        office = cso()
+        expected = [di.reference, bo.reference, ann.reference]
+        assert _found(office, "accessibility") == expected  # few: checked word by word
+        assert _found(office, "ACCESSIBILITY readers") == [di.reference, ann.reference]
+        assert _found(office, "accessibilityis") == [bo.reference]
+        assert _found(office, "accessibilityz") == []
+        monkeypatch.setattr(search, "FEW", 0)  # many: the full index
+        assert _found(office, "accessibility") == expected
+        assert _found(office, "ACCESSIBILITY readers") == [di.reference, ann.reference]
+        assert _found(office, "accessibilityis") == [bo.reference]
+        assert _found(office, "accessibilityz") == []
+
+    def test_a_producer_finds_only_their_own_by_a_long_word(self, app):
+        me = producer()
+        mine = make_case(kind="enquiry", message="Accessibility of tables", assigned_to=me)
+        make_case(kind="service_complaint", message="Accessibility of tables")
+        assert _found(me, "accessibility") == [mine.reference]
+        assert _found(me, "accessibility " + mine.reference) == [mine.reference]
+
+    def test_statements_do_not_depend_on_how_many_match(self, app, login, monkeypatch):
+        import engage.cases.search as search
+
+        monkeypatch.setattr(search, "FEW", 5)
+        client = login(cso())
+        make_case(name="Pat Accessibility")
+        client.get("/staff/search?q=accessibility")
+        with count_queries() as one:
+            page = client.get("/staff/search?q=accessibility").get_data(as_text=True)
+        assert "1 case found" in page
+        for _ in range(10):  # more than FEW: the full index is read
+            make_case(name="Pat Accessibility")
+        with count_queries() as many:
+            page = client.get("/staff/search?q=accessibility").get_data(as_text=True)
+        assert "11 cases found" in page
+        assert len(many) == len(one)

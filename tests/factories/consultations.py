@@ -4,7 +4,13 @@ from datetime import date, timedelta
 
 import factory
 
-from engage.consultations.models import Consultation, ConsultationQuestion
+from engage.consultations.models import (
+    Consultation,
+    ConsultationAnswer,
+    ConsultationQuestion,
+    ConsultationResponse,
+)
+from engage.extensions import db
 from tests.factories.base import Factory
 
 
@@ -43,3 +49,22 @@ class QuestionFactory(Factory):
     kind = "single_choice"
     options = factory.LazyFunction(lambda: ["Yes", "No", "Not sure"])
     required = False
+
+
+def response_with_answer(consultation, email="resp@example.org"):  # type: ignore[no-untyped-def]
+    """A response by Robin Respondent of a university, with one free-text answer."""
+    question = QuestionFactory(consultation=consultation, kind="free_text", options=[])
+    response = ConsultationResponse(
+        consultation=consultation,
+        reference=f"CR-{consultation.id}-{email[:4]}",
+        category="academic",
+        name="Robin Respondent",
+        organisation="University",
+        email=email,
+    )
+    response.answers.append(
+        ConsultationAnswer(question_id=question.id, text="My detailed view", choices=["Yes"])
+    )
+    db.session.add(response)
+    db.session.commit()
+    return response

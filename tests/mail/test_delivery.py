@@ -241,3 +241,68 @@ def test_sent_email_bodies_are_removed_after_the_retention_period(app):
     assert old.subject == "Hello"  # the record that it was sent stays
     assert recent.body_text and queued.body_text
     assert purge_sent_email_bodies(T0) == 0
+
+
+def test_what_engage_writes_by_itself_says_so_and_a_letter_staff_wrote_does_not(app, smtp_sink):
+    # RFC 3834: an acknowledgement and an SLA warning from the scheduler's scan are made by
+    # Engage and carry "Auto-Submitted: auto-generated", so no out-of-office answers them; the
+    # full response a member of staff wrote is theirs and carries no such header ("no").
+    from engage.cases import workflow
+    from engage.cases.alerts import scan_sla
+    from engage.db_types import utcnow
+    from tests.factories.auth import cso
+    from tests.factories.cases import RECEIVED, at, make_case
+
+    officer = cso(email="officer@example.gov.uk")
+    answered = make_case(email="answered@example.com", assigned_to=officer)
+    workflow.acknowledge(answered, officer, now=at(RECEIVED, 11))
+    workflow.respond(
+        answered, officer, text="Here is our answer.", method="email", now=at(RECEIVED, 12)
+    )
+    late = make_case(email="late@example.com", assigned_to=officer)  # never acknowledged
+    assert scan_sla(RECEIVED + timedelta(days=14)).queued
+    assert deliver_due(utcnow() + timedelta(minutes=1)).failed == 0
+
+    def auto_submitted(subject_start: str) -> list[str | None]:
+        found = [m for m in smtp_sink.messages if str(m["Subject"]).startswith(subject_start)]
+        assert found, subject_start
+        return [m["Auto-Submitted"] for m in found]
+
+    assert auto_submitted("We have received your message") == ["auto-generated"]
+    assert set(auto_submitted("Deadline missed")) == {"auto-generated"}
+    assert auto_submitted("Our response to your message") == [None]
+    assert late.reference in str(smtp_sink.to("officer@example.gov.uk")[0]["Subject"])
+
+
+def test_our_own_email_coming_back_into_the_mailbox_is_never_answered(app, smtp_sink):
+    # A requester's address that forwards to the office's mailbox returns the acknowledgement:
+    # mail in reads its Auto-Submitted header, so the message is automatic and even a case made
+    # from it with "acknowledge" ticked sends nothing back (no loop between two automata).
+    from engage.cases import workflow
+    from engage.db_types import utcnow
+    from engage.mailin.cli import receive_bytes
+    from engage.mailin.inbox import to_case
+    from engage.mailin.models import InboundMessage
+    from tests.factories.auth import cso
+    from tests.factories.cases import RECEIVED, at, make_case
+
+    app.config["MAIL_IN_ADDRESS"] = "enquiries@statistics.example.gov.uk"
+    officer = cso(email="officer@example.gov.uk")
+    workflow.acknowledge(make_case(assigned_to=officer), officer, now=at(RECEIVED, 11))
+    assert deliver_due(utcnow() + timedelta(minutes=1)).sent == 1
+    (acknowledgement,) = smtp_sink.messages
+
+    receive_bytes(acknowledgement.as_bytes())
+    row = db.session.execute(db.select(InboundMessage)).scalar_one()
+    assert row.automatic
+    made = to_case(row, officer, kind="enquiry", requester_name="Engage", acknowledge=True)
+    assert not made.acknowledged and "automatically" in made.why_not_acknowledged
+    assert deliver_due(utcnow() + timedelta(minutes=2)).sent == 0
+    assert len(smtp_sink.messages) == 1
+
+
+def test_every_template_written_by_staff_is_a_real_email():
+    from pathlib import Path
+
+    templates = Path(__file__).parents[2] / "templates" / "email"
+    assert all((templates / f"{name}.txt").is_file() for name in delivery.WRITTEN_BY_STAFF)

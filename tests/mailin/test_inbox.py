@@ -122,6 +122,61 @@ def test_no_acknowledgement_when_unticked_automatic_or_over_the_daily_cap(app):
     assert "2 acknowledgements in a day" in results[2].why_not_acknowledged
 
 
+@pytest.mark.parametrize(
+    ("sender", "why"),
+    [
+        ("Sam Writer <sam@@example.org>", "is not a valid email address"),
+        ("Sam Writer <sam@localhost>", "is not a valid email address"),  # no dot in the domain
+        ("Sam Writer <sam at example dot org>", "is not a valid email address"),
+        ("Engage <engage@statistics.example.gov.uk>", "is Engage’s own"),  # MAIL_FROM
+        ("Enquiries <ENQUIRIES@statistics.example.gov.uk>", "is Engage’s own"),  # MAIL_IN_ADDRESS
+        ("Mail Delivery System <MAILER-DAEMON@mx.example.org>", "a mail server (a bounce)"),
+        ("postmaster@example.org", "a mail server (a bounce)"),
+    ],
+)
+def test_a_sender_that_cannot_be_written_to_is_not_the_requester(app, sender, why):
+    app.config["MAIL_IN_ADDRESS"] = "enquiries@statistics.example.gov.uk"
+    app.config["MAIL_FROM"] = "Engage <engage@statistics.example.gov.uk>"
+    made = to_case(
+        _stored(_email(sender=sender)),
+        cso(),
+        kind="service_complaint",
+        requester_name="Sam Writer",
+        acknowledge=True,
+        now=datetime(2026, 6, 17, 9, tzinfo=UTC),
+    )
+    case = made.case
+    # The case is made, with no contact details, and says why (the flash, the history).
+    assert case.requester_email is None and case.requester_address is None
+    assert why in made.why_no_contact
+    assert not made.acknowledged and why in made.why_not_acknowledged
+    notes = [e.note for e in case.history if e.action == "note"]
+    assert any(why in n and "not kept as the requester’s email" in n for n in notes)
+    received = next(e.note for e in case.history if e.action == "received")
+    assert "No contact details were given" in received
+    assert db.session.execute(db.select(db.func.count()).select_from(OutboxEmail)).scalar_one() == 0
+
+
+def test_a_valid_sender_is_kept_as_it_is_on_the_case_forms(app):
+    from engage.forms import email_problem
+
+    made = to_case(
+        _stored(_email(sender="Zoë <zoe.o'brien+cases@example.co.uk>")),
+        cso(),
+        kind="enquiry",
+        requester_name="Zoë",
+        acknowledge=False,
+    )
+    assert made.case.requester_email == "zoe.o'brien+cases@example.co.uk"
+    assert made.why_no_contact == ""
+    # The check is the case forms' own: the same message for the same addresses.
+    assert email_problem("zoe.o'brien+cases@example.co.uk") is None
+    assert email_problem("sam@@example.org") == (
+        "Enter an email address in the correct format, like name@example.com"
+    )
+    assert email_problem("a" * 250 + "@example.org") is not None  # over 254 characters
+
+
 def test_html_only_mail_is_read_as_text_without_script(app):
     message = EmailMessage()
     message["From"] = "h@example.org"

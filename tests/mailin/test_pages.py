@@ -64,6 +64,30 @@ def test_turning_an_email_into_a_case_through_the_form(app, login):
     assert db.session.execute(db.select(db.func.count()).select_from(Case)).scalar_one() == 1
 
 
+def test_a_sender_that_is_not_an_email_address_is_said_before_and_after(app, login):
+    row = _stored(sender="Sam <sam@@example.org>")
+    client = login(cso())
+    form = client.get(f"/staff/mail-in/{row.id}/case").get_data(as_text=True)
+    assert "data-sender-problem" in form and "The case will have no contact details" in form
+    assert "is not a valid email address" in form
+    done = client.post(
+        f"/staff/mail-in/{row.id}/case",
+        data={"kind": "enquiry", "requester_name": "Sam", "acknowledge": "y"},
+        follow_redirects=True,
+    )
+    page = done.get_data(as_text=True)
+    assert done.status_code == 200
+    assert "created with no contact details" in page and "no acknowledgement sent" in page
+    assert "data-no-contact" in page  # the case page's own warning
+    case = db.session.execute(db.select(Case)).scalar_one()
+    assert case.requester_email is None and case.state == "received"
+    # A good sender: no warning.
+    good = _stored(2)
+    assert "data-sender-problem" not in client.get(f"/staff/mail-in/{good.id}/case").get_data(
+        as_text=True
+    )
+
+
 def test_add_to_a_case_and_not_a_case_through_the_forms(app, login):
     case = make_case()
     first, second = _stored(1), _stored(2)

@@ -196,6 +196,8 @@ def test_automatic_messages_are_recognised():
     for extra, expected in (
         ("Auto-Submitted: auto-replied\r\n", "Auto-Submitted: auto-replied"),
         ("Auto-Submitted: no\r\n", None),
+        ("Auto-Submitted: No (typed by a person)\r\n", None),
+        ("Auto-Submitted: auto-generated; x=1\r\n", "Auto-Submitted: auto-generated; x=1"),
         ("Precedence: bulk\r\n", "Precedence: bulk"),
         ("Precedence: first-class\r\n", None),
         ("X-Autoreply: yes\r\n", "X-Autoreply header"),

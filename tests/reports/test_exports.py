@@ -8,8 +8,9 @@ import io
 from bs4 import BeautifulSoup
 from openpyxl import load_workbook
 
+from engage.exports.workbook import sheet_name
 from engage.reports import annual
-from engage.reports.exports import sheet_name, to_csv, to_xlsx
+from engage.reports.exports import to_csv, to_xlsx
 from engage.reports.figures import compute_figures
 from engage.reports.render import render_report_body
 from tests.exports.helpers import prepare_and_download
