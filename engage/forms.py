@@ -304,8 +304,15 @@ class NotBeforeRecords:
 EMAIL_MESSAGE = "Enter an email address in the correct format, like name@example.com"
 
 
-def _required_or_optional(required: str | None) -> Any:
-    return DataRequired(message=required) if required else Optional()
+def _text(kind: type, label: str, required: str | None, description: str, *checks: Any) -> Any:
+    area = kind is TextAreaField
+    return kind(
+        label,
+        widget=GovTextArea() if area else GovTextInput(),
+        filters=[clean_text if area else strip_filter],
+        description=description,
+        validators=[DataRequired(message=required) if required else Optional(), *checks],
+    )
 
 
 def line_field(
@@ -313,13 +320,7 @@ def line_field(
 ) -> Any:
     """One line of text (a GOV.UK text input), stripped; required with the message `required`,
     else optional."""
-    return StringField(
-        label,
-        widget=GovTextInput(),
-        filters=[strip_filter],
-        description=description,
-        validators=[_required_or_optional(required), Length(max=max_length)],
-    )
+    return _text(StringField, label, required, description, Length(max=max_length))
 
 
 def paragraphs_field(
@@ -327,29 +328,14 @@ def paragraphs_field(
 ) -> Any:
     """Text of one or more paragraphs (a GOV.UK textarea), control characters dropped;
     required with the message `required`, else optional."""
-    return TextAreaField(
-        label,
-        widget=GovTextArea(),
-        filters=[clean_text],
-        description=description,
-        validators=[_required_or_optional(required), Length(max=max_length)],
-    )
+    return _text(TextAreaField, label, required, description, Length(max=max_length))
 
 
 def email_field(label: str, *, required: str | None = None, description: str = "") -> Any:
     """An email address, checked for its format; required with the message `required`, else
     optional."""
-    return StringField(
-        label,
-        widget=GovTextInput(),
-        filters=[strip_filter],
-        description=description,
-        validators=[
-            _required_or_optional(required),
-            Email(message=EMAIL_MESSAGE),
-            Length(max=254),
-        ],
-    )
+    email = Email(message=EMAIL_MESSAGE)
+    return _text(StringField, label, required, description, email, Length(max=254))
 
 
 def date_field(
