@@ -150,8 +150,16 @@ def error_summary(form: Form, **params: Any) -> dict[str, Any]:
         ):
             anchor = field.id
         message = field.errors[0] if isinstance(field.errors, list) else str(field.errors)
-        items.append({"text": message, "href": f"#{anchor}"})
-    return {"titleText": "There is a problem", "errorList": items, **params}
+        items.append((field.name, {"text": message, "href": f"#{anchor}"}))
+    # The summary lists the problems in the order the page shows the fields (GOV.UK): a form
+    # whose fields come partly from a shared set names that order in PAGE_ORDER.
+    order = {name: i for i, name in enumerate(getattr(form, "PAGE_ORDER", ()))}
+    items.sort(key=lambda item: order.get(item[0], len(order)))
+    return {
+        "titleText": "There is a problem",
+        "errorList": [item for _, item in items],
+        **params,
+    }
 
 
 # The requester's email address on every case form (engage.cases.forms: `Email` with its

@@ -35,7 +35,7 @@ from engage.db_types import utcnow
 from engage.extensions import db
 from engage.mail.models import OutboxEmail
 from engage.mailin.store import forget_messages_before, forget_messages_of
-from engage.outputs import merge_undo
+from engage.outputs import merge_snapshots, merge_undo
 from engage.outputs.models import Contact, Feedback, LogEntry, Stakeholder
 
 REMOVED = "[removed under the retention policy]"
@@ -210,6 +210,9 @@ def _expired_stakeholder_ids(cutoff: datetime) -> list[int]:
         db.session.execute(
             db.select(Stakeholder.id).where(
                 Stakeholder.anonymised_at.is_(None),
+                # A record merged into another is the kept record's to answer for: forgotten
+                # with it, or when the merge can no longer be undone (merging).
+                Stakeholder.merged_into_id.is_(None),
                 Stakeholder.created_at < cutoff,
                 Stakeholder.id.not_in(recent_entries),
                 Stakeholder.id.not_in(recent_contacts),
@@ -243,6 +246,8 @@ def _anonymise_stakeholders(cutoff: datetime, now: datetime) -> int:
             object_ids=db.select(LogEntry.id).where(LogEntry.stakeholder_id.in_(chunk)),
             detail={"note": "Name and uses removed under the retention policy"},
         )
+        # What merges of their records keep to be undone (engage/outputs/merge_snapshots.py).
+        merge_snapshots.scrub_merges_of(chunk, now)
         # The log's copy of the name (see LogEntry), and free text about the person.
         db.session.execute(
             db.update(LogEntry)

@@ -16,6 +16,7 @@ from engage.consent.models import Consent
 from engage.consultations.models import ConsultationResponse, ConsultationResponseDraft
 from engage.extensions import db
 from engage.mail.models import OutboxEmail
+from engage.outputs import merge_snapshots
 from engage.outputs.models import Contact, Feedback, LogEntry, Stakeholder
 from engage.vocab import COMPLAINT_KINDS
 
@@ -29,6 +30,7 @@ SECTIONS = {
     "consultation_responses": "Consultation responses",
     "consultation_response_drafts": "Consultation responses not yet sent",
     "emails": "Emails sent or queued",
+    "merges": "Records merged into another (kept so that the merge can be undone)",
 }
 
 
@@ -71,6 +73,14 @@ def find_everything(email: str) -> dict[str, list[dict[str, Any]]]:
         if str((d.data or {}).get("email") or "").strip().lower() == address
     ]
 
+    merges = merge_snapshots.holding(address, ids)
+    merged_records = {
+        s.id: s
+        for s in rows(
+            db.select(Stakeholder).where(Stakeholder.id.in_([m.merged_id for m in merges]))
+        )
+    }
+
     out: dict[str, list[dict[str, Any]]] = {
         "stakeholders": [_row(s) for s in stakeholders],
         "log_entries": [
@@ -107,6 +117,17 @@ def find_everything(email: str) -> dict[str, list[dict[str, Any]]]:
             {k: v for k, v in _row(d).items() if k != "token"} for d in drafts
         ],
         "emails": [_row(m) for m in emails],
+        # The merged record (it gave up its email address to the kept one) and what the merge
+        # keeps of both records' details until it can no longer be undone.
+        "merges": [
+            {
+                **_row(m),
+                "merged_record": _row(merged_records[m.merged_id])
+                if m.merged_id in merged_records
+                else None,
+            }
+            for m in merges
+        ],
     }
     return out
 

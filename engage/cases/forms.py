@@ -221,6 +221,19 @@ class ContactForm(_RequesterFields, HoneypotForm):
 class StaffIntakeForm(_RequesterFields, EngageForm):
     WORDING = STAFF_WORDING
     NAME_MAX = STAFF_NAME_MAX
+    # The order of templates/cases/case-new.html, for the error summary.
+    PAGE_ORDER = (
+        "channel",
+        "received_on",
+        "kind",
+        "requester_name",
+        "requester_email",
+        "requester_address",
+        "requester_phone",
+        "output_id",
+        "subject",
+        "message",
+    )
 
     kind = RadioField(
         "Kind of case",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -16,8 +14,6 @@ from engage.cases.search import QUERY_MAX, RESULTS_MAX, find_by_reference, searc
 from engage.pagination import paginate_known
 from engage.textpolicy import clean_line
 
-_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
-
 
 @bp.route("/staff/search")
 @requires("view_cases")
@@ -25,7 +21,7 @@ def case_search():
     user = current_user._get_current_object()
     # Shown back in the title and the box: no control characters (a NUL is not HTML) and no
     # bidirectional overrides (they would turn the words around the text shown).
-    text = _BIDI.sub("", clean_line((request.args.get("q") or "")[:QUERY_MAX]))
+    text = clean_line((request.args.get("q") or "")[:QUERY_MAX])
     case = find_by_reference(user, text)
     if case is not None:
         return redirect(url_for("cases.case_page", reference=case.reference))

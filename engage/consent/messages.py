@@ -246,13 +246,14 @@ def send(user: Any, audience: Audience, subject: str, body: str) -> LogMessage:
         db.insert(_outputs_table()),
         [{"message_id": message.id, "output_id": o.id} for o in outputs],
     )
-    # Rendered once; each email differs only by its unsubscribe link (a signed token of
+    # Rendered once; each email differs only by its unsubscribe link (a random token of
     # URL-safe characters, the same in the text and the HTML).
     mail_subject, text, html = render(subject, body, outputs, _PLACEHOLDER)
     ids = [o.id for o in outputs]
+    urls = service.unsubscribe_urls(people, PURPOSE, ids)
     rows = []
     for sid in people:
-        url = service.unsubscribe_url(sid, PURPOSE, ids)
+        url = urls[sid]
         rows.append(
             {
                 "to_address": emails[sid],

@@ -10,8 +10,9 @@ new row, so the history stays.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.auth.models import User
@@ -67,6 +68,25 @@ class Consent(Model):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     recorded_by: Mapped[User | None] = relationship()
+
+
+class ConsentLink(Model):
+    """What a link in an email to a stakeholder stands for (engage/consent/tokens.py): the link
+    carries a random token that says nothing; only its SHA-256 is kept, so that the table
+    cannot be read back into working links."""
+
+    __tablename__ = "consent_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))  # confirm, unsubscribe
+    stakeholder_id: Mapped[int] = mapped_column(
+        ForeignKey("stakeholders.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[str | None] = mapped_column(String(20))  # PURPOSES (unsubscribe)
+    # The outputs an unsubscribe is about, sorted; NULL: every output.
+    output_ids: Mapped[list[Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 log_message_outputs = Table(

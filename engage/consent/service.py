@@ -103,6 +103,34 @@ def _current(stakeholder_id: int, purpose: str, output_id: int | None) -> Consen
     return (given or found or [None])[0]
 
 
+def in_force(
+    stakeholder_ids: Iterable[int], output_id: int, purposes: Sequence[str] = STAFF_PURPOSES
+) -> dict[int, dict[str, str]]:
+    """For each person, the status ("given", else "pending") of each purpose in force for the
+    output, as `_current` reads it (a consent for every output covers one output; consultation
+    invitations are for every log). People with none are left out. One query per 500 people."""
+    ids = sorted(set(stakeholder_ids))
+    found: dict[int, dict[str, str]] = {}
+    for start in range(0, len(ids), 500):
+        rows = db.session.execute(
+            db.select(Consent.stakeholder_id, Consent.purpose, Consent.status).where(
+                Consent.stakeholder_id.in_(ids[start : start + 500]),
+                Consent.purpose.in_(_purposes(purposes)),
+                Consent.status.in_(CURRENT),
+                or_(
+                    Consent.purpose == "consultations",
+                    Consent.output_id.is_(None),
+                    Consent.output_id == output_id,
+                ),
+            )
+        ).tuples()
+        for sid, purpose, status in rows:
+            person = found.setdefault(sid, {})
+            if person.get(purpose) != "given":
+                person[purpose] = status
+    return found
+
+
 def consents_of(stakeholder_id: int) -> list[Consent]:
     """Every consent of a person, newest first (the stakeholder page's history)."""
     return list(
@@ -367,6 +395,15 @@ def unsubscribe_url(
 ) -> str:
     base = current_app.config["BASE_URL"].rstrip("/")
     return f"{base}/unsubscribe/{tokens.unsubscribe_token(stakeholder_id, purpose, output_ids)}"
+
+
+def unsubscribe_urls(
+    stakeholder_ids: Iterable[int], purpose: str, output_ids: Iterable[int] | None = None
+) -> dict[int, str]:
+    """An unsubscribe link per person for the same purpose and outputs, made in one insert."""
+    base = current_app.config["BASE_URL"].rstrip("/")
+    made = tokens.unsubscribe_tokens(stakeholder_ids, purpose, output_ids)
+    return {sid: f"{base}/unsubscribe/{token}" for sid, token in made.items()}
 
 
 def unsubscribe_headers(

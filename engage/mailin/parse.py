@@ -12,6 +12,8 @@ from email.utils import getaddresses
 from html.parser import HTMLParser
 from typing import Any
 
+from engage.textpolicy import clean_line, clean_multiline
+
 MAX_PARTS = 500  # parts looked at; a 10,000-part tree is read no further
 MAX_DEPTH = 50  # multiparts inside multiparts; deeper is read from the headers alone
 BOUNDARY_LINES = 2 * MAX_PARTS  # lines starting "--" parsed at all (see _bounded)
@@ -20,11 +22,18 @@ TOO_DEEP = (
     "kept as it arrived.)"
 )
 TEXT_MAX = 100_000
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def clean(text: str, limit: int) -> str:
-    return _CONTROL.sub("", text or "").strip()[:limit]
+    """A header value or a name: the one text policy's single-line rule (engage.textpolicy:
+    no control characters, no bidirectional overrides, "" when nothing would show), cut to
+    `limit` characters."""
+    return clean_line(text or "")[:limit]
+
+
+def clean_body(text: str, limit: int) -> str:
+    """A message's text: the one text policy's multi-line rule, cut to `limit` characters."""
+    return clean_multiline(text or "")[:limit]
 
 
 def header(message: Message, name: str, limit: int = 998) -> str:
@@ -202,5 +211,5 @@ def _parse(raw: bytes) -> Parsed:
             plain = _decode(part)
         elif content_type == "text/html" and not html:
             html = _decode(part)
-    found.text = clean(plain or html_to_text(html), TEXT_MAX)
+    found.text = clean_body(plain or html_to_text(html), TEXT_MAX)
     return found

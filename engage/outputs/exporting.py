@@ -8,14 +8,38 @@ from collections.abc import Collection, Iterable, Iterator
 from typing import IO, Any
 
 from openpyxl import Workbook
-from sqlalchemy import Select
+from sqlalchemy import Select, case, exists, or_
 
+from engage.consent.models import Consent
 from engage.exports.streaming import read_in_batches
 from engage.extensions import db
 from engage.outputs import spreadsheet as sheet
 from engage.outputs.models import LogEntry, Output, Stakeholder
 from engage.textpolicy import clean_line, spreadsheet_cell, xlsx_cell
 from engage.vocab import ENGAGEMENT_LEVEL_SHORT, LOG_SOURCES, USER_CATEGORY_SHORT
+
+# The consent column as the import reads it back (engage.outputs.importing._consent_change):
+# Yes when the person agrees to be contacted; No when nothing the column speaks for (consultation
+# invitations, news about the output) is in force; empty, which keeps what is recorded, when the
+# flag is off but they still have such a consent (news they asked for on a public form, say), so
+# that re-importing an export never withdraws it.
+CONSENT_CELL = case(
+    (Stakeholder.consent_to_contact.is_(True), True),
+    (
+        exists().where(
+            Consent.stakeholder_id == Stakeholder.id,
+            Consent.status.in_(("pending", "given")),
+            Consent.purpose.in_(("consultations", "news")),
+            or_(
+                Consent.purpose == "consultations",
+                Consent.output_id.is_(None),
+                Consent.output_id == LogEntry.output_id,
+            ),
+        ),
+        None,
+    ),
+    else_=False,
+)
 
 # The log's columns, read as plain rows (no stakeholder or log-entry objects).
 LOG_COLUMNS = (
@@ -30,7 +54,7 @@ LOG_COLUMNS = (
     LogEntry.source,
     LogEntry.first_contact_on,
     LogEntry.latest_contact_on,
-    Stakeholder.consent_to_contact,
+    CONSENT_CELL,
 )
 
 
@@ -77,7 +101,7 @@ def sheet_rows(rows: Iterable[Any], hidden: Collection[int] = ()) -> list[list[A
                 LOG_SOURCES.get(source, source),
                 first_contact_on,
                 latest_contact_on,
-                "" if kept else "Yes" if consent else "No",
+                "" if kept or consent is None else "Yes" if consent else "No",
             ]
         )
     return out

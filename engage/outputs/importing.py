@@ -181,6 +181,9 @@ def plan_import(output: Output, raw_rows: list[dict[str, Any]], actor: Any) -> I
         entries[stakeholder.id] = entry
         if stakeholder.email is None:
             by_name.setdefault(_name_key(stakeholder.name, stakeholder.organisation), stakeholder)
+    consents = _consents_in_force(
+        output, [s.id for s in by_email.values()] + [s.id for s in by_name.values()]
+    )
 
     seen: dict[object, int] = {}
     rows: list[PlannedRow] = []
@@ -219,6 +222,14 @@ def plan_import(output: Output, raw_rows: list[dict[str, Any]], actor: Any) -> I
             continue
         shown = None if data["_person_kept"] else stakeholder
         row.changes = _differences(shown, entry, data)
+        data["_consent"] = _consent_change(
+            stakeholder,
+            data,
+            consents.get(stakeholder.id, {}) if stakeholder is not None else {},
+            kept=data["_person_kept"],
+        )
+        if data["_consent"] is not None:
+            row.changes.append(data["_consent"][1])
         row.written = _written(
             shown, entry, data, hidden=data["_person_kept"] and entry is not None
         )
@@ -297,9 +308,58 @@ def _stakeholder_values(stakeholder: Stakeholder, data: dict[str, Any]) -> dict[
         values["organisation"] = data["organisation"]
     if data["phone"]:
         values["phone"] = data["phone"]
-    if data["consent_given"]:
-        values["consent_to_contact"] = data["consent_to_contact"]
+    # Consent is not a plain value: see _consent_change.
     return {k: v for k, v in values.items() if getattr(stakeholder, k) != v}
+
+
+_CONSENT_LABELS = {"consultations": "consultation invitations", "news": "news about this output"}
+
+
+def _consents_in_force(output: Output, stakeholder_ids: list[int]) -> dict[int, dict[str, str]]:
+    from engage import consent
+
+    return consent.in_force(stakeholder_ids, output.id)
+
+
+def _covered(kept: bool) -> tuple[str, ...]:
+    """The purposes an import's consent column speaks for: consultation invitations and news
+    about the output; only the news for a person kept by a log the actor may not edit (their
+    own consents are not the actor's to change)."""
+    from engage.consent.service import STAFF_PURPOSES
+
+    return ("news",) if kept else STAFF_PURPOSES
+
+
+def _consent_change(
+    stakeholder: Stakeholder | None,
+    data: dict[str, Any],
+    in_force: dict[str, str],
+    *,
+    kept: bool,
+) -> tuple[bool, str] | None:
+    """What a Yes or No in the consent column changes for a recorded person: (agrees, the
+    change as the preview says it), or None. A No withdraws every covered purpose in force
+    (given or waiting for confirmation), whatever the old "agrees to be contacted" flag said.
+    A Yes gives them when the flag was off (a Yes for someone who agrees already is what an
+    export of the log says: engage.outputs.exporting.CONSENT_CELL), or the news about this
+    output for a person kept by another log. An empty cell changes nothing."""
+    if stakeholder is None or not data["consent_given"]:
+        return None
+    agrees = bool(data["consent_to_contact"])
+    if not kept and stakeholder.consent_to_contact != agrees:
+        flag = _shown("consent_to_contact", stakeholder.consent_to_contact)
+        return agrees, f"consent: {flag} → {_shown('consent_to_contact', agrees)}"
+    purposes = _covered(kept)
+    if not agrees:
+        changing = [p for p in purposes if p in in_force]
+    elif kept:
+        changing = [p for p in purposes if in_force.get(p) != "given"]
+    else:
+        changing = []
+    if not changing:
+        return None
+    what = " and ".join(_CONSENT_LABELS[p] for p in changing)
+    return agrees, f"consent to {what}: {'given' if agrees else 'withdrawn'}"
 
 
 def _entry_values(entry: LogEntry, data: dict[str, Any]) -> dict[str, Any]:
@@ -378,7 +438,7 @@ def apply_import(
     now = utcnow()
     entry_history: list[tuple[Any, dict[str, Any] | None]] = []
     new_people: list[tuple[PlannedRow, Stakeholder]] = []
-    # Consent said by the file for people already recorded: (person, agrees, this output only).
+    # Consent said by the file for people already recorded: (person, agrees, news only).
     consent_changes: list[tuple[Stakeholder, bool, bool]] = []
     for row in wanted:
         data = row.data
@@ -396,13 +456,9 @@ def apply_import(
         else:
             values = {} if data["_person_kept"] else _stakeholder_values(stakeholder, data)
             for key, value in values.items():
-                if key == "consent_to_contact":  # given or withdrawn with its history
-                    consent_changes.append((stakeholder, bool(value), False))
-                else:
-                    setattr(stakeholder, key, value)
-            if data["consent_given"] and "consent_to_contact" not in values:
-                # Yes or No for news about this output, whatever the person's other consents.
-                consent_changes.append((stakeholder, bool(data["consent_to_contact"]), True))
+                setattr(stakeholder, key, value)
+            if data["_consent"] is not None:  # given or withdrawn with its history
+                consent_changes.append((stakeholder, data["_consent"][0], data["_person_kept"]))
             entry = entries.get(stakeholder.id)
             if entry is not None:
                 before = history.entry_values(entry)

@@ -105,3 +105,23 @@ def test_the_public_contact_form_keeps_speaking_to_the_person(app, client, chang
     assert text.count(message) == 2, text
     assert "requester" not in text.lower().replace("requester_", "")
     assert _cases() == []
+
+
+@pytest.mark.parametrize(
+    ("url", "data", "who"),
+    [("/staff/cases/new", {"received_on": ["", "", ""]}, "cso"), ("/contact", {}, None)],
+)
+def test_the_error_summary_lists_the_problems_in_the_order_of_the_page(
+    app, client, login, url, data, who
+):
+    """GOV.UK: the summary's links follow the fields down the page, whatever order the form's
+    shared fields were declared in."""
+    import re
+
+    page = (login(cso()) if who else client).post(url, data=data)
+    html = page.get_data(as_text=True)
+    summary, body = html.split("govuk-error-summary__list", 1)[1].split("</ul>", 1)
+    anchors = re.findall(r'href="#([\w-]+)"', summary)
+    assert len(anchors) >= 3, anchors
+    positions = [body.index(f'id="{anchor}"') for anchor in anchors]
+    assert positions == sorted(positions), anchors

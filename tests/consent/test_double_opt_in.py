@@ -92,6 +92,7 @@ def test_a_confirmation_link_that_is_forged_or_expired_confirms_nothing(client, 
         )
         db.session.commit()
         good = tokens.confirm_token(result.stakeholder.id)
+        db.session.commit()
     assert client.get(f"/confirm-email/{good}x").status_code == 404
     assert client.post(f"/confirm-email/{good[:-3]}abc").status_code == 404
     assert client.get("/confirm-email/" + "A" * 5000).status_code == 404
@@ -167,15 +168,15 @@ def test_unsubscribe_by_the_link_shows_a_button_then_withdraws_at_once(app, smtp
     assert client.post("/feedback", data={"comments": "hi"}).status_code == 400
 
 
-def test_an_unsubscribe_token_is_signed(client, app):
+def test_an_unsubscribe_token_cannot_be_forged(client, app):
     output = OutputFactory()
     person = follower(output, "reader@example.org", "informed", consent=False)
     consent.give(person, purpose="news", output=output, source="staff", wording="They agree")
     db.session.commit()
     with app.test_request_context():
-        other = tokens.unsubscribe_token(person.id + 1, "news", [output.id])
         good = tokens.unsubscribe_token(person.id, "news", [output.id])
-    forged = other[:-2] + ("AA" if other[-2:] != "AA" else "BB")
+        db.session.commit()
+    forged = good[:-2] + ("AA" if good[-2:] != "AA" else "BB")
     assert client.post(f"/unsubscribe/{forged}").status_code == 404
     assert client.post(f"/unsubscribe/{good[:-1]}").status_code == 404
     assert consent.recipients("news", [output.id]) == [person]
@@ -246,3 +247,96 @@ def test_hostile_tokens_get_the_not_valid_page(client):
             for method in ("GET", "POST"):
                 response = client.open(f"/{path}/{token}", method=method)
                 assert response.status_code == 404, (path, token[:20], method)
+
+
+def test_links_in_emails_are_random_and_say_nothing_about_the_person(client, smtp_sink, app):
+    """The confirmation and unsubscribe links carry a random token: not the stakeholder's id,
+    not a payload that decodes to it, and a new one each time."""
+    import base64
+
+    import pytest
+    from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+    output = OutputFactory(slug="opaque-links")
+    client.post(
+        "/statistics/opaque-links/feedback",
+        data={**FEEDBACK, "join_level": "consulted", "email": "opaque@example.org"},
+    )
+    _deliver()
+    [message] = smtp_sink.to("opaque@example.org")
+    confirm = _link(message, "confirm-email")
+    token = confirm.rsplit("/", 1)[1]
+    person = db.session.execute(
+        db.select(Stakeholder).where(Stakeholder.email == "opaque@example.org")
+    ).scalar_one()
+    # 32 random bytes, not a signed payload (which would carry the id in readable base64).
+    assert re.fullmatch(r"[A-Za-z0-9_\-]{43}", token) and "." not in token
+    assert len(base64.urlsafe_b64decode(token + "=")) == 32
+    with pytest.raises(BadSignature):
+        URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="engage.consent.confirm").loads(token)
+    assert client.post(confirm).status_code == 302
+    assert ("news", "given") in _consents("opaque@example.org")
+    with app.test_request_context():
+        first = consent.unsubscribe_url(person.id, "news", [output.id]).rsplit("/", 1)[1]
+        second = consent.unsubscribe_url(person.id, "news", [output.id]).rsplit("/", 1)[1]
+        db.session.commit()
+    assert first != second and re.fullmatch(r"[A-Za-z0-9_\-]{43}", first)
+    from engage.consent.models import ConsentLink
+
+    stored = db.session.scalars(db.select(ConsentLink.token_hash)).all()
+    assert first not in stored and token not in stored  # only their hashes are kept
+    page = client.get(f"/unsubscribe/{first}")
+    assert page.status_code == 200 and "opaque" not in page.text  # the page names no address
+    assert client.post(f"/unsubscribe/{first}").status_code == 302
+    assert ("news", "withdrawn") in _consents("opaque@example.org")
+
+
+def test_links_sent_before_tokens_were_random_keep_working(client, app):
+    """Signed links already in people's inboxes (their payload held the stakeholder's id): an
+    unsubscribe link works for ever, a confirmation link for its 30 days, a forged one shows
+    the "not valid" page."""
+    from itsdangerous import URLSafeSerializer, URLSafeTimedSerializer
+
+    output = OutputFactory()
+    with app.test_request_context():
+        result = consent.request(
+            "legacy@example.org", purpose="news", output=output, wording="Tell me"
+        )
+        db.session.commit()
+        key = app.config["SECRET_KEY"]
+        sid = result.stakeholder.id
+        old_confirm = URLSafeTimedSerializer(key, salt="engage.consent.confirm").dumps(sid)
+        old_unsub = URLSafeSerializer(key, salt="engage.consent.unsubscribe").dumps(
+            [sid, "news", [output.id]]
+        )
+        forged = URLSafeSerializer("not the key", salt="engage.consent.unsubscribe").dumps(
+            [sid, "news", [output.id]]
+        )
+    assert client.get(f"/confirm-email/{old_confirm}").status_code == 200
+    assert client.post(f"/confirm-email/{old_confirm}").status_code == 302
+    assert _consents("legacy@example.org") == [("news", "given")]
+    bad = client.post(f"/unsubscribe/{forged}")
+    assert bad.status_code == 404 and "This link is not valid" in bad.text
+    one_click = client.post(f"/unsubscribe/{old_unsub}", data={"List-Unsubscribe": "One-Click"})
+    assert one_click.status_code == 200
+    assert _consents("legacy@example.org") == [("news", "withdrawn")]
+
+
+def test_a_random_link_that_was_never_sent_or_has_expired_is_not_valid(client, app):
+    from datetime import timedelta
+
+    from engage.consent.models import ConsentLink
+
+    output = OutputFactory()
+    with app.test_request_context():
+        result = consent.request("late@example.org", purpose="news", output=output, wording="Hi")
+        good = tokens.confirm_token(result.stakeholder.id)
+        db.session.commit()
+    assert client.get("/unsubscribe/" + "A" * 43).status_code == 404
+    assert client.get(f"/unsubscribe/{good}").status_code == 404  # a confirm link is not one
+    link = db.session.scalars(db.select(ConsentLink).order_by(ConsentLink.id.desc())).first()
+    link.created_at = link.created_at - timedelta(days=tokens.CONFIRM_DAYS + 1)
+    db.session.commit()
+    expired = client.post(f"/confirm-email/{good}")
+    assert expired.status_code == 404 and "expired" in expired.text
+    assert _consents("late@example.org") == [("news", "pending")]

@@ -169,3 +169,29 @@ def test_a_message_nested_deeper_than_the_limit_is_read_from_its_headers_at_any_
 
     assert parse(_nested(MAX_DEPTH + 10)).text == TOO_DEEP
     assert parse(_nested(MAX_DEPTH - 10)).text == "deep text"
+
+
+def test_inbound_text_follows_the_one_text_policy(app):
+    """An email's name, subject and text are read with the same rule as what people type: a
+    bidirectional override cannot turn a subject around in the inbox, and a subject of
+    zero-width characters alone is no subject."""
+    message = EmailMessage()
+    message["From"] = "Eve \u202eevil\u202c <eve@example.org>"
+    message["Subject"] = "Invoice \u202egnp.exe\u202c"
+    message["Message-ID"] = "<bidi@example.org>"
+    message.set_content("Pay\u2066 now\u2069\r\nplease\u200b")
+    row_id, created, _ = receive_bytes(message.as_bytes())
+    row = db.session.get(InboundMessage, row_id)
+    assert created
+    assert row.subject == "Invoice gnp.exe"
+    assert row.from_name == "Eve evil"
+    text = read(row).text
+    assert "\u2066" not in text and "\u2069" not in text and "Pay now" in text
+
+    blank = EmailMessage()
+    blank["From"] = "z@example.org"
+    blank["Subject"] = "\u200b\u200d\u2060"
+    blank["Message-ID"] = "<blank@example.org>"
+    blank.set_content("hello")
+    row_id, _, _ = receive_bytes(blank.as_bytes())
+    assert not db.session.get(InboundMessage, row_id).subject  # stored as no subject

@@ -91,7 +91,8 @@ def _plan(query, *off: str) -> str:  # type: ignore[no-untyped-def]
         # sequential scan, and the other plans named in `off` discouraged.
         for setting in ("enable_seqscan", *off):
             db.session.execute(text(f"SET LOCAL {setting} = off"))
-        compiled = query.compile(db.engine)
+        # The patterns are written into the statement (search._starts_with): render them.
+        compiled = query.compile(db.engine, compile_kwargs={"render_postcompile": True})
         rows = db.session.connection().exec_driver_sql(f"EXPLAIN {compiled}", compiled.params)
         return "\n".join(r[0] for r in rows)
     compiled = query.compile(db.engine, compile_kwargs={"literal_binds": True})

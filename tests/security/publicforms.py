@@ -51,7 +51,7 @@ def public_post_urls(app) -> list[str]:  # type: ignore[no-untyped-def]
             continue
         if "check-your-answers" in rule.rule or "confirm" in rule.rule:
             continue
-        if rule.rule == "/unsubscribe/<token>":  # a link in an email, not a form: signed token
+        if rule.rule == "/unsubscribe/<token>":  # a link in an email, not a form: its token
             continue
         url = rule.rule
         for arg in rule.arguments:
