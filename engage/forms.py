@@ -306,8 +306,7 @@ class NotBeforeRecords:
             )
 
 
-# The common field shapes, so that forms of different areas ask alike ------------------------
-# Each returns an unbound field: call it in the form's class body, in the order of the page.
+# The common field shapes, so forms of every area ask alike (each returns an unbound field).
 
 EMAIL_MESSAGE = "Enter an email address in the correct format, like name@example.com"
 
@@ -342,8 +341,8 @@ def paragraphs_field(
 def email_field(label: str, *, required: str | None = None, description: str = "") -> Any:
     """An email address, checked for its format; required with the message `required`, else
     optional."""
-    email = Email(message=EMAIL_MESSAGE)
-    return _text(StringField, label, required, description, email, Length(max=254))
+    checks = (Email(message=EMAIL_MESSAGE), Length(max=254))
+    return _text(StringField, label, required, description, *checks)
 
 
 def date_field(
