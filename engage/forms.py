@@ -16,7 +16,12 @@ from datetime import date
 from typing import Any
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovDateInput,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
 from wtforms import (
     Field,
     Form,
@@ -24,6 +29,7 @@ from wtforms import (
     IntegerField,
     PasswordField,
     StringField,
+    SubmitField,
     TextAreaField,
 )
 from wtforms.validators import (
@@ -37,6 +43,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from engage.errors import RuleError
+from engage.extensions import db
 from engage.textpolicy import clean_line_filter, clean_multiline_filter
 
 # Lengths for text fields that set none (characters): a single line, and a multi-line text.
@@ -298,6 +306,62 @@ class NotBeforeRecords:
             )
 
 
+# The common field shapes, so forms of every area ask alike (each returns an unbound field).
+
+EMAIL_MESSAGE = "Enter an email address in the correct format, like name@example.com"
+
+
+def _text(kind: type, label: str, required: str | None, description: str, *checks: Any) -> Any:
+    area = kind is TextAreaField
+    return kind(
+        label,
+        widget=GovTextArea() if area else GovTextInput(),
+        filters=[clean_text if area else strip_filter],
+        description=description,
+        validators=[DataRequired(message=required) if required else Optional(), *checks],
+    )
+
+
+def line_field(
+    label: str, *, required: str | None = None, max_length: int = 200, description: str = ""
+) -> Any:
+    """One line of text (a GOV.UK text input), stripped; required with the message `required`,
+    else optional."""
+    return _text(StringField, label, required, description, Length(max=max_length))
+
+
+def paragraphs_field(
+    label: str, *, required: str | None = None, max_length: int = 2000, description: str = ""
+) -> Any:
+    """Text of one or more paragraphs (a GOV.UK textarea), control characters dropped;
+    required with the message `required`, else optional."""
+    return _text(TextAreaField, label, required, description, Length(max=max_length))
+
+
+def email_field(label: str, *, required: str | None = None, description: str = "") -> Any:
+    """An email address, checked for its format; required with the message `required`, else
+    optional."""
+    checks = (Email(message=EMAIL_MESSAGE), Length(max=254))
+    return _text(StringField, label, required, description, *checks)
+
+
+def date_field(
+    label: str, *, required: str | None = None, what: str = "", description: str = ""
+) -> Any:
+    """A GOV.UK date (GovDateField): required with the message `required` when all three boxes
+    are empty; `what` names it in the other messages (the label by default)."""
+    return GovDateField(
+        label,
+        what=what or label,
+        description=description,
+        validators=[DateRequired(required)] if required else [],
+    )
+
+
+def submit_button(label: str) -> Any:
+    return SubmitField(label, widget=GovSubmitInput())
+
+
 def show_rule_error(form: Form, error: Any, fallback: str | None = None) -> None:
     """Show a `RuleError` (engage/errors.py) on its form: on the field it names, else on
     `fallback`, else on the form's first field, so the error summary links to it."""
@@ -307,3 +371,30 @@ def show_rule_error(form: Form, error: Any, fallback: str | None = None) -> None
     if field is None:
         field = next(f for f in form if f.name not in ("csrf_token", "website"))
     field.errors = [*list(field.errors or []), error.message]
+
+
+class RuleErrorsShown:
+    """Around a domain call in a view: a `RuleError` it raises is rolled back and shown on its
+    form field (`show_rule_error`), and `failed` is then True; anything else (a `Refusal`
+    included, for the app's handler) goes on up.
+
+        with RuleErrorsShown(form, "day") as attempt:
+            return saved(service.confirm_release(...))
+        # here on a rule error: the page is shown again with the message on its field
+    """
+
+    def __init__(self, form: Form, fallback: str | None = None) -> None:
+        self.form = form
+        self.fallback = fallback
+        self.failed = False
+
+    def __enter__(self) -> RuleErrorsShown:
+        return self
+
+    def __exit__(self, kind: Any, error: BaseException | None, trace: Any) -> bool:
+        if not isinstance(error, RuleError):
+            return False
+        db.session.rollback()
+        show_rule_error(self.form, error, self.fallback)
+        self.failed = True
+        return True

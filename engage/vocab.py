@@ -85,6 +85,23 @@ CASE_STATES: dict[str, str] = {
     "referred_to_uksa": "Referred to the UK Statistics Authority",
 }
 
+# Where a case may be transferred (the clock stops), named as in a sentence: "Transferred to the
+# press office", the requester's email, the case page. `TRANSFER_LABELS` are the same names as
+# labels (the transfer form's choices, the report's table): one definition, two forms.
+TRANSFER_TARGETS: dict[str, str] = {
+    "foi": "the Freedom of Information team",
+    "internal_review": "the FoI internal review",
+    "press_office": "the press office",
+}
+
+
+def _as_label(name: str) -> str:
+    name = name.removeprefix("the ")
+    return name[:1].upper() + name[1:]
+
+
+TRANSFER_LABELS: dict[str, str] = {key: _as_label(name) for key, name in TRANSFER_TARGETS.items()}
+
 # States in which a case's clocks may still run (the dashboard counts these as open).
 OPEN_STATES = frozenset({"received", "acknowledged", "awaiting_clarification"})
 

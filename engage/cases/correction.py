@@ -29,7 +29,6 @@ from engage.cases.models import Case, CaseEvent
 from engage.cases.sla.deadlines import deadline_moves, recalculate
 from engage.cases.workflow import (
     TRANSFER_FOR_KIND,
-    TRANSFER_TARGETS,
     CaseError,
     CaseForbidden,
     check_independent,
@@ -38,7 +37,7 @@ from engage.db_types import utcnow
 from engage.extensions import db
 from engage.filters import govuk_date as long_date
 from engage.outputs.models import Output
-from engage.vocab import CASE_CHANNELS, CASE_KINDS
+from engage.vocab import CASE_CHANNELS, CASE_KINDS, TRANSFER_TARGETS
 
 REASON_MAX = 2000
 NOT_GIVEN = "not given"

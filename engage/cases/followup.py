@@ -20,9 +20,10 @@ from engage.cases.access import can_view, is_office
 from engage.cases.intake import create_case, received_at_for
 from engage.cases.models import Case, CaseEvent
 from engage.cases.sla.deadlines import deadline_moves, recalculate
-from engage.cases.workflow import TRANSFER_TARGETS, CaseError, CaseForbidden
+from engage.cases.workflow import CaseError, CaseForbidden
 from engage.db_types import utcnow
 from engage.extensions import db
+from engage.vocab import TRANSFER_TARGETS
 
 FOLLOW_UP_FROM = frozenset({"responded", "closed", "referred_to_uksa"})
 REASON_MAX = 2000

@@ -38,7 +38,7 @@ from engage.forms import (
 )
 from engage.public.abuse import HoneypotForm
 from engage.submissions import new_token
-from engage.vocab import CASE_KINDS
+from engage.vocab import CASE_KINDS, TRANSFER_LABELS
 
 # The six kinds in plain English, as the public sees them.
 PUBLIC_KINDS: dict[str, str] = {
@@ -464,11 +464,7 @@ class TransferForm(EngageForm):
     to = RadioField(
         "Transfer to",
         widget=GovRadioInput(),
-        choices=[
-            ("foi", "Freedom of Information team"),
-            ("internal_review", "FoI internal review"),
-            ("press_office", "Press office"),
-        ],
+        choices=list(TRANSFER_LABELS.items()),
         validators=[_required("Select where to transfer the case")],
     )
     reference = StringField(

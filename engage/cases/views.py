@@ -242,18 +242,13 @@ def case_page(reference: str):
     record_view(user, case)
     emails = emails_of(case.id)
     today = today_london()
-    cal = clock.current_calendar()
     # Rendered before the commit (which would expire every loaded object and so reload them
     # one by one); the page is only sent once the view of a complaint is recorded.
     page = render_template(
         "cases/case.html",
         case=case,
         today=today,
-        overall=clock.sla_status(case, today, cal),
-        ack_status=clock.acknowledge_status(case, today, cal),
-        respond_status=clock.respond_status(case, today, cal),
-        ack_remaining=clock.days_remaining("acknowledge", case, today, cal),
-        respond_remaining=clock.days_remaining("respond", case, today, cal),
+        sla=clock.clock_summary(case, today),
         actions=allowed_actions(case, user),
         unavailable=unavailable_actions(case, user),
         viewers=complaint_viewers(case, user),

@@ -47,13 +47,8 @@ from engage.db_types import utcnow
 from engage.extensions import db
 from engage.filters import govuk_date as long_date
 from engage.mail.outbox import queue_email
-from engage.vocab import CASE_KINDS, COMPLAINT_KINDS
+from engage.vocab import CASE_KINDS, COMPLAINT_KINDS, TRANSFER_TARGETS
 
-TRANSFER_TARGETS: dict[str, str] = {
-    "foi": "the Freedom of Information team",
-    "internal_review": "the FoI internal review process",
-    "press_office": "the press office",
-}
 RESPONSE_METHODS = {"email": "By email", "post": "By post", "phone": "By phone"}
 # How a requester told us something (a withdrawal, a reply).
 CONTACT_METHODS = {"email": "By email", "post": "By post", "phone": "By phone"}

@@ -8,48 +8,42 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovCheckboxInput,
     GovRadioInput,
-    GovSubmitInput,
     GovTextArea,
-    GovTextInput,
 )
 from wtforms import (
     BooleanField,
     RadioField,
     SelectMultipleField,
-    StringField,
-    SubmitField,
     TextAreaField,
 )
-from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from engage.consultations.responses import JOIN_LOG_WORDING
-from engage.forms import DateRequired, EngageForm, GovDateField, clean_text, strip_filter
+from engage.forms import (
+    EngageForm,
+    clean_text,
+    date_field,
+    email_field,
+    line_field,
+    paragraphs_field,
+    submit_button,
+)
 from engage.public.abuse import HoneypotForm
 from engage.vocab import CONSULTATION_REASONS, QUESTION_KINDS, USER_CATEGORIES
 
-EMAIL_MESSAGE = "Enter an email address in the correct format, like name@example.com"
-
 
 class ConsultationForm(EngageForm):
-    title = StringField(
-        "Title",
-        widget=GovTextInput(),
-        filters=[strip_filter],
-        validators=[InputRequired(message="Enter a title"), Length(max=300)],
-    )
-    summary = TextAreaField(
+    title = line_field("Title", required="Enter a title", max_length=300)
+    summary = paragraphs_field(
         "Summary",
-        widget=GovTextArea(),
-        filters=[clean_text],
+        required="Enter a summary",
         description="One or two sentences shown in lists of consultations.",
-        validators=[InputRequired(message="Enter a summary"), Length(max=2000)],
     )
-    proposal = TextAreaField(
+    proposal = paragraphs_field(
         "The proposal",
-        widget=GovTextArea(),
-        filters=[clean_text],
+        required="Enter the proposal",
+        max_length=50000,
         description="What you propose to change, and why. Separate paragraphs with a blank line.",
-        validators=[InputRequired(message="Enter the proposal"), Length(max=50000)],
     )
     reason = RadioField(
         "Why are you consulting?",
@@ -67,36 +61,22 @@ class ConsultationForm(EngageForm):
     output_ids = SelectMultipleField(
         "Affected outputs", widget=GovCheckboxesInput(), coerce=int, choices=[]
     )
-    announced_where = StringField(
+    announced_where = line_field(
         "Where it is announced",
-        widget=GovTextInput(),
-        filters=[strip_filter],
+        required="Enter where it is announced",
+        max_length=300,
         description="For example, the output's page on GOV.UK, or the ad hoc page.",
-        validators=[InputRequired(message="Enter where it is announced"), Length(max=300)],
     )
-    opens_on = GovDateField(
-        "Opening date",
-        what="Opening date",
-        validators=[DateRequired("Enter the opening date")],
-        description="For example, 3 3 2027",
+    opens_on = date_field(
+        "Opening date", required="Enter the opening date", description="For example, 3 3 2027"
     )
-    closes_on = GovDateField(
+    closes_on = date_field(
         "Closing date",
-        what="Closing date",
-        validators=[DateRequired("Enter the closing date")],
+        required="Enter the closing date",
         description="6 to 13 weeks after the opening date. It closes at the end of this day.",
     )
-    contact_email = StringField(
-        "Contact email address",
-        widget=GovTextInput(),
-        filters=[strip_filter],
-        validators=[
-            InputRequired(message="Enter a contact email address"),
-            Email(message=EMAIL_MESSAGE),
-            Length(max=254),
-        ],
-    )
-    submit = SubmitField("Save", widget=GovSubmitInput())
+    contact_email = email_field("Contact email address", required="Enter a contact email address")
+    submit = submit_button("Save")
 
     def data_for_domain(self) -> dict[str, Any]:
         return {
@@ -113,69 +93,38 @@ class ConsultationForm(EngageForm):
 
 
 class QuestionForm(EngageForm):
-    text = TextAreaField(
-        "Question",
-        widget=GovTextArea(),
-        filters=[clean_text],
-        validators=[InputRequired(message="Enter the question"), Length(max=2000)],
-    )
+    text = paragraphs_field("Question", required="Enter the question")
     kind = RadioField(
         "Type of answer",
         widget=GovRadioInput(),
         choices=list(QUESTION_KINDS.items()),
         validators=[InputRequired(message="Select the type of answer")],
     )
-    options = TextAreaField(
+    options = paragraphs_field(
         "Options",
-        widget=GovTextArea(),
-        filters=[clean_text],
+        max_length=5000,
         description="For single or multiple choice: one option on each line.",
-        validators=[Optional(), Length(max=5000)],
     )
     required = BooleanField("An answer is required", widget=GovCheckboxInput())
-    submit = SubmitField("Save question", widget=GovSubmitInput())
+    submit = submit_button("Save question")
 
 
 class ReasonForm(EngageForm):
-    reason = TextAreaField(
-        "Reason",
-        widget=GovTextArea(),
-        filters=[clean_text],
-        validators=[InputRequired(message="Enter the reason"), Length(max=5000)],
-    )
-    submit = SubmitField("Confirm", widget=GovSubmitInput())
+    reason = paragraphs_field("Reason", required="Enter the reason", max_length=5000)
+    submit = submit_button("Confirm")
 
 
 class ExtendForm(EngageForm):
-    closes_on = GovDateField(
-        "New closing date",
-        what="New closing date",
-        validators=[DateRequired("Enter the new closing date")],
-    )
-    submit = SubmitField("Extend consultation", widget=GovSubmitInput())
+    closes_on = date_field("New closing date", required="Enter the new closing date")
+    submit = submit_button("Extend consultation")
 
 
 class PublishedResponseForm(EngageForm):
-    response_summary = TextAreaField(
-        "Summary of responses",
-        widget=GovTextArea(),
-        filters=[clean_text],
-        validators=[Optional(), Length(max=50000)],
-    )
-    response_way_forward = TextAreaField(
-        "The way forward",
-        widget=GovTextArea(),
-        filters=[clean_text],
-        validators=[Optional(), Length(max=50000)],
-    )
-    response_rationale = TextAreaField(
-        "The rationale",
-        widget=GovTextArea(),
-        filters=[clean_text],
-        validators=[Optional(), Length(max=50000)],
-    )
-    save = SubmitField("Save draft", widget=GovSubmitInput())
-    publish = SubmitField("Publish response", widget=GovSubmitInput())
+    response_summary = paragraphs_field("Summary of responses", max_length=50000)
+    response_way_forward = paragraphs_field("The way forward", max_length=50000)
+    response_rationale = paragraphs_field("The rationale", max_length=50000)
+    save = submit_button("Save draft")
+    publish = submit_button("Publish response")
 
 
 # The analysis page's respondent category filter: GOV.UK radios written out in
@@ -192,27 +141,14 @@ class RespondentForm(HoneypotForm):
         choices=list(USER_CATEGORIES.items()),
         validators=[InputRequired(message="Select which of these best describes you")],
     )
-    name = StringField(
-        "Your name (optional)",
-        widget=GovTextInput(),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=200)],
-    )
-    organisation = StringField(
-        "Organisation (optional)",
-        widget=GovTextInput(),
-        filters=[strip_filter],
-        validators=[Optional(), Length(max=200)],
-    )
-    email = StringField(
+    name = line_field("Your name (optional)")
+    organisation = line_field("Organisation (optional)")
+    email = email_field(
         "Email address (optional)",
-        widget=GovTextInput(),
-        filters=[strip_filter],
         description="We will only use this to contact you about this consultation, or to add "
         "you to the list of users if you ask us to. If you respond more than once with the same "
         "email address, we keep every response and treat your latest as replacing the earlier "
         "ones.",
-        validators=[Optional(), Email(message=EMAIL_MESSAGE), Length(max=254)],
     )
     publish_name = BooleanField(
         "You may publish my name with my response", widget=GovCheckboxInput()
@@ -221,7 +157,7 @@ class RespondentForm(HoneypotForm):
         JOIN_LOG_WORDING,
         widget=GovCheckboxInput(),
     )
-    submit = SubmitField("Continue", widget=GovSubmitInput())
+    submit = submit_button("Continue")
 
     def validate_publish_name(self, field: BooleanField) -> None:
         if field.data and not (self.name.data or "").strip():
@@ -288,4 +224,4 @@ def response_form_class(questions: list[Any]) -> type[RespondentForm]:
 
 
 class ConfirmForm(HoneypotForm):
-    submit = SubmitField("Send response", widget=GovSubmitInput())
+    submit = submit_button("Send response")

@@ -6,7 +6,7 @@ and every email goes through the outbox with a dedup key so none is ever sent tw
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from engage import audit
@@ -160,10 +160,12 @@ def reminder_recipients(consultation: Consultation) -> list[User]:
 def queue_response_reminders(today: date) -> int:
     """Remind the consultation's owner and the CSO when a response is due within two weeks, and
     again when it is overdue: once per state. Returns the number of emails queued."""
-    soon_from = today - timedelta(days=rules.RESPONSE_DUE_DAYS - rules.DUE_SOON_DAYS)
     closed = db.session.execute(
         db.select(Consultation)
-        .where(Consultation.state == "closed", Consultation.closes_on <= soon_from)
+        .where(
+            Consultation.state == "closed",
+            Consultation.closes_on <= rules.latest_closing_to_publish(today),
+        )
         .order_by(Consultation.id)
     ).scalars()
     queued = 0

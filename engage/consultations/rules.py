@@ -59,7 +59,13 @@ def closes_at(closes_on: date) -> datetime:
 
 
 def response_due_on(closes_on: date) -> date:
+    """The day the published response is due: 12 weeks after the closing date."""
     return closes_on + timedelta(days=RESPONSE_DUE_DAYS)
+
+
+def published_in_time(closes_on: date, published_on: date) -> bool:
+    """Whether a response published on `published_on` (a London date) met the 12-week rule."""
+    return published_on <= response_due_on(closes_on)
 
 
 def latest_closing_to_publish(today: date) -> date:

@@ -2,15 +2,16 @@
 removal from the log, always with a reason that goes into each entry's history.
 
 Every selected entry must be in the one log being changed and the actor must be allowed to
-edit that log; otherwise nothing changes (PermissionError: the view answers 403). A selected
-entry that no longer exists (removed by someone else meanwhile) is refused the same way, with a
-message rather than a 403 (StaleSelection).
+edit that log; otherwise nothing changes (a Refusal: the app answers 403 and writes the audit
+row). A selected entry that no longer exists (removed by someone else meanwhile) is refused the
+same way, with a message rather than a 403 (StaleSelection).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from engage.errors import Refusal, RuleError
 from engage.extensions import db
 from engage.outputs import access, history
 from engage.outputs.models import LogEntry, Output
@@ -20,11 +21,8 @@ MAX_SELECTED = 200  # a page of the log is 50; a few pages' worth at most
 MAX_REASON = 500
 
 
-class BulkError(ValueError):
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
+class BulkError(RuleError):
+    """A rule of the bulk change refused it (engage/errors.py): `BulkError(message, field)`."""
 
 
 class StaleSelection(BulkError):
@@ -35,23 +33,23 @@ def selected_entries(output: Output, ids: list[int], actor: Any) -> list[LogEntr
     """The selected entries of `output`'s log, checked (see the module docstring)."""
     wanted = sorted(set(ids))
     if not wanted:
-        raise BulkError("entry", "Select the users to change")
+        raise BulkError("Select the users to change", "entry")
     if len(wanted) > MAX_SELECTED:
-        raise BulkError("entry", f"Select {MAX_SELECTED} users or fewer at a time")
+        raise BulkError(f"Select {MAX_SELECTED} users or fewer at a time", "entry")
     if not access.can_edit_log(actor, output):
-        raise PermissionError("user_log:not_owner")
+        raise Refusal("user_log:not_owner")
     entries = list(
         db.session.execute(
             db.select(LogEntry).where(LogEntry.id.in_(wanted)).order_by(LogEntry.id)
         ).scalars()
     )
     if any(e.output_id != output.id for e in entries):
-        raise PermissionError("user_log:entry_of_another_log")
+        raise Refusal("user_log:entry_of_another_log")
     if len(entries) != len(wanted):
         raise StaleSelection(
-            "entry",
             "Some of the users you selected are no longer in this log. Nothing was changed: "
             "select them again.",
+            "entry",
         )
     return entries
 
@@ -59,9 +57,9 @@ def selected_entries(output: Output, ids: list[int], actor: Any) -> list[LogEntr
 def _reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise BulkError("reason", "Enter the reason for the change")
+        raise BulkError("Enter the reason for the change", "reason")
     if len(reason) > MAX_REASON:
-        raise BulkError("reason", f"Reason must be {MAX_REASON} characters or fewer")
+        raise BulkError(f"Reason must be {MAX_REASON} characters or fewer", "reason")
     return reason
 
 
@@ -69,7 +67,7 @@ def change_level(output: Output, ids: list[int], level: str, reason: str, actor:
     """Set the engagement level of every selected entry; the number changed (those already at
     that level are left alone, without history). Commits once."""
     if level not in LEVEL_ORDER:
-        raise BulkError("level", "Select the new engagement level")
+        raise BulkError("Select the new engagement level", "level")
     reason = _reason(reason)
     changed = 0
     for entry in selected_entries(output, ids, actor):

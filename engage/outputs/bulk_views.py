@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
-from sqlalchemy.orm import lazyload
 
-from engage.auth.permissions import deny, requires
+from engage.auth.permissions import requires
 from engage.extensions import db
+from engage.forms import show_rule_error
 from engage.outputs import access, bp, bulk, history
 from engage.outputs.merge_forms import BulkForm
-from engage.outputs.models import LogEntry, Output
+from engage.outputs.models import LogEntry
+from engage.outputs.pages import editable_output, me, readable_output
 from engage.urls import bounded_int
 
-
-def _user():  # type: ignore[no-untyped-def]
-    return current_user._get_current_object()
-
-
-def _output_or_404(slug: str) -> Output:
-    output = db.session.execute(
-        db.select(Output).options(lazyload(Output.producers)).where(Output.slug == slug)
-    ).scalar_one_or_none()
-    if output is None:
-        abort(404)
-    return output
 
 
 def _selected_ids() -> list[int]:
@@ -42,18 +30,13 @@ def _selected_ids() -> list[int]:
 @requires("edit_user_logs")
 def log_entries_bulk(slug: str):
     """From the user log's ticked rows: choose what to do, with a reason; then apply it."""
-    output = _output_or_404(slug)
-    user = _user()
-    if not access.can_edit_log(user, output):
-        deny("user_log:not_owner")
+    output = editable_output(slug)
+    user = me()
     ids = _selected_ids()
     applying = request.form.get("step") == "apply"
     form = BulkForm() if applying else BulkForm(formdata=None)
     try:
-        entries = bulk.selected_entries(output, ids, user)
-    except PermissionError:
-        db.session.rollback()
-        deny("user_log:entry_of_another_log")
+        entries = bulk.selected_entries(output, ids, user)  # a Refusal: 403 and an audit row
     except bulk.BulkError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -68,16 +51,12 @@ def log_entries_bulk(slug: str):
             else:
                 done = bulk.remove_entries(output, ids, form.reason.data or "", user)
                 message = f"{done} user{'s' if done != 1 else ''} removed from the user log"
-        except PermissionError:
-            db.session.rollback()
-            deny("user_log:entry_of_another_log")
         except bulk.BulkError as error:
             db.session.rollback()
-            field = getattr(form, error.field, None)
-            if field is None:
+            if getattr(form, error.field or "", None) is None:  # the selection: on the log page
                 flash(error.message, "error")
                 return redirect(url_for("outputs.user_log", slug=output.slug))
-            field.errors = [error.message]
+            show_rule_error(form, error)
         else:
             flash(message, "success")
             return redirect(url_for("outputs.user_log", slug=output.slug))
@@ -101,10 +80,8 @@ def log_entries_bulk(slug: str):
 @bp.route("/staff/outputs/<slug>/user-log/<int:entry_id>/history")
 @requires("view_outputs")
 def log_entry_history(slug: str, entry_id: int):
-    output = _output_or_404(slug)
-    user = _user()
-    if not access.can_view_log(user, output):
-        deny("user_log:not_owner")
+    output = readable_output(slug)
+    user = me()
     entry = db.session.get(LogEntry, entry_id)
     if entry is None or entry.output_id != output.id:
         abort(404)

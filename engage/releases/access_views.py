@@ -3,40 +3,32 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from flask import abort, flash, redirect, render_template, url_for
-from flask_login import current_user
 
-from engage.auth.permissions import deny, requires
+from engage.auth.permissions import requires
 from engage.db_types import utcnow
 from engage.extensions import db
+from engage.forms import RuleErrorsShown
 from engage.releases import bp, rules, service
 from engage.releases.forms import PreReleaseForm
-from engage.releases.models import PreReleaseAccess, Release
+from engage.releases.models import PreReleaseAccess
+from engage.releases.pages import held_back, managed_or_404, me
 from engage.releases.rules import ReleaseError, Warning
-
-
-def _me() -> Any:
-    return current_user._get_current_object()
 
 
 @bp.route("/staff/releases/<int:release_id>/pre-release-access", methods=["GET", "POST"])
 @requires("manage_releases")
 def staff_pre_release(release_id: int):
-    release = db.session.get(Release, release_id)
-    if release is None:
-        abort(404)
-    if not service.can_manage(_me(), release):
-        deny("release:not-yours")
+    release = managed_or_404(release_id)
     form = PreReleaseForm()
     warnings: list[Warning] = []
     if form.validate_on_submit() and release.scheduled_at is not None:
-        try:
+        with RuleErrorsShown(form, "name") as attempt:
             access_from = rules.at_london(form.access_day.data, form.access_time.time)  # type: ignore
             warning = rules.pre_release_warning(form.name.data, release.scheduled_at, access_from)
             warnings = [warning] if warning else []
-            if not (warnings and not form.accept_warnings.data):
+            if not held_back(form, warnings):
                 outcome = service.add_pre_release_access(
                     release,
                     {
@@ -45,7 +37,7 @@ def staff_pre_release(release_id: int):
                         "organisation": form.organisation.data,
                         "access_from": access_from,
                     },
-                    _me(),
+                    me(),
                     utcnow(),
                 )
                 flash(
@@ -54,12 +46,7 @@ def staff_pre_release(release_id: int):
                     "success",
                 )
                 return redirect(url_for("releases.staff_pre_release", release_id=release.id))
-        except service.NotAllowed as refused:
-            deny(str(refused))
-        except ReleaseError as error:
-            db.session.rollback()
-            field = getattr(form, error.field, None) or form.name
-            field.errors = [*list(field.errors or []), error.message]
+        if attempt.failed:
             warnings = []
     return render_template(
         "releases/pre-release.html",
@@ -84,9 +71,7 @@ def staff_pre_release_remove(entry_id: int):
         abort(404)
     release_id = entry.release_id
     try:
-        service.remove_pre_release_access(entry, _me())
-    except service.NotAllowed as refused:
-        deny(str(refused))
+        service.remove_pre_release_access(entry, me())
     except ReleaseError as error:
         db.session.rollback()
         flash(error.message, "error")

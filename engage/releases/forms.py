@@ -13,14 +13,19 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovFileInput,
     GovRadioInput,
     GovSelect,
-    GovSubmitInput,
-    GovTextArea,
     GovTextInput,
 )
-from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+from wtforms import BooleanField, RadioField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from engage.forms import DateRequired, EngageForm, GovDateField, clean_text, strip_filter
+from engage.forms import (
+    EngageForm,
+    date_field,
+    email_field,
+    line_field,
+    paragraphs_field,
+    submit_button,
+)
 from engage.public.abuse import HoneypotForm
 from engage.releases.rules import CHANGE_REASONS, RELEASE_KINDS
 
@@ -125,12 +130,11 @@ class AcceptWarnings:
 
 class ReleaseForm(EngageForm, AcceptWarnings):
     output_id = SelectField("Output", widget=GovSelect(), choices=[], default="")
-    title = StringField(
+    title = line_field(
         "Title",
-        widget=GovTextInput(),
-        filters=[strip_filter],
+        required="Enter a title",
+        max_length=300,
         description="For example, Offender management statistics quarterly: April to June 2027",
-        validators=[DataRequired(message="Enter a title"), Length(max=300)],
     )
     kind = RadioField(
         "Type of release",
@@ -145,13 +149,13 @@ class ReleaseForm(EngageForm, AcceptWarnings):
         description="For a provisional date, like 11 2027. Leave empty when you give the date.",
         validators=[Optional(), Length(max=20)],
     )
-    day = GovDateField(
+    day = date_field(
         "Date of release (if confirmed)",
         what="Date of release",
         description="For example, 14 1 2027",
     )
     time = _time_field()
-    submit = SubmitField("Announce the release", widget=GovSubmitInput())
+    submit = submit_button("Announce the release")
 
     def validate_output_id(self, field: Any) -> None:
         if field.data and not str(field.data).isdigit():
@@ -169,13 +173,9 @@ class ReleaseForm(EngageForm, AcceptWarnings):
 
 
 class ConfirmForm(EngageForm, AcceptWarnings):
-    day = GovDateField(
-        "Date of release",
-        what="Date of release",
-        validators=[DateRequired("Enter the date of release")],
-    )
+    day = date_field("Date of release", required="Enter the date of release")
     time = _time_field()
-    submit = SubmitField("Confirm the date", widget=GovSubmitInput())
+    submit = submit_button("Confirm the date")
 
 
 class MonthChangeForm(EngageForm, AcceptWarnings):
@@ -185,25 +185,16 @@ class MonthChangeForm(EngageForm, AcceptWarnings):
         description="Like 11 2027",
         validators=[DataRequired(message="Enter the new month"), Length(max=20)],
     )
-    reason = TextAreaField(
+    reason = paragraphs_field(
         "Why is the month changing?",
-        widget=GovTextArea(),
-        filters=[clean_text],
+        required="Enter the reason for changing the month",
         description="Published with the release's history.",
-        validators=[
-            DataRequired(message="Enter the reason for changing the month"),
-            Length(max=2000),
-        ],
     )
-    submit = SubmitField("Change the month", widget=GovSubmitInput())
+    submit = submit_button("Change the month")
 
 
 class DateChangeForm(EngageForm):
-    day = GovDateField(
-        "New date of release",
-        what="New date of release",
-        validators=[DateRequired("Enter the new date of release")],
-    )
+    day = date_field("New date of release", required="Enter the new date of release")
     time = _time_field()
     reason_kind = RadioField(
         "Why must the date change?",
@@ -211,14 +202,12 @@ class DateChangeForm(EngageForm):
         choices=list(CHANGE_REASONS.items()),
         validators=[InputRequired(message="Select why the date must change")],
     )
-    reason = TextAreaField(
+    reason = paragraphs_field(
         "Explain the change",
-        widget=GovTextArea(),
-        filters=[clean_text],
+        required="Enter the reason for the change",
         description="Published beside the change, as the statement requires.",
-        validators=[DataRequired(message="Enter the reason for the change"), Length(max=2000)],
     )
-    submit = SubmitField("Ask the Chief Statistician to approve", widget=GovSubmitInput())
+    submit = submit_button("Ask the Chief Statistician to approve")
 
 
 class DecisionForm(EngageForm):
@@ -228,53 +217,37 @@ class DecisionForm(EngageForm):
         choices=[("approve", "Approve the new date"), ("reject", "Reject: keep the date")],
         validators=[InputRequired(message="Select approve or reject")],
     )
-    note = TextAreaField(
-        "Note (optional)",
-        widget=GovTextArea(),
-        filters=[clean_text],
-        validators=[Optional(), Length(max=2000)],
-    )
-    submit = SubmitField("Save the decision", widget=GovSubmitInput())
+    note = paragraphs_field("Note (optional)")
+    submit = submit_button("Save the decision")
 
 
 class PublicationForm(EngageForm):
-    day = GovDateField(
-        "Date published",
-        what="Date published",
-        validators=[DateRequired("Enter the date it was published")],
-    )
+    day = date_field("Date published", required="Enter the date it was published")
     time = TimeField(
         "Time published (UK time)",
         widget=GovTextInput(),
         description="The minute it went live, 24-hour clock, like 9:30.",
         validators=[DataRequired(message="Enter the time it was published"), Length(max=10)],
     )
-    submit = SubmitField("Record publication", widget=GovSubmitInput())
+    submit = submit_button("Record publication")
 
 
 class ReasonForm(EngageForm):
-    reason = TextAreaField(
+    reason = paragraphs_field(
         "Why is the release cancelled?",
-        widget=GovTextArea(),
-        filters=[clean_text],
+        required="Enter the reason for cancelling the release",
         description="Published on the release calendar.",
-        validators=[
-            DataRequired(message="Enter the reason for cancelling the release"),
-            Length(max=2000),
-        ],
     )
-    submit = SubmitField("Cancel the release", widget=GovSubmitInput())
+    submit = submit_button("Cancel the release")
 
 
 class ExplanationForm(EngageForm):
-    explanation = TextAreaField(
+    explanation = paragraphs_field(
         "Explanation",
-        widget=GovTextArea(),
-        filters=[clean_text],
+        required="Enter the explanation",
         description="Published in the list of missed commitments.",
-        validators=[DataRequired(message="Enter the explanation"), Length(max=2000)],
     )
-    submit = SubmitField("Publish the explanation", widget=GovSubmitInput())
+    submit = submit_button("Publish the explanation")
 
 
 class ImportForm(EngageForm):
@@ -283,51 +256,28 @@ class ImportForm(EngageForm):
         widget=GovFileInput(),
         validators=[FileRequired(message="Select a CSV or XLSX file")],
     )
-    submit = SubmitField("Check the file", widget=GovSubmitInput())
+    submit = submit_button("Check the file")
 
 
 class ImportConfirmForm(EngageForm):
-    submit = SubmitField("Import", widget=GovSubmitInput())
+    submit = submit_button("Import")
 
 
 class SubscribeForm(HoneypotForm):
-    email = StringField(
+    email = email_field(
         "Email address",
-        widget=GovTextInput(),
-        filters=[strip_filter],
+        required="Enter your email address",
         description="We will send you an email to confirm it first.",
-        validators=[
-            DataRequired(message="Enter your email address"),
-            Email(message="Enter an email address in the correct format, like name@example.com"),
-            Length(max=254),
-        ],
     )
-    submit = SubmitField("Subscribe", widget=GovSubmitInput())
+    submit = submit_button("Subscribe")
 
 
 class PreReleaseForm(EngageForm, AcceptWarnings):
-    name = StringField(
-        "Name",
-        widget=GovTextInput(),
-        filters=[strip_filter],
-        validators=[DataRequired(message="Enter the person's name"), Length(max=200)],
-    )
-    role = StringField(
-        "Job title or role",
-        widget=GovTextInput(),
-        filters=[strip_filter],
-        validators=[DataRequired(message="Enter their job title or role"), Length(max=200)],
-    )
-    organisation = StringField(
-        "Organisation",
-        widget=GovTextInput(),
-        filters=[strip_filter],
-        validators=[DataRequired(message="Enter their organisation"), Length(max=200)],
-    )
-    access_day = GovDateField(
-        "Access from (date)",
-        what="Access from",
-        validators=[DateRequired("Enter the date access began")],
+    name = line_field("Name", required="Enter the person's name")
+    role = line_field("Job title or role", required="Enter their job title or role")
+    organisation = line_field("Organisation", required="Enter their organisation")
+    access_day = date_field(
+        "Access from (date)", what="Access from", required="Enter the date access began"
     )
     access_time = TimeField(
         "Access from (time, UK time)",
@@ -335,4 +285,4 @@ class PreReleaseForm(EngageForm, AcceptWarnings):
         description="24-hour clock, like 9:30. At most 24 hours before publication.",
         validators=[DataRequired(message="Enter the time access began"), Length(max=10)],
     )
-    submit = SubmitField("Add to the list", widget=GovSubmitInput())
+    submit = submit_button("Add to the list")

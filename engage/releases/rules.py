@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from engage.calendar import LONDON, london_date
+from engage.errors import RuleError
 from engage.filters import govuk_date
 
 MONTH_NOTICE_MONTHS = 12
@@ -49,13 +50,8 @@ CHANGE_REASONS: dict[str, str] = {
 }
 
 
-class ReleaseError(Exception):
-    """A rule refused a change. `field` names the form field the message belongs to."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
+class ReleaseError(RuleError):
+    """A release rule refused a change (engage/errors.py): `ReleaseError(message, field)`."""
 
 
 @dataclass(frozen=True)
@@ -85,11 +81,11 @@ def at_london(day: date, clock: time = DEFAULT_TIME) -> datetime:
     local = datetime.combine(day, clock, tzinfo=LONDON)
     moment = local.astimezone(UTC)
     if moment.astimezone(LONDON).replace(tzinfo=None) != local.replace(tzinfo=None):
-        raise ReleaseError("time", "That time does not exist in the UK on that day (clocks change)")
+        raise ReleaseError("That time does not exist in the UK on that day (clocks change)", "time")
     if local.replace(fold=1).utcoffset() != local.utcoffset():
         raise ReleaseError(
-            "time",
             "That time happens twice in the UK on that day (clocks go back): choose another time",
+            "time",
         )
     return moment
 

@@ -2,8 +2,9 @@
 
 Each checks who may do it and the rules, writes a new version (`ReleaseVersion`) and the audit
 record, records any commitment missed (`ReleaseBreach`), queues email in the same transaction,
-and commits once. A refused rule raises ReleaseError; a refused actor raises NotAllowed (the
-view answers 403). Functions that may miss a commitment return the plain warnings.
+and commits once. A refused rule raises ReleaseError (a RuleError: the view shows it on its form
+field); a refused actor raises NotAllowed (a Refusal: the app answers 403 and writes the audit
+row). Functions that may miss a commitment return the plain warnings.
 
 provisional --confirm--> confirmed --record_publication--> published
       |                     |  \\--request_date_change--> (pending) --chief approves--> confirmed
@@ -21,6 +22,7 @@ from sqlalchemy import ColumnElement, Select, or_
 from engage import audit, slugs
 from engage.auth.models import User, UserRole
 from engage.calendar import london_date
+from engage.errors import Refusal
 from engage.extensions import db
 from engage.mail.outbox import queue_email_once
 from engage.outputs.models import Output, output_producers
@@ -37,8 +39,8 @@ from engage.releases.rules import ReleaseError, Warning
 OPEN_STATUSES = frozenset({"provisional", "confirmed"})
 
 
-class NotAllowed(Exception):
-    """The actor may not do this to this release."""
+class NotAllowed(Refusal):
+    """The actor may not do this to this release (engage/errors.py): 403 and an audit row."""
 
 
 @dataclass
@@ -218,31 +220,31 @@ def create_release(data: dict[str, Any], actor: User, now: datetime) -> Outcome:
     date. `data`: title, kind, output_id, month (a date in the month), day, time."""
     kind = data.get("kind") or "routine"
     if kind not in rules.RELEASE_KINDS:
-        raise ReleaseError("kind", "Select routine or ad hoc")
+        raise ReleaseError("Select routine or ad hoc", "kind")
     output_id = data.get("output_id")
     allowed = {o.id for o in output_choices(actor)}
     if output_id is not None and output_id not in allowed:
-        raise ReleaseError("output_id", "Select an output you produce")
+        raise ReleaseError("Select an output you produce", "output_id")
     if kind == "routine" and output_id is None:
-        raise ReleaseError("output_id", "Select the output this release belongs to")
+        raise ReleaseError("Select the output this release belongs to", "output_id")
     if output_id is None and not (is_office(actor) or actor.has_role("producer")):
         raise NotAllowed("release:not-staff-who-may")
     today = london_date(now)
     scheduled_at = _scheduled(data.get("day"), data.get("time"))
     month = rules.month_start(data["month"]) if data.get("month") else None
     if kind == "ad_hoc" and scheduled_at is None:
-        raise ReleaseError("day", "Enter the date of an ad hoc release")
+        raise ReleaseError("Enter the date of an ad hoc release", "day")
     if scheduled_at is None and month is None:
-        raise ReleaseError("month", "Enter the month of release, or its date")
+        raise ReleaseError("Enter the month of release, or its date", "month")
     if scheduled_at is not None:
         if london_date(scheduled_at) < today:
-            raise ReleaseError("day", "The release date must be today or in the future")
+            raise ReleaseError("The release date must be today or in the future", "day")
         error = rules.confirm_in_month_error(month, scheduled_at)
         if error:
-            raise ReleaseError("day", error)
+            raise ReleaseError(error, "day")
         month = rules.month_start(london_date(scheduled_at)) if kind == "routine" else month
     elif month is not None and month < rules.month_start(today):
-        raise ReleaseError("month", "The month of release must be this month or later")
+        raise ReleaseError("The month of release must be this month or later", "month")
     release = Release(
         title=data["title"],
         kind=kind,
@@ -271,15 +273,15 @@ def change_month(release: Release, month: date, reason: str, actor: User, now: d
     new month is checked against the 12-month rule from today."""
     require_manager(actor, release)
     if release.status != "provisional":
-        raise ReleaseError("month", "Only a provisional release's month can be changed")
+        raise ReleaseError("Only a provisional release's month can be changed", "month")
     if not (reason or "").strip():
-        raise ReleaseError("reason", "Enter the reason for changing the month")
+        raise ReleaseError("Enter the reason for changing the month", "reason")
     month = rules.month_start(month)
     today = london_date(now)
     if month < rules.month_start(today):
-        raise ReleaseError("month", "The month of release must be this month or later")
+        raise ReleaseError("The month of release must be this month or later", "month")
     if month == release.provisional_month:
-        raise ReleaseError("month", "Enter a different month")
+        raise ReleaseError("Enter a different month", "month")
     release.provisional_month = month
     release.month_announced_on = today
     _new_version(release, "month_changed", actor, now, reason=reason)
@@ -300,19 +302,19 @@ def confirm_release(
     require_manager(actor, release)
     if release.status == "confirmed":
         raise ReleaseError(
-            "day",
             "This release's date is already confirmed: ask for a change of date, which the "
             "Chief Statistician must approve",
+            "day",
         )
     if release.status != "provisional":
-        raise ReleaseError("day", "Only a provisional release can be confirmed")
+        raise ReleaseError("Only a provisional release can be confirmed", "day")
     scheduled_at = rules.at_london(day, clock or rules.DEFAULT_TIME)
     today = london_date(now)
     if london_date(scheduled_at) < today:
-        raise ReleaseError("day", "The release date must be today or in the future")
+        raise ReleaseError("The release date must be today or in the future", "day")
     error = rules.confirm_in_month_error(release.provisional_month, scheduled_at)
     if error:
-        raise ReleaseError("day", error)
+        raise ReleaseError(error, "day")
     release.scheduled_at = scheduled_at
     release.date_announced_on = today
     release.status = "confirmed"
@@ -339,20 +341,20 @@ def request_date_change(
     Statistician approves; the Chief is emailed."""
     require_manager(actor, release)
     if release.status != "confirmed" or release.scheduled_at is None:
-        raise ReleaseError("day", "Only a confirmed release's date can be changed")
+        raise ReleaseError("Only a confirmed release's date can be changed", "day")
     if reason_kind not in rules.CHANGE_REASONS:
-        raise ReleaseError("reason_kind", "Select why the date must change")
+        raise ReleaseError("Select why the date must change", "reason_kind")
     if not (reason or "").strip():
-        raise ReleaseError("reason", "Enter the reason for the change")
+        raise ReleaseError("Enter the reason for the change", "reason")
     if pending_change(release) is not None:
         raise ReleaseError(
-            "day", "A change of date is already waiting for the Chief Statistician's decision"
+            "A change of date is already waiting for the Chief Statistician's decision", "day"
         )
     proposed = rules.at_london(day, clock or rules.DEFAULT_TIME)
     if london_date(proposed) < london_date(now):
-        raise ReleaseError("day", "The new date must be today or in the future")
+        raise ReleaseError("The new date must be today or in the future", "day")
     if proposed == release.scheduled_at:
-        raise ReleaseError("day", "Enter a different date or time")
+        raise ReleaseError("Enter a different date or time", "day")
     change = ReleaseDateChange(
         release_id=release.id,
         previous_at=release.scheduled_at,
@@ -388,23 +390,51 @@ def request_date_change(
     return change
 
 
+def _locked(change: ReleaseDateChange) -> ReleaseDateChange:
+    """The change and its release read afresh and locked until the decision commits, so two
+    decisions of the same change take turns and the second sees the first. PostgreSQL locks the
+    rows (SELECT ... FOR UPDATE); SQLite has no row locks, so the transaction starts with a write
+    that changes nothing and holds the database's write lock before it reads."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(
+            db.update(ReleaseDateChange)
+            .where(ReleaseDateChange.id == change.id)
+            .values(state=ReleaseDateChange.state)
+            .execution_options(synchronize_session=False)
+        )
+    for model, row_id in ((ReleaseDateChange, change.id), (Release, change.release_id)):
+        db.session.execute(
+            db.select(model)
+            .where(model.id == row_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).scalar_one()
+    return change
+
+
+def _check_decidable(change: ReleaseDateChange, approve: bool, actor: User) -> None:
+    if change.state != "pending":
+        # Two Chiefs deciding at once: the lock made this one wait for the other's decision.
+        raise ReleaseError(f"This change has already been {change.state}", "decision")
+    if change.release.status != "confirmed":
+        raise ReleaseError("The release is no longer confirmed", "decision")
+    if approve and change.requested_by_id == actor.id:
+        # The approval is a second person's check: nobody approves their own request (they
+        # may reject it, which withdraws it).
+        raise ReleaseError(
+            "You asked for this change: another Chief Statistician must approve it", "decision"
+        )
+
+
 def decide_date_change(
     change: ReleaseDateChange, approve: bool, note: str, actor: User, now: datetime
 ) -> Outcome:
     """The Chief Statistician approves (the release moves, a new version, the change recorded
     as a missed commitment with its reason) or rejects (nothing moves)."""
     require_chief(actor)
-    if change.state != "pending":
-        raise ReleaseError("decision", "This change has already been decided")
+    change = _locked(change)
+    _check_decidable(change, approve, actor)
     release = change.release
-    if release.status != "confirmed":
-        raise ReleaseError("decision", "The release is no longer confirmed")
-    if approve and change.requested_by_id == actor.id:
-        # The approval is a second person's check: nobody approves their own request (they
-        # may reject it, which withdraws it).
-        raise ReleaseError(
-            "decision", "You asked for this change: another Chief Statistician must approve it"
-        )
     change.decided_by_id = actor.id
     change.decided_at = now
     change.decision_note = note or None
@@ -422,7 +452,7 @@ def decide_date_change(
         return Outcome(release, found)
     today = london_date(now)
     if london_date(change.proposed_at) < today:
-        raise ReleaseError("decision", "The new date has passed: ask for another date")
+        raise ReleaseError("The new date has passed: ask for another date", "decision")
     change.state = "approved"
     release.scheduled_at = change.proposed_at
     release.date_announced_on = today
@@ -454,9 +484,9 @@ def record_publication(
     if actor is not None:
         require_manager(actor, release)
     if release.status != "confirmed" or release.scheduled_at is None:
-        raise ReleaseError("published_day", "Only a confirmed release can be recorded as published")
+        raise ReleaseError("Only a confirmed release can be recorded as published", "day")
     if published_at > now:
-        raise ReleaseError("published_day", "The publication time cannot be in the future")
+        raise ReleaseError("The publication time cannot be in the future", "day")
     release.published_at = published_at
     release.published_recorded_by_id = actor.id if actor else None
     release.status = "published"
@@ -481,9 +511,9 @@ def cancel_release(release: Release, reason: str, actor: User, now: datetime) ->
     of date is withdrawn with it."""
     require_manager(actor, release)
     if release.status not in OPEN_STATUSES:
-        raise ReleaseError("reason", "Only a provisional or confirmed release can be cancelled")
+        raise ReleaseError("Only a provisional or confirmed release can be cancelled", "reason")
     if not (reason or "").strip():
-        raise ReleaseError("reason", "Enter the reason for cancelling the release")
+        raise ReleaseError("Enter the reason for cancelling the release", "reason")
     pending = pending_change(release)
     if pending is not None:
         pending.state = "withdrawn"
@@ -501,7 +531,7 @@ def explain_breach(breach: ReleaseBreach, explanation: str, actor: User) -> None
     """The explanation published beside a missed commitment ("be transparent")."""
     require_manager(actor, breach.release)
     if not (explanation or "").strip():
-        raise ReleaseError("explanation", "Enter the explanation")
+        raise ReleaseError("Enter the explanation", "explanation")
     breach.explanation = explanation
     audit.record(
         "release.breach_explained",
@@ -521,12 +551,12 @@ def add_pre_release_access(
     the list must say what really happened."""
     require_manager(actor, release)
     if release.status not in ("confirmed", "published") or release.scheduled_at is None:
-        raise ReleaseError("name", "Pre-release access is recorded for a release with a date")
+        raise ReleaseError("Pre-release access is recorded for a release with a date", "name")
     access_from: datetime = data["access_from"]
     if access_from >= release.scheduled_at:
-        raise ReleaseError("access_day", "Access from must be before the release's announced time")
+        raise ReleaseError("Access from must be before the release's announced time", "access_day")
     if access_from > now + timedelta(days=400):
-        raise ReleaseError("access_day", "Access from is too far ahead")
+        raise ReleaseError("Access from is too far ahead", "access_day")
     entry = PreReleaseAccess(
         release_id=release.id,
         name=data["name"],
@@ -568,7 +598,7 @@ def remove_pre_release_access(entry: PreReleaseAccess, actor: User) -> None:
     assert release is not None  # nosec B101 (foreign key)
     require_manager(actor, release)
     if release.status == "published":
-        raise ReleaseError("name", "The list was published with the release: it cannot change")
+        raise ReleaseError("The list was published with the release: it cannot change", "name")
     db.session.delete(entry)
     audit.record(
         "release.pre_release_access_removed",

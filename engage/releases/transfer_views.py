@@ -16,12 +16,9 @@ from engage.extensions import db, limiter
 from engage.outputs.importing import ImportFileError
 from engage.releases import bp, transfer
 from engage.releases.forms import ImportConfirmForm, ImportForm
+from engage.releases.pages import me
 
 SESSION_KEY = "release_imports"
-
-
-def _me() -> Any:
-    return current_user._get_current_object()
 
 
 def _per_user() -> str:
@@ -63,7 +60,7 @@ def _upload_or_404(token: str) -> dict[str, Any]:
 @requires("manage_releases")
 def staff_import_preview(token: str):
     payload = _upload_or_404(token)
-    plan = transfer.plan_import(payload["rows"], _me(), london_date(utcnow()))
+    plan = transfer.plan_import(payload["rows"], me(), london_date(utcnow()))
     db.session.rollback()  # planning never writes
     return render_template(
         "releases/import-preview.html",
@@ -86,7 +83,7 @@ def staff_import_confirm(token: str):
         flash("This import has already been applied", "info")
         return redirect(url_for("releases.staff_list"))
     try:
-        plan = transfer.apply_import(payload["rows"], _me(), utcnow())
+        plan = transfer.apply_import(payload["rows"], me(), utcnow())
     except Exception:
         db.session.rollback()
         submissions.abandon(token)

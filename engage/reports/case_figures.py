@@ -24,13 +24,8 @@ from engage.cases.sla import rules, sql
 from engage.cases.workflow import TRANSFER_FOR_KIND
 from engage.extensions import db
 from engage.reports.tables import fill_shares, grouped, iso, make_table, with_total_row
-from engage.vocab import CASE_KINDS
+from engage.vocab import CASE_KINDS, TRANSFER_LABELS
 
-TRANSFER_LABELS = {
-    "foi": "Freedom of Information team",
-    "internal_review": "FoI internal review",
-    "press_office": "Press office",
-}
 PENDING = ("in_time", "due_soon")  # a running clock whose deadline has not passed
 NAMES = [
     "received",

@@ -25,7 +25,7 @@ from engage.calendar import LONDON, london_start, reporting_year, reporting_year
 from engage.cases import outcome_figures
 from engage.consultations.analysis import COUNTED
 from engage.consultations.models import Consultation, ConsultationResponse
-from engage.consultations.rules import RESPONSE_DUE_DAYS
+from engage.consultations.rules import published_in_time
 from engage.extensions import db
 from engage.outputs.catalogue import add_months
 from engage.outputs.models import (
@@ -315,7 +315,7 @@ def consultations_table(start: date, end: date) -> dict[str, Any]:
         if published is None:
             within = "Not yet published"
         else:
-            within = "Yes" if after is not None and after <= RESPONSE_DUE_DAYS else "No"
+            within = "Yes" if published_in_time(c.closes_on, published) else "No"
         rows.append(
             [
                 c.title,

@@ -7,8 +7,9 @@ change daily and look worse than they are (its cases are mostly not yet due).
 
 Cases are counted in the quarter they were received, with the same definitions as the annual
 report (``engage.reports.figures``). Consultations are counted in the quarter they closed, and a
-response is "published within 12 weeks" when it was published no later than 84 days after the
-closing date. Small counts are suppressed with ``engage.reports.suppression``.
+response is "published within 12 weeks" by the consultation rule
+(``engage.consultations.rules.published_in_time``: no later than 84 days after the closing
+date). Small counts are suppressed with ``engage.reports.suppression``.
 
 The figures of whole past quarters change rarely, so the page's figures (and its chart) are kept
 per process for `PERFORMANCE_CACHE_SECONDS` (10 minutes by default, `engage.caching`) and for
@@ -29,7 +30,7 @@ from engage.cases import outcome_figures
 from engage.cases.models import Case
 from engage.cases.sla import rules
 from engage.consultations.models import Consultation
-from engage.consultations.rules import RESPONSE_DUE_DAYS
+from engage.consultations.rules import published_in_time, response_status
 from engage.extensions import db
 from engage.releases import record as release_record
 from engage.reports.case_figures import case_counts
@@ -149,14 +150,13 @@ def _consultations_table(quarters: list[Quarter], today: date) -> dict[str, Any]
         )
     ):
         # One row per consultation (a handful a quarter), fetched in a single query: the
-        # 84-day rule is applied in Python on London dates.
+        # 12-week rule (engage.consultations.rules) is applied in Python on London dates.
         counts = rows_by_quarter.setdefault(idx, [0, 0, 0, 0])
         counts[0] += 1
-        due_on = closes_on + timedelta(days=RESPONSE_DUE_DAYS)
         if published_at is not None:
             published = published_at.astimezone(LONDON).date()
-            counts[1 if published <= due_on else 2] += 1
-        elif today > due_on:
+            counts[1 if published_in_time(closes_on, published) else 2] += 1
+        elif response_status(closes_on, today) == "overdue":
             counts[2] += 1
         else:
             counts[3] += 1

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from engage.audit import AuditEvent
+from engage.errors import Refusal
 from engage.extensions import db
 from engage.outputs import bulk, history, importing, logs, userlog
 from engage.outputs.models import LogEntry
@@ -72,11 +73,14 @@ def test_remove_several_entries_needs_a_reason(logs_of_two):
 
 def test_a_selection_with_an_entry_of_another_log_changes_nothing(logs_of_two):
     owner, other_owner, mine, theirs, entries, foreign = logs_of_two
-    with pytest.raises(PermissionError):
+    # A Refusal (engage/errors.py), never the built-in PermissionError: the app answers 403.
+    with pytest.raises(Refusal) as mixed:
         bulk.change_level(mine, [entries[0].id, foreign.id], "involved", "Why not", owner)
+    assert mixed.value.reason == "user_log:entry_of_another_log"
     db.session.rollback()
-    with pytest.raises(PermissionError):  # a log they do not keep
+    with pytest.raises(Refusal) as not_theirs:  # a log they do not keep
         bulk.remove_entries(theirs, [foreign.id], "Not mine", owner)
+    assert not_theirs.value.reason == "user_log:not_owner"
     db.session.rollback()
     db.session.expire_all()
     assert db.session.get(LogEntry, entries[0].id).engagement_level == "informed"
@@ -125,6 +129,10 @@ def test_bulk_pages_per_role_and_a_foreign_id_is_refused(logs_of_two, login):
         },
     )
     assert foreign_post.status_code == 403
+    refused = db.session.execute(
+        db.select(AuditEvent).where(AuditEvent.action == "access.denied")
+    ).scalar_one()
+    assert refused.detail["reason"] == "user_log:entry_of_another_log"
     assert db.session.get(LogEntry, foreign.id) is not None
     assert db.session.get(LogEntry, entries[2].id) is not None
     for bad in ("abc", "-1", "9" * 40, "²", "0"):  # "²".isdigit() but int("²") raised: a 500

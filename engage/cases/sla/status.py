@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
@@ -116,3 +117,50 @@ def days_remaining(
     if not clock_running(clock, case_) or (spec.paused_by and getattr(case_, spec.paused_by)):
         return None
     return cal.working_days_remaining(today, getattr(case_, spec.deadline))
+
+
+def left_words(remaining: int | None) -> str:
+    """A clock's working days left in words ("3 working days left", "due today", "1 working day
+    late"); "" once it has stopped or while it is paused (`remaining` None)."""
+    if remaining is None:
+        return ""
+    if remaining < 0:
+        return f"{-remaining} working day{'' if remaining == -1 else 's'} late"
+    if remaining == 0:
+        return "due today"
+    return f"{remaining} working day{'' if remaining == 1 else 's'} left"
+
+
+@dataclass(frozen=True)
+class ClockSummary:
+    """What the case page says of a case's clock on one day: the overall status and each
+    clock's status (SLA_STATUSES keys, shown as tags), working days left and those in words."""
+
+    overall: str
+    acknowledge: str
+    respond: str
+    acknowledge_remaining: int | None
+    respond_remaining: int | None
+
+    @property
+    def acknowledge_left(self) -> str:
+        return left_words(self.acknowledge_remaining)
+
+    @property
+    def respond_left(self) -> str:
+        return left_words(self.respond_remaining)
+
+
+def clock_summary(
+    case_: HasClockDates, today: date, cal: WorkingCalendar | None = None
+) -> ClockSummary:
+    """The case's clock on `today` (a Europe/London date), by the calendar in force unless
+    `cal` is given: one object for the case page."""
+    cal = cal or current_calendar()
+    return ClockSummary(
+        overall=sla_status(case_, today, cal),
+        acknowledge=acknowledge_status(case_, today, cal),
+        respond=respond_status(case_, today, cal),
+        acknowledge_remaining=days_remaining("acknowledge", case_, today, cal),
+        respond_remaining=days_remaining("respond", case_, today, cal),
+    )
