@@ -14,7 +14,6 @@ from engage.outputs.pages import editable_output, me, readable_output
 from engage.urls import bounded_int
 
 
-
 def _selected_ids() -> list[int]:
     """The ticked entries: integers within the database's range, or 400."""
     ids = []
