@@ -407,10 +407,16 @@ def stakeholder_detail(stakeholder_id: int):
     person = db.session.get(Stakeholder, stakeholder_id)
     if person is None:
         abort(404)
-    if person.merged_into_id is not None:  # merged (engage/outputs/merging.py): the kept one
+    user = me()
+    if person.merged_into_id is not None:  # merged (engage/outputs/merging.py): the kept one,
+        # for those who may see it (anyone else learns nothing, not even which record it became)
+        if not access.sees_all_logs(user) and not any(
+            access.can_view_log(user, output)
+            for _, output in logs.stakeholder_entries(person.merged_into_id)
+        ):
+            deny("stakeholder:no_visible_log")
         flash("This record was merged into the record shown here", "info")
         return redirect(url_for("outputs.stakeholder_detail", stakeholder_id=person.merged_into_id))
-    user = me()
     entries = [
         (entry, output)
         for entry, output in logs.stakeholder_entries(person.id)

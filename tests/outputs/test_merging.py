@@ -475,3 +475,21 @@ def test_consent_records_move_with_the_person_and_back_on_undo(twins):
     assert db.session.get(Consent, withdrawn_id).stakeholder_id == work_id
     assert db.session.get(Stakeholder, work_id).consent_to_contact is False
     assert db.session.get(Stakeholder, home_id).consent_to_contact is True
+
+
+def test_a_merged_record_leads_only_those_who_may_see_the_kept_one_to_it(twins, login):
+    """The address of a merged record redirects to the record kept, but only for someone who may
+    see that record: anyone else is refused without learning which record it became."""
+    b_only = StakeholderFactory(name="Bea Only", email="bea@x.org")
+    b_again = StakeholderFactory(name="Bea Again", email="bea2@x.org")
+    LogEntryFactory(output=twins["out_b"], stakeholder=b_only)
+    LogEntryFactory(output=twins["out_b"], stakeholder=b_again)
+    kept_id, merged_id = b_only.id, b_again.id
+    merging.merge_stakeholders(kept_id, merged_id, take_from_other=set(), actor=cso())
+    owner_a = login(twins["owner_a"])
+    refused = owner_a.get(f"/staff/stakeholders/{merged_id}")
+    assert refused.status_code == 403 and "Location" not in refused.headers
+    owner_b = login(twins["owner_b"])
+    led = owner_b.get(f"/staff/stakeholders/{merged_id}")
+    assert led.status_code == 302
+    assert led.headers["Location"].endswith(f"/staff/stakeholders/{kept_id}")
