@@ -308,8 +308,6 @@ class NotBeforeRecords:
 
 # The common field shapes, so forms of every area ask alike (each returns an unbound field).
 
-EMAIL_MESSAGE = "Enter an email address in the correct format, like name@example.com"
-
 
 def _text(kind: type, label: str, required: str | None, description: str, *checks: Any) -> Any:
     area = kind is TextAreaField

@@ -6,7 +6,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
 from wtforms import HiddenField, StringField, SubmitField
 from wtforms.validators import Email, InputRequired, Length
 
-from engage.forms import EngageForm, strip_filter
+from engage.forms import EMAIL_MESSAGE, EngageForm, strip_filter
 
 
 class SubjectAccessForm(EngageForm):
@@ -16,7 +16,7 @@ class SubjectAccessForm(EngageForm):
         filters=[strip_filter],
         validators=[
             InputRequired(message="Enter an email address"),
-            Email(message="Enter an email address in the correct format, like name@example.com"),
+            Email(message=EMAIL_MESSAGE),
             Length(max=254, message="Email address must be 254 characters or fewer"),
         ],
     )

@@ -11,7 +11,7 @@ from wtforms import BooleanField, PasswordField, SelectMultipleField, StringFiel
 from wtforms.validators import Email, EqualTo, InputRequired, Length
 
 from engage.auth.models import ROLES
-from engage.forms import EngageForm, strip_filter
+from engage.forms import EMAIL_MESSAGE, EngageForm, strip_filter
 
 
 class SignInForm(EngageForm):
@@ -42,7 +42,7 @@ class UserForm(EngageForm):
         filters=[strip_filter],
         validators=[
             InputRequired(message="Enter an email address"),
-            Email(message="Enter an email address in the correct format, like name@example.com"),
+            Email(message=EMAIL_MESSAGE),
             Length(max=254),
         ],
     )

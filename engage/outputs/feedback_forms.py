@@ -12,7 +12,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, Optional
 
-from engage.forms import clean_text, strip_filter
+from engage.forms import EMAIL_MESSAGE, clean_text, strip_filter
 from engage.outputs.feedback import JOIN_CHOICES, JOIN_HINT, JOIN_QUESTION
 from engage.public.abuse import HoneypotForm
 from engage.vocab import USER_CATEGORIES
@@ -74,7 +74,7 @@ class FeedbackForm(HoneypotForm):
         description="We only use it to keep in touch if you asked us to, or to reply to you.",
         validators=[
             Optional(),
-            Email(message="Enter an email address in the correct format, like name@example.com"),
+            Email(message=EMAIL_MESSAGE),
             Length(max=254, message="Email address must be 254 characters or fewer"),
         ],
     )
@@ -119,7 +119,7 @@ class GeneralFeedbackForm(HoneypotForm):
         description="Only if you would like a reply.",
         validators=[
             Optional(),
-            Email(message="Enter an email address in the correct format, like name@example.com"),
+            Email(message=EMAIL_MESSAGE),
             Length(max=254, message="Email address must be 254 characters or fewer"),
         ],
     )

@@ -25,7 +25,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from engage.forms import EngageForm, clean_text, strip_filter
+from engage.forms import EMAIL_MESSAGE, EngageForm, clean_text, strip_filter
 from engage.outputs.catalogue import is_web_address
 
 
@@ -78,7 +78,7 @@ class OutputForm(EngageForm):
         filters=[strip_filter],
         validators=[
             InputRequired(message="Enter a contact email address"),
-            Email(message="Enter an email address in the correct format, like name@example.com"),
+            Email(message=EMAIL_MESSAGE),
             Length(max=254),
         ],
     )

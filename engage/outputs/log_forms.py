@@ -22,10 +22,15 @@ from wtforms import (
 )
 from wtforms.validators import Email, InputRequired, Length, Optional, Regexp
 
-from engage.forms import DateRequired, EngageForm, GovDateField, clean_text, strip_filter
+from engage.forms import (
+    EMAIL_MESSAGE,
+    DateRequired,
+    EngageForm,
+    GovDateField,
+    clean_text,
+    strip_filter,
+)
 from engage.vocab import CONTACT_CHANNELS, ENGAGEMENT_LEVELS, LOG_SOURCES, USER_CATEGORIES
-
-EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.com"
 
 
 def _choices(vocab: dict[str, str]) -> list[tuple[str, str]]:
@@ -56,7 +61,7 @@ class LogEntryForm(EngageForm):
         widget=GovTextInput(),
         filters=[strip_filter],
         description="The same email address is the same person in every user log.",
-        validators=[Optional(), Email(message=EMAIL_FORMAT), Length(max=254)],
+        validators=[Optional(), Email(message=EMAIL_MESSAGE), Length(max=254)],
     )
     phone = StringField(
         "Phone number (optional)",
