@@ -145,3 +145,19 @@ RECOMMENDATION_STATUSES: dict[str, str] = {
     "implemented": "Implemented",
     "will_not_implement": "Will not implement",
 }
+
+
+# How something reached the requester or came from them, as the case page says it
+# ("Acknowledged by post on ..."); the action forms' choices are the same words capitalised.
+METHOD_PHRASES: dict[str, str] = {
+    "email": "by email",
+    "post": "by post",
+    "phone": "by phone",
+    "in_person": "in person",
+    "response": "by the full response",
+}
+
+
+def method_choices(*methods: str) -> dict[str, str]:
+    """{method: "By email", ...} for the radio buttons of an action form."""
+    return {m: METHOD_PHRASES[m][:1].upper() + METHOD_PHRASES[m][1:] for m in methods}

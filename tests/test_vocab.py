@@ -33,3 +33,15 @@ def test_the_form_the_history_the_email_and_the_case_page_use_the_one_wording(ap
     assert "to the FoI internal review, whose reference is IR-7" in email.body_text
     page = login(officer).get(f"/staff/cases/{case.reference}").get_data(as_text=True)
     assert " to the FoI internal review (reference IR-7)" in page
+
+
+def test_the_case_page_and_the_action_forms_say_a_method_in_the_same_words():
+    from engage.cases.sla.delivered import ACKNOWLEDGEMENT_METHODS
+    from engage.cases.workflow import CONTACT_METHODS, RESPONSE_METHODS
+    from engage.vocab import METHOD_PHRASES
+
+    for choices in (ACKNOWLEDGEMENT_METHODS, RESPONSE_METHODS, CONTACT_METHODS):
+        for method, label in choices.items():
+            assert label.lower() == METHOD_PHRASES[method]
+    assert ACKNOWLEDGEMENT_METHODS["in_person"] == "In person"
+    assert RESPONSE_METHODS == {"email": "By email", "post": "By post", "phone": "By phone"}

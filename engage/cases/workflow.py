@@ -47,11 +47,11 @@ from engage.db_types import utcnow
 from engage.extensions import db
 from engage.filters import govuk_date as long_date
 from engage.mail.outbox import queue_email
-from engage.vocab import CASE_KINDS, COMPLAINT_KINDS, TRANSFER_TARGETS
+from engage.vocab import CASE_KINDS, COMPLAINT_KINDS, TRANSFER_TARGETS, method_choices
 
-RESPONSE_METHODS = {"email": "By email", "post": "By post", "phone": "By phone"}
+RESPONSE_METHODS = method_choices("email", "post", "phone")
 # How a requester told us something (a withdrawal, a reply).
-CONTACT_METHODS = {"email": "By email", "post": "By post", "phone": "By phone"}
+CONTACT_METHODS = method_choices("email", "post", "phone")
 
 
 def _now(now: datetime | None) -> datetime:

@@ -22,13 +22,9 @@ from engage.db_types import utcnow
 from engage.extensions import db
 from engage.filters import govuk_date as long_date
 from engage.mail.models import OutboxEmail
+from engage.vocab import method_choices
 
-ACKNOWLEDGEMENT_METHODS = {
-    "email": "By email",
-    "post": "By post",
-    "phone": "By phone",
-    "in_person": "In person",
-}
+ACKNOWLEDGEMENT_METHODS = method_choices("email", "post", "phone", "in_person")
 ACK_TEMPLATE = "case_acknowledged"
 
 
