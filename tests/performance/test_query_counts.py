@@ -104,6 +104,9 @@ def _get(client: Any, url: str) -> int:
         return 500
 
 
+VIEW_RECORDING = ("INSERT INTO AUDIT_EVENTS", "SET LOCAL SYNCHRONOUS_COMMIT")
+
+
 def _counts(clients: dict[str, Any], urls: list[str]) -> dict[tuple[str, str], tuple[int, int]]:
     out = {}
     for who, client in clients.items():
@@ -115,13 +118,11 @@ def _counts(clients: dict[str, Any], urls: list[str]) -> dict[tuple[str, str], t
             with count_queries() as statements:
                 status = _get(client, url)
             db.session.rollback()
-            # The one INSERT that records views of complaints on a page (issue 17) depends on
-            # whether the page shows a complaint, not on how much data there is.
-            reads = [
-                q
-                for q in statements
-                if not q.lstrip().upper().startswith("INSERT INTO AUDIT_EVENTS")
-            ]
+            # The one INSERT that records views of complaints on a page (issue 17), and the
+            # statement that lets that transaction commit without waiting for the disk on
+            # PostgreSQL (audit.commit_views), depend on whether the page shows a complaint,
+            # not on how much data there is.
+            reads = [q for q in statements if not q.lstrip().upper().startswith(VIEW_RECORDING)]
             out[(who, url)] = (status, len(reads))
     return out
 
