@@ -30,6 +30,7 @@ from run_benchmarks import (  # noqa: E402
     bench_app,
     clients_for,
     counting,
+    interleaved,
     percentile,
 )
 
@@ -71,22 +72,7 @@ def time_pages(url: str, rounds: int) -> tuple[dict[str, list[float]], list[floa
     from engage.extensions import db
 
     app = bench_app(url)
-    clients = clients_for(app)
-    anon = clients[None]
-    for _label, role, path in PAGES:  # warm up
-        clients[role].get(path)
-    anon.get("/")
-    times: dict[str, list[float]] = {label: [] for label, _, _ in PAGES}
-    start: list[float] = []
-    for _ in range(rounds):
-        for label, role, path in PAGES:
-            t0 = time.perf_counter()
-            anon.get("/")
-            t1 = time.perf_counter()
-            clients[role].get(path)
-            t2 = time.perf_counter()
-            start.append(t1 - t0)
-            times[label].append(t2 - t1)
+    times, start = interleaved(clients_for(app), PAGES, rounds)
     with app.app_context():
         db.engine.dispose()
     return times, start

@@ -294,16 +294,13 @@ def query_counts(url: str) -> dict[str, tuple[int, int]]:
     return out
 
 
-def time_pages(url: str, rounds: int) -> tuple[dict[str, list[float]], list[float], dict[str, str]]:
-    """Interleaved timings: for each round and page, fetch `/` then the page."""
-    from engage.extensions import db
-
-    app = bench_app(url)
-    plan = page_plan(app)
-    clients = clients_for(app)
+def interleaved(
+    clients: dict[Any, Any], plan: list[tuple[str, Any, str]], rounds: int
+) -> tuple[dict[str, list[float]], list[float]]:
+    """Each round, each page of `plan` fetched right after the start page `/` (so both see the
+    same machine noise): the pages' times by label, and the start page's times."""
     anon = clients[None]
     times: dict[str, list[float]] = {label: [] for label, _, _ in plan}
-    paths = {label: path for label, _, path in plan}
     start_times: list[float] = []
     for _label, role, path in plan:  # warm up
         clients[role].get(path)
@@ -317,9 +314,19 @@ def time_pages(url: str, rounds: int) -> tuple[dict[str, list[float]], list[floa
             t2 = time.perf_counter()
             start_times.append(t1 - t0)
             times[label].append(t2 - t1)
+    return times, start_times
+
+
+def time_pages(url: str, rounds: int) -> tuple[dict[str, list[float]], list[float], dict[str, str]]:
+    """Interleaved timings: for each round and page, fetch `/` then the page."""
+    from engage.extensions import db
+
+    app = bench_app(url)
+    plan = page_plan(app)
+    times, start_times = interleaved(clients_for(app), plan, rounds)
     with app.app_context():
         db.engine.dispose()
-    return times, start_times, paths
+    return times, start_times, {label: path for label, _, path in plan}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -130,8 +130,7 @@ def commit_views() -> None:
 
 def _only_audit_rows(session: Any) -> bool:
     pending = [*session.new, *session.dirty, *session.deleted]
-    if not pending and not transactions.tables_written(session):
+    written = transactions.tables_written(session)
+    if not pending and not written:
         return False  # nothing written: nothing to commit either way
-    return all(isinstance(o, AuditEvent) for o in pending) and transactions.tables_written(
-        session
-    ) <= {AuditEvent.__tablename__}
+    return all(isinstance(o, AuditEvent) for o in pending) and written <= {AuditEvent.__tablename__}
